@@ -1,0 +1,156 @@
+namespace Msil.Mcp.Abstractions;
+
+/// <summary>Receives audit records. Implementations must not lose a record they have accepted.</summary>
+public interface IAuditSink
+{
+    /// <summary>Accepts a record; returns once the record is as durable as the sink's policy demands.</summary>
+    /// <param name="record">The record.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the record is accepted.</returns>
+    /// <exception cref="AuditUnavailableException">The record could not be accepted.</exception>
+    ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken);
+}
+
+/// <summary>Thrown when an audit sink cannot accept a record.</summary>
+public sealed class AuditUnavailableException : Exception
+{
+    /// <summary>Initializes a new instance of the <see cref="AuditUnavailableException"/> class.</summary>
+    public AuditUnavailableException()
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="AuditUnavailableException"/> class.</summary>
+    /// <param name="message">What failed.</param>
+    public AuditUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="AuditUnavailableException"/> class.</summary>
+    /// <param name="message">What failed.</param>
+    /// <param name="innerException">The cause.</param>
+    public AuditUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>What an audit record is about.</summary>
+public static class AuditActions
+{
+    /// <summary>A governed <c>tools/call</c>.</summary>
+    public const string ToolCall = "tool.call";
+
+    /// <summary>An elevation grant was recorded.</summary>
+    public const string ElevationGrant = "elevation.grant";
+
+    /// <summary>An elevation grant was revoked.</summary>
+    public const string ElevationRevoke = "elevation.revoke";
+
+    /// <summary>An elevation check through the API.</summary>
+    public const string ElevationCheck = "elevation.check";
+
+    /// <summary>An OpenAPI import.</summary>
+    public const string Import = "registry.import";
+}
+
+/// <summary>The outcome recorded for a governed call.</summary>
+public static class AuditOutcomes
+{
+    /// <summary>The tool ran and succeeded.</summary>
+    public const string Success = "success";
+
+    /// <summary>The tool ran and reported an error.</summary>
+    public const string ToolError = "tool_error";
+
+    /// <summary>Policy denied the call.</summary>
+    public const string Denied = "denied";
+
+    /// <summary>The call needed an elevation grant it did not have.</summary>
+    public const string ElevationRequired = "elevation_required";
+
+    /// <summary>The arguments did not match the input schema.</summary>
+    public const string InvalidArguments = "invalid_arguments";
+
+    /// <summary>No tool of that name.</summary>
+    public const string UnknownTool = "unknown_tool";
+
+    /// <summary>The call failed inside the server.</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>One audit record: a governed call, a decision or an administrative action.</summary>
+public sealed record AuditRecord
+{
+    /// <summary>Gets the record id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Gets when it happened.</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>Gets the action (<see cref="AuditActions"/>).</summary>
+    public required string Action { get; init; }
+
+    /// <summary>Gets the outcome (<see cref="AuditOutcomes"/>).</summary>
+    public required string Outcome { get; init; }
+
+    /// <summary>Gets the correlation id.</summary>
+    public string? CorrelationId { get; init; }
+
+    /// <summary>Gets the trace id.</summary>
+    public string? TraceId { get; init; }
+
+    /// <summary>Gets the caller's user id.</summary>
+    public string? UserId { get; init; }
+
+    /// <summary>Gets the caller's <c>sub</c>.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Gets the caller's <c>oid</c>.</summary>
+    public string? ObjectId { get; init; }
+
+    /// <summary>Gets the caller's <c>preferred_username</c>.</summary>
+    public string? PreferredUsername { get; init; }
+
+    /// <summary>Gets the acting party from a token exchange.</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>Gets the tool name.</summary>
+    public string? ToolName { get; init; }
+
+    /// <summary>Gets the tool version that ran.</summary>
+    public string? ToolVersion { get; init; }
+
+    /// <summary>Gets the tool's content hash that ran.</summary>
+    public string? ToolContentHash { get; init; }
+
+    /// <summary>Gets the tool's risk level.</summary>
+    public RiskLevel? RiskLevel { get; init; }
+
+    /// <summary>Gets whether policy allowed the call, if policy was asked.</summary>
+    public bool? PolicyAllow { get; init; }
+
+    /// <summary>Gets the policy's reason.</summary>
+    public string? PolicyReason { get; init; }
+
+    /// <summary>Gets the policy decision id.</summary>
+    public string? DecisionId { get; init; }
+
+    /// <summary>Gets the elevation grant's approval reference, if one was used.</summary>
+    public string? ElevationReference { get; init; }
+
+    /// <summary>Gets the backend's HTTP status, if the backend was called.</summary>
+    public int? BackendStatus { get; init; }
+
+    /// <summary>Gets the latency in milliseconds.</summary>
+    public double? LatencyMs { get; init; }
+
+    /// <summary>Gets the lower-case hex SHA-256 of the canonical arguments.</summary>
+    public string? ArgumentsHash { get; init; }
+
+    /// <summary>Gets the size of the result in bytes.</summary>
+    public long? ResultSize { get; init; }
+
+    /// <summary>Gets a short detail (error text, validation summary); never a secret.</summary>
+    public string? Detail { get; init; }
+}

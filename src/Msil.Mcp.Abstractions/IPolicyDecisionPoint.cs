@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace Msil.Mcp.Abstractions;
+
+/// <summary>Decides whether a caller may list or execute a tool (seed §6.1).</summary>
+public interface IPolicyDecisionPoint
+{
+    /// <summary>Evaluates a request. Implementations fail closed: any error is a deny with a reason, not an exception.</summary>
+    /// <param name="request">What is asked.</param>
+    /// <param name="cancellationToken">Cancels the evaluation.</param>
+    /// <returns>The decision.</returns>
+    ValueTask<PolicyDecision> EvaluateAsync(PolicyRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>The action a policy decides on.</summary>
+public enum PolicyAction
+{
+    /// <summary>Calling the tool.</summary>
+    Execute,
+
+    /// <summary>Seeing the tool in <c>tools/list</c>.</summary>
+    List,
+}
+
+/// <summary>The input of a policy decision.</summary>
+/// <param name="User">The caller.</param>
+/// <param name="Tool">The tool.</param>
+/// <param name="Action">The action.</param>
+/// <param name="Arguments">The call's arguments, for rules that need them; <see langword="null"/> when listing.</param>
+public sealed record PolicyRequest(CallerIdentity User, ToolDefinition Tool, PolicyAction Action, IReadOnlyDictionary<string, JsonElement>? Arguments = null);
+
+/// <summary>The result of a policy decision.</summary>
+/// <param name="Allow">Whether the action is allowed.</param>
+/// <param name="Reason">Why, in words a user can act on.</param>
+/// <param name="DecisionId">An id that goes into the audit record and the error the client sees.</param>
+/// <param name="Engine">The engine that decided, for example <c>embedded</c> or <c>opa</c>.</param>
+public sealed record PolicyDecision(bool Allow, string Reason, string DecisionId, string Engine)
+{
+    /// <summary>Creates an allow decision with a fresh id.</summary>
+    /// <param name="reason">Why.</param>
+    /// <param name="engine">The deciding engine.</param>
+    /// <returns>The decision.</returns>
+    public static PolicyDecision Allowed(string reason, string engine) => new(true, reason, NewId(), engine);
+
+    /// <summary>Creates a deny decision with a fresh id.</summary>
+    /// <param name="reason">Why.</param>
+    /// <param name="engine">The deciding engine.</param>
+    /// <returns>The decision.</returns>
+    public static PolicyDecision Denied(string reason, string engine) => new(false, reason, NewId(), engine);
+
+    private static string NewId() => "dec_" + Guid.NewGuid().ToString("N")[..16];
+}

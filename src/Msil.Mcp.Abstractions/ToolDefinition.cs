@@ -1,0 +1,113 @@
+using System.Text.Json;
+
+namespace Msil.Mcp.Abstractions;
+
+/// <summary>One governed tool: what the model sees, how it is executed and how risky it is.</summary>
+/// <remarks>
+/// Definitions are immutable. Everything derived from one (schema validator, request template, annotations)
+/// is built once per <see cref="ContentHash"/> and reused for every call.
+/// </remarks>
+public sealed record ToolDefinition
+{
+    /// <summary>Gets the tool name, unique in the catalog, matching <c>^[A-Za-z0-9_-]{1,64}$</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Gets the human-readable title, if any.</summary>
+    public string? Title { get; init; }
+
+    /// <summary>Gets the description shown to the model.</summary>
+    public required string Description { get; init; }
+
+    /// <summary>Gets the tool's version.</summary>
+    /// <value>Defaults to <c>1.0.0</c>.</value>
+    public string Version { get; init; } = "1.0.0";
+
+    /// <summary>Gets the risk level.</summary>
+    public required RiskLevel RiskLevel { get; init; }
+
+    /// <summary>Gets the JSON Schema (2020-12) of the arguments; always an object schema.</summary>
+    public required JsonElement InputSchema { get; init; }
+
+    /// <summary>Gets the JSON Schema of the structured result, if declared.</summary>
+    public JsonElement? OutputSchema { get; init; }
+
+    /// <summary>Gets the HTTP binding for API-backed tools; <see langword="null"/> for tools written in C#.</summary>
+    public HttpBinding? Http { get; init; }
+
+    /// <summary>Gets the executor kind that runs this tool (for example <c>http</c>); see <see cref="IToolExecutor.Kind"/>.</summary>
+    public required string Executor { get; init; }
+
+    /// <summary>Gets examples of good calls (seed §5.2 <c>positive_examples</c>).</summary>
+    /// <value>Defaults to an empty list.</value>
+    public IReadOnlyList<ToolExample> Examples { get; init; } = [];
+
+    /// <summary>Gets where the definition came from, for example <c>openapi:sample-backend</c>.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>Gets the business domain used for discovery filters (for example <c>dealer</c>), if known.</summary>
+    public string? Domain { get; init; }
+
+    /// <summary>Gets whether a repeated call has no further effect; <see langword="null"/> derives it from the HTTP method.</summary>
+    public bool? Idempotent { get; init; }
+
+    /// <summary>Gets the lower-case hex SHA-256 of the definition's canonical content.</summary>
+    public required string ContentHash { get; init; }
+}
+
+/// <summary>An example call of a tool.</summary>
+/// <param name="Input">The arguments.</param>
+/// <param name="Output">The expected result, if known.</param>
+public sealed record ToolExample(JsonElement Input, JsonElement? Output);
+
+/// <summary>Where an argument goes in an HTTP request.</summary>
+public enum ParameterLocation
+{
+    /// <summary>A path segment.</summary>
+    Path,
+
+    /// <summary>A query-string parameter.</summary>
+    Query,
+
+    /// <summary>A request header.</summary>
+    Header,
+
+    /// <summary>A cookie.</summary>
+    Cookie,
+
+    /// <summary>A property of the request body object.</summary>
+    Body,
+
+    /// <summary>The whole request body.</summary>
+    WholeBody,
+}
+
+/// <summary>How one tool argument maps onto the HTTP request.</summary>
+/// <param name="Argument">The argument name in the tool's input schema.</param>
+/// <param name="Name">The name on the wire (path template variable, query name, header name or body property).</param>
+/// <param name="Location">Where the value goes.</param>
+/// <param name="Style">The OpenAPI serialization style, if not the location's default.</param>
+/// <param name="Explode">The OpenAPI <c>explode</c> flag, if given.</param>
+public sealed record HttpParameterBinding(string Argument, string Name, ParameterLocation Location, string? Style = null, bool? Explode = null);
+
+/// <summary>How an API-backed tool is called through the API manager.</summary>
+public sealed record HttpBinding
+{
+    /// <summary>Gets the HTTP method in upper case.</summary>
+    public required string Method { get; init; }
+
+    /// <summary>Gets the path template relative to the gateway, for example <c>/v1/dealers/{id}/enquiries</c>.</summary>
+    public required string PathTemplate { get; init; }
+
+    /// <summary>Gets the argument bindings.</summary>
+    /// <value>Defaults to an empty list.</value>
+    public IReadOnlyList<HttpParameterBinding> Parameters { get; init; } = [];
+
+    /// <summary>Gets the request body's media type, if the operation has a body.</summary>
+    public string? BodyContentType { get; init; }
+
+    /// <summary>Gets the named gateway (API manager instance or product) to call; <see langword="null"/> for the default one.</summary>
+    public string? Gateway { get; init; }
+
+    /// <summary>Gets the audience for the downstream token, if the backend needs its own.</summary>
+    public string? Audience { get; init; }
+}
