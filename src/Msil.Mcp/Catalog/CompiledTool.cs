@@ -1,0 +1,73 @@
+using System.Text.Json;
+using ModelContextProtocol.Protocol;
+using Msil.Mcp.Abstractions;
+using Msil.Mcp.Validation;
+
+namespace Msil.Mcp.Catalog;
+
+/// <summary>Everything derived from one tool definition, built once per content hash and reused for every call.</summary>
+internal sealed class CompiledTool
+{
+    private CompiledTool(ToolDefinition definition, JsonSchemaValidator validator, Tool protocolTool)
+    {
+        Definition = definition;
+        Validator = validator;
+        ProtocolTool = protocolTool;
+    }
+
+    public ToolDefinition Definition { get; }
+
+    public JsonSchemaValidator Validator { get; }
+
+    public Tool ProtocolTool { get; }
+
+    public static CompiledTool Compile(ToolDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        JsonSchemaValidator validator;
+        try
+        {
+            validator = JsonSchemaValidator.Compile(definition.InputSchema);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"The input schema of tool '{definition.Name}' cannot be compiled: {ex.Message}", nameof(definition), ex);
+        }
+
+        var tool = new Tool
+        {
+            Name = definition.Name,
+            Title = definition.Title,
+            Description = definition.Description,
+            InputSchema = definition.InputSchema,
+            OutputSchema = IsObjectSchema(definition.OutputSchema) ? definition.OutputSchema : null,
+            Annotations = CreateAnnotations(definition),
+        };
+        return new CompiledTool(definition, validator, tool);
+    }
+
+    /// <summary>Derives the MCP annotations from the risk level and HTTP method (ARCHITECTURE §3).</summary>
+    internal static ToolAnnotations CreateAnnotations(ToolDefinition definition)
+    {
+        var idempotent = definition.Idempotent ?? definition.Http?.Method.ToUpperInvariant() switch
+        {
+            "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" => true,
+            null => (bool?)null,
+            _ => false,
+        };
+        return new ToolAnnotations
+        {
+            Title = definition.Title,
+            ReadOnlyHint = definition.RiskLevel == RiskLevel.Read,
+            DestructiveHint = definition.RiskLevel == RiskLevel.Privileged,
+            IdempotentHint = definition.RiskLevel == RiskLevel.Read ? true : idempotent,
+            OpenWorldHint = definition.Http is not null,
+        };
+    }
+
+    private static bool IsObjectSchema(JsonElement? schema)
+        => schema is { ValueKind: JsonValueKind.Object } s
+           && s.TryGetProperty("type", out var type)
+           && type.ValueKind == JsonValueKind.String
+           && type.ValueEquals("object");
+}

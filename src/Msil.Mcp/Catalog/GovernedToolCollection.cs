@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Server;
+using Msil.Mcp.Abstractions;
+using Msil.Mcp.Diagnostics;
+
+namespace Msil.Mcp.Catalog;
+
+/// <summary>
+/// Mirrors the catalog into the one <see cref="McpServerPrimitiveCollection{T}"/> every MCP server instance shares,
+/// so stateless requests see the current tools and stateful sessions are sent <c>notifications/tools/list_changed</c>.
+/// </summary>
+internal sealed class GovernedToolCollection : IDisposable
+{
+    private readonly IToolCatalog _catalog;
+    private readonly ILogger<GovernedToolCollection> _logger;
+    private readonly Lock _gate = new();
+    private Dictionary<string, GovernedTool> _byName = new(StringComparer.Ordinal);
+    private long _syncedVersion = -1;
+
+    public GovernedToolCollection(IToolCatalog catalog, ILogger<GovernedToolCollection> logger)
+    {
+        _catalog = catalog;
+        _logger = logger;
+        _catalog.Changed += OnCatalogChanged;
+        Sync(_catalog.Current);
+    }
+
+    public McpServerPrimitiveCollection<McpServerTool> Tools { get; } = new(StringComparer.Ordinal);
+
+    public bool TryGet(string name, out GovernedTool? tool)
+    {
+        var map = Volatile.Read(ref _byName);
+        return map.TryGetValue(name, out tool);
+    }
+
+    public void Dispose() => _catalog.Changed -= OnCatalogChanged;
+
+    private void OnCatalogChanged(object? sender, ToolCatalogChangedEventArgs e) => Sync(e.Snapshot);
+
+    private void Sync(ToolCatalogSnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            if (snapshot.Version <= _syncedVersion)
+            {
+                return;
+            }
+
+            var old = _byName;
+            var next = new Dictionary<string, GovernedTool>(snapshot.Tools.Count, StringComparer.Ordinal);
+            var rejected = 0;
+            using (Tools.DeferChangedEvents())
+            {
+                foreach (var definition in snapshot.Tools)
+                {
+                    if (old.TryGetValue(definition.Name, out var existing) && existing.Compiled.Definition.ContentHash == definition.ContentHash)
+                    {
+                        next[definition.Name] = existing;
+                        continue;
+                    }
+
+                    GovernedTool governed;
+                    try
+                    {
+                        governed = new GovernedTool(CompiledTool.Compile(definition));
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        rejected++;
+                        Log.ToolRejected(_logger, definition.Name, ex.Message);
+                        continue;
+                    }
+
+                    next[definition.Name] = governed;
+                    if (existing is not null)
+                    {
+                        Tools.Remove(existing);
+                    }
+
+                    Tools.TryAdd(governed);
+                }
+
+                foreach (var (name, tool) in old)
+                {
+                    if (!next.ContainsKey(name))
+                    {
+                        Tools.Remove(tool);
+                    }
+                }
+            }
+
+            Volatile.Write(ref _byName, next);
+            _syncedVersion = snapshot.Version;
+            Log.CatalogSynced(_logger, snapshot.Version, next.Count, rejected);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Hosting;
+using Msil.Mcp.Abstractions;
+
+namespace Msil.Mcp.Catalog;
+
+/// <summary>Tools a host adds in code, written into the catalog at start.</summary>
+internal interface IToolCatalogSeed
+{
+    string Source { get; }
+
+    IReadOnlyCollection<ToolDefinition> Tools { get; }
+}
+
+internal sealed record ToolCatalogSeed(string Source, IReadOnlyCollection<ToolDefinition> Tools) : IToolCatalogSeed;
+
+/// <summary>Writes the seeds into the catalog before the server takes requests; a bad tool stops the host with its name.</summary>
+internal sealed class ToolCatalogSeeder(IEnumerable<IToolCatalogSeed> seeds, IToolCatalogWriter writer) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var group in seeds.GroupBy(static s => s.Source, StringComparer.Ordinal))
+        {
+            writer.ReplaceSource(group.Key, group.SelectMany(static s => s.Tools).ToArray());
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Msil.Mcp.Diagnostics;
+
+/// <summary>The core's log messages (event ids 100–999). Never a token, claim value or argument value.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Warning, "Tool '{ToolName}' was not added to the MCP server: {Reason}")]
+    public static partial void ToolRejected(ILogger logger, string toolName, string reason);
+
+    [LoggerMessage(101, LogLevel.Debug, "Catalog version {Version} synced: {Count} tools, {Rejected} rejected")]
+    public static partial void CatalogSynced(ILogger logger, long version, int count, int rejected);
+
+    [LoggerMessage(110, LogLevel.Information, "Call to tool '{ToolName}' denied by {Engine} (decision {DecisionId})")]
+    public static partial void CallDenied(ILogger logger, string toolName, string decisionId, string engine);
+
+    [LoggerMessage(111, LogLevel.Warning, "Elevation check for tool '{ToolName}' failed ({ErrorType}); the call is refused")]
+    public static partial void ElevationCheckFailed(ILogger logger, string toolName, string errorType);
+
+    [LoggerMessage(112, LogLevel.Error, "Audit record of a call to '{ToolName}' could not be written ({ErrorType})")]
+    public static partial void AuditWriteFailed(ILogger logger, string toolName, string errorType);
+
+    [LoggerMessage(120, LogLevel.Warning, "Request from origin '{Origin}' refused: not same-origin and not in Msil:Mcp:AllowedOrigins")]
+    public static partial void OriginRefused(ILogger logger, string origin);
+
+    [LoggerMessage(130, LogLevel.Warning, "No audit package is configured: governed calls are not recorded. Add .AddAudit() to record them.")]
+    public static partial void NoAuditSink(ILogger logger);
+
+    [LoggerMessage(131, LogLevel.Warning, "No policy package is configured: only read tools are open, to authenticated users (fail closed). Add .AddOpaPolicy() for role-based decisions.")]
+    public static partial void NoPolicyEngine(ILogger logger);
+
+    [LoggerMessage(132, LogLevel.Information, "Governed MCP server '{ServerName}' ready: session mode {SessionMode}, policy {Policy}, elevation {Elevation}, audit {Audit}, executors [{Executors}]")]
+    public static partial void Ready(ILogger logger, string serverName, string sessionMode, string policy, string elevation, string audit, string executors);
+}

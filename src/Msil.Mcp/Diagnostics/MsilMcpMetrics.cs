@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Msil.Mcp.Abstractions;
+
+namespace Msil.Mcp.Diagnostics;
+
+/// <summary>The core's instruments (names in docs/telemetry.md).</summary>
+internal sealed class MsilMcpMetrics
+{
+    private readonly Counter<long> _toolExecutions;
+    private readonly Histogram<double> _toolDuration;
+    private readonly Counter<long> _policyDecisions;
+    private readonly Counter<long> _elevation;
+
+    public MsilMcpMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MsilMcpTelemetry.CoreName);
+        _toolExecutions = meter.CreateCounter<long>("msil.mcp.tool.executions", "{call}", "Governed tool calls by outcome.");
+        _toolDuration = meter.CreateHistogram<double>("msil.mcp.tool.duration", "s", "Duration of governed tool calls, all stages included.");
+        _policyDecisions = meter.CreateCounter<long>("msil.mcp.policy.decisions", "{decision}", "Policy decisions by result, action and engine.");
+        _elevation = meter.CreateCounter<long>("msil.mcp.elevation.checks", "{check}", "Elevation checks of privileged calls by outcome.");
+    }
+
+    public void ToolExecution(string tool, string outcome, RiskLevel? risk, double seconds)
+    {
+        var tags = new TagList
+        {
+            { "mcp.tool.name", tool },
+            { "msil.outcome", outcome },
+            { "msil.risk_level", risk?.ToWire() },
+        };
+        _toolExecutions.Add(1, tags);
+        _toolDuration.Record(seconds, tags);
+    }
+
+    public void PolicyDecision(PolicyDecision decision, PolicyAction action)
+    {
+        if (_policyDecisions.Enabled)
+        {
+            _policyDecisions.Add(1, new TagList
+            {
+                { "msil.policy.decision", decision.Allow ? "allow" : "deny" },
+                { "msil.policy.action", action == PolicyAction.List ? "list" : "execute" },
+                { "msil.policy.engine", decision.Engine },
+            });
+        }
+    }
+
+    public void Elevation(ElevationOutcome outcome)
+        => _elevation.Add(1, new KeyValuePair<string, object?>("msil.elevation.outcome", outcome switch
+        {
+            ElevationOutcome.Granted => "granted",
+            ElevationOutcome.Required => "required",
+            _ => "unavailable",
+        }));
+}

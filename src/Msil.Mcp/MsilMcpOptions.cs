@@ -1,0 +1,52 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Msil.Mcp;
+
+/// <summary>Options of the governed MCP server, bound from the <c>Msil:Mcp</c> configuration section.</summary>
+public sealed class MsilMcpOptions
+{
+    /// <summary>The configuration section the host-builder overload binds.</summary>
+    public const string SectionName = "Msil:Mcp";
+
+    /// <summary>Gets or sets the server name reported to MCP clients.</summary>
+    /// <value>Defaults to <c>msil-mcp</c>.</value>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9._-]{1,64}$", ErrorMessage = "Msil:Mcp:ServerName must be 1 to 64 letters, digits, '.', '_' or '-'.")]
+    public string ServerName { get; set; } = "msil-mcp";
+
+    /// <summary>Gets or sets the server version reported to MCP clients.</summary>
+    /// <value>Defaults to the Msil.Mcp assembly's informational version.</value>
+    public string? ServerVersion { get; set; }
+
+    /// <summary>Gets or sets the instructions sent to clients on initialization.</summary>
+    /// <value>Defaults to <see langword="null"/> (none).</value>
+    public string? Instructions { get; set; }
+
+    /// <summary>Gets or sets the MCP session mode.</summary>
+    /// <value>Defaults to <see cref="McpSessionMode.Stateless"/>: any replica can serve any request.</value>
+    public McpSessionMode SessionMode { get; set; } = McpSessionMode.Stateless;
+
+    /// <summary>Gets or sets the origins (scheme://host[:port]) allowed to call the server from a browser, besides same-origin requests.</summary>
+    /// <value>Defaults to empty: cross-origin browser requests are refused (DNS-rebinding protection).</value>
+    public IList<string> AllowedOrigins { get; } = [];
+
+    /// <summary>Gets or sets the largest result text, in characters, passed to the model; longer results are cut with a notice.</summary>
+    /// <value>Defaults to 262,144 (256 K characters).</value>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxResultChars { get; set; } = 256 * 1024;
+
+    /// <summary>Gets or sets the largest serialized argument object, in bytes, accepted by <c>tools/call</c>.</summary>
+    /// <value>Defaults to 1,048,576 (1 MiB).</value>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxArgumentBytes { get; set; } = 1024 * 1024;
+}
+
+/// <summary>How MCP sessions are kept.</summary>
+public enum McpSessionMode
+{
+    /// <summary>No sessions; every request stands alone. Scales out without sticky sessions.</summary>
+    Stateless,
+
+    /// <summary>Sessions with a server-to-client stream, so tool-list changes are pushed as notifications.</summary>
+    Stateful,
+}

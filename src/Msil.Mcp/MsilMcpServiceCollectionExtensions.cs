@@ -1,0 +1,216 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Server;
+using Msil.Mcp;
+using Msil.Mcp.Abstractions;
+using Msil.Mcp.Catalog;
+using Msil.Mcp.Defaults;
+using Msil.Mcp.Diagnostics;
+using Msil.Mcp.Hosting;
+using Msil.Mcp.Pipeline;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the governed MCP server to a host.</summary>
+public static class MsilMcpServiceCollectionExtensions
+{
+    /// <summary>Adds the governed MCP server with its embedded defaults, configured in code.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configure">Configures the options; may be <see langword="null"/>.</param>
+    /// <returns>The builder, for the feature packages' <c>Add…()</c> methods.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    public static IMsilMcpBuilder AddMsilMcp(this IServiceCollection services, Action<MsilMcpOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = AddCore(services);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Adds the governed MCP server, binding its options from <paramref name="section"/>.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="section">The configuration section, usually <c>Msil:Mcp</c>.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    [RequiresUnreferencedCode("Binds options from configuration by reflection.")]
+    [RequiresDynamicCode("Binds options from configuration by reflection.")]
+    public static IMsilMcpBuilder AddMsilMcp(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        var builder = AddCore(services);
+        services.AddOptions<MsilMcpOptions>().Bind(section);
+        return builder;
+    }
+
+    /// <summary>Adds the governed MCP server to a host builder, binding the <c>Msil:Mcp</c> section, then applying <paramref name="configure"/>.</summary>
+    /// <param name="builder">The host builder.</param>
+    /// <param name="configure">Configures the options after binding; may be <see langword="null"/>.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    [RequiresUnreferencedCode("Binds options from configuration by reflection.")]
+    [RequiresDynamicCode("Binds options from configuration by reflection.")]
+    public static IMsilMcpBuilder AddMsilMcp(this IHostApplicationBuilder builder, Action<MsilMcpOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var mcp = builder.Services.AddMsilMcp(builder.Configuration.GetSection(MsilMcpOptions.SectionName));
+        if (configure is not null)
+        {
+            builder.Services.Configure(configure);
+        }
+
+        return mcp;
+    }
+
+    /// <summary>Replaces the tool catalog (the embedded one keeps tools in memory).</summary>
+    /// <typeparam name="TCatalog">The catalog type; registered as a singleton.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static IMsilMcpBuilder UseToolCatalog<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TCatalog>(this IMsilMcpBuilder builder)
+        where TCatalog : class, IToolCatalog
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IToolCatalog>();
+        builder.Services.AddSingleton<IToolCatalog, TCatalog>();
+        return builder;
+    }
+
+    /// <summary>Replaces the policy decision point (the default fails closed).</summary>
+    /// <typeparam name="TPolicy">The policy type; registered as a singleton.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static IMsilMcpBuilder UsePolicyDecisionPoint<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TPolicy>(this IMsilMcpBuilder builder)
+        where TPolicy : class, IPolicyDecisionPoint
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IPolicyDecisionPoint>();
+        builder.Services.AddSingleton<IPolicyDecisionPoint, TPolicy>();
+        return builder;
+    }
+
+    /// <summary>Replaces the elevation gate (the default refuses every privileged call).</summary>
+    /// <typeparam name="TGate">The gate type; registered as a singleton.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static IMsilMcpBuilder UseElevationGate<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TGate>(this IMsilMcpBuilder builder)
+        where TGate : class, IElevationGate
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IElevationGate>();
+        builder.Services.AddSingleton<IElevationGate, TGate>();
+        return builder;
+    }
+
+    /// <summary>Replaces the audit sink (the default records nothing and says so at start).</summary>
+    /// <typeparam name="TSink">The sink type; registered as a singleton.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static IMsilMcpBuilder UseAuditSink<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TSink>(this IMsilMcpBuilder builder)
+        where TSink : class, IAuditSink
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IAuditSink>();
+        builder.Services.AddSingleton<IAuditSink, TSink>();
+        return builder;
+    }
+
+    /// <summary>Replaces the downstream token provider (the default sends no user token).</summary>
+    /// <typeparam name="TProvider">The provider type; registered as a singleton.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static IMsilMcpBuilder UseDownstreamTokenProvider<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TProvider>(this IMsilMcpBuilder builder)
+        where TProvider : class, IDownstreamTokenProvider
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IDownstreamTokenProvider>();
+        builder.Services.AddSingleton<IDownstreamTokenProvider, TProvider>();
+        return builder;
+    }
+
+    /// <summary>Adds a tool executor; one per <see cref="IToolExecutor.Kind"/>.</summary>
+    /// <typeparam name="TExecutor">The executor type; registered as a singleton.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static IMsilMcpBuilder AddToolExecutor<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TExecutor>(this IMsilMcpBuilder builder)
+        where TExecutor : class, IToolExecutor
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolExecutor, TExecutor>());
+        return builder;
+    }
+
+    /// <summary>Adds tools from code under one source name (replacing that source's earlier tools) when the host starts.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="source">The source name, for example <c>generated:OrderTools</c>.</param>
+    /// <param name="tools">The tools.</param>
+    /// <returns>The builder.</returns>
+    public static IMsilMcpBuilder AddTools(this IMsilMcpBuilder builder, string source, IReadOnlyCollection<ToolDefinition> tools)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        ArgumentNullException.ThrowIfNull(tools);
+        builder.Services.AddSingleton<IToolCatalogSeed>(new ToolCatalogSeed(source, tools));
+        return builder;
+    }
+
+    private static MsilMcpBuilder AddCore(IServiceCollection services)
+    {
+        var existing = services.FirstOrDefault(d => d.ServiceType == typeof(MsilMcpMarker));
+        if (existing?.ImplementationInstance is MsilMcpMarker marker)
+        {
+            return marker.Builder;
+        }
+
+        services.AddOptions<MsilMcpOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddMetrics();
+
+        services.TryAddSingleton<InMemoryToolCatalog>();
+        services.TryAddSingleton<IToolCatalog>(sp => sp.GetRequiredService<InMemoryToolCatalog>());
+        services.TryAddSingleton<IToolCatalogWriter>(sp => sp.GetRequiredService<IToolCatalog>() as IToolCatalogWriter
+            ?? throw new InvalidOperationException($"The tool catalog {sp.GetRequiredService<IToolCatalog>().GetType().Name} is read-only; register an IToolCatalogWriter for it."));
+        services.TryAddSingleton<ICallerIdentityResolver, ClaimsCallerIdentityResolver>();
+        services.TryAddSingleton<IPolicyDecisionPoint, FailClosedPolicyDecisionPoint>();
+        services.TryAddSingleton<IElevationGate, NoElevationGate>();
+        services.TryAddSingleton<IAuditSink, NullAuditSink>();
+        services.TryAddSingleton<IDownstreamTokenProvider, NoDownstreamTokenProvider>();
+
+        services.TryAddSingleton<MsilMcpMetrics>();
+        services.TryAddSingleton<ToolExecutorRegistry>();
+        services.TryAddSingleton<GovernedToolCollection>();
+        services.TryAddSingleton<ToolCallPipeline>();
+        services.TryAddSingleton<ToolListFilter>();
+        services.AddHostedService<ToolCatalogSeeder>();
+        services.AddHostedService<StartupReporter>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, MsilMcpStartupFilter>());
+
+        var mcp = services.AddMcpServer();
+        mcp.WithHttpTransport();
+        services.AddOptions<HttpServerTransportOptions>()
+            .Configure<IOptions<MsilMcpOptions>>((transport, msil) =>
+                transport.SessionMode = msil.Value.SessionMode == McpSessionMode.Stateful ? HttpServerSessionMode.Stateful : HttpServerSessionMode.Stateless);
+
+        // After AddMcpServer, so it runs after the SDK's own setup and our filters end up outermost.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<McpServerOptions>, MsilMcpServerOptionsSetup>());
+
+        var builder = new MsilMcpBuilder(services, mcp);
+        services.AddSingleton(new MsilMcpMarker(builder));
+        return builder;
+    }
+
+    private sealed class MsilMcpMarker(MsilMcpBuilder builder)
+    {
+        public MsilMcpBuilder Builder { get; } = builder;
+    }
+}

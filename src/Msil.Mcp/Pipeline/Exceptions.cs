@@ -1,0 +1,48 @@
+using ModelContextProtocol;
+
+namespace Msil.Mcp.Pipeline;
+
+/// <summary>Thrown inside <c>tools/call</c> when policy denies the call; becomes a JSON-RPC error carrying the reason and decision id.</summary>
+public sealed class PolicyDeniedException : McpProtocolException
+{
+    /// <summary>Initializes a new instance of the <see cref="PolicyDeniedException"/> class.</summary>
+    /// <param name="toolName">The tool.</param>
+    /// <param name="reason">The policy's reason.</param>
+    /// <param name="decisionId">The decision id.</param>
+    public PolicyDeniedException(string toolName, string reason, string decisionId)
+        : base($"Call to tool '{toolName}' denied by policy: {reason} (decision {decisionId}).", McpErrorCode.InvalidRequest)
+    {
+        ToolName = toolName;
+        Reason = reason;
+        DecisionId = decisionId;
+    }
+
+    /// <summary>Gets the tool.</summary>
+    public string ToolName { get; }
+
+    /// <summary>Gets the policy's reason.</summary>
+    public string Reason { get; }
+
+    /// <summary>Gets the decision id.</summary>
+    public string DecisionId { get; }
+}
+
+/// <summary>Thrown inside <c>tools/call</c> when a privileged call cannot be checked for elevation; the call is refused (fail closed).</summary>
+public sealed class ElevationUnavailableException : McpProtocolException
+{
+    /// <summary>Initializes a new instance of the <see cref="ElevationUnavailableException"/> class.</summary>
+    /// <param name="toolName">The tool.</param>
+    /// <param name="reason">Why elevation could not be checked.</param>
+    public ElevationUnavailableException(string toolName, string reason)
+        : base($"Call to privileged tool '{toolName}' refused: {reason}.", McpErrorCode.InvalidRequest)
+    {
+        ToolName = toolName;
+        Reason = reason;
+    }
+
+    /// <summary>Gets the tool.</summary>
+    public string ToolName { get; }
+
+    /// <summary>Gets the reason.</summary>
+    public string Reason { get; }
+}

@@ -1,0 +1,354 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using Msil.Mcp.Abstractions;
+using Msil.Mcp.Catalog;
+using Msil.Mcp.Diagnostics;
+using Msil.Mcp.Hosting;
+
+namespace Msil.Mcp.Pipeline;
+
+/// <summary>
+/// The governed <c>tools/call</c>, in the fixed order of ARCHITECTURE §3: audit scope → resolve → validate → policy →
+/// elevation → execute → shape. Installed as the outermost call-tool filter; the host cannot reorder the stages.
+/// </summary>
+internal sealed class ToolCallPipeline
+{
+    private readonly GovernedToolCollection _tools;
+    private readonly ICallerIdentityResolver _identity;
+    private readonly IPolicyDecisionPoint _policy;
+    private readonly IElevationGate _elevation;
+    private readonly IAuditSink _audit;
+    private readonly ToolExecutorRegistry _executors;
+    private readonly IHttpContextAccessor _http;
+    private readonly TimeProvider _time;
+    private readonly MsilMcpMetrics _metrics;
+    private readonly ILogger<ToolCallPipeline> _logger;
+    private readonly IOptionsMonitor<MsilMcpOptions> _options;
+
+    public ToolCallPipeline(
+        GovernedToolCollection tools,
+        ICallerIdentityResolver identity,
+        IPolicyDecisionPoint policy,
+        IElevationGate elevation,
+        IAuditSink audit,
+        ToolExecutorRegistry executors,
+        IHttpContextAccessor http,
+        TimeProvider time,
+        MsilMcpMetrics metrics,
+        IOptionsMonitor<MsilMcpOptions> options,
+        ILogger<ToolCallPipeline> logger)
+    {
+        _tools = tools;
+        _identity = identity;
+        _policy = policy;
+        _elevation = elevation;
+        _audit = audit;
+        _executors = executors;
+        _http = http;
+        _time = time;
+        _metrics = metrics;
+        _options = options;
+        _logger = logger;
+        Filter = next => (context, cancellationToken) => InvokeAsync(context, next, cancellationToken);
+    }
+
+    /// <summary>Gets the call-tool filter, created once.</summary>
+    public McpRequestFilter<CallToolRequestParams, CallToolResult> Filter { get; }
+
+    internal async ValueTask<CallToolResult> InvokeAsync(
+        RequestContext<CallToolRequestParams> context,
+        McpRequestHandler<CallToolRequestParams, CallToolResult> next,
+        CancellationToken cancellationToken)
+    {
+        var toolName = context.Params?.Name ?? string.Empty;
+        var httpContext = _http.HttpContext;
+        var state = new CallState
+        {
+            Pipeline = this,
+            ToolName = toolName,
+            CorrelationId = CorrelationIdMiddleware.Get(httpContext),
+            StartTimestamp = _time.GetTimestamp(),
+            Services = context.Services,
+        };
+
+        using var activity = MsilMcpTelemetry.Source.StartActivity("tools/call " + toolName, ActivityKind.Internal);
+        activity?.SetTag("mcp.tool.name", toolName);
+        activity?.SetTag("msil.correlation_id", state.CorrelationId);
+
+        JsonDocument? argumentsDocument = null;
+        try
+        {
+            // 1. audit scope: everything below is recorded in the finally block, denials included.
+            state.Caller = _identity.Resolve(context.User);
+            state.SubjectToken = ReadBearerToken(httpContext, state.Caller);
+
+            // 2. resolve
+            if (!_tools.TryGet(toolName, out var governed) || governed is null)
+            {
+                state.Outcome = AuditOutcomes.UnknownTool;
+                throw new McpProtocolException($"Unknown tool: '{toolName}'.", McpErrorCode.InvalidParams);
+            }
+
+            state.Tool = governed.Compiled;
+            context.MatchedPrimitive = governed;
+
+            // 3. validate
+            var invalid = Validate(context.Params?.Arguments, state, out argumentsDocument);
+            if (invalid is not null)
+            {
+                return invalid;
+            }
+
+            // 4. policy
+            var decision = await _policy.EvaluateAsync(new PolicyRequest(state.Caller, state.Tool.Definition, PolicyAction.Execute, state.Arguments), cancellationToken).ConfigureAwait(false);
+            state.Decision = decision;
+            _metrics.PolicyDecision(decision, PolicyAction.Execute);
+            if (!decision.Allow)
+            {
+                state.Outcome = AuditOutcomes.Denied;
+                state.Detail = decision.Reason;
+                Log.CallDenied(_logger, toolName, decision.DecisionId, decision.Engine);
+                throw new PolicyDeniedException(toolName, decision.Reason, decision.DecisionId);
+            }
+
+            // 5. elevation
+            if (state.Tool.Definition.RiskLevel == RiskLevel.Privileged)
+            {
+                await CheckElevationAsync(state, cancellationToken).ConfigureAwait(false);
+            }
+
+            // 6 + 7. execute and shape (through the SDK's handler, which calls GovernedTool.InvokeAsync → ExecuteAsync).
+            context.Items[CallState.ItemKey] = state;
+            return await next(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            state.Outcome ??= AuditOutcomes.Failed;
+            state.Detail ??= "cancelled";
+            throw;
+        }
+        catch (Exception ex) when (state.Outcome is null)
+        {
+            state.Outcome = AuditOutcomes.Failed;
+            state.Detail = ex is McpException ? ex.Message : ex.GetType().Name;
+            throw;
+        }
+        finally
+        {
+            argumentsDocument?.Dispose();
+            await AuditAsync(state, activity).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stages 6 and 7: runs the executor and shapes its result for the model.</summary>
+    internal async ValueTask<CallToolResult> ExecuteAsync(CallState state, CancellationToken cancellationToken)
+    {
+        var tool = state.Tool!;
+        if (!_executors.TryGet(tool.Definition.Executor, out var executor))
+        {
+            state.Outcome = AuditOutcomes.Failed;
+            state.Detail = $"no executor of kind '{tool.Definition.Executor}'";
+            throw new McpException($"Tool '{tool.Definition.Name}' cannot run: no executor of kind '{tool.Definition.Executor}' is registered.");
+        }
+
+        var invocation = new ToolInvocation
+        {
+            Tool = tool.Definition,
+            Arguments = state.Arguments,
+            Caller = state.Caller,
+            CorrelationId = state.CorrelationId,
+            SubjectToken = state.SubjectToken,
+            IdempotencyKey = "mcp-" + Guid.NewGuid().ToString("N"),
+            Services = state.Services,
+        };
+
+        using var activity = MsilMcpTelemetry.Source.StartActivity("execute " + tool.Definition.Name);
+        var result = await executor.ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
+        state.BackendStatus = result.BackendStatus;
+        state.ResultSize = result.Size;
+        state.Outcome = result.IsError ? AuditOutcomes.ToolError : AuditOutcomes.Success;
+        if (result.IsError)
+        {
+            state.Detail = Truncate(result.Text, 256);
+        }
+
+        return Shape(result, _options.CurrentValue.MaxResultChars);
+    }
+
+    internal static CallToolResult Shape(ToolResult result, int maxChars)
+    {
+        var text = result.Text;
+        var structured = result.StructuredContent;
+        if (text.Length > maxChars)
+        {
+            text = string.Concat(text.AsSpan(0, maxChars), $"\n\n[Result cut at {maxChars} of {result.Text.Length} characters.]");
+            structured = null;
+        }
+
+        return new CallToolResult
+        {
+            Content = [new TextContentBlock { Text = text }],
+            StructuredContent = structured is { ValueKind: JsonValueKind.Object } ? structured : null,
+            IsError = result.IsError ? true : null,
+        };
+    }
+
+    private CallToolResult? Validate(IDictionary<string, JsonElement>? arguments, CallState state, out JsonDocument? document)
+    {
+        document = null;
+        byte[] canonical;
+        try
+        {
+            canonical = ArgumentCanonicalizer.ToCanonicalJson(arguments);
+        }
+        catch (JsonException ex)
+        {
+            state.Outcome = AuditOutcomes.InvalidArguments;
+            state.Detail = ex.Message;
+            return ToolError($"Invalid arguments for tool '{state.ToolName}': {ex.Message}");
+        }
+
+        state.ArgumentsHash = ArgumentCanonicalizer.Hash(canonical);
+        if (canonical.Length > _options.CurrentValue.MaxArgumentBytes)
+        {
+            state.Outcome = AuditOutcomes.InvalidArguments;
+            state.Detail = "arguments too large";
+            return ToolError($"Invalid arguments for tool '{state.ToolName}': the arguments are {canonical.Length} bytes; the limit is {_options.CurrentValue.MaxArgumentBytes} bytes (Msil:Mcp:MaxArgumentBytes).");
+        }
+
+        document = JsonDocument.Parse(canonical);
+        var violations = new List<Validation.SchemaViolation>();
+        if (!state.Tool!.Validator.Validate(document.RootElement, violations))
+        {
+            state.Outcome = AuditOutcomes.InvalidArguments;
+            var sb = new StringBuilder();
+            sb.Append("Invalid arguments for tool '").Append(state.ToolName).Append("':");
+            foreach (var v in violations)
+            {
+                sb.Append("\n- ").Append(v.Path).Append(": ").Append(v.Message);
+            }
+
+            state.Detail = Truncate(sb.ToString(), 512);
+            return ToolError(sb.ToString());
+        }
+
+        state.Arguments = arguments is null ? CallState.EmptyArguments : new Dictionary<string, JsonElement>(arguments, StringComparer.Ordinal);
+        return null;
+    }
+
+    private async ValueTask CheckElevationAsync(CallState state, CancellationToken cancellationToken)
+    {
+        var tool = state.Tool!.Definition;
+        ElevationCheck check;
+        try
+        {
+            check = await _elevation.CheckAsync(state.Caller, tool, state.Arguments, state.CorrelationId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            check = new ElevationCheck(ElevationOutcome.Unavailable, "the elevation service could not be reached", tool.Name);
+            Log.ElevationCheckFailed(_logger, tool.Name, ex.GetType().Name);
+        }
+
+        _metrics.Elevation(check.Outcome);
+        switch (check.Outcome)
+        {
+            case ElevationOutcome.Granted:
+                state.Grant = check.Grant;
+                return;
+            case ElevationOutcome.Required when check.ElevationUrl is not null:
+                state.Outcome = AuditOutcomes.ElevationRequired;
+                state.Detail = check.Reason;
+                var message = $"Tool '{tool.Name}' is privileged and needs an active elevation for scope '{check.Scope}'. Request elevation at {check.ElevationUrl} and call the tool again once it is approved.";
+                throw new UrlElicitationRequiredException(message,
+                [
+                    new ElicitRequestParams
+                    {
+                        Mode = "url",
+                        Message = message,
+                        Url = check.ElevationUrl.ToString(),
+                        ElicitationId = check.ElicitationId ?? Guid.NewGuid().ToString("N"),
+                    },
+                ]);
+            default:
+                state.Outcome = AuditOutcomes.Denied;
+                state.Detail = check.Reason;
+                throw new ElevationUnavailableException(tool.Name, check.Reason);
+        }
+    }
+
+    private async ValueTask AuditAsync(CallState state, Activity? activity)
+    {
+        var elapsed = _time.GetElapsedTime(state.StartTimestamp);
+        var outcome = state.Outcome ?? AuditOutcomes.Failed;
+        var definition = state.Tool?.Definition;
+        activity?.SetTag("msil.outcome", outcome);
+        _metrics.ToolExecution(state.ToolName, outcome, definition?.RiskLevel, elapsed.TotalSeconds);
+        var record = new AuditRecord
+        {
+            Id = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"),
+            Timestamp = _time.GetUtcNow(),
+            Action = AuditActions.ToolCall,
+            Outcome = outcome,
+            CorrelationId = state.CorrelationId,
+            TraceId = Activity.Current?.TraceId.ToString(),
+            UserId = state.Caller.UserId,
+            Subject = state.Caller.Subject,
+            ObjectId = state.Caller.ObjectId,
+            PreferredUsername = state.Caller.PreferredUsername,
+            Actor = state.Caller.Actor,
+            ToolName = state.ToolName,
+            ToolVersion = definition?.Version,
+            ToolContentHash = definition?.ContentHash,
+            RiskLevel = definition?.RiskLevel,
+            PolicyAllow = state.Decision?.Allow,
+            PolicyReason = state.Decision?.Reason,
+            DecisionId = state.Decision?.DecisionId,
+            ElevationReference = state.Grant?.ApprovalReference,
+            BackendStatus = state.BackendStatus,
+            LatencyMs = elapsed.TotalMilliseconds,
+            ArgumentsHash = state.ArgumentsHash,
+            ResultSize = state.ResultSize,
+            Detail = state.Detail,
+        };
+
+        try
+        {
+            await _audit.WriteAsync(record, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The audit package owns its durability policy; a sink that throws here has already decided the record
+            // cannot be kept. Say so loudly; the call's own outcome is unchanged.
+            Log.AuditWriteFailed(_logger, state.ToolName, ex.GetType().Name);
+        }
+    }
+
+    private static SensitiveString? ReadBearerToken(HttpContext? httpContext, CallerIdentity caller)
+    {
+        if (httpContext is null || !caller.IsAuthenticated)
+        {
+            return null;
+        }
+
+        var header = httpContext.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7
+            ? new SensitiveString(header[7..].Trim())
+            : null;
+    }
+
+    private static CallToolResult ToolError(string text) => new()
+    {
+        Content = [new TextContentBlock { Text = text }],
+        IsError = true,
+    };
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max), "…");
+}
