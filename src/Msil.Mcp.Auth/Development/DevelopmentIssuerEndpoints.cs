@@ -1,0 +1,139 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Msil.Mcp.Hosting;
+
+namespace Msil.Mcp.Auth.Development;
+
+/// <summary>Discovery, JWKS and token endpoints of the development issuer.</summary>
+internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOptionsMonitor<MsilAuthOptions> options) : IMsilMcpEndpointContributor
+{
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        var path = options.CurrentValue.DevelopmentIssuer.Path.TrimEnd('/');
+        var group = endpoints.MapGroup(path).AllowAnonymous().ExcludeFromDescription();
+        group.MapGet("/.well-known/openid-configuration", (RequestDelegate)DiscoveryAsync);
+        group.MapGet("/jwks", (RequestDelegate)JwksAsync);
+        group.MapPost("/token", (RequestDelegate)TokenAsync);
+    }
+
+    private Task DiscoveryAsync(HttpContext context)
+    {
+        var doc = new JsonObject
+        {
+            ["issuer"] = issuer.Issuer,
+            ["jwks_uri"] = issuer.Issuer + "/jwks",
+            ["token_endpoint"] = issuer.TokenEndpoint,
+            ["grant_types_supported"] = new JsonArray("password", DevelopmentIssuer.TokenExchangeGrant),
+            ["response_types_supported"] = new JsonArray("token"),
+            ["subject_types_supported"] = new JsonArray("public"),
+            ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
+            ["token_endpoint_auth_methods_supported"] = new JsonArray("none", "client_secret_post"),
+        };
+        return WriteJsonAsync(context, doc, StatusCodes.Status200OK);
+    }
+
+    private Task JwksAsync(HttpContext context)
+    {
+        var jwk = issuer.Jwk;
+        var doc = new JsonObject
+        {
+            ["keys"] = new JsonArray(new JsonObject
+            {
+                ["kty"] = jwk.Kty,
+                ["use"] = jwk.Use,
+                ["alg"] = jwk.Alg,
+                ["kid"] = jwk.Kid,
+                ["n"] = jwk.N,
+                ["e"] = jwk.E,
+            }),
+        };
+        return WriteJsonAsync(context, doc, StatusCodes.Status200OK);
+    }
+
+    private async Task TokenAsync(HttpContext context)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            await ErrorAsync(context, "invalid_request", "Send application/x-www-form-urlencoded with the field 'username' (alice, bob, carol, …).").ConfigureAwait(false);
+            return;
+        }
+
+        var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        var grant = form["grant_type"].ToString();
+        if (grant == DevelopmentIssuer.TokenExchangeGrant)
+        {
+            var subject = form["subject_token"].ToString();
+            var audience = form["audience"].ToString();
+            if (audience.Length == 0)
+            {
+                audience = form["resource"].ToString();
+            }
+
+            if (subject.Length == 0 || audience.Length == 0)
+            {
+                await ErrorAsync(context, "invalid_request", "Token exchange needs 'subject_token' and 'audience'.").ConfigureAwait(false);
+                return;
+            }
+
+            var clientId = form["client_id"].ToString();
+            var exchanged = await issuer.ExchangeAsync(subject, audience, clientId.Length > 0 ? clientId : "msil-mcp-server").ConfigureAwait(false);
+            if (exchanged is null)
+            {
+                await ErrorAsync(context, "invalid_grant", "The subject token is not valid.").ConfigureAwait(false);
+                return;
+            }
+
+            await TokenResponseAsync(context, exchanged.Value.Token, exchanged.Value.ExpiresIn, issued: DevelopmentIssuer.AccessTokenType).ConfigureAwait(false);
+            return;
+        }
+
+        if (grant.Length > 0 && grant != "password")
+        {
+            await ErrorAsync(context, "unsupported_grant_type", $"Grant '{grant}' is not supported; use 'password' (field 'username') or token exchange.").ConfigureAwait(false);
+            return;
+        }
+
+        var username = form["username"].ToString();
+        var user = issuer.FindUser(username);
+        if (user is null)
+        {
+            var known = string.Join(", ", options.CurrentValue.DevelopmentIssuer.Users.Select(u => u.Username));
+            await ErrorAsync(context, "invalid_grant", $"Unknown user '{(username.Length > 64 ? username[..64] : username)}'. Known demo users: {known}.").ConfigureAwait(false);
+            return;
+        }
+
+        var requested = form["audience"].ToString();
+        var (token, expiresIn) = issuer.IssueForUser(user, requested.Length > 0 ? requested : null);
+        await TokenResponseAsync(context, token, expiresIn, issued: null).ConfigureAwait(false);
+    }
+
+    private static Task TokenResponseAsync(HttpContext context, string token, int expiresIn, string? issued)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        var doc = new JsonObject
+        {
+            ["access_token"] = token,
+            ["token_type"] = "Bearer",
+            ["expires_in"] = expiresIn,
+        };
+        if (issued is not null)
+        {
+            doc["issued_token_type"] = issued;
+        }
+
+        return WriteJsonAsync(context, doc, StatusCodes.Status200OK);
+    }
+
+    private static Task ErrorAsync(HttpContext context, string error, string description)
+        => WriteJsonAsync(context, new JsonObject { ["error"] = error, ["error_description"] = description }, StatusCodes.Status400BadRequest);
+
+    private static Task WriteJsonAsync(HttpContext context, JsonObject body, int status)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace Msil.Mcp.Auth;
+
+/// <summary>The auth package's log messages (event ids 1000–1999). Never a token or a claim value.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Debug, "Bearer token refused: {Reason}")]
+    public static partial void TokenRejected(ILogger logger, string reason);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Downstream token mode is Passthrough: callers' tokens are forwarded to backends. This violates the MCP rule against token passthrough; use TokenExchange or OnBehalfOf.")]
+    public static partial void PassthroughEnabled(ILogger logger);
+
+    [LoggerMessage(1002, LogLevel.Warning, "The development issuer is running at {Issuer}. It issues tokens to anyone who asks; never use it outside Development.")]
+    public static partial void DevelopmentIssuerRunning(ILogger logger, string issuer);
+
+    [LoggerMessage(1010, LogLevel.Warning, "Downstream token request for audience {Audience} failed with status {Status}")]
+    public static partial void DownstreamTokenFailed(ILogger logger, string audience, int status);
+}

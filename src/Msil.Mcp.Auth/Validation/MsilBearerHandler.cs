@@ -1,0 +1,153 @@
+using System.Diagnostics.Metrics;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Msil.Mcp.Auth.Validation;
+
+/// <summary>Scheme options of <see cref="MsilBearerHandler"/>; the settings live in <see cref="MsilAuthOptions"/>.</summary>
+internal sealed class MsilBearerSchemeOptions : AuthenticationSchemeOptions;
+
+/// <summary>
+/// Validates <c>Authorization: Bearer</c> tokens (seed §4.1): algorithm allow-list (never <c>none</c> or HS*), trusted
+/// issuer, signature, audience, lifetime with skew, required claims, size. The client only ever learns that the token
+/// was refused; the reason goes to the <c>auth_failures</c> metric and to a debug log line without the token.
+/// </summary>
+internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerSchemeOptions>
+{
+    private readonly IssuerRegistry _issuers;
+    private readonly IOptionsMonitor<MsilAuthOptions> _auth;
+    private readonly AuthMetrics _metrics;
+    private static readonly JsonWebTokenHandler TokenHandler = new() { MapInboundClaims = false };
+
+    public MsilBearerHandler(
+        IOptionsMonitor<MsilBearerSchemeOptions> options,
+        ILoggerFactory logger,
+        UrlEncoder encoder,
+        IssuerRegistry issuers,
+        IOptionsMonitor<MsilAuthOptions> auth,
+        AuthMetrics metrics)
+        : base(options, logger, encoder)
+    {
+        _issuers = issuers;
+        _auth = auth;
+        _metrics = metrics;
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (header.Length == 0)
+        {
+            if (Request.Query.ContainsKey("access_token"))
+            {
+                return Fail("token_in_query");
+            }
+
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail("not_bearer");
+        }
+
+        var token = header.AsSpan(7).Trim().ToString();
+        var options = _auth.CurrentValue;
+        if (token.Length == 0)
+        {
+            return Fail("empty");
+        }
+
+        if (token.Length > options.MaxTokenBytes)
+        {
+            return Fail("too_large");
+        }
+
+        JsonWebToken unvalidated;
+        try
+        {
+            unvalidated = TokenHandler.ReadJsonWebToken(token);
+        }
+        catch (ArgumentException)
+        {
+            return Fail("malformed");
+        }
+
+        if (IssuerRegistry.IsRefusedAlgorithm(unvalidated.Alg) || !options.ValidAlgorithms.Contains(unvalidated.Alg, StringComparer.Ordinal))
+        {
+            return Fail("algorithm");
+        }
+
+        var parameters = _issuers.Get(unvalidated.Issuer ?? string.Empty);
+        if (parameters is null)
+        {
+            return Fail("unknown_issuer");
+        }
+
+        TokenValidationResult result;
+        try
+        {
+            result = await TokenHandler.ValidateTokenAsync(token, parameters).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Fail("validation_error");
+        }
+
+        if (!result.IsValid)
+        {
+            return Fail(ReasonOf(result.Exception));
+        }
+
+        var jwt = (JsonWebToken)result.SecurityToken;
+        foreach (var claim in options.RequiredClaims)
+        {
+            if (!jwt.TryGetPayloadValue<object>(claim, out var value) || value is null || (value is string s && s.Length == 0))
+            {
+                return Fail("missing_claim");
+            }
+        }
+
+        var principal = new ClaimsPrincipal(result.ClaimsIdentity);
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
+    }
+
+    private AuthenticateResult Fail(string reason)
+    {
+        _metrics.Failure(reason);
+        Log.TokenRejected(Logger, reason);
+        return AuthenticateResult.Fail("invalid_token");
+    }
+
+    private static string ReasonOf(Exception? ex) => ex switch
+    {
+        SecurityTokenExpiredException => "expired",
+        SecurityTokenNotYetValidException => "not_yet_valid",
+        SecurityTokenInvalidAudienceException => "audience",
+        SecurityTokenInvalidIssuerException => "issuer",
+        SecurityTokenSignatureKeyNotFoundException => "unknown_kid",
+        SecurityTokenInvalidSignatureException => "signature",
+        SecurityTokenInvalidAlgorithmException => "algorithm",
+        SecurityTokenNoExpirationException => "no_expiration",
+        _ => "invalid",
+    };
+}
+
+/// <summary>The auth package's instruments.</summary>
+internal sealed class AuthMetrics
+{
+    private readonly Counter<long> _failures;
+
+    public AuthMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create("Msil.Mcp.Auth");
+        _failures = meter.CreateCounter<long>("msil.mcp.auth.failures", "{failure}", "Refused bearer tokens by reason (seed: auth_failures).");
+    }
+
+    public void Failure(string reason) => _failures.Add(1, new KeyValuePair<string, object?>("msil.auth.reason", reason));
+}

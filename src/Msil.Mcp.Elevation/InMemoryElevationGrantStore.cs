@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using Msil.Mcp.Abstractions;
+
+namespace Msil.Mcp.Elevation;
+
+/// <summary>The embedded grant store: grants in memory, expired ones dropped when read. One instance only.</summary>
+internal sealed class InMemoryElevationGrantStore(TimeProvider time) : IElevationGrantStore
+{
+    private readonly ConcurrentDictionary<(string User, string Scope), ElevationGrant> _grants = new();
+
+    public ValueTask<ElevationGrant?> GetAsync(string userId, string scope, CancellationToken cancellationToken)
+    {
+        if (_grants.TryGetValue((userId, scope), out var grant))
+        {
+            if (grant.ExpiresAt > time.GetUtcNow())
+            {
+                return new(grant);
+            }
+
+            _grants.TryRemove(new KeyValuePair<(string, string), ElevationGrant>((userId, scope), grant));
+        }
+
+        return new((ElevationGrant?)null);
+    }
+
+    public ValueTask SaveAsync(ElevationGrant grant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        _grants[(grant.UserId, grant.Scope)] = grant;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<bool> RevokeAsync(string userId, string scope, CancellationToken cancellationToken)
+        => new(_grants.TryRemove((userId, scope), out _));
+
+    public ValueTask<ElevationGrant?> ConsumeAsync(string userId, string scope, CancellationToken cancellationToken)
+    {
+        // TryRemove is atomic: of two concurrent consumers exactly one gets the grant.
+        if (_grants.TryRemove((userId, scope), out var grant) && grant.ExpiresAt > time.GetUtcNow())
+        {
+            return new(grant);
+        }
+
+        return new((ElevationGrant?)null);
+    }
+}
