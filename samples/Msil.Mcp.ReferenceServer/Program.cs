@@ -1,0 +1,3 @@
+using Msil.Mcp.ReferenceServer;
+
+await ReferenceServerApp.Create(args).RunAsync();

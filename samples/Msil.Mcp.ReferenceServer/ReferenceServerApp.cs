@@ -1,0 +1,93 @@
+using Msil.Mcp.SampleBackend;
+
+namespace Msil.Mcp.ReferenceServer;
+
+/// <summary>
+/// The reference server: every Msil.Mcp package composed into one governed MCP server, with the sample backend standing
+/// in for the API manager in-process. With no configuration it runs on its embedded defaults at http://127.0.0.1:5100.
+/// </summary>
+public static class ReferenceServerApp
+{
+    /// <summary>The address used when none is configured (<c>--urls</c> or <c>ASPNETCORE_URLS</c>).</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5100";
+
+    /// <summary>Builds the server; call <c>RunAsync()</c> or <c>StartAsync()</c> on the result.</summary>
+    /// <param name="args">Command-line arguments (for example <c>--urls http://127.0.0.1:5199</c>).</param>
+    /// <param name="configure">Extra configuration for tests; may be <see langword="null"/>.</param>
+    /// <returns>The application.</returns>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var self = SelfUrl(builder.Configuration["urls"]);
+        builder.WebHost.UseUrls(self);
+
+        // Defaults that depend on where the server listens; explicit configuration wins.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Msil:Mcp:Apim:GatewayUrl"] = builder.Configuration["Msil:Mcp:Apim:GatewayUrl"] ?? self + "/backend",
+            ["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"] = builder.Configuration["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"] ?? self + "/dev/oidc",
+        });
+        if (!builder.Environment.IsDevelopment())
+        {
+            builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+        }
+
+        builder.Services.AddHealthChecks();
+        var mcp = builder.AddMsilMcp();
+        var config = builder.Configuration;
+        mcp.AddMsilAuth(config.GetSection("Msil:Mcp:Auth"))
+            .AddToolRegistry(config.GetSection("Msil:Mcp:Registry"))
+            .AddOpenApiSource(SampleBackendOpenApi.DocumentName, SampleBackendOpenApi.OpenDocument, audience: SampleBackendDefaults.Audience)
+            .AddOpaPolicy(config.GetSection("Msil:Mcp:Policy"))
+            .AddElevation(config.GetSection("Msil:Mcp:Elevation"))
+            .AddApim(config.GetSection("Msil:Mcp:Apim"))
+            .AddAudit(config.GetSection("Msil:Mcp:Audit"));
+
+        // The sample backend trusts the same issuer but only tokens for its own audience: the MCP server must
+        // exchange the caller's token, it cannot pass it through.
+        builder.Services.AddSampleBackend(o => o.Authority = config["SampleBackend:Authority"] ?? config["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"]);
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealthChecks("/health/live").AllowAnonymous();
+        app.MapHealthChecks("/health/ready").AllowAnonymous();
+        app.MapMsilMcp("/mcp").RequireAuthorization();
+        app.MapSampleBackend("/backend");
+
+        if (app.Environment.IsDevelopment())
+        {
+            app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(self));
+        }
+
+        return app;
+    }
+
+    internal static string SelfUrl(string? urls)
+    {
+        var first = urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        if (string.IsNullOrEmpty(first))
+        {
+            return DefaultUrl;
+        }
+
+        return first.Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
+            .TrimEnd('/');
+    }
+
+    private static void PrintWelcome(string self) => Console.WriteLine($"""
+
+        Msil.Mcp reference server is ready.
+          MCP endpoint     {self}/mcp   (Streamable HTTP, bearer token required)
+          Demo users       alice (viewer: read tools), bob (operator: read + write), carol (admin: + privileged with elevation)
+          Get a token      curl -s -X POST {self}/dev/oidc/token -d username=bob
+          Try a client     npx @modelcontextprotocol/inspector --cli {self}/mcp --transport http --header "Authorization: Bearer <token>" --method tools/list
+          Discovery API    curl -s -H "Authorization: Bearer <token>" {self}/api/mcp/tools
+          Audit log        ./audit-logs (hash-chained JSON lines)
+
+        """);
+}

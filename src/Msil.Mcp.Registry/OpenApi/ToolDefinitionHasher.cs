@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Msil.Mcp.Abstractions;
+
+namespace Msil.Mcp.Registry.OpenApi;
+
+/// <summary>Computes <see cref="ToolDefinition.ContentHash"/>: SHA-256 over a canonical JSON form of the definition.</summary>
+/// <remarks>
+/// The canonical form is one compact JSON object with the members in a fixed order (<c>name</c>, <c>title</c>,
+/// <c>description</c>, <c>version</c>, <c>risk_level</c>, <c>input_schema</c>, <c>output_schema</c>, <c>http</c>,
+/// <c>executor</c>, <c>examples</c>, <c>source</c>, <c>domain</c>, <c>idempotent</c>); absent values are <c>null</c>.
+/// JSON values (schemas, examples) are written as they are held, so the same definition always hashes the same.
+/// <see cref="ToolDefinition.ContentHash"/> itself is not part of the input.
+/// </remarks>
+internal static class ToolDefinitionHasher
+{
+    private static readonly JsonWriterOptions Options = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+        MaxDepth = 4096,
+    };
+
+    /// <summary>Returns the lower-case hex SHA-256 of the canonical form of <paramref name="tool"/>.</summary>
+    public static string Compute(ToolDefinition tool)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            Write(writer, tool);
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
+    }
+
+    private static void Write(Utf8JsonWriter writer, ToolDefinition tool)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name", tool.Name);
+        WriteNullable(writer, "title", tool.Title);
+        writer.WriteString("description", tool.Description);
+        writer.WriteString("version", tool.Version);
+        writer.WriteString("risk_level", tool.RiskLevel.ToWire());
+        writer.WritePropertyName("input_schema");
+        tool.InputSchema.WriteTo(writer);
+        writer.WritePropertyName("output_schema");
+        WriteElement(writer, tool.OutputSchema);
+        writer.WritePropertyName("http");
+        if (tool.Http is { } http)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("method", http.Method);
+            writer.WriteString("path_template", http.PathTemplate);
+            writer.WriteStartArray("parameters");
+            foreach (var parameter in http.Parameters)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("argument", parameter.Argument);
+                writer.WriteString("name", parameter.Name);
+                writer.WriteString("location", parameter.Location.ToString());
+                WriteNullable(writer, "style", parameter.Style);
+                if (parameter.Explode is { } explode)
+                {
+                    writer.WriteBoolean("explode", explode);
+                }
+                else
+                {
+                    writer.WriteNull("explode");
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            WriteNullable(writer, "body_content_type", http.BodyContentType);
+            WriteNullable(writer, "gateway", http.Gateway);
+            WriteNullable(writer, "audience", http.Audience);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+
+        writer.WriteString("executor", tool.Executor);
+        writer.WriteStartArray("examples");
+        foreach (var example in tool.Examples)
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("input");
+            example.Input.WriteTo(writer);
+            writer.WritePropertyName("output");
+            WriteElement(writer, example.Output);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteString("source", tool.Source);
+        WriteNullable(writer, "domain", tool.Domain);
+        if (tool.Idempotent is { } idempotent)
+        {
+            writer.WriteBoolean("idempotent", idempotent);
+        }
+        else
+        {
+            writer.WriteNull("idempotent");
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteElement(Utf8JsonWriter writer, JsonElement? element)
+    {
+        if (element is { ValueKind: not JsonValueKind.Undefined } value)
+        {
+            value.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using ModelContextProtocol.Client;
+using Msil.Mcp.ReferenceServer;
+
+namespace Msil.Mcp.IntegrationTests.Infrastructure;
+
+/// <summary>The real reference server on a free loopback port, in Development with its embedded defaults.</summary>
+public sealed class ReferenceServerFixture : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public string BaseUrl { get; private set; } = string.Empty;
+
+    public string AuditDirectory { get; } = Path.Combine(Path.GetTempPath(), "msil-mcp-it-audit-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public IServiceProvider Services => _app!.Services;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public async ValueTask InitializeAsync()
+    {
+        BaseUrl = $"http://127.0.0.1:{FreePort()}";
+        _app = ReferenceServerApp.Create(
+        [
+            "--urls", BaseUrl,
+            "--environment", "Development",
+            "--Msil:Mcp:Audit:Directory", AuditDirectory,
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await _app.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(AuditDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    public async Task<string> GetTokenAsync(string username)
+    {
+        using var response = await Http.PostAsync($"{BaseUrl}/dev/oidc/token", new FormUrlEncodedContent([new("username", username)]));
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("access_token").GetString()!;
+    }
+
+    public async Task<McpClient> ConnectAsync(string username)
+    {
+        var token = await GetTokenAsync(username);
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri($"{BaseUrl}/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + token },
+        });
+        return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ReferenceServerGroup : ICollectionFixture<ReferenceServerFixture>
+{
+    public const string Name = "reference-server";
+}
