@@ -11,6 +11,7 @@ internal static class CompileCodes
     public const string RequestBodyIgnored = "request-body-ignored";
     public const string ReferenceUnresolved = "reference-unresolved";
     public const string ParameterIgnored = "parameter-ignored";
+    public const string PathParameterAdded = "path-parameter-added";
     public const string ArgumentRenamed = "argument-renamed";
     public const string RiskLevelInvalid = "risk-level-invalid";
     public const string SchemaTooLarge = "schema-too-large";

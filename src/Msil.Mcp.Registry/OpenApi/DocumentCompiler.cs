@@ -16,7 +16,7 @@ internal sealed class DocumentCompiler
     internal const int MaxToolSchemaBytes = 4 * 1024 * 1024;
 
     /// <summary>The most schema bytes one compilation produces; operations after that are skipped.</summary>
-    internal const long TotalSchemaBudgetBytes = 512L * 1024 * 1024;
+    internal const long TotalSchemaBudgetBytes = 256L * 1024 * 1024;
 
     /// <summary>An input schema larger than this (serialized) gets an <c>input-schema-large</c> lint finding.</summary>
     internal const int LargeInputSchemaBytes = 32 * 1024;
@@ -409,6 +409,7 @@ internal sealed class DocumentCompiler
     private static List<IOpenApiParameter> MergeParameters(OperationEntry entry)
     {
         var merged = new List<IOpenApiParameter>();
+        var positions = new Dictionary<(OpenApiLocation?, string), int>();
         foreach (var parameter in (entry.PathItem.Parameters ?? []).Concat(entry.Operation.Parameters ?? []))
         {
             if (parameter is null)
@@ -416,22 +417,28 @@ internal sealed class DocumentCompiler
                 continue;
             }
 
-            var index = parameter.Name is null ? -1 : merged.FindIndex(p => SameParameter(p, parameter));
-            if (index >= 0)
+            var name = parameter.Name;
+            if (name is null)
+            {
+                merged.Add(parameter);
+                continue;
+            }
+
+            // Header names are case-insensitive.
+            var key = (parameter.In, parameter.In == OpenApiLocation.Header ? name.ToUpperInvariant() : name);
+            if (positions.TryGetValue(key, out var index))
             {
                 merged[index] = parameter;
             }
             else
             {
+                positions.Add(key, merged.Count);
                 merged.Add(parameter);
             }
         }
 
         // Stable: path, query, header, cookie, then anything else, each in declaration order.
         return [.. merged.Select((p, i) => (p, i)).OrderBy(x => LocationRank(x.p.In)).ThenBy(x => x.i).Select(x => x.p)];
-
-        static bool SameParameter(IOpenApiParameter a, IOpenApiParameter b) =>
-            a.In == b.In && string.Equals(a.Name, b.Name, a.In == OpenApiLocation.Header ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
         static int LocationRank(OpenApiLocation? location) => location switch
         {
@@ -538,6 +545,8 @@ internal sealed class DocumentCompiler
     private void AddMissingPathParameters(OperationEntry entry, List<Argument> arguments, HashSet<string> taken)
     {
         var template = PathTemplate(entry.Path);
+        var declared = arguments.Where(a => a.Location == ToolLocation.Path).Select(a => a.Wire).ToHashSet(StringComparer.Ordinal);
+        var added = new List<Argument>();
         var start = template.IndexOf('{', StringComparison.Ordinal);
         while (start >= 0)
         {
@@ -548,10 +557,10 @@ internal sealed class DocumentCompiler
             }
 
             var variable = template[(start + 1)..end];
-            if (variable.Length > 0 && !arguments.Any(a => a.Location == ToolLocation.Path && a.Wire == variable))
+            if (variable.Length > 0 && declared.Add(variable))
             {
                 var name = ToolNaming.Reserve(taken, ToolNaming.ToArgumentName(variable));
-                arguments.Insert(arguments.Count(a => a.Location == ToolLocation.Path), new Argument
+                added.Add(new Argument
                 {
                     Name = name,
                     Wire = variable,
@@ -559,11 +568,17 @@ internal sealed class DocumentCompiler
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                     Required = true,
                 });
-                Report(entry, CompileSeverity.Info, CompileCodes.ParameterIgnored,
+                Report(entry, CompileSeverity.Info, CompileCodes.PathParameterAdded,
                     $"The path template variable '{{{variable}}}' has no parameter declaration; a required string argument '{name}' was added.");
             }
 
             start = template.IndexOf('{', end + 1);
+        }
+
+        if (added.Count > 0)
+        {
+            // After the declared path parameters, which come first.
+            arguments.InsertRange(arguments.Count(a => a.Location == ToolLocation.Path), added);
         }
     }
 
@@ -577,7 +592,7 @@ internal sealed class DocumentCompiler
     {
         var properties = new List<KeyValuePair<string, IOpenApiSchema>>();
         var required = new HashSet<string>(StringComparer.Ordinal);
-        if (schema is not null && TryCollectObject(schema, properties, required, 0) && properties.Count > 0)
+        if (schema is not null && TryCollectObject(schema, properties, new HashSet<string>(StringComparer.Ordinal), required, 0) && properties.Count > 0)
         {
             foreach (var (wire, propertySchema) in properties)
             {
@@ -629,7 +644,7 @@ internal sealed class DocumentCompiler
     }
 
     /// <summary>Collects the properties of an object schema, flattening <c>allOf</c>; fails when the merge would be ambiguous.</summary>
-    private bool TryCollectObject(IOpenApiSchema schema, List<KeyValuePair<string, IOpenApiSchema>> properties, HashSet<string> required, int depth)
+    private bool TryCollectObject(IOpenApiSchema schema, List<KeyValuePair<string, IOpenApiSchema>> properties, HashSet<string> names, HashSet<string> required, int depth)
     {
         if (depth > 8 || _emitter.Resolve(schema) is not { } resolved)
         {
@@ -653,7 +668,7 @@ internal sealed class DocumentCompiler
         {
             foreach (var member in allOf)
             {
-                if (member is null || !TryCollectObject(member, properties, required, depth + 1))
+                if (member is null || !TryCollectObject(member, properties, names, required, depth + 1))
                 {
                     return false;
                 }
@@ -664,7 +679,7 @@ internal sealed class DocumentCompiler
         {
             foreach (var (name, property) in own)
             {
-                if (properties.Exists(p => p.Key == name))
+                if (!names.Add(name))
                 {
                     return false;
                 }
@@ -673,9 +688,9 @@ internal sealed class DocumentCompiler
             }
         }
 
-        if (resolved.Required is { } names)
+        if (resolved.Required is { } requiredNames)
         {
-            required.UnionWith(names);
+            required.UnionWith(requiredNames);
         }
 
         return true;

@@ -204,7 +204,8 @@ internal static class ToolNaming
         return true;
     }
 
-    /// <summary>Makes <paramref name="candidate"/> unique in <paramref name="taken"/> by appending <c>_2</c>, <c>_3</c>, … and adds it.</summary>
+    /// <summary>Makes <paramref name="candidate"/> unique in <paramref name="taken"/> and adds it.</summary>
+    /// <remarks>Tries <c>_2</c> to <c>_9</c> first, then a hash suffix, so even thousands of clashes stay cheap.</remarks>
     public static string Reserve(HashSet<string> taken, string candidate)
     {
         if (taken.Add(candidate))
@@ -212,11 +213,19 @@ internal static class ToolNaming
             return candidate;
         }
 
-        for (var n = 2; ; n++)
+        for (var n = 2; n < 10; n++)
         {
             var suffix = "_" + n.ToString(CultureInfo.InvariantCulture);
             var stem = candidate.Length + suffix.Length > MaxLength ? candidate[..(MaxLength - suffix.Length)] : candidate;
-            var name = stem + suffix;
+            if (taken.Add(stem + suffix))
+            {
+                return stem + suffix;
+            }
+        }
+
+        for (var n = 10; ; n++)
+        {
+            var name = WithSuffix(candidate, candidate + "#" + n.ToString(CultureInfo.InvariantCulture));
             if (taken.Add(name))
             {
                 return name;
