@@ -510,7 +510,7 @@ internal sealed class DocumentCompiler
             candidate = ToolNaming.ToArgumentName(LocationWord(toolLocation) + "_" + candidate);
         }
 
-        var argumentName = ToolNaming.Reserve(taken, candidate);
+        var argumentName = ToolNaming.Reserve(taken, candidate, LocationWord(toolLocation) + ":" + name);
         if (argumentName != name)
         {
             renamed.Add($"{LocationWord(toolLocation)} '{name}' → '{argumentName}'");
@@ -559,7 +559,7 @@ internal sealed class DocumentCompiler
             var variable = template[(start + 1)..end];
             if (variable.Length > 0 && declared.Add(variable))
             {
-                var name = ToolNaming.Reserve(taken, ToolNaming.ToArgumentName(variable));
+                var name = ToolNaming.Reserve(taken, ToolNaming.ToArgumentName(variable), "path:" + variable);
                 added.Add(new Argument
                 {
                     Name = name,
@@ -568,8 +568,6 @@ internal sealed class DocumentCompiler
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                     Required = true,
                 });
-                Report(entry, CompileSeverity.Info, CompileCodes.PathParameterAdded,
-                    $"The path template variable '{{{variable}}}' has no parameter declaration; a required string argument '{name}' was added.");
             }
 
             start = template.IndexOf('{', end + 1);
@@ -577,6 +575,10 @@ internal sealed class DocumentCompiler
 
         if (added.Count > 0)
         {
+            Report(entry, CompileSeverity.Info, CompileCodes.PathParameterAdded,
+                "Path template variables without a parameter declaration became required string arguments: "
+                + string.Join(", ", added.Select(a => $"'{{{a.Wire}}}' → '{a.Name}'")) + ".");
+
             // After the declared path parameters, which come first.
             arguments.InsertRange(arguments.Count(a => a.Location == ToolLocation.Path), added);
         }
@@ -607,7 +609,7 @@ internal sealed class DocumentCompiler
                     candidate = ToolNaming.ToArgumentName("body_" + candidate);
                 }
 
-                var name = ToolNaming.Reserve(taken, candidate);
+                var name = ToolNaming.Reserve(taken, candidate, "body:" + wire);
                 if (name != wire)
                 {
                     renamed.Add($"body '{wire}' → '{name}'");
@@ -627,7 +629,7 @@ internal sealed class DocumentCompiler
             return null;
         }
 
-        var bodyName = ToolNaming.Reserve(taken, taken.Contains("body") ? "request_body" : "body");
+        var bodyName = ToolNaming.Reserve(taken, taken.Contains("body") ? "request_body" : "body", "body");
         var bodyDescription = string.IsNullOrWhiteSpace(body.Description) ? null : body.Description;
         var argument = new Argument
         {

@@ -13,8 +13,10 @@ namespace Msil.Mcp.Registry.OpenApi;
 /// </para>
 /// <para>
 /// Names are the operation ids in snake_case (<c>getDealerEnquiries</c> → <c>get_dealer_enquiries</c>), or the method and
-/// path when there is no id (<c>GET /v1/dealers/{id}</c> → <c>get_v1_dealers_by_id</c>), at most 64 characters. Operations
-/// are processed in path and method order, so compiling the same document again gives the same names and content hashes.
+/// path when there is no id (<c>GET /v1/dealers/{id}</c> → <c>get_v1_dealers_by_id</c>), at most 64 characters (longer
+/// names keep 57 characters and get <c>_</c> plus 6 hex digits of their SHA-256). Operations are named in path and method
+/// order, those with an operation id first; a name already taken gets <c>_</c> plus 6 hex digits of the SHA-256 of the
+/// operation key (<c>GET /path</c>). Compiling the same document again gives the same names and content hashes.
 /// </para>
 /// <para>
 /// The input schema is one JSON Schema object of the path, query, header and cookie parameters and the request body.

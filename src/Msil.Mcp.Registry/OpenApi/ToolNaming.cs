@@ -205,8 +205,11 @@ internal static class ToolNaming
     }
 
     /// <summary>Makes <paramref name="candidate"/> unique in <paramref name="taken"/> and adds it.</summary>
-    /// <remarks>Tries <c>_2</c> to <c>_9</c> first, then a hash suffix, so even thousands of clashes stay cheap.</remarks>
-    public static string Reserve(HashSet<string> taken, string candidate)
+    /// <param name="taken">The names already used.</param>
+    /// <param name="candidate">The preferred name.</param>
+    /// <param name="seed">A text unique to what is being named (its location and wire name), for the hash suffix.</param>
+    /// <remarks>Tries <c>_2</c> to <c>_9</c> first, then a suffix hashed from <paramref name="seed"/>, so even thousands of clashes stay cheap.</remarks>
+    public static string Reserve(HashSet<string> taken, string candidate, string seed)
     {
         if (taken.Add(candidate))
         {
@@ -223,14 +226,13 @@ internal static class ToolNaming
             }
         }
 
-        for (var n = 10; ; n++)
+        var name = WithSuffix(candidate, seed);
+        for (var n = 2; !taken.Add(name); n++)
         {
-            var name = WithSuffix(candidate, candidate + "#" + n.ToString(CultureInfo.InvariantCulture));
-            if (taken.Add(name))
-            {
-                return name;
-            }
+            name = WithSuffix(candidate, seed + "#" + n.ToString(CultureInfo.InvariantCulture));
         }
+
+        return name;
     }
 
     private static string Stem(string name)

@@ -71,12 +71,19 @@ public sealed class ToolNamingTests
     }
 
     [Fact]
-    public void Reserve_TakenName_AppendsCounter()
+    public void Reserve_TakenName_AppendsCounterThenSeededHash()
     {
         var taken = new HashSet<string>(StringComparer.Ordinal) { "id", "id_2" };
 
-        Assert.Equal("id_3", ToolNaming.Reserve(taken, "id"));
-        Assert.Equal("name", ToolNaming.Reserve(taken, "name"));
+        Assert.Equal("id_3", ToolNaming.Reserve(taken, "id", "query:id"));
+        Assert.Equal("name", ToolNaming.Reserve(taken, "name", "query:name"));
         Assert.Contains("id_3", taken);
+
+        for (var n = 4; n < 10; n++)
+        {
+            Assert.Equal("id_" + n, ToolNaming.Reserve(taken, "id", "seed" + n));
+        }
+
+        Assert.Equal("id_" + ToolNaming.ShortHash("header:ID"), ToolNaming.Reserve(taken, "id", "header:ID"));
     }
 }
