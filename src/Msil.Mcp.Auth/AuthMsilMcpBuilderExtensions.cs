@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -69,6 +70,8 @@ public static class AuthMsilMcpBuilderExtensions
         services.TryAddSingleton<DevelopmentIssuer>();
         services.TryAddSingleton<IssuerRegistry>();
         services.TryAddSingleton<AuthMetrics>();
+        services.TryAddSingleton<ValidatedTokenCache>();
+        services.TryAddSingleton<AuthRedis>();
         services.RemoveAll<IDownstreamTokenProvider>();
         services.AddSingleton<IDownstreamTokenProvider, OAuthDownstreamTokenProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, DevelopmentIssuerContributorGate>());
@@ -110,6 +113,17 @@ public static class AuthMsilMcpBuilderExtensions
                 };
             });
         services.AddAuthorization();
+        services.AddOptions<AuthorizationOptions>().Configure<IOptions<MsilAuthOptions>>((authorization, auth) =>
+        {
+            var policy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser();
+            if (auth.Value.RequiredScopes.Count > 0)
+            {
+                policy.AddRequirements(new ScopeRequirement(auth.Value.RequiredScopes.ToArray()));
+            }
+
+            authorization.DefaultPolicy = policy.Build();
+        });
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ScopeChallengeResultHandler>();
         builder.Mcp.AddAuthorizationFilters();
     }
 

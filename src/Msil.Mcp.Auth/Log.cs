@@ -14,6 +14,12 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Warning, "The development issuer is running at {Issuer}. It issues tokens to anyone who asks; never use it outside Development.")]
     public static partial void DevelopmentIssuerRunning(ILogger logger, string issuer);
 
+    [LoggerMessage(1003, LogLevel.Warning, "Issuer {Issuer} cannot be reached; validating with the keys shared in Redis")]
+    public static partial void IssuerUnreachableUsingSharedKeys(ILogger logger, string issuer);
+
+    [LoggerMessage(1004, LogLevel.Warning, "The shared key cache (Redis) for issuer {Issuer} cannot be written; keys stay cached in memory")]
+    public static partial void SharedKeyCacheUnavailable(ILogger logger, string issuer);
+
     [LoggerMessage(1010, LogLevel.Warning, "Downstream token request for audience {Audience} failed with status {Status}")]
     public static partial void DownstreamTokenFailed(ILogger logger, string audience, int status);
 }

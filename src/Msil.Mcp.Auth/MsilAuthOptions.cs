@@ -34,6 +34,11 @@ public sealed class MsilAuthOptions
     [Range(1024, 1024 * 1024)]
     public int MaxTokenBytes { get; set; } = 16 * 1024;
 
+    /// <summary>Gets or sets how many validated tokens are remembered (by their SHA-256), so a repeated token skips the signature check; 0 turns the cache off.</summary>
+    /// <value>Defaults to 10,000. An entry never outlives its token's <c>exp</c>, nor five minutes.</value>
+    [Range(0, 1_000_000)]
+    public int ValidatedTokenCacheSize { get; set; } = 10_000;
+
     /// <summary>Gets the scopes advertised in the protected resource metadata and the <c>WWW-Authenticate</c> challenge.</summary>
     /// <value>Defaults to empty.</value>
     public IList<string> Scopes { get; } = [];
@@ -41,6 +46,18 @@ public sealed class MsilAuthOptions
     /// <summary>Gets or sets the MCP endpoint's path, used to build the resource identifier in the metadata.</summary>
     /// <value>Defaults to <c>/mcp</c>.</value>
     public string McpPath { get; set; } = "/mcp";
+
+    /// <summary>Gets the scopes a token must carry to use the MCP endpoint; a token without them gets 403 <c>insufficient_scope</c>.</summary>
+    /// <value>Defaults to empty (no scope required).</value>
+    public IList<string> RequiredScopes { get; } = [];
+
+    /// <summary>Gets or sets the Redis connection string for sharing issuers' keys (JWKS) across replicas under <c>jwks:{issuer}:keys</c>.</summary>
+    /// <value>Defaults to <see langword="null"/>: keys are cached in memory only.</value>
+    public string? RedisConnectionString { get; set; }
+
+    /// <summary>Gets or sets how long keys stored in Redis stay usable when the issuer cannot be reached.</summary>
+    /// <value>Defaults to 24 hours.</value>
+    public TimeSpan JwksCacheLifetime { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>Gets the development issuer's options.</summary>
     public DevelopmentIssuerOptions DevelopmentIssuer { get; } = new();
@@ -66,6 +83,18 @@ public sealed class OidcIssuerOptions
     /// <summary>Gets extra audiences accepted from this issuer (for example an Entra application's client id for v2 tokens).</summary>
     /// <value>Defaults to empty.</value>
     public IList<string> AdditionalAudiences { get; } = [];
+
+    /// <summary>Gets or sets the claim holding roles; a dotted path reads into a JSON claim (Keycloak: <c>realm_access.roles</c>).</summary>
+    /// <value>Defaults to <c>roles</c> (Entra ID app roles).</value>
+    public string RolesClaim { get; set; } = "roles";
+
+    /// <summary>Gets or sets the claim holding groups; a dotted path reads into a JSON claim.</summary>
+    /// <value>Defaults to <c>groups</c>.</value>
+    public string GroupsClaim { get; set; } = "groups";
+
+    /// <summary>Gets or sets the claim used as the user id.</summary>
+    /// <value>Defaults to <c>preferred_username</c>, falling back to <c>sub</c>.</value>
+    public string UserIdClaim { get; set; } = "preferred_username";
 }
 
 /// <summary>The development issuer: its own RSA key, discovery, JWKS and a token endpoint for demo users. Development only.</summary>

@@ -25,6 +25,16 @@ internal sealed class MsilAuthOptionsValidator(IHostEnvironment environment) : I
             errors.Add("Msil:Mcp:Auth:MaxTokenBytes must be at least 1024.");
         }
 
+        if (options.ValidatedTokenCacheSize < 0)
+        {
+            errors.Add("Msil:Mcp:Auth:ValidatedTokenCacheSize must be 0 (off) or more.");
+        }
+
+        if (options.JwksCacheLifetime <= TimeSpan.Zero)
+        {
+            errors.Add("Msil:Mcp:Auth:JwksCacheLifetime must be positive.");
+        }
+
         if (options.ValidAlgorithms.Count == 0 || options.ValidAlgorithms.All(IssuerRegistry.IsRefusedAlgorithm))
         {
             errors.Add("Msil:Mcp:Auth:ValidAlgorithms lists no usable algorithm: 'none' and HS* are always refused; use RS256, PS256 or ES256.");

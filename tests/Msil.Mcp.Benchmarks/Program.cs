@@ -1,4 +1,12 @@
 using BenchmarkDotNet.Running;
+using Msil.Mcp.Benchmarks.Http;
 
-// build/bench.sh runs this with BenchmarkDotNet's arguments, e.g. --filter '*Policy*'.
+// build/bench.sh runs the BenchmarkDotNet benchmarks (e.g. --filter '*Policy*');
+// build/bench-http.sh starts the two HTTP servers below and drives them with wrk.
+if (args.Length > 0 && args[0] is "serve-bare" or "serve-governed")
+{
+    await BenchServers.RunAsync(args[0], args[1..]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -20,10 +21,15 @@ internal sealed class IssuerRegistry
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly ConcurrentDictionary<string, TokenValidationParameters> _parameters = new(StringComparer.Ordinal);
 
-    public IssuerRegistry(IOptionsMonitor<MsilAuthOptions> options, IHttpClientFactory httpClientFactory, DevelopmentIssuer? development = null)
+    private readonly AuthRedis _redis;
+    private readonly ILogger<IssuerRegistry> _logger;
+
+    public IssuerRegistry(IOptionsMonitor<MsilAuthOptions> options, IHttpClientFactory httpClientFactory, AuthRedis redis, ILogger<IssuerRegistry> logger, DevelopmentIssuer? development = null)
     {
         _options = options;
         _httpClientFactory = httpClientFactory;
+        _redis = redis;
+        _logger = logger;
         _development = options.CurrentValue.DevelopmentIssuer.Enabled ? development : null;
     }
 
@@ -39,6 +45,25 @@ internal sealed class IssuerRegistry
 
         var built = Build(issuer);
         return built is null ? null : _parameters.GetOrAdd(issuer, built);
+    }
+
+    /// <summary>Gets the configured issuer options for <paramref name="issuer"/>, or <see langword="null"/> (development issuer or unknown).</summary>
+    public OidcIssuerOptions? Configured(string? issuer)
+    {
+        if (issuer is null)
+        {
+            return null;
+        }
+
+        foreach (var configured in _options.CurrentValue.Issuers)
+        {
+            if (string.Equals(configured.Issuer.TrimEnd('/'), issuer.TrimEnd('/'), StringComparison.Ordinal))
+            {
+                return configured;
+            }
+        }
+
+        return null;
     }
 
     public IEnumerable<string> AuthorizationServers()
@@ -73,10 +98,9 @@ internal sealed class IssuerRegistry
             }
 
             var metadata = configured.MetadataAddress ?? configured.Issuer.TrimEnd('/') + "/.well-known/openid-configuration";
-            var manager = new ConfigurationManager<OpenIdConnectConfiguration>(
-                metadata,
-                new OpenIdConnectConfigurationRetriever(),
-                new HttpDocumentRetriever(_httpClientFactory.CreateClient(HttpClientName)) { RequireHttps = configured.RequireHttpsMetadata })
+            var http = new HttpDocumentRetriever(_httpClientFactory.CreateClient(HttpClientName)) { RequireHttps = configured.RequireHttpsMetadata };
+            var retriever = new SharedJwksRetriever(http, issuer, metadata, _redis.Database, options.JwksCacheLifetime, _logger);
+            var manager = new ConfigurationManager<OpenIdConnectConfiguration>(metadata, new OpenIdConnectConfigurationRetriever(), retriever)
             {
                 RefreshInterval = UnknownKidRefreshInterval,
                 AutomaticRefreshInterval = TimeSpan.FromHours(12),

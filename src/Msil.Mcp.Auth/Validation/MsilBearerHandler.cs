@@ -22,6 +22,7 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
     private readonly IssuerRegistry _issuers;
     private readonly IOptionsMonitor<MsilAuthOptions> _auth;
     private readonly AuthMetrics _metrics;
+    private readonly ValidatedTokenCache _cache;
     private static readonly JsonWebTokenHandler TokenHandler = new() { MapInboundClaims = false };
 
     public MsilBearerHandler(
@@ -30,9 +31,11 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
         UrlEncoder encoder,
         IssuerRegistry issuers,
         IOptionsMonitor<MsilAuthOptions> auth,
-        AuthMetrics metrics)
+        AuthMetrics metrics,
+        ValidatedTokenCache cache)
         : base(options, logger, encoder)
     {
+        _cache = cache;
         _issuers = issuers;
         _auth = auth;
         _metrics = metrics;
@@ -66,6 +69,11 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
         if (token.Length > options.MaxTokenBytes)
         {
             return Fail("too_large");
+        }
+
+        if (_cache.TryGet(token, out var cachedIdentity))
+        {
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(cachedIdentity!), Scheme.Name));
         }
 
         JsonWebToken unvalidated;
@@ -113,6 +121,8 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
             }
         }
 
+        ClaimNormalizer.Normalize(result.ClaimsIdentity, _issuers.Configured(unvalidated.Issuer));
+        _cache.Add(token, result.ClaimsIdentity, jwt.ValidTo == DateTime.MinValue ? DateTimeOffset.MinValue : new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
         var principal = new ClaimsPrincipal(result.ClaimsIdentity);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Msil.Mcp.Auth.Validation;
+
+/// <summary>The Redis connection for the shared JWKS cache, opened on first use; <see langword="null"/> when none is configured.</summary>
+internal sealed class AuthRedis(IOptions<MsilAuthOptions> options) : IDisposable
+{
+    private readonly Lazy<ConnectionMultiplexer?> _connection = new(() =>
+    {
+        var connectionString = options.Value.RedisConnectionString;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return null;
+        }
+
+        var config = ConfigurationOptions.Parse(connectionString);
+        config.AbortOnConnectFail = false;
+        config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5000);
+        config.SyncTimeout = Math.Min(config.SyncTimeout, 5000);
+        config.AsyncTimeout = Math.Min(config.AsyncTimeout, 5000);
+        return ConnectionMultiplexer.Connect(config);
+    });
+
+    public IDatabase? Database() => _connection.Value?.GetDatabase();
+
+    public void Dispose()
+    {
+        if (_connection.IsValueCreated)
+        {
+            _connection.Value?.Dispose();
+        }
+    }
+}

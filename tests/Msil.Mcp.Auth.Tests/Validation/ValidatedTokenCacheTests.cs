@@ -1,0 +1,80 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Msil.Mcp.Auth.Validation;
+
+namespace Msil.Mcp.Auth.Tests.Validation;
+
+public sealed class ValidatedTokenCacheTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero));
+
+    private ValidatedTokenCache Create(int size = 100)
+        => new(new StaticMonitor(new MsilAuthOptions { ValidatedTokenCacheSize = size }), _time);
+
+    [Fact]
+    public void TryGet_BeforeTokenExpiry_ReturnsCopyOfIdentity()
+    {
+        var cache = Create();
+        var identity = new ClaimsIdentity([new Claim("sub", "a")], "test");
+        cache.Add("token-a", identity, _time.GetUtcNow().AddMinutes(2));
+
+        Assert.True(cache.TryGet("token-a", out var hit));
+        Assert.NotSame(identity, hit);
+        Assert.Equal("a", hit!.FindFirst("sub")!.Value);
+        Assert.False(cache.TryGet("token-b", out _));
+    }
+
+    [Fact]
+    public void TryGet_AfterTokenExpiry_Misses()
+    {
+        var cache = Create();
+        cache.Add("token-a", new ClaimsIdentity("test"), _time.GetUtcNow().AddSeconds(30));
+
+        _time.Advance(TimeSpan.FromSeconds(31));
+
+        Assert.False(cache.TryGet("token-a", out _));
+    }
+
+    [Fact]
+    public void TryGet_LongLivedToken_HeldAtMostFiveMinutes()
+    {
+        var cache = Create();
+        cache.Add("token-a", new ClaimsIdentity("test"), _time.GetUtcNow().AddHours(10));
+
+        _time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+
+        Assert.False(cache.TryGet("token-a", out _));
+    }
+
+    [Fact]
+    public void Add_SizeZero_CachesNothing()
+    {
+        var cache = Create(size: 0);
+        cache.Add("token-a", new ClaimsIdentity("test"), _time.GetUtcNow().AddMinutes(2));
+
+        Assert.False(cache.TryGet("token-a", out _));
+    }
+
+    [Fact]
+    public void Add_FloodOfDistinctTokens_StaysBounded()
+    {
+        var cache = Create(size: 10);
+        for (var i = 0; i < 1000; i++)
+        {
+            cache.Add("token-" + i, new ClaimsIdentity("test"), _time.GetUtcNow().AddMinutes(2));
+        }
+
+        var hits = Enumerable.Range(0, 1000).Count(i => cache.TryGet("token-" + i, out _));
+        Assert.InRange(hits, 1, 10);
+    }
+
+    private sealed class StaticMonitor(MsilAuthOptions value) : IOptionsMonitor<MsilAuthOptions>
+    {
+        public MsilAuthOptions CurrentValue => value;
+
+        public MsilAuthOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<MsilAuthOptions, string?> listener) => null;
+    }
+}

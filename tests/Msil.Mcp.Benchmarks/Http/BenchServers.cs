@@ -1,0 +1,78 @@
+using System.ComponentModel;
+using System.Text.Json;
+using ModelContextProtocol.Server;
+using Msil.Mcp.Abstractions;
+
+namespace Msil.Mcp.Benchmarks.Http;
+
+/// <summary>
+/// Two servers with the same echo tool, for build/bench-http.sh: the bare MCP SDK (stateless), and the governed server
+/// with everything on (bearer validation by the development issuer's key, argument validation, embedded policy,
+/// hash-chained audit flushed before the answer). The governed tool's executor runs in process, so the difference
+/// is the governance itself, not a backend hop.
+/// </summary>
+internal static class BenchServers
+{
+    public static async Task RunAsync(string mode, string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        if (mode == "serve-bare")
+        {
+            builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "bare", Version = "1.0" })
+                .WithHttpTransport()
+                .WithTools([McpServerTool.Create(([Description("The message")] string message) => "Echo: " + message, new McpServerToolCreateOptions { Name = "echo", ReadOnly = true })]);
+            var bare = builder.Build();
+            bare.MapMcp("/mcp");
+            bare.MapGet("/health/ready", () => "ok");
+            await bare.RunAsync();
+            return;
+        }
+
+        // Experiment switches (not used by build/bench-http.sh's headline figures): BENCH_AUDIT=flushed|queued|off.
+        var audit = Path.Combine(Path.GetTempPath(), "msil-bench-audit-" + Environment.ProcessId);
+        var auditMode = Environment.GetEnvironmentVariable("BENCH_AUDIT") ?? "flushed";
+        var mcp = builder.Services.AddMsilMcp()
+            .AddMsilAuth(o => o.DevelopmentIssuer.Enabled = true)
+            .AddOpaPolicy()
+            .AddToolExecutor<EchoExecutor>()
+            .AddTools("bench", [EchoExecutor.Definition]);
+        if (auditMode != "off")
+        {
+            mcp.AddAudit(o =>
+            {
+                o.Directory = audit;
+                o.Durability = auditMode == "queued" ? Msil.Mcp.Audit.AuditDurability.Queued : Msil.Mcp.Audit.AuditDurability.Flushed;
+            });
+        }
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapMsilMcp("/mcp").RequireAuthorization();
+        app.MapGet("/health/ready", () => "ok");
+        await app.RunAsync();
+    }
+
+    private sealed class EchoExecutor : IToolExecutor
+    {
+        public static readonly ToolDefinition Definition = new()
+        {
+            Name = "echo",
+            Description = "Echoes the message.",
+            RiskLevel = RiskLevel.Read,
+            InputSchema = JsonDocument.Parse("""{"type":"object","properties":{"message":{"type":"string","maxLength":1000}},"required":["message"],"additionalProperties":false}""").RootElement.Clone(),
+            Executor = "bench-echo",
+            Source = "bench",
+            ContentHash = "bench-echo-1",
+        };
+
+        public string Kind => "bench-echo";
+
+        public ValueTask<ToolResult> ExecuteAsync(ToolInvocation invocation, CancellationToken cancellationToken)
+        {
+            var text = "Echo: " + invocation.Arguments["message"].GetString();
+            return new(new ToolResult { Text = text, Size = text.Length });
+        }
+    }
+}
