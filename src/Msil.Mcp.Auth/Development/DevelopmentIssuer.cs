@@ -12,6 +12,7 @@ namespace Msil.Mcp.Auth.Development;
 internal sealed class DevelopmentIssuer : IDisposable
 {
     public const string TokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange";
+    public const string JwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
     public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 
     private readonly RSA _rsa = RSA.Create(2048);

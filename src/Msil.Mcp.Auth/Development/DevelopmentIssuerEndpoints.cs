@@ -26,7 +26,7 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
             ["issuer"] = issuer.Issuer,
             ["jwks_uri"] = issuer.Issuer + "/jwks",
             ["token_endpoint"] = issuer.TokenEndpoint,
-            ["grant_types_supported"] = new JsonArray("password", DevelopmentIssuer.TokenExchangeGrant),
+            ["grant_types_supported"] = new JsonArray("password", DevelopmentIssuer.TokenExchangeGrant, DevelopmentIssuer.JwtBearerGrant),
             ["response_types_supported"] = new JsonArray("token"),
             ["subject_types_supported"] = new JsonArray("public"),
             ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
@@ -63,10 +63,12 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
 
         var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
         var grant = form["grant_type"].ToString();
-        if (grant == DevelopmentIssuer.TokenExchangeGrant)
+        if (grant is DevelopmentIssuer.TokenExchangeGrant or DevelopmentIssuer.JwtBearerGrant)
         {
-            var subject = form["subject_token"].ToString();
-            var audience = form["audience"].ToString();
+            // RFC 8693 token exchange, or Entra's on-behalf-of (jwt-bearer assertion, scope "{audience}/.default").
+            var onBehalfOf = grant == DevelopmentIssuer.JwtBearerGrant;
+            var subject = onBehalfOf ? form["assertion"].ToString() : form["subject_token"].ToString();
+            var audience = onBehalfOf ? AudienceFromScope(form["scope"].ToString()) : form["audience"].ToString();
             if (audience.Length == 0)
             {
                 audience = form["resource"].ToString();
@@ -74,7 +76,9 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
 
             if (subject.Length == 0 || audience.Length == 0)
             {
-                await ErrorAsync(context, "invalid_request", "Token exchange needs 'subject_token' and 'audience'.").ConfigureAwait(false);
+                await ErrorAsync(context, "invalid_request", onBehalfOf
+                    ? "On-behalf-of needs 'assertion' and 'scope' ({audience}/.default)."
+                    : "Token exchange needs 'subject_token' and 'audience'.").ConfigureAwait(false);
                 return;
             }
 
@@ -108,6 +112,12 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
         var requested = form["audience"].ToString();
         var (token, expiresIn) = issuer.IssueForUser(user, requested.Length > 0 ? requested : null);
         await TokenResponseAsync(context, token, expiresIn, issued: null).ConfigureAwait(false);
+    }
+
+    private static string AudienceFromScope(string scope)
+    {
+        var first = scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? string.Empty;
+        return first.EndsWith("/.default", StringComparison.Ordinal) ? first[..^"/.default".Length] : first;
     }
 
     private static Task TokenResponseAsync(HttpContext context, string token, int expiresIn, string? issued)

@@ -14,7 +14,6 @@ namespace Msil.Mcp.Auth.Downstream;
 internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
 {
     public const string HttpClientName = "Msil.Mcp.Auth.Downstream";
-    private const string JwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptionsMonitor<MsilAuthOptions> _options;
@@ -81,7 +80,7 @@ internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
                 form["audience"] = audience;
                 break;
             case DownstreamTokenMode.OnBehalfOf:
-                form["grant_type"] = JwtBearerGrant;
+                form["grant_type"] = DevelopmentIssuer.JwtBearerGrant;
                 form["assertion"] = subjectToken!.Reveal();
                 form["requested_token_use"] = "on_behalf_of";
                 form["scope"] = audience.TrimEnd('/') + "/.default";
