@@ -72,6 +72,9 @@ public static class AuditOutcomes
     /// <summary>The arguments did not match the input schema.</summary>
     public const string InvalidArguments = "invalid_arguments";
 
+    /// <summary>A rate limit refused the call.</summary>
+    public const string RateLimited = "rate_limited";
+
     /// <summary>No tool of that name.</summary>
     public const string UnknownTool = "unknown_tool";
 

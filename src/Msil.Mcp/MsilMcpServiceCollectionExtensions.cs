@@ -13,6 +13,7 @@ using Msil.Mcp.Defaults;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
 using Msil.Mcp.Pipeline;
+using Msil.Mcp.RateLimiting;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -49,6 +50,7 @@ public static class MsilMcpServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(section);
         var builder = AddCore(services);
         services.AddOptions<MsilMcpOptions>().Bind(section);
+        services.AddOptions<RateLimitOptions>().Bind(section.GetSection("RateLimit"));
         return builder;
     }
 
@@ -136,6 +138,19 @@ public static class MsilMcpServiceCollectionExtensions
         return builder;
     }
 
+    /// <summary>Replaces the rate-limit store (the default keeps buckets in memory, per replica).</summary>
+    /// <typeparam name="TStore">The store type; registered as a singleton.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static IMsilMcpBuilder UseRateLimitStore<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStore>(this IMsilMcpBuilder builder)
+        where TStore : class, IRateLimitStore
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IRateLimitStore>();
+        builder.Services.AddSingleton<IRateLimitStore, TStore>();
+        return builder;
+    }
+
     /// <summary>Adds a tool executor; one per <see cref="IToolExecutor.Kind"/>.</summary>
     /// <typeparam name="TExecutor">The executor type; registered as a singleton.</typeparam>
     /// <param name="builder">The builder.</param>
@@ -186,6 +201,10 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<IAuditSink, NullAuditSink>();
         services.TryAddSingleton<IDownstreamTokenProvider, NoDownstreamTokenProvider>();
 
+        services.AddOptions<RateLimitOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
+        services.TryAddSingleton<IRateLimitStore, InMemoryRateLimitStore>();
+        services.TryAddSingleton<RateLimitStage>();
         services.TryAddSingleton<MsilMcpMetrics>();
         services.TryAddSingleton<ToolExecutorRegistry>();
         services.TryAddSingleton<GovernedToolCollection>();

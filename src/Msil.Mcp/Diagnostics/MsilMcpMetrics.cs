@@ -11,6 +11,7 @@ internal sealed class MsilMcpMetrics
     private readonly Histogram<double> _toolDuration;
     private readonly Counter<long> _policyDecisions;
     private readonly Counter<long> _elevation;
+    private readonly Counter<long> _rateLimited;
 
     public MsilMcpMetrics(IMeterFactory meterFactory)
     {
@@ -19,6 +20,7 @@ internal sealed class MsilMcpMetrics
         _toolDuration = meter.CreateHistogram<double>("msil.mcp.tool.duration", "s", "Duration of governed tool calls, all stages included.");
         _policyDecisions = meter.CreateCounter<long>("msil.mcp.policy.decisions", "{decision}", "Policy decisions by result, action and engine.");
         _elevation = meter.CreateCounter<long>("msil.mcp.elevation.checks", "{check}", "Elevation checks of privileged calls by outcome.");
+        _rateLimited = meter.CreateCounter<long>("msil.mcp.ratelimit.rejections", "{call}", "Calls refused by a rate limit, by tool and by which limit.");
     }
 
     public void ToolExecution(string tool, string outcome, RiskLevel? risk, double seconds)
@@ -45,6 +47,9 @@ internal sealed class MsilMcpMetrics
             });
         }
     }
+
+    public void RateLimited(string tool, string limit)
+        => _rateLimited.Add(1, new KeyValuePair<string, object?>("mcp.tool.name", tool), new KeyValuePair<string, object?>("msil.ratelimit.limit", limit));
 
     public void Elevation(ElevationOutcome outcome)
         => _elevation.Add(1, new KeyValuePair<string, object?>("msil.elevation.outcome", outcome switch

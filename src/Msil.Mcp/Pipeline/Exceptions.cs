@@ -46,3 +46,24 @@ public sealed class ElevationUnavailableException : McpProtocolException
     /// <summary>Gets the reason.</summary>
     public string Reason { get; }
 }
+
+/// <summary>Thrown inside <c>tools/call</c> when the caller has used up a rate limit; says when to retry.</summary>
+public sealed class RateLimitExceededException : McpProtocolException
+{
+    /// <summary>Initializes a new instance of the <see cref="RateLimitExceededException"/> class.</summary>
+    /// <param name="toolName">The tool.</param>
+    /// <param name="limit">Which limit, in words.</param>
+    /// <param name="retryAfter">When a call will be accepted again.</param>
+    public RateLimitExceededException(string toolName, string limit, TimeSpan retryAfter)
+        : base($"Rate limit exceeded for tool '{toolName}': {limit}. Retry in {Math.Ceiling(retryAfter.TotalSeconds):0} s.", McpErrorCode.InvalidRequest)
+    {
+        ToolName = toolName;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>Gets the tool.</summary>
+    public string ToolName { get; }
+
+    /// <summary>Gets when a call will be accepted again.</summary>
+    public TimeSpan RetryAfter { get; }
+}

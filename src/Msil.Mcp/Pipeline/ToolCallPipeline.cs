@@ -31,6 +31,7 @@ internal sealed class ToolCallPipeline
     private readonly MsilMcpMetrics _metrics;
     private readonly ILogger<ToolCallPipeline> _logger;
     private readonly IOptionsMonitor<MsilMcpOptions> _options;
+    private readonly RateLimiting.RateLimitStage _rateLimit;
 
     public ToolCallPipeline(
         GovernedToolCollection tools,
@@ -43,8 +44,10 @@ internal sealed class ToolCallPipeline
         TimeProvider time,
         MsilMcpMetrics metrics,
         IOptionsMonitor<MsilMcpOptions> options,
+        RateLimiting.RateLimitStage rateLimit,
         ILogger<ToolCallPipeline> logger)
     {
+        _rateLimit = rateLimit;
         _tools = tools;
         _identity = identity;
         _policy = policy;
@@ -98,6 +101,18 @@ internal sealed class ToolCallPipeline
 
             state.Tool = governed.Compiled;
             context.MatchedPrimitive = governed;
+
+            // rate limit (per user, and per user and tool by risk level)
+            try
+            {
+                await _rateLimit.CheckAsync(state.Caller, state.Tool.Definition, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RateLimitExceededException ex)
+            {
+                state.Outcome = AuditOutcomes.RateLimited;
+                state.Detail = ex.Message;
+                throw;
+            }
 
             // 3. validate
             var invalid = Validate(context.Params?.Arguments, state, out argumentsDocument);

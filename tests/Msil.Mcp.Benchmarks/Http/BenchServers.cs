@@ -38,6 +38,12 @@ internal static class BenchServers
             .AddOpaPolicy()
             .AddToolExecutor<EchoExecutor>()
             .AddTools("bench", [EchoExecutor.Definition]);
+        // Rate limiting stays on, with limits far above what one client on loopback can reach.
+        builder.Services.Configure<Msil.Mcp.RateLimiting.RateLimitOptions>(o =>
+        {
+            o.PerUser.PermitsPerMinute = o.Read.PermitsPerMinute = 100_000_000;
+            o.PerUser.Burst = o.Read.Burst = 1_000_000;
+        });
         if (auditMode != "off")
         {
             mcp.AddAudit(o =>
