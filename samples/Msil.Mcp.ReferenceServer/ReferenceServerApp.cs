@@ -1,4 +1,7 @@
 using Msil.Mcp.SampleBackend;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Msil.Mcp.ReferenceServer;
 
@@ -27,12 +30,7 @@ public static class ReferenceServerApp
             ["Msil:Mcp:Apim:GatewayUrl"] = builder.Configuration["Msil:Mcp:Apim:GatewayUrl"] ?? self + "/backend",
             ["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"] = builder.Configuration["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"] ?? self + "/dev/oidc",
         });
-        if (!builder.Environment.IsDevelopment())
-        {
-            builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
-        }
-
-        builder.Services.AddHealthChecks();
+        AddTelemetry(builder);
         var mcp = builder.AddMsilMcp();
         var config = builder.Configuration;
         mcp.AddMsilAuth(config.GetSection("Msil:Mcp:Auth"))
@@ -52,8 +50,8 @@ public static class ReferenceServerApp
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapHealthChecks("/health/live").AllowAnonymous();
-        app.MapHealthChecks("/health/ready").AllowAnonymous();
+        app.MapMsilMcpHealthChecks("/health");
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapMsilMcp("/mcp").RequireAuthorization();
         app.MapSampleBackend("/backend");
 
@@ -63,6 +61,40 @@ public static class ReferenceServerApp
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Metrics (every Msil.Mcp meter, the MCP SDK's, ASP.NET Core, HttpClient and the runtime) in Prometheus format at
+    /// <c>/metrics</c>; traces from the same sources, exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
+    /// (an X-Ray path goes through the collector). Logs are JSON lines on stdout outside Development (appsettings).
+    /// </summary>
+    private static void AddTelemetry(WebApplicationBuilder builder)
+    {
+        var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(builder.Configuration["Msil:Mcp:ServerName"] ?? "msil-reference-server"))
+            .WithMetrics(m =>
+            {
+                m.AddMeter([.. MsilMcpTelemetry.SourceNames])
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddPrometheusExporter();
+                if (otlp)
+                {
+                    m.AddOtlpExporter();
+                }
+            })
+            .WithTracing(t =>
+            {
+                t.AddSource([.. MsilMcpTelemetry.SourceNames])
+                    .AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/health") && !c.Request.Path.StartsWithSegments("/metrics"))
+                    .AddHttpClientInstrumentation();
+                if (otlp)
+                {
+                    t.AddOtlpExporter();
+                }
+            });
     }
 
     internal static string SelfUrl(string? urls)

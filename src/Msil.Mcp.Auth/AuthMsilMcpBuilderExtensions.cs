@@ -72,6 +72,7 @@ public static class AuthMsilMcpBuilderExtensions
         services.TryAddSingleton<AuthMetrics>();
         services.TryAddSingleton<ValidatedTokenCache>();
         services.TryAddSingleton<AuthRedis>();
+        services.AddHealthChecks().AddCheck<IssuerHealthCheck>("msil-auth-issuers", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
         services.RemoveAll<IDownstreamTokenProvider>();
         services.AddSingleton<IDownstreamTokenProvider, OAuthDownstreamTokenProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, DevelopmentIssuerContributorGate>());

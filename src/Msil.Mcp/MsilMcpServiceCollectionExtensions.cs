@@ -190,6 +190,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddMetrics();
+        services.AddHealthChecks().AddCheck<CatalogHealthCheck>("msil-catalog", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
 
         services.TryAddSingleton<InMemoryToolCatalog>();
         services.TryAddSingleton<IToolCatalog>(sp => sp.GetRequiredService<InMemoryToolCatalog>());

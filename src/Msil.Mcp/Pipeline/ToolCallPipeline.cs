@@ -86,10 +86,11 @@ internal sealed class ToolCallPipeline
         activity?.SetTag("msil.correlation_id", state.CorrelationId);
 
         JsonDocument? argumentsDocument = null;
+        state.Caller = _identity.Resolve(context.User);
+        using var logScope = _logger.BeginScope(new CallLogScope(state.CorrelationId, state.Caller.UserId, toolName));
         try
         {
             // 1. audit scope: everything below is recorded in the finally block, denials included.
-            state.Caller = _identity.Resolve(context.User);
             state.SubjectToken = ReadBearerToken(httpContext, state.Caller);
 
             // 2. resolve
