@@ -47,6 +47,12 @@ public static class AuditActions
     /// <summary>An elevation grant was revoked.</summary>
     public const string ElevationRevoke = "elevation.revoke";
 
+    /// <summary>A single-use elevation grant was consumed by a call.</summary>
+    public const string ElevationUse = "elevation.use";
+
+    /// <summary>The elevation stage refused a privileged call or an elevation request.</summary>
+    public const string ElevationRefuse = "elevation.refuse";
+
     /// <summary>An elevation check through the API.</summary>
     public const string ElevationCheck = "elevation.check";
 

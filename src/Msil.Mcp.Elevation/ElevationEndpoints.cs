@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -13,17 +14,24 @@ namespace Msil.Mcp.Elevation;
 
 /// <summary>
 /// <c>POST /api/pim/check-elevation</c> (seed §4.2), <c>POST /api/pim/grants</c> and <c>DELETE /api/pim/grants/{user}/{scope}</c>
-/// for the approval system, and in Development a one-click approval page under <c>/dev/pim</c>.
+/// for the approval system, and in Development a one-click approval page under <c>/dev/pim</c>. Every check, grant,
+/// revocation and refusal is audited and counted.
 /// </summary>
 internal sealed class ElevationEndpoints(
     IElevationGrantStore store,
     ElevationGate gate,
     ICallerIdentityResolver identity,
-    IAuditSink audit,
+    ElevationTelemetry telemetry,
     IOptionsMonitor<ElevationOptions> options,
     IHostEnvironment environment,
     TimeProvider time) : IMsilMcpEndpointContributor
 {
+    /// <summary>The largest request body the endpoints read.</summary>
+    internal const int MaxBodyBytes = 64 * 1024;
+
+    private const string CorrelationHeader = "X-Correlation-ID";
+    private const int MaxFieldLength = 256;
+
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/pim").RequireAuthorization();
@@ -41,16 +49,18 @@ internal sealed class ElevationEndpoints(
     private async Task CheckAsync(HttpContext context)
     {
         var caller = identity.Resolve(context.User);
-        var body = await ReadJsonAsync(context).ConfigureAwait(false);
+        using var body = await ReadJsonAsync(context).ConfigureAwait(false);
         if (body is null)
         {
-            await ProblemAsync(context, 400, "The body must be JSON: {\"user_id\": \"…\", \"role\": \"…\", \"scope\": \"…\"}.").ConfigureAwait(false);
+            await ProblemAsync(context, 400, "The body must be a JSON object: {\"user_id\": \"…\", \"role\": \"…\", \"scope\": \"…\"}.").ConfigureAwait(false);
             return;
         }
 
-        var userId = Str(body, "user_id") ?? caller.UserId;
-        var scope = Str(body, "scope");
-        if (string.IsNullOrWhiteSpace(scope))
+        var root = body.RootElement;
+        var userId = Str(root, "user_id") ?? caller.UserId;
+        var requested = Str(root, "scope");
+        var role = Str(root, "role");
+        if (string.IsNullOrWhiteSpace(requested))
         {
             await ProblemAsync(context, 400, "Field 'scope' is required: the privileged tool's name or scope group.").ConfigureAwait(false);
             return;
@@ -62,112 +72,111 @@ internal sealed class ElevationEndpoints(
             return;
         }
 
+        var scope = gate.ScopeOf(requested, options.CurrentValue);
+        var correlationId = CorrelationId(context);
         ElevationGrant? grant;
         try
         {
             grant = await store.GetAsync(userId, scope, context.RequestAborted).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            await ProblemAsync(context, 503, "The elevation grant store cannot be reached; privileged calls are refused until it is back.").ConfigureAwait(false);
+            await StoreFailedAsync(context, "check", ex, userId, scope, caller, correlationId, "The elevation grant store cannot be reached; privileged calls are refused until it is back.").ConfigureAwait(false);
             return;
         }
 
-        await WriteAuditAsync(AuditActions.ElevationCheck, grant is null ? "requires_elevation" : "elevated", caller, scope, grant?.ApprovalReference).ConfigureAwait(false);
-        if (grant is not null && grant.IsActive(scope, time.GetUtcNow()))
+        var now = time.GetUtcNow();
+        var active = grant is not null && grant.IsActive(scope, now) && grant.GrantedAt <= now + options.CurrentValue.MaxClockSkew;
+        await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Check, AuditActions.ElevationCheck, active ? ElevationAuditOutcomes.Elevated : ElevationAuditOutcomes.RequiresElevation, userId, scope)
         {
-            await JsonAsync(context, 200, new JsonObject
+            Caller = caller,
+            Grant = active ? grant : null,
+            CorrelationId = correlationId,
+            Detail = role is null ? null : "role " + role,
+        }).ConfigureAwait(false);
+
+        JsonObject answer;
+        if (active)
+        {
+            answer = new JsonObject
             {
                 ["elevated"] = true,
+                ["requires_elevation"] = false,
                 ["user_id"] = userId,
                 ["scope"] = scope,
-                ["expires_at"] = grant.ExpiresAt.ToString("O"),
+                ["granted_at"] = GrantJson.FormatTime(grant!.GrantedAt),
+                ["expires_at"] = GrantJson.FormatTime(grant.ExpiresAt),
                 ["approval_reference"] = grant.ApprovalReference,
-            }).ConfigureAwait(false);
-            return;
+                ["single_use"] = grant.SingleUse,
+                ["arguments_hash"] = grant.ArgumentsHash,
+            };
+        }
+        else
+        {
+            answer = new JsonObject
+            {
+                ["elevated"] = false,
+                ["requires_elevation"] = true,
+                ["user_id"] = userId,
+                ["scope"] = scope,
+                ["elevation_url"] = gate.BuildUrl(userId, scope, correlationId, requested).ToString(),
+            };
         }
 
-        await JsonAsync(context, 200, new JsonObject
+        if (role is not null)
         {
-            ["elevated"] = false,
-            ["requires_elevation"] = true,
-            ["user_id"] = userId,
-            ["scope"] = scope,
-            ["elevation_url"] = gate.BuildUrl(userId, scope, context.TraceIdentifier).ToString(),
-        }).ConfigureAwait(false);
+            answer["role"] = role;
+        }
+
+        await JsonAsync(context, 200, answer).ConfigureAwait(false);
     }
 
     private async Task GrantAsync(HttpContext context)
     {
         var caller = identity.Resolve(context.User);
+        var o = options.CurrentValue;
         if (!IsApprover(caller))
         {
-            await ProblemAsync(context, 403, $"Only the approval system (role '{options.CurrentValue.ApproverRole}') may record grants.").ConfigureAwait(false);
+            await ProblemAsync(context, 403, $"Only the approval system (role '{o.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) may record grants.").ConfigureAwait(false);
             return;
         }
 
-        var body = await ReadJsonAsync(context).ConfigureAwait(false);
-        var now = time.GetUtcNow();
-        var o = options.CurrentValue;
-        var userId = body is null ? null : Str(body, "user_id");
-        var scope = body is null ? null : Str(body, "scope");
-        var reference = body is null ? null : Str(body, "approval_reference");
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(userId))
+        using var body = await ReadJsonAsync(context).ConfigureAwait(false);
+        if (body is null)
         {
-            errors.Add("'user_id' is required");
+            await ProblemAsync(context, 400, "The body must be a JSON object: {\"user_id\", \"scope\", \"approval_reference\", \"granted_at\"?, \"expires_at\"?, \"single_use\"?, \"arguments_hash\"? or \"arguments\"?}.").ConfigureAwait(false);
+            return;
         }
 
-        if (string.IsNullOrWhiteSpace(scope))
-        {
-            errors.Add("'scope' is required");
-        }
-
-        if (string.IsNullOrWhiteSpace(reference))
-        {
-            errors.Add("'approval_reference' is required");
-        }
-
-        var grantedAt = Date(body, "granted_at") ?? now;
-        var expiresAt = Date(body, "expires_at") ?? grantedAt + o.DefaultGrantLifetime;
-        if (expiresAt <= now)
-        {
-            errors.Add("'expires_at' must be in the future");
-        }
-
-        if (expiresAt - now > o.MaxGrantLifetime)
-        {
-            errors.Add($"'expires_at' is further away than the maximum grant lifetime ({o.MaxGrantLifetime}, Msil:Mcp:Elevation:MaxGrantLifetime)");
-        }
-
-        if (errors.Count > 0)
+        var (grant, errors) = ParseGrant(body.RootElement, o, time.GetUtcNow());
+        if (grant is null)
         {
             await ProblemAsync(context, 400, "Invalid grant: " + string.Join("; ", errors) + ".").ConfigureAwait(false);
             return;
         }
 
-        var grant = new ElevationGrant
-        {
-            UserId = userId!,
-            Scope = scope!,
-            GrantedAt = grantedAt,
-            ExpiresAt = expiresAt,
-            ApprovalReference = reference!,
-            SingleUse = body!.TryGetPropertyValue("single_use", out var su) && su is JsonValue v && v.TryGetValue<bool>(out var b) && b,
-            ArgumentsHash = Str(body, "arguments_hash"),
-        };
+        var correlationId = CorrelationId(context);
         try
         {
             await store.SaveAsync(grant, context.RequestAborted).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            await ProblemAsync(context, 503, "The elevation grant store cannot be reached; the grant was not recorded.").ConfigureAwait(false);
+            await StoreFailedAsync(context, "grant", ex, grant.UserId, grant.Scope, caller, correlationId, "The elevation grant store cannot be reached; the grant was not recorded. Retry when it is back.").ConfigureAwait(false);
             return;
         }
 
-        await WriteAuditAsync(AuditActions.ElevationGrant, AuditOutcomes.Success, caller, grant.Scope, grant.ApprovalReference, grant.UserId).ConfigureAwait(false);
-        await JsonAsync(context, 201, GrantJson(grant)).ConfigureAwait(false);
+        Log.GrantRecorded(telemetry.Logger, grant.ApprovalReference, grant.Scope, grant.ExpiresAt, grant.SingleUse);
+        await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Grant, AuditActions.ElevationGrant, AuditOutcomes.Success, grant.UserId, grant.Scope)
+        {
+            Caller = caller,
+            Grant = grant,
+            CorrelationId = correlationId,
+            ArgumentsHash = grant.ArgumentsHash,
+            Detail = $"until {GrantJson.FormatTime(grant.ExpiresAt)}" + (grant.SingleUse ? ", single use" : string.Empty),
+        }).ConfigureAwait(false);
+        context.Response.Headers.Location = $"/api/pim/grants/{Uri.EscapeDataString(grant.UserId)}/{Uri.EscapeDataString(grant.Scope)}";
+        await JsonAsync(context, 201, GrantJson.ToJson(grant)).ConfigureAwait(false);
     }
 
     private async Task RevokeAsync(HttpContext context)
@@ -175,14 +184,30 @@ internal sealed class ElevationEndpoints(
         var caller = identity.Resolve(context.User);
         if (!IsApprover(caller))
         {
-            await ProblemAsync(context, 403, $"Only the approval system (role '{options.CurrentValue.ApproverRole}') may revoke grants.").ConfigureAwait(false);
+            await ProblemAsync(context, 403, $"Only the approval system (role '{options.CurrentValue.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) may revoke grants.").ConfigureAwait(false);
             return;
         }
 
         var user = context.Request.RouteValues["user"]?.ToString() ?? string.Empty;
         var scope = context.Request.RouteValues["scope"]?.ToString() ?? string.Empty;
-        var removed = await store.RevokeAsync(user, scope, context.RequestAborted).ConfigureAwait(false);
-        await WriteAuditAsync(AuditActions.ElevationRevoke, removed ? AuditOutcomes.Success : "not_found", caller, scope, null, user).ConfigureAwait(false);
+        var correlationId = CorrelationId(context);
+        bool removed;
+        try
+        {
+            removed = await store.RevokeAsync(user, scope, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            await StoreFailedAsync(context, "revoke", ex, user, scope, caller, correlationId, "The elevation grant store cannot be reached; the grant was not revoked. Retry when it is back.").ConfigureAwait(false);
+            return;
+        }
+
+        Log.GrantRevoked(telemetry.Logger, scope, removed);
+        await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Revoke, AuditActions.ElevationRevoke, removed ? AuditOutcomes.Success : ElevationAuditOutcomes.NotFound, user, scope)
+        {
+            Caller = caller,
+            CorrelationId = correlationId,
+        }).ConfigureAwait(false);
         context.Response.StatusCode = removed ? 204 : 404;
     }
 
@@ -191,6 +216,11 @@ internal sealed class ElevationEndpoints(
         var user = WebUtility.HtmlEncode(context.Request.Query["user"].ToString());
         var scope = WebUtility.HtmlEncode(context.Request.Query["scope"].ToString());
         var reference = WebUtility.HtmlEncode(context.Request.Query["ref"].ToString());
+        var args = context.Request.Query["args"].ToString();
+        var minutes = options.CurrentValue.DefaultGrantLifetime.TotalMinutes.ToString(CultureInfo.InvariantCulture);
+        var once = ElevationArguments.IsWellFormed(args)
+            ? $"""<button type="submit" name="args" value="{WebUtility.HtmlEncode(args.ToLowerInvariant())}">Approve once, for these arguments only</button>"""
+            : string.Empty;
         context.Response.ContentType = "text/html; charset=utf-8";
         return context.Response.WriteAsync($$"""
             <!doctype html><html><head><title>Development elevation approval</title></head>
@@ -198,7 +228,7 @@ internal sealed class ElevationEndpoints(
             <h1>Approve elevation (Development only)</h1>
             <p>User <b>{{user}}</b> asks to use privileged scope <b>{{scope}}</b> (reference {{reference}}).</p>
             <form method="post"><input type="hidden" name="user" value="{{user}}"><input type="hidden" name="scope" value="{{scope}}">
-            <button type="submit">Approve for {{options.CurrentValue.DefaultGrantLifetime.TotalMinutes}} minutes</button></form>
+            <button type="submit">Approve for {{minutes}} minutes</button> {{once}}</form>
             <p>In production this page is your PIM/PAM approval system, which records grants through POST /api/pim/grants.</p>
             </body></html>
             """, context.RequestAborted);
@@ -209,9 +239,10 @@ internal sealed class ElevationEndpoints(
         var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
         var user = form["user"].ToString();
         var scope = form["scope"].ToString();
-        if (user.Length == 0 || scope.Length == 0)
+        var args = form["args"].ToString();
+        if (user.Length == 0 || scope.Length == 0 || (args.Length > 0 && !ElevationArguments.IsWellFormed(args)))
         {
-            await ProblemAsync(context, 400, "Fields 'user' and 'scope' are required.").ConfigureAwait(false);
+            await ProblemAsync(context, 400, "Fields 'user' and 'scope' are required; 'args', when sent, is a 64-digit hex SHA-256.").ConfigureAwait(false);
             return;
         }
 
@@ -222,49 +253,168 @@ internal sealed class ElevationEndpoints(
             Scope = scope,
             GrantedAt = now,
             ExpiresAt = now + options.CurrentValue.DefaultGrantLifetime,
-            ApprovalReference = "DEV-" + now.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture),
+            ApprovalReference = "DEV-" + now.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture),
+            SingleUse = args.Length > 0,
+            ArgumentsHash = args.Length > 0 ? args.ToLowerInvariant() : null,
         };
-        await store.SaveAsync(grant, context.RequestAborted).ConfigureAwait(false);
-        await WriteAuditAsync(AuditActions.ElevationGrant, AuditOutcomes.Success, new CallerIdentity { UserId = "dev-approval-page", Subject = "dev-approval-page" }, scope, grant.ApprovalReference, user).ConfigureAwait(false);
+        var approver = new CallerIdentity { UserId = "dev-approval-page", Subject = "dev-approval-page" };
+        var correlationId = CorrelationId(context);
+        try
+        {
+            await store.SaveAsync(grant, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            await StoreFailedAsync(context, "grant", ex, user, scope, approver, correlationId, "The elevation grant store cannot be reached; nothing was approved.").ConfigureAwait(false);
+            return;
+        }
+
+        await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Grant, AuditActions.ElevationGrant, AuditOutcomes.Success, user, scope)
+        {
+            Caller = approver,
+            Grant = grant,
+            CorrelationId = correlationId,
+            ArgumentsHash = grant.ArgumentsHash,
+            Detail = "development approval page",
+        }).ConfigureAwait(false);
         context.Response.ContentType = "text/html; charset=utf-8";
-        await context.Response.WriteAsync($"<!doctype html><p>Approved: {WebUtility.HtmlEncode(user)} may use {WebUtility.HtmlEncode(scope)} until {grant.ExpiresAt:O} ({grant.ApprovalReference}). Call the tool again.</p>", context.RequestAborted).ConfigureAwait(false);
+        var what = grant.SingleUse ? "once, with the same arguments," : "until " + GrantJson.FormatTime(grant.ExpiresAt);
+        await context.Response.WriteAsync($"<!doctype html><p>Approved: {WebUtility.HtmlEncode(user)} may use {WebUtility.HtmlEncode(scope)} {what} ({grant.ApprovalReference}). Call the tool again.</p>", context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and checks a grant posted by the approval system.</summary>
+    /// <returns>The grant, or <see langword="null"/> and every problem found.</returns>
+    internal static (ElevationGrant? Grant, List<string> Errors) ParseGrant(JsonElement body, ElevationOptions o, DateTimeOffset now)
+    {
+        var errors = new List<string>();
+        var userId = Required(body, "user_id", errors);
+        var scope = Required(body, "scope", errors);
+        var reference = Required(body, "approval_reference", errors);
+        var grantedAt = Time(body, "granted_at", errors) ?? now;
+        var expiresAt = Time(body, "expires_at", errors) ?? grantedAt + o.DefaultGrantLifetime;
+        if (grantedAt > now + o.MaxClockSkew)
+        {
+            errors.Add($"'granted_at' is {grantedAt - now:c} ahead of this server's clock, more than Msil:Mcp:Elevation:MaxClockSkew ({o.MaxClockSkew:c}): check the approval system's clock");
+        }
+
+        if (expiresAt <= now)
+        {
+            errors.Add("'expires_at' must be in the future");
+        }
+        else if (expiresAt <= grantedAt)
+        {
+            errors.Add("'expires_at' must be after 'granted_at'");
+        }
+
+        if (expiresAt - now > o.MaxGrantLifetime)
+        {
+            errors.Add($"'expires_at' is further away than the maximum grant lifetime ({o.MaxGrantLifetime:c}, Msil:Mcp:Elevation:MaxGrantLifetime)");
+        }
+
+        var singleUse = false;
+        if (body.TryGetProperty("single_use", out var su) && su.ValueKind != JsonValueKind.Null)
+        {
+            if (su.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                singleUse = su.GetBoolean();
+            }
+            else
+            {
+                errors.Add("'single_use' must be true or false");
+            }
+        }
+
+        var argumentsHash = Str(body, "arguments_hash");
+        if (argumentsHash is not null)
+        {
+            if (ElevationArguments.IsWellFormed(argumentsHash))
+            {
+                argumentsHash = argumentsHash.ToLowerInvariant();
+            }
+            else
+            {
+                errors.Add("'arguments_hash' must be the 64-digit hex SHA-256 of the canonical arguments (see docs/elevation.md)");
+            }
+        }
+
+        if (body.TryGetProperty("arguments", out var arguments) && arguments.ValueKind != JsonValueKind.Null)
+        {
+            if (arguments.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add("'arguments' must be a JSON object: the tool arguments the grant is bound to");
+            }
+            else
+            {
+                var map = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+                foreach (var p in arguments.EnumerateObject())
+                {
+                    map[p.Name] = p.Value;
+                }
+
+                var computed = ElevationArguments.Hash(map);
+                if (argumentsHash is not null && !string.Equals(argumentsHash, computed, StringComparison.Ordinal))
+                {
+                    errors.Add($"'arguments_hash' does not match the hash of 'arguments' ({computed}); send one of them");
+                }
+
+                argumentsHash = computed;
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        return (new ElevationGrant
+        {
+            UserId = userId!,
+            Scope = scope!,
+            GrantedAt = grantedAt,
+            ExpiresAt = expiresAt,
+            ApprovalReference = reference!,
+            SingleUse = singleUse,
+            ArgumentsHash = argumentsHash,
+        }, errors);
+    }
+
+    private async Task StoreFailedAsync(HttpContext context, string operation, Exception ex, string userId, string scope, CallerIdentity caller, string correlationId, string message)
+    {
+        Log.StoreUnavailable(telemetry.Logger, operation, scope, ex.GetType().Name);
+        await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Refused, ElevationAuditActions.Refuse, ElevationAuditOutcomes.StoreUnavailable, userId, scope)
+        {
+            Caller = caller,
+            CorrelationId = correlationId,
+            Detail = $"{operation}: {ElevationGate.StoreUnavailableReason} ({ex.GetType().Name})",
+        }).ConfigureAwait(false);
+        await ProblemAsync(context, 503, message).ConfigureAwait(false);
     }
 
     private bool IsApprover(CallerIdentity caller) => caller.IsAuthenticated && caller.IsInRole(options.CurrentValue.ApproverRole);
 
-    private async ValueTask WriteAuditAsync(string action, string outcome, CallerIdentity actor, string scope, string? reference, string? subjectUser = null)
+    private static string CorrelationId(HttpContext context)
     {
-        var now = time.GetUtcNow();
-        await audit.WriteAsync(new AuditRecord
-        {
-            Id = Guid.CreateVersion7(now).ToString("N"),
-            Timestamp = now,
-            Action = action,
-            Outcome = outcome,
-            UserId = subjectUser ?? actor.UserId,
-            Actor = subjectUser is null ? null : actor.UserId,
-            Subject = actor.Subject,
-            ToolName = scope,
-            RiskLevel = RiskLevel.Privileged,
-            ElevationReference = reference,
-        }, CancellationToken.None).ConfigureAwait(false);
+        var id = context.Response.Headers[CorrelationHeader].ToString();
+        return id.Length > 0 ? id : context.TraceIdentifier;
     }
 
-    private static JsonObject GrantJson(ElevationGrant grant) => new()
+    private static async Task<JsonDocument?> ReadJsonAsync(HttpContext context)
     {
-        ["user_id"] = grant.UserId,
-        ["scope"] = grant.Scope,
-        ["granted_at"] = grant.GrantedAt.ToString("O"),
-        ["expires_at"] = grant.ExpiresAt.ToString("O"),
-        ["approval_reference"] = grant.ApprovalReference,
-        ["single_use"] = grant.SingleUse,
-    };
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
 
-    private static async Task<JsonObject?> ReadJsonAsync(HttpContext context)
-    {
         try
         {
-            return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false) as JsonObject;
+            var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return document;
+            }
+
+            document.Dispose();
+            return null;
         }
         catch (JsonException)
         {
@@ -272,16 +422,47 @@ internal sealed class ElevationEndpoints(
         }
     }
 
-    private static string? Str(JsonObject body, string name)
-        => body.TryGetPropertyValue(name, out var node) && node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    private static string? Str(JsonElement body, string name)
+        => body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static DateTimeOffset? Date(JsonObject? body, string name)
-        => body is not null && Str(body, name) is { } s && DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var d) ? d : null;
+    private static string? Required(JsonElement body, string name, List<string> errors)
+    {
+        var value = Str(body, name);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add($"'{name}' is required");
+            return null;
+        }
+
+        if (value.Length > MaxFieldLength)
+        {
+            errors.Add($"'{name}' is longer than {MaxFieldLength} characters");
+            return null;
+        }
+
+        return value;
+    }
+
+    private static DateTimeOffset? Time(JsonElement body, string name, List<string> errors)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var parsed = value.ValueKind == JsonValueKind.String ? GrantJson.ParseTime(value.GetString()) : null;
+        if (parsed is null)
+        {
+            errors.Add($"'{name}' must be an ISO 8601 time, for example 2026-01-31T11:00:00Z");
+        }
+
+        return parsed;
+    }
 
     private static Task ProblemAsync(HttpContext context, int status, string detail)
-        => JsonAsync(context, status, new JsonObject { ["status"] = status, ["title"] = ReasonPhrases(status), ["detail"] = detail }, "application/problem+json");
+        => JsonAsync(context, status, new JsonObject { ["status"] = status, ["title"] = ReasonPhrase(status), ["detail"] = detail }, "application/problem+json");
 
-    private static string ReasonPhrases(int status) => status switch
+    private static string ReasonPhrase(int status) => status switch
     {
         400 => "Bad Request",
         403 => "Forbidden",

@@ -1,11 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Msil.Mcp;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Elevation;
+using Msil.Mcp.Elevation.Redis;
 using Msil.Mcp.Hosting;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -16,6 +16,7 @@ public static class ElevationMsilMcpBuilderExtensions
     /// <summary>Adds elevation with the in-memory grant store.</summary>
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static IMsilMcpBuilder AddElevation(this IMsilMcpBuilder builder) => builder.AddElevation(static _ => { });
 
     /// <summary>Adds elevation configured in code.</summary>
@@ -48,6 +49,24 @@ public static class ElevationMsilMcpBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Replaces the grant store chosen by <see cref="ElevationOptions.Store"/> with one of the host's own. The store's
+    /// <see cref="IElevationGrantStore.ConsumeAsync"/> must be atomic; a single-use grant it returns that does not fit
+    /// the call is saved back.
+    /// </summary>
+    /// <typeparam name="TStore">The store type; registered as a singleton.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static IMsilMcpBuilder UseElevationGrantStore<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStore>(this IMsilMcpBuilder builder)
+        where TStore : class, IElevationGrantStore
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IElevationGrantStore>();
+        builder.Services.AddSingleton<IElevationGrantStore, TStore>();
+        return builder;
+    }
+
     private static void AddCore(IMsilMcpBuilder builder)
     {
         var services = builder.Services;
@@ -58,39 +77,22 @@ public static class ElevationMsilMcpBuilderExtensions
 
         services.AddOptions<ElevationOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElevationOptions>, ElevationOptionsValidator>());
-        services.TryAddSingleton<IElevationGrantStore, InMemoryElevationGrantStore>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddHttpContextAccessor();
+        services.TryAddSingleton<ElevationTelemetry>();
+        services.TryAddSingleton<InMemoryElevationGrantStore>();
+        services.TryAddSingleton<ElevationRedisConnection>();
+        services.TryAddSingleton<RedisElevationGrantStore>();
+        services.TryAddSingleton<IElevationGrantStore>(static sp => sp.GetRequiredService<IOptions<ElevationOptions>>().Value.Store == ElevationGrantStoreKind.Redis
+            ? sp.GetRequiredService<RedisElevationGrantStore>()
+            : sp.GetRequiredService<InMemoryElevationGrantStore>());
         services.TryAddSingleton<ElevationGate>();
         services.RemoveAll<IElevationGate>();
-        services.AddSingleton<IElevationGate>(sp => sp.GetRequiredService<ElevationGate>());
+        services.AddSingleton<IElevationGate>(static sp => sp.GetRequiredService<ElevationGate>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, ElevationEndpoints>());
-    }
 
-    private sealed class ElevationOptionsValidator(IHostEnvironment environment) : IValidateOptions<ElevationOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, ElevationOptions options)
-        {
-            var errors = new List<string>();
-            if (options.DefaultGrantLifetime <= TimeSpan.Zero || options.DefaultGrantLifetime > options.MaxGrantLifetime)
-            {
-                errors.Add("Msil:Mcp:Elevation:DefaultGrantLifetime must be positive and at most MaxGrantLifetime.");
-            }
-
-            if (string.IsNullOrWhiteSpace(options.ElevationUrlTemplate))
-            {
-                errors.Add("Msil:Mcp:Elevation:ElevationUrlTemplate is empty: set your PIM/PAM approval URL, with {user}, {scope} and {reference} placeholders.");
-            }
-
-            if (string.IsNullOrWhiteSpace(options.ApproverRole))
-            {
-                errors.Add("Msil:Mcp:Elevation:ApproverRole is empty: set the role of the approval system's identity.");
-            }
-
-            if (options.EnableDevelopmentApprovalPage && !environment.IsDevelopment())
-            {
-                errors.Add($"Msil:Mcp:Elevation:EnableDevelopmentApprovalPage is true in the '{environment.EnvironmentName}' environment; the page approves anything and only runs in Development.");
-            }
-
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
+        // "ready" = MsilMcpHealthEndpoints.ReadyTag: reported by /health/ready (degraded, never unhealthy, when Redis is down).
+        services.AddHealthChecks().AddCheck<ElevationStoreHealthCheck>(ElevationStoreHealthCheck.Name, tags: ["ready"]);
     }
 }

@@ -8,7 +8,9 @@ public sealed class ElevationOptions
 
     /// <summary>
     /// Gets or sets where a user requests elevation. Placeholders: <c>{user}</c>, <c>{scope}</c>, <c>{reference}</c> (the
-    /// correlation reference). A relative URL is resolved against the request's own origin.
+    /// correlation reference), <c>{tool}</c> (the tool called) and <c>{arguments_hash}</c> (the lower-hex SHA-256 of the
+    /// call's canonical arguments, for single-use grants bound to them). Each value is URL-escaped. A relative URL is
+    /// resolved against the request's own origin.
     /// </summary>
     /// <value>Defaults to <c>/dev/pim/approve?user={user}&amp;scope={scope}&amp;ref={reference}</c> (the development approval page).</value>
     public string ElevationUrlTemplate { get; set; } = "/dev/pim/approve?user={user}&scope={scope}&ref={reference}";
@@ -17,9 +19,16 @@ public sealed class ElevationOptions
     /// <value>Defaults to 3600 seconds (seed §4.2).</value>
     public TimeSpan DefaultGrantLifetime { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Gets or sets the longest grant accepted.</summary>
+    /// <summary>Gets or sets the longest grant accepted; it also caps the Redis TTL of a stored grant.</summary>
     /// <value>Defaults to 8 hours.</value>
     public TimeSpan MaxGrantLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>
+    /// Gets or sets how far the approval system's clock may run ahead of ours: a grant whose <c>granted_at</c> is later
+    /// than now plus this is refused at intake and not honoured. Expiry is never extended by it.
+    /// </summary>
+    /// <value>Defaults to 1 minute.</value>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Gets or sets the role of the approval system's identity, allowed to post and revoke grants.</summary>
     /// <value>Defaults to <c>pim-approver</c>.</value>
@@ -32,4 +41,45 @@ public sealed class ElevationOptions
     /// <summary>Gets or sets whether the development approval page (<c>/dev/pim</c>) is mapped. Refused outside Development.</summary>
     /// <value>Defaults to <see langword="false"/>.</value>
     public bool EnableDevelopmentApprovalPage { get; set; }
+
+    /// <summary>Gets or sets where grants are kept.</summary>
+    /// <value>Defaults to <see cref="ElevationGrantStoreKind.Memory"/> (one instance only).</value>
+    public ElevationGrantStoreKind Store { get; set; } = ElevationGrantStoreKind.Memory;
+
+    /// <summary>
+    /// Gets or sets the Redis connection string (StackExchange.Redis syntax) used when <see cref="Store"/> is
+    /// <see cref="ElevationGrantStoreKind.Redis"/>. When empty, an <c>IConnectionMultiplexer</c> registered in the
+    /// host's services is used instead.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public string? RedisConnectionString { get; set; }
+
+    /// <summary>Gets or sets the prefix of the Redis keys; a grant lives at <c>{prefix}{user_id}:{scope}</c>.</summary>
+    /// <value>Defaults to <c>elevation:</c> (seed §4.2).</value>
+    public string RedisKeyPrefix { get; set; } = "elevation:";
+
+    /// <summary>
+    /// Gets or sets the connect and command timeout towards Redis, applied to a connection made from
+    /// <see cref="RedisConnectionString"/> unless the string sets <c>connectTimeout</c>, <c>syncTimeout</c> or
+    /// <c>asyncTimeout</c> itself. Kept short so that a Redis that is down refuses privileged calls quickly.
+    /// </summary>
+    /// <value>Defaults to 3 seconds.</value>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Gets or sets a PEM or DER file with the certificate authority that issued the Redis server's TLS certificate,
+    /// for a connection string with <c>ssl=true</c> whose server certificate is not trusted by the machine.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/> (the machine's trust store).</value>
+    public string? RedisCaCertificatePath { get; set; }
+}
+
+/// <summary>Where elevation grants are kept.</summary>
+public enum ElevationGrantStoreKind
+{
+    /// <summary>In the process's memory: the embedded default, for one instance.</summary>
+    Memory,
+
+    /// <summary>In Redis, shared by every instance, under <c>elevation:{user_id}:{scope}</c> with a TTL.</summary>
+    Redis,
 }

@@ -4,7 +4,7 @@ using Msil.Mcp.Abstractions;
 namespace Msil.Mcp.Elevation;
 
 /// <summary>The embedded grant store: grants in memory, expired ones dropped when read. One instance only.</summary>
-internal sealed class InMemoryElevationGrantStore(TimeProvider time) : IElevationGrantStore
+internal sealed class InMemoryElevationGrantStore(TimeProvider time) : IElevationGrantStore, IArgumentBoundGrantStore
 {
     private readonly ConcurrentDictionary<(string User, string Scope), ElevationGrant> _grants = new();
 
@@ -42,5 +42,29 @@ internal sealed class InMemoryElevationGrantStore(TimeProvider time) : IElevatio
         }
 
         return new((ElevationGrant?)null);
+    }
+
+    public ValueTask<ConsumeResult> TryConsumeAsync(string userId, string scope, string argumentsHash, CancellationToken cancellationToken)
+    {
+        var key = (userId, scope);
+        if (!_grants.TryGetValue(key, out var grant) || grant.ExpiresAt <= time.GetUtcNow())
+        {
+            return new(new ConsumeResult(ConsumeStatus.NotFound, null));
+        }
+
+        if (!grant.SingleUse)
+        {
+            return new(new ConsumeResult(ConsumeStatus.Reusable, grant));
+        }
+
+        if (grant.ArgumentsHash is not null && !string.Equals(grant.ArgumentsHash, argumentsHash, StringComparison.OrdinalIgnoreCase))
+        {
+            return new(new ConsumeResult(ConsumeStatus.ArgumentsMismatch, grant));
+        }
+
+        // Removes only this very grant: if it was consumed or replaced meanwhile, this call gets nothing.
+        return _grants.TryRemove(new KeyValuePair<(string, string), ElevationGrant>(key, grant))
+            ? new(new ConsumeResult(ConsumeStatus.Consumed, grant))
+            : new(new ConsumeResult(ConsumeStatus.NotFound, null));
     }
 }

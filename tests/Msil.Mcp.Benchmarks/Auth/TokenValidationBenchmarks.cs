@@ -28,7 +28,7 @@ public class TokenValidationBenchmarks
     {
         _rsa = RSA.Create(2048);
         var key = new RsaSecurityKey(_rsa) { KeyId = "k1" };
-        var now = DateTime.UtcNow;
+        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
         _token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "https://idp.example",
@@ -51,7 +51,7 @@ public class TokenValidationBenchmarks
             IssuerSigningKey = new RsaSecurityKey(_rsa.ExportParameters(false)) { KeyId = "k1" },
         };
         _cache = new ValidatedTokenCache(new Monitor(new MsilAuthOptions()), TimeProvider.System);
-        _cache.Add(_token, new ClaimsIdentity([new Claim("sub", "user-1")], "bench"), DateTimeOffset.UtcNow.AddHours(1));
+        _cache.Add(_token, new ClaimsIdentity([new Claim("sub", "user-1")], "bench"), TimeProvider.System.GetUtcNow().AddHours(1));
     }
 
     [Benchmark(Baseline = true)]

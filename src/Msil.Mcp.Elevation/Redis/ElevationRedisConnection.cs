@@ -1,0 +1,146 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Msil.Mcp.Elevation.Redis;
+
+/// <summary>
+/// The Redis connection of the grant store: made from <see cref="ElevationOptions.RedisConnectionString"/> on first use
+/// (and owned, so disposed with the host), or the host's own <see cref="IConnectionMultiplexer"/>. Settings favour
+/// failing fast: short timeouts, no abort on a failed first connect (it reconnects in the background) and no queue of
+/// commands while disconnected.
+/// </summary>
+internal sealed class ElevationRedisConnection(IOptions<ElevationOptions> options, IServiceProvider services, ILogger<ElevationRedisConnection> logger) : IAsyncDisposable, IDisposable
+{
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private IConnectionMultiplexer? _connection;
+    private bool _owned;
+    private bool _disposed;
+
+    public async ValueTask<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken)
+    {
+        var connection = Volatile.Read(ref _connection);
+        if (connection is not null)
+        {
+            return connection.GetDatabase();
+        }
+
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_connection is null)
+            {
+                var o = options.Value;
+                if (string.IsNullOrWhiteSpace(o.RedisConnectionString))
+                {
+                    Volatile.Write(ref _connection, services.GetService<IConnectionMultiplexer>()
+                        ?? throw new InvalidOperationException("Msil:Mcp:Elevation:Store is Redis but neither Msil:Mcp:Elevation:RedisConnectionString is set nor an IConnectionMultiplexer is registered."));
+                }
+                else
+                {
+                    var configuration = CreateConfiguration(o.RedisConnectionString, o.RedisTimeout, o.RedisCaCertificatePath);
+                    var made = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+                    _owned = true;
+                    Volatile.Write(ref _connection, made);
+                    Log.RedisConnecting(logger, made.IsConnected);
+                }
+            }
+
+            return _connection!.GetDatabase();
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    /// <summary>Builds the client configuration from the options (timeouts and TLS trust applied as documented).</summary>
+    /// <exception cref="ArgumentException">The connection string cannot be parsed.</exception>
+    internal static ConfigurationOptions CreateConfiguration(string connectionString, TimeSpan timeout, string? caCertificatePath)
+    {
+        var configuration = ConfigurationOptions.Parse(connectionString);
+        var milliseconds = (int)Math.Ceiling(timeout.TotalMilliseconds);
+        if (!Mentions(connectionString, "connectTimeout"))
+        {
+            configuration.ConnectTimeout = milliseconds;
+        }
+
+        if (!Mentions(connectionString, "syncTimeout"))
+        {
+            configuration.SyncTimeout = milliseconds;
+        }
+
+        if (!Mentions(connectionString, "asyncTimeout"))
+        {
+            configuration.AsyncTimeout = milliseconds;
+        }
+
+        if (!Mentions(connectionString, "abortConnect"))
+        {
+            configuration.AbortOnConnectFail = false;
+        }
+
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ClientName ??= "msil-mcp-elevation";
+        if (!string.IsNullOrWhiteSpace(caCertificatePath))
+        {
+            configuration.TrustIssuer(caCertificatePath);
+        }
+
+        return configuration;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connectLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            if (_owned && _connection is not null)
+            {
+                await _connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _connection = null;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _connectLock.Wait();
+        try
+        {
+            _disposed = true;
+            if (_owned)
+            {
+                _connection?.Dispose();
+            }
+
+            _connection = null;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private static bool Mentions(string connectionString, string key)
+    {
+        foreach (var part in connectionString.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && part.AsSpan(0, eq).Trim().Equals(key, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

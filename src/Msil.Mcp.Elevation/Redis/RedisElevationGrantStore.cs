@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Options;
+using Msil.Mcp.Abstractions;
+using StackExchange.Redis;
+
+namespace Msil.Mcp.Elevation.Redis;
+
+/// <summary>
+/// Grants in Redis (seed §4.2): key <c>{prefix}{user_id}:{scope}</c> (prefix <c>elevation:</c> by default), value the
+/// grant's JSON, TTL the grant's remaining lifetime capped at <see cref="ElevationOptions.MaxGrantLifetime"/>. Every
+/// instance sees the same grants. Single-use grants are consumed by a Lua script, so of any number of concurrent
+/// calls exactly one gets the grant. Redis errors propagate; the gate turns them into a refusal (never an allow).
+/// </summary>
+internal sealed class RedisElevationGrantStore(ElevationRedisConnection connection, IOptions<ElevationOptions> options, TimeProvider time)
+    : IElevationGrantStore, IArgumentBoundGrantStore
+{
+    // The value names its user and scope; a value written for another (user, scope) whose key happens to be the same
+    // (a user id with ':' in it) is neither returned nor consumed. ARGV: user_id, scope[, arguments hash].
+    private const string CheckOwner = """
+        local v = redis.call('GET', KEYS[1])
+        if not v then return {0} end
+        local ok, g = pcall(cjson.decode, v)
+        if not ok or type(g) ~= 'table' then return {0} end
+        if (type(g.user_id) == 'string' and g.user_id ~= ARGV[1]) or (type(g.scope) == 'string' and g.scope ~= ARGV[2]) then return {0} end
+        """;
+
+    // GET + DEL in one step (GETDEL needs Redis 6.2; Lua works everywhere). Returns {0} or {1, value}.
+    private const string ConsumeScript = CheckOwner + "\n" + """
+        redis.call('DEL', KEYS[1])
+        return {1, v}
+        """;
+
+    // Returns {0} none, {1, value} consumed, {2, value} bound to other arguments (kept), {3, value} reusable (kept).
+    private const string ConsumeBoundScript = CheckOwner + "\n" + """
+        if g.single_use ~= true then return {3, v} end
+        local h = g.arguments_hash
+        if type(h) == 'string' and h ~= '' and string.lower(h) ~= ARGV[3] then return {2, v} end
+        redis.call('DEL', KEYS[1])
+        return {1, v}
+        """;
+
+    private readonly string _prefix = options.Value.RedisKeyPrefix;
+    private readonly TimeSpan _maxLifetime = options.Value.MaxGrantLifetime;
+
+    public async ValueTask<ElevationGrant?> GetAsync(string userId, string scope, CancellationToken cancellationToken)
+    {
+        var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var value = await db.StringGetAsync(Key(userId, scope)).ConfigureAwait(false);
+        return value.IsNull ? null : RedisGrantCodec.Decode((byte[])value!, userId, scope);
+    }
+
+    public async ValueTask SaveAsync(ElevationGrant grant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        var key = Key(grant.UserId, grant.Scope);
+        var ttl = TimeToLive(grant, time.GetUtcNow(), _maxLifetime);
+        var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        if (ttl <= TimeSpan.Zero)
+        {
+            // An expired grant replaces whatever was there with nothing.
+            await db.KeyDeleteAsync(key).ConfigureAwait(false);
+            return;
+        }
+
+        await db.StringSetAsync(key, RedisGrantCodec.Encode(grant), ttl, When.Always).ConfigureAwait(false);
+    }
+
+    public async ValueTask<bool> RevokeAsync(string userId, string scope, CancellationToken cancellationToken)
+    {
+        var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        return await db.KeyDeleteAsync(Key(userId, scope)).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ElevationGrant?> ConsumeAsync(string userId, string scope, CancellationToken cancellationToken)
+    {
+        var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var parts = (RedisResult[])(await db.ScriptEvaluateAsync(ConsumeScript, [Key(userId, scope)], [userId, scope]).ConfigureAwait(false))!;
+        var grant = parts.Length > 1 ? RedisGrantCodec.Decode((byte[])parts[1]!, userId, scope) : null;
+        return grant is not null && grant.ExpiresAt > time.GetUtcNow() ? grant : null;
+    }
+
+    public async ValueTask<ConsumeResult> TryConsumeAsync(string userId, string scope, string argumentsHash, CancellationToken cancellationToken)
+    {
+        var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var result = await db.ScriptEvaluateAsync(ConsumeBoundScript, [Key(userId, scope)], [userId, scope, argumentsHash.ToLowerInvariant()]).ConfigureAwait(false);
+        var parts = (RedisResult[])result!;
+        var status = (int)parts[0];
+        var grant = parts.Length > 1 ? RedisGrantCodec.Decode((byte[])parts[1]!, userId, scope) : null;
+        if (grant is null || grant.ExpiresAt <= time.GetUtcNow())
+        {
+            return new ConsumeResult(ConsumeStatus.NotFound, null);
+        }
+
+        return status switch
+        {
+            1 => new ConsumeResult(ConsumeStatus.Consumed, grant),
+            2 => new ConsumeResult(ConsumeStatus.ArgumentsMismatch, grant),
+            3 => new ConsumeResult(ConsumeStatus.Reusable, grant),
+            _ => new ConsumeResult(ConsumeStatus.NotFound, null),
+        };
+    }
+
+    /// <summary>The TTL of a stored grant: what is left of its lifetime, never more than the maximum lifetime.</summary>
+    internal static TimeSpan TimeToLive(ElevationGrant grant, DateTimeOffset now, TimeSpan maxLifetime)
+    {
+        var left = grant.ExpiresAt - now;
+        return left > maxLifetime ? maxLifetime : left;
+    }
+
+    internal RedisKey Key(string userId, string scope) => string.Concat(_prefix, userId, ":", scope);
+}
