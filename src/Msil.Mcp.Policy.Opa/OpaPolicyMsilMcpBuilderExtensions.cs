@@ -10,12 +10,13 @@ using Msil.Mcp.Policy.Opa.Opa;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Adds policy decisions (embedded or OPA) to the governed MCP server.</summary>
+/// <summary>Adds policy decisions (embedded or OPA) to the governed MCP server, for both <c>tools/list</c> and <c>tools/call</c>.</summary>
 public static class OpaPolicyMsilMcpBuilderExtensions
 {
-    /// <summary>Adds the embedded policy engine with the package's default roles (viewer, operator, admin).</summary>
+    /// <summary>Adds the embedded policy engine with the package's default roles (viewer, operator, admin, pim-approver).</summary>
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static IMsilMcpBuilder AddOpaPolicy(this IMsilMcpBuilder builder) => builder.AddOpaPolicy(static _ => { });
 
     /// <summary>Adds policy decisions configured in code.</summary>
@@ -56,13 +57,32 @@ public static class OpaPolicyMsilMcpBuilderExtensions
             return;
         }
 
-        services.AddOptions<OpaPolicyOptions>().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<OpaPolicyOptions, OpaPolicyOptionsAnnotationsValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpaPolicyOptions>, OpaPolicyOptionsValidator>());
-        services.AddHttpClient(OpaPolicyDecisionPoint.HttpClientName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<PolicyTelemetry>();
+
+        // Short timeouts and no retries: a sidecar on loopback answers in milliseconds or not at all, and every
+        // failure is a deny (fail closed). The per-request timeout is the options' Timeout, applied by the engine.
+        services.AddHttpClient(OpaPolicyDecisionPoint.HttpClientName, static c =>
+            {
+                c.Timeout = System.Threading.Timeout.InfiniteTimeSpan;
+                c.MaxResponseContentBufferSize = 1024 * 1024;
+            })
+            .ConfigurePrimaryHttpMessageHandler(static sp => new SocketsHttpHandler
+            {
+                ConnectTimeout = sp.GetRequiredService<IOptionsMonitor<OpaPolicyOptions>>().CurrentValue.Timeout,
+                UseCookies = false,
+                AllowAutoRedirect = false,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            })
+            .RemoveAllLoggers();
+
         services.TryAddSingleton<EmbeddedPolicyDecisionPoint>();
         services.TryAddSingleton<OpaPolicyDecisionPoint>();
         services.RemoveAll<IPolicyDecisionPoint>();
-        services.AddSingleton<IPolicyDecisionPoint>(sp => sp.GetRequiredService<IOptions<OpaPolicyOptions>>().Value.Engine == PolicyEngine.Opa
+        services.AddSingleton<IPolicyDecisionPoint>(static sp => sp.GetRequiredService<IOptions<OpaPolicyOptions>>().Value.Engine == PolicyEngine.Opa
             ? sp.GetRequiredService<OpaPolicyDecisionPoint>()
             : sp.GetRequiredService<EmbeddedPolicyDecisionPoint>());
     }
