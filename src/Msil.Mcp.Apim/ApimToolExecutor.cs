@@ -1,212 +1,248 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Apim.Diagnostics;
+using Msil.Mcp.Apim.Http;
+using Msil.Mcp.Apim.Resilience;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Msil.Mcp.Apim;
 
 /// <summary>
 /// Executes API-backed tools (<c>http</c> kind) through the API manager: the request is built from the tool's binding,
-/// with the downstream token, subscription key and tracing headers of seed §3.1; resilience comes from the named client.
+/// with the downstream token, subscription key and tracing headers of seed §3.1, and sent through the gateway's named
+/// client (mTLS, overall timeout, retries where safe, circuit breaker, attempt timeout); the response is shaped for the model.
 /// </summary>
 internal sealed class ApimToolExecutor(
     IHttpClientFactory httpClientFactory,
     IDownstreamTokenProvider tokens,
-    IOptionsMonitor<ApimOptions> options,
+    ApimGatewayRegistry gateways,
+    ApimMetrics metrics,
+    TimeProvider time,
     ILogger<ApimToolExecutor> logger) : IToolExecutor
 {
     public const string ExecutorKind = "http";
-    public const string HttpClientName = "Msil.Mcp.Apim";
 
-    private static readonly HashSet<string> ForbiddenHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Authorization", "Proxy-Authorization", "Host", "Cookie", "Set-Cookie", "Connection", "Keep-Alive", "Transfer-Encoding",
-        "TE", "Trailer", "Upgrade", "Proxy-Connection", "Content-Length", "Content-Type", "Expect", "Ocp-Apim-Subscription-Key",
-        "X-Correlation-ID", "X-MCP-Tool-Name", "X-MCP-Risk-Level", "traceparent", "tracestate", "Idempotency-Key", "Forwarded",
-        "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
-    };
+    /// <summary>The default gateway's client name; named gateways use <c>Msil.Mcp.Apim:{name}</c>.</summary>
+    public const string HttpClientName = ApimGatewayRegistry.ClientNamePrefix;
 
     public string Kind => ExecutorKind;
 
     public async ValueTask<ToolResult> ExecuteAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(invocation);
-        var binding = invocation.Tool.Http ?? throw new InvalidOperationException($"Tool '{invocation.Tool.Name}' has no HTTP binding.");
-        var o = options.CurrentValue;
-        if (o.GatewayUrl is null)
+        var tool = invocation.Tool;
+        var template = RequestTemplate.For(tool);
+        if (!gateways.TryGetSettings(template.Gateway, out var settings) || !gateways.TryGet(template.Gateway, out var gateway))
         {
-            return Error("the API gateway is not configured (Msil:Mcp:Apim:GatewayUrl)");
+            return Error($"the tool's gateway '{template.Gateway}' is not configured (Msil:Mcp:Apim:Gateways:{template.Gateway}:GatewayUrl)");
         }
 
-        using var request = new HttpRequestMessage(new HttpMethod(binding.Method), (Uri?)null);
-        var buildError = RequestBuilder.Build(request, o.GatewayUrl, binding, invocation.Arguments, o.SubscriptionKeyHeader, ForbiddenHeaders);
+        if (settings.GatewayUrl is null)
+        {
+            return Error($"the API gateway is not configured ({gateway.ConfigPrefix}:GatewayUrl)");
+        }
+
+        using var request = new HttpRequestMessage(template.Method, (Uri?)null);
+        var buildError = RequestBuilder.Build(request, template, settings.GatewayUrl, invocation.Arguments, settings.SubscriptionKeyHeader);
         if (buildError is not null)
         {
             return Error(buildError);
         }
 
-        var audience = binding.Audience ?? o.DefaultAudience;
-        if (audience is not null)
+        string? token = null;
+        if ((template.Audience ?? settings.DefaultAudience) is { } audience)
         {
-            SensitiveString? token;
             try
             {
-                token = await tokens.GetTokenAsync(invocation.Caller, invocation.SubjectToken, audience, cancellationToken).ConfigureAwait(false);
+                token = (await tokens.GetTokenAsync(invocation.Caller, invocation.SubjectToken, audience, cancellationToken).ConfigureAwait(false))?.Reveal();
             }
             catch (DownstreamTokenException ex)
             {
-                Log.DownstreamTokenUnavailable(logger, invocation.Tool.Name);
+                Log.DownstreamTokenUnavailable(logger, tool.Name);
                 return Error($"no token for the backend could be obtained: {ex.Message}");
             }
 
             if (token is not null)
             {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Reveal());
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
         }
 
-        if (!string.IsNullOrEmpty(o.SubscriptionKey))
+        var headers = request.Headers;
+        if (!string.IsNullOrEmpty(settings.SubscriptionKey))
         {
-            request.Headers.TryAddWithoutValidation(o.SubscriptionKeyHeader, o.SubscriptionKey);
+            headers.TryAddWithoutValidation(settings.SubscriptionKeyHeader, settings.SubscriptionKey);
         }
 
-        request.Headers.TryAddWithoutValidation("X-Correlation-ID", invocation.CorrelationId);
-        request.Headers.TryAddWithoutValidation("X-MCP-Tool-Name", invocation.Tool.Name);
-        request.Headers.TryAddWithoutValidation("X-MCP-Risk-Level", invocation.Tool.RiskLevel.ToWire());
-        if (!IsIdempotent(binding.Method))
+        if (IsHeaderSafe(invocation.CorrelationId))
         {
-            request.Headers.TryAddWithoutValidation("Idempotency-Key", invocation.IdempotencyKey);
+            headers.TryAddWithoutValidation("X-Correlation-ID", invocation.CorrelationId);
         }
 
-        var client = httpClientFactory.CreateClient(HttpClientName);
+        headers.TryAddWithoutValidation("X-MCP-Tool-Name", tool.Name);
+        headers.TryAddWithoutValidation("X-MCP-Risk-Level", template.RiskLevel);
+        if (template.SendIdempotencyKey && IsHeaderSafe(invocation.IdempotencyKey))
+        {
+            // Generated once per tool call by the core; the same on every attempt, because retries resend this message.
+            headers.TryAddWithoutValidation("Idempotency-Key", invocation.IdempotencyKey);
+        }
+
+        using var activity = ApimMetrics.Source.HasListeners() ? ApimMetrics.Source.StartActivity("call " + tool.Name, ActivityKind.Internal) : null;
+        activity?.SetTag("mcp.tool.name", tool.Name);
+        activity?.SetTag(ApimMetrics.GatewayTag, gateway.Name);
+        activity?.SetTag("http.request.method", template.Method.Method);
+        var call = new ApimCall { ToolName = tool.Name, RetryAllowed = template.RetryAllowed, Activity = activity };
+        request.Options.Set(ApimCall.OptionsKey, call);
+
+        var started = time.GetTimestamp();
+        var client = gateway.GetClient(httpClientFactory);
         HttpResponseMessage response;
-        var started = Stopwatch.GetTimestamp();
         try
         {
             response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException or BrokenCircuitException or TimeoutRejectedException)
         {
-            Log.BackendUnavailable(logger, invocation.Tool.Name, ex.GetType().Name);
-            return Error(ex switch
-            {
-                Polly.CircuitBreaker.BrokenCircuitException => "the backend is failing and its circuit breaker is open; try again later",
-                Polly.Timeout.TimeoutRejectedException or TaskCanceledException => "the backend did not answer in time",
-                _ => "the backend could not be reached",
-            });
+            var (outcome, message) = DescribeFailure(ex, call, gateway, template);
+            Finish(activity, gateway, outcome, null, call, started);
+            Log.BackendUnavailable(logger, tool.Name, gateway.Name, outcome, call.Attempts);
+            return Error(message);
         }
 
         using (response)
         {
-            Log.BackendCalled(logger, invocation.Tool.Name, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            var (body, size, cut) = await ReadBodyAsync(response, o.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
-            var mediaType = response.Content.Headers.ContentType?.MediaType ?? string.Empty;
-            var isJson = mediaType.Contains("json", StringComparison.OrdinalIgnoreCase);
-            var text = Encoding.UTF8.GetString(body);
-            if (!response.IsSuccessStatusCode)
-            {
-                return new ToolResult
-                {
-                    IsError = true,
-                    BackendStatus = (int)response.StatusCode,
-                    Size = size,
-                    Text = DescribeFailure(response.StatusCode, isJson ? text : null),
-                };
-            }
-
-            JsonElement? structured = null;
-            if (isJson && !cut && body.Length > 0)
-            {
-                try
-                {
-                    using var doc = JsonDocument.Parse(body);
-                    structured = doc.RootElement.ValueKind == JsonValueKind.Object
-                        ? doc.RootElement.Clone()
-                        : JsonSerializer.SerializeToElement(new Dictionary<string, JsonElement> { ["items"] = doc.RootElement.Clone() }, ApimJsonContext.Default.DictionaryStringJsonElement);
-                }
-                catch (JsonException)
-                {
-                    structured = null;
-                }
-            }
-
-            if (cut)
-            {
-                text += $"\n\n[Response cut at {o.MaxResponseBytes} bytes (Msil:Mcp:Apim:MaxResponseBytes); ask for less, for example with filters or paging.]";
-            }
-
-            return new ToolResult
-            {
-                StructuredContent = structured,
-                Text = text.Length == 0 ? $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}" : text,
-                BackendStatus = (int)response.StatusCode,
-                Size = size,
-            };
-        }
-    }
-
-    internal static bool IsIdempotent(string method) => method.ToUpperInvariant() is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS";
-
-    private static async Task<(byte[] Body, long Size, bool Cut)> ReadBodyAsync(HttpResponseMessage response, int max, CancellationToken cancellationToken)
-    {
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using var scope = stream.ConfigureAwait(false);
-        var buffer = new byte[Math.Min(max + 1, 64 * 1024)];
-        using var ms = new MemoryStream();
-        int read;
-        long total = 0;
-        while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            total += read;
-            var room = max - (int)ms.Length;
-            if (room > 0)
-            {
-                ms.Write(buffer, 0, Math.Min(room, read));
-            }
-
-            if (total > max)
-            {
-                return (ms.ToArray(), total, true);
-            }
-        }
-
-        return (ms.ToArray(), total, false);
-    }
-
-    private static string DescribeFailure(HttpStatusCode status, string? problemJson)
-    {
-        var code = (int)status;
-        var who = code is 401 or 403
-            ? " The backend itself refused the call (its own authentication or authorization), not this server's policy."
-            : string.Empty;
-        var detail = string.Empty;
-        if (problemJson is not null)
-        {
+            var status = (int)response.StatusCode;
+            activity?.SetTag(ApimMetrics.StatusTag, status);
+            ResponseBody body;
             try
             {
-                using var doc = JsonDocument.Parse(problemJson);
-                var root = doc.RootElement;
-                if (root.ValueKind == JsonValueKind.Object)
-                {
-                    var title = root.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-                    var d = root.TryGetProperty("detail", out var dd) && dd.ValueKind == JsonValueKind.String ? dd.GetString() : null;
-                    detail = string.Join(": ", new[] { title, d }.Where(s => !string.IsNullOrEmpty(s)));
-                }
+                body = await ReadBodyAsync(response, settings.MaxResponseBytes, BodyTimeLimit(gateway.Settings, started), cancellationToken).ConfigureAwait(false);
             }
-            catch (JsonException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or HttpRequestException or IOException)
             {
-                detail = string.Empty;
-            }
-        }
+                var timedOut = ex is OperationCanceledException;
+                if (timedOut)
+                {
+                    metrics.Timeout(gateway.Name, "body");
+                }
 
-        return $"The backend answered HTTP {code} {status}{(detail.Length > 0 ? ": " + Redact(detail) : ".")}{who}";
+                Finish(activity, gateway, timedOut ? "timeout" : "connection_error", status, call, started);
+                Log.BackendUnavailable(logger, tool.Name, gateway.Name, timedOut ? "body_timeout" : "body_error", call.Attempts);
+                return Error(timedOut
+                    ? $"the backend answered HTTP {status} but did not send the whole response in time ({gateway.ConfigPrefix}:ReadTimeout, TotalTimeout)"
+                    : $"the backend answered HTTP {status} but the connection failed while the response was read");
+            }
+
+            var result = ResponseShaper.Shape(response, body, template, gateway.Name, settings.MaxResponseBytes, new Secrets(settings.SubscriptionKey, token), call.Attempts, call.RetrySkippedAsUnsafe);
+            Finish(activity, gateway, result.IsError ? "http_error" : "success", status, call, started);
+            if (body.Cut)
+            {
+                Log.ResponseCut(logger, tool.Name, settings.MaxResponseBytes);
+            }
+
+            Log.BackendCalled(logger, tool.Name, gateway.Name, status, call.Attempts, time.GetElapsedTime(started).TotalMilliseconds);
+            return result;
+        }
     }
 
-    private static string Redact(string text) => text.Length > 1024 ? text[..1024] + "…" : text;
+    private static bool IsHeaderSafe(string? value) => !string.IsNullOrEmpty(value) && value.AsSpan().IndexOfAny('\r', '\n', '\0') < 0;
+
+    private static (string Outcome, string Message) DescribeFailure(Exception ex, ApimCall call, GatewayRuntime gateway, RequestTemplate template)
+    {
+        var tries = call.Attempts > 1 ? $" (tried {call.Attempts} times)" : string.Empty;
+        var unsafeNote = call.RetrySkippedAsUnsafe && template.SendIdempotencyKey
+            ? "; it was not retried because the tool is not idempotent, and the backend may or may not have applied it"
+            : string.Empty;
+        switch (ex)
+        {
+            case BrokenCircuitException:
+                var wait = Math.Max(1, Math.Ceiling((call.CircuitRetryAfter ?? gateway.Settings.CircuitBreakerBreakDuration).TotalSeconds));
+                return ("circuit_open", $"the backend behind gateway '{gateway.Name}' is failing and its circuit breaker is open; try again in about {wait} s{tries}");
+            case TimeoutRejectedException when call.TotalTimedOut:
+                return ("timeout", $"the backend did not answer within the call's time limit of {gateway.Settings.TotalTimeout.TotalSeconds} s ({gateway.ConfigPrefix}:TotalTimeout){tries}{unsafeNote}");
+            case TimeoutRejectedException or OperationCanceledException:
+                return ("timeout", $"the backend did not answer within {gateway.Settings.ReadTimeout.TotalSeconds} s ({gateway.ConfigPrefix}:ReadTimeout){tries}{unsafeNote}");
+            case HttpRequestException http when http.HttpRequestError == HttpRequestError.SecureConnectionError || http.InnerException is AuthenticationException:
+                return ("tls_error", $"the TLS connection to gateway '{gateway.Name}' failed: check its client certificate ({gateway.ConfigPrefix}:ClientCertificatePath, ClientKeyPath) and the CA bundle the gateway's certificate must chain to ({gateway.ConfigPrefix}:CaCertificatePath){tries}");
+            case HttpRequestException http when (gateway.Certificates is not null || gateway.Trust is not null)
+                && http.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.Unknown:
+                // TLS 1.3: the gateway checks the client certificate after the client finished its handshake, so a refusal
+                // looks like a connection closed before the answer.
+                return ("connection_error", gateway.Certificates is null
+                    ? $"the gateway '{gateway.Name}' closed the connection before answering; if it requires a client certificate (mTLS), set {gateway.ConfigPrefix}:ClientCertificatePath and ClientKeyPath{tries}{unsafeNote}"
+                    : $"the gateway '{gateway.Name}' closed the connection before answering; with mTLS this usually means it refused the client certificate: check {gateway.ConfigPrefix}:ClientCertificatePath and ClientKeyPath (a certificate from a CA the gateway trusts){tries}{unsafeNote}");
+            case HttpRequestException http when http.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError:
+                return ("connection_error", $"the backend could not be reached through gateway '{gateway.Name}'{tries}");
+            default:
+                return ("connection_error", $"the connection to the backend through gateway '{gateway.Name}' failed before it answered{tries}{unsafeNote}");
+        }
+    }
+
+    /// <summary>Reading the body may take the read timeout, but no longer than what is left of the call's overall limit.</summary>
+    private TimeSpan BodyTimeLimit(ApimGatewayOptions settings, long started)
+    {
+        var left = settings.TotalTimeout - time.GetElapsedTime(started);
+        var limit = left < settings.ReadTimeout ? left : settings.ReadTimeout;
+        return limit > TimeSpan.Zero ? limit : TimeSpan.FromMilliseconds(1);
+    }
+
+    private async Task<ResponseBody> ReadBodyAsync(HttpResponseMessage response, int max, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var length = response.Content.Headers.ContentLength;
+        using var timeout = new CancellationTokenSource(limit, time);
+        using var link = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout);
+        var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[length is { } known && known <= max ? Math.Max((int)known, 1) : Math.Min(max + 1, 16 * 1024)];
+            var filled = 0;
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    if (filled > max)
+                    {
+                        return new ResponseBody(buffer[..max], length ?? filled, Cut: true);
+                    }
+
+                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, max + 1));
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(filled), timeout.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                filled += read;
+            }
+
+            if (filled > max)
+            {
+                return new ResponseBody(buffer[..max], length ?? filled, Cut: true);
+            }
+
+            return new ResponseBody(filled == buffer.Length ? buffer : buffer[..filled], filled, Cut: false);
+        }
+    }
+
+    private void Finish(Activity? activity, GatewayRuntime gateway, string outcome, int? status, ApimCall call, long started)
+    {
+        metrics.Request(gateway.Name, outcome, status, time.GetElapsedTime(started).TotalSeconds);
+        if (activity is not null)
+        {
+            activity.SetTag(ApimMetrics.OutcomeTag, outcome);
+            activity.SetTag("msil.apim.attempts", call.Attempts);
+            if (outcome is not "success")
+            {
+                activity.SetStatus(ActivityStatusCode.Error, outcome);
+            }
+        }
+    }
 
     private static ToolResult Error(string message) => new() { IsError = true, Text = "The tool could not be run: " + message + "." };
 }

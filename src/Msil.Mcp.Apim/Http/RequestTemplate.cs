@@ -1,0 +1,318 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Msil.Mcp.Abstractions;
+using Msil.Mcp.Apim.Resilience;
+
+namespace Msil.Mcp.Apim.Http;
+
+/// <summary>How a request body is encoded.</summary>
+internal enum BodyEncoding
+{
+    /// <summary>The operation has no body.</summary>
+    None,
+
+    /// <summary>JSON (<c>application/json</c> or <c>*/*+json</c>).</summary>
+    Json,
+
+    /// <summary><c>application/x-www-form-urlencoded</c>.</summary>
+    Form,
+
+    /// <summary><c>multipart/form-data</c>.</summary>
+    Multipart,
+
+    /// <summary><c>text/*</c>: the whole body is one string.</summary>
+    Text,
+
+    /// <summary>A media type this client cannot produce.</summary>
+    Unsupported,
+}
+
+/// <summary>One piece of a path template: literal text, or a variable filled from an argument.</summary>
+/// <param name="Literal">The literal text, when <paramref name="Parameter"/> is <see langword="null"/>.</param>
+/// <param name="Variable">The template variable's name.</param>
+/// <param name="Parameter">The binding that fills the variable, if the tool has one.</param>
+internal readonly record struct PathPart(string? Literal, string? Variable, HttpParameterBinding? Parameter);
+
+/// <summary>
+/// Everything derived from a tool's HTTP binding, built once per tool definition (ARCHITECTURE §9) and kept for as long
+/// as the definition lives: the parsed path template, the bindings by location, the retry decision and the output check.
+/// </summary>
+internal sealed class RequestTemplate
+{
+    private static readonly ConditionalWeakTable<ToolDefinition, RequestTemplate> Cache = [];
+
+    private RequestTemplate(ToolDefinition tool, HttpBinding binding)
+    {
+        Method = binding.Method.ToUpperInvariant() switch
+        {
+            "GET" => HttpMethod.Get,
+            "POST" => HttpMethod.Post,
+            "PUT" => HttpMethod.Put,
+            "DELETE" => HttpMethod.Delete,
+            "PATCH" => HttpMethod.Patch,
+            "HEAD" => HttpMethod.Head,
+            "OPTIONS" => HttpMethod.Options,
+            var other => new HttpMethod(other),
+        };
+        var idempotentMethod = ApimCall.IsIdempotentMethod(Method);
+
+        // A tool marked idempotent (the importer's curation or the generator's attribute sets ToolDefinition.Idempotent)
+        // may be retried whatever its method: its Idempotency-Key is the same on every attempt. An explicit false wins too.
+        RetryAllowed = tool.Idempotent ?? idempotentMethod;
+        SendIdempotencyKey = !idempotentMethod;
+        Gateway = binding.Gateway;
+        Audience = binding.Audience;
+        RiskLevel = tool.RiskLevel.ToWire();
+        Output = OutputCheck.Compile(tool.OutputSchema);
+
+        var query = new List<HttpParameterBinding>();
+        var headers = new List<HttpParameterBinding>();
+        var cookies = new List<HttpParameterBinding>();
+        var body = new List<HttpParameterBinding>();
+        var path = new Dictionary<string, HttpParameterBinding>(StringComparer.Ordinal);
+        foreach (var p in binding.Parameters)
+        {
+            switch (p.Location)
+            {
+                case ParameterLocation.Path:
+                    path.TryAdd(p.Name, p);
+                    break;
+                case ParameterLocation.Query:
+                    query.Add(p);
+                    break;
+                case ParameterLocation.Header:
+                    headers.Add(p);
+                    break;
+                case ParameterLocation.Cookie:
+                    cookies.Add(p);
+                    break;
+                case ParameterLocation.Body:
+                    body.Add(p);
+                    break;
+                case ParameterLocation.WholeBody:
+                    WholeBody = p;
+                    break;
+            }
+        }
+
+        Path = ParsePath(binding.PathTemplate, path);
+        Query = [.. query];
+        Headers = [.. headers];
+
+        // Checked once here, enforced per call when the argument has a value (an optional header the model leaves out,
+        // such as an operation's own Idempotency-Key parameter, does not stop the tool).
+        HeaderProblems = [.. headers.Select(p => RequestBuilder.IsProtectedHeader(p.Name)
+            ? $"argument '{p.Argument}' would set the protected header '{p.Name}'"
+            : RequestBuilder.IsToken(p.Name) ? null : $"argument '{p.Argument}' cannot be sent as header '{p.Name}', which is not a valid header name")];
+        Cookies = [.. cookies];
+        BodyProperties = [.. body];
+        BodyMediaType = binding.BodyContentType ?? "application/json";
+        BodyEncoding = body.Count == 0 && WholeBody is null ? BodyEncoding.None : EncodingOf(BodyMediaType);
+    }
+
+    public HttpMethod Method { get; }
+
+    /// <summary>Gets whether a failed attempt may be sent again.</summary>
+    public bool RetryAllowed { get; }
+
+    /// <summary>Gets whether the call carries an <c>Idempotency-Key</c> (every method that is not idempotent by definition).</summary>
+    public bool SendIdempotencyKey { get; }
+
+    public string? Gateway { get; }
+
+    public string? Audience { get; }
+
+    public string RiskLevel { get; }
+
+    public PathPart[] Path { get; }
+
+    public HttpParameterBinding[] Query { get; }
+
+    public HttpParameterBinding[] Headers { get; }
+
+    /// <summary>Gets, for each of <see cref="Headers"/>, why no argument may set it, or <see langword="null"/>.</summary>
+    public string?[] HeaderProblems { get; }
+
+    public HttpParameterBinding[] Cookies { get; }
+
+    public HttpParameterBinding[] BodyProperties { get; }
+
+    public HttpParameterBinding? WholeBody { get; }
+
+    public string BodyMediaType { get; }
+
+    public BodyEncoding BodyEncoding { get; }
+
+    public OutputCheck? Output { get; }
+
+    /// <summary>Gets the template of a tool, compiling it on first use.</summary>
+    /// <exception cref="InvalidOperationException">The tool has no HTTP binding.</exception>
+    public static RequestTemplate For(ToolDefinition tool)
+        => Cache.GetValue(tool, static t => new RequestTemplate(t, t.Http ?? throw new InvalidOperationException($"Tool '{t.Name}' has no HTTP binding.")));
+
+    private static BodyEncoding EncodingOf(string mediaType)
+    {
+        var type = mediaType.AsSpan();
+        var semicolon = type.IndexOf(';');
+        if (semicolon >= 0)
+        {
+            type = type[..semicolon];
+        }
+
+        type = type.Trim();
+        if (type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
+        {
+            return BodyEncoding.Json;
+        }
+
+        if (type.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        {
+            return BodyEncoding.Form;
+        }
+
+        if (type.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return BodyEncoding.Multipart;
+        }
+
+        return type.StartsWith("text/", StringComparison.OrdinalIgnoreCase) ? BodyEncoding.Text : BodyEncoding.Unsupported;
+    }
+
+    private static PathPart[] ParsePath(string template, Dictionary<string, HttpParameterBinding> parameters)
+    {
+        var parts = new List<PathPart>();
+        var start = 0;
+        while (start < template.Length)
+        {
+            var open = template.IndexOf('{', start);
+            var close = open < 0 ? -1 : template.IndexOf('}', open + 1);
+            if (open < 0 || close < 0)
+            {
+                parts.Add(new PathPart(template[start..], null, null));
+                break;
+            }
+
+            if (open > start)
+            {
+                parts.Add(new PathPart(template[start..open], null, null));
+            }
+
+            var variable = template[(open + 1)..close];
+            parts.Add(new PathPart(null, variable, parameters.GetValueOrDefault(variable)));
+            start = close + 1;
+        }
+
+        return [.. parts];
+    }
+}
+
+/// <summary>
+/// A light check of a JSON result against the tool's declared output schema: an object, with every required top-level
+/// property, and top-level properties of the declared primitive types. The full validator is the core's.
+/// </summary>
+internal sealed class OutputCheck
+{
+    private readonly string[] _required;
+    private readonly (string Name, string[] Types)[] _types;
+
+    private OutputCheck(string[] required, (string Name, string[] Types)[] types)
+    {
+        _required = required;
+        _types = types;
+    }
+
+    public static OutputCheck? Compile(JsonElement? schema)
+    {
+        if (schema is not { ValueKind: JsonValueKind.Object } s)
+        {
+            return null;
+        }
+
+        var required = new List<string>();
+        if (s.TryGetProperty("required", out var r) && r.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var name in r.EnumerateArray())
+            {
+                if (name.ValueKind == JsonValueKind.String)
+                {
+                    required.Add(name.GetString()!);
+                }
+            }
+        }
+
+        var types = new List<(string, string[])>();
+        if (s.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in properties.EnumerateObject())
+            {
+                if (property.Value.ValueKind == JsonValueKind.Object && property.Value.TryGetProperty("type", out var type))
+                {
+                    string[] names = type.ValueKind switch
+                    {
+                        JsonValueKind.String => [type.GetString()!],
+                        JsonValueKind.Array => [.. type.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!)],
+                        _ => [],
+                    };
+                    if (names.Length > 0)
+                    {
+                        types.Add((property.Name, names));
+                    }
+                }
+            }
+        }
+
+        return new OutputCheck([.. required], [.. types]);
+    }
+
+    /// <summary>Checks a result.</summary>
+    /// <param name="result">The parsed JSON result.</param>
+    /// <returns><see langword="null"/> when it conforms, else what is wrong.</returns>
+    public string? Check(JsonElement result)
+    {
+        if (result.ValueKind != JsonValueKind.Object)
+        {
+            return $"the result is {Article(result.ValueKind)}, not an object";
+        }
+
+        foreach (var name in _required)
+        {
+            if (!result.TryGetProperty(name, out _))
+            {
+                return $"the required property '{name}' is missing";
+            }
+        }
+
+        foreach (var (name, types) in _types)
+        {
+            if (result.TryGetProperty(name, out var value) && !types.Any(t => Is(value, t)))
+            {
+                return $"the property '{name}' is {Article(value.ValueKind)}, not {string.Join(" or ", types)}";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Is(JsonElement value, string type) => type switch
+    {
+        "object" => value.ValueKind == JsonValueKind.Object,
+        "array" => value.ValueKind == JsonValueKind.Array,
+        "string" => value.ValueKind == JsonValueKind.String,
+        "number" => value.ValueKind == JsonValueKind.Number,
+        "integer" => value.ValueKind == JsonValueKind.Number && (value.TryGetInt64(out _) || (value.TryGetDouble(out var d) && Math.Floor(d) == d)),
+        "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
+        "null" => value.ValueKind == JsonValueKind.Null,
+        _ => true,
+    };
+
+    private static string Article(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "undefined",
+    };
+}

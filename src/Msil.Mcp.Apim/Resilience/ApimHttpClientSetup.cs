@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Msil.Mcp.Apim.Resilience;
+
+/// <summary>
+/// Configures every gateway's named client in <see cref="IHttpClientFactory"/> (<c>Msil.Mcp.Apim</c> for the default
+/// gateway, <c>Msil.Mcp.Apim:{name}</c> for named ones) without knowing the names at registration.
+/// </summary>
+/// <remarks>
+/// <para>Configure: the primary handler is the gateway's <see cref="SocketsHttpHandler"/> (mTLS, timeouts) and never
+/// expires; a host may still replace it by configuring the client by name after <c>AddApim</c>.</para>
+/// <para>Post-configure: the gateway's own resilience handler goes outermost, and any Microsoft.Extensions.Http.Resilience
+/// handler added to all clients (for example <c>ConfigureHttpClientDefaults(b =&gt; b.AddStandardResilienceHandler())</c>
+/// in service defaults) is removed from these clients: its retries would resend POSTs that are not safe to repeat and
+/// its breaker would not follow the seed's rule.</para>
+/// </remarks>
+internal sealed class ApimHttpClientSetup(ApimGatewayRegistry registry, ILoggerFactory loggerFactory)
+    : IConfigureNamedOptions<HttpClientFactoryOptions>, IPostConfigureOptions<HttpClientFactoryOptions>
+{
+    private const string ForeignResilienceHandler = "Microsoft.Extensions.Http.Resilience.ResilienceHandler";
+
+    public void Configure(HttpClientFactoryOptions options)
+    {
+    }
+
+    public void Configure(string? name, HttpClientFactoryOptions options)
+    {
+        if (!ApimGatewayRegistry.TryParseClientName(name, out var gateway))
+        {
+            return;
+        }
+
+        options.HandlerLifetime = Timeout.InfiniteTimeSpan;
+        options.HttpMessageHandlerBuilderActions.Add(builder =>
+        {
+            if (registry.TryGet(gateway, out var runtime))
+            {
+                builder.PrimaryHandler = runtime.CreatePrimaryHandler();
+            }
+        });
+    }
+
+    public void PostConfigure(string? name, HttpClientFactoryOptions options)
+    {
+        if (!ApimGatewayRegistry.TryParseClientName(name, out var gateway))
+        {
+            return;
+        }
+
+        options.HttpMessageHandlerBuilderActions.Add(builder =>
+        {
+            if (!registry.TryGet(gateway, out var runtime))
+            {
+                throw new InvalidOperationException($"No API gateway named '{gateway}' is configured (Msil:Mcp:Apim:Gateways:{gateway}:GatewayUrl).");
+            }
+
+            var handlers = builder.AdditionalHandlers;
+            for (var i = handlers.Count - 1; i >= 0; i--)
+            {
+                if (IsForeignResilienceHandler(handlers[i].GetType()))
+                {
+                    Log.ForeignResilienceHandlerRemoved(loggerFactory.CreateLogger("Msil.Mcp.Apim.Gateway"), name!, handlers[i].GetType().FullName ?? string.Empty);
+                    handlers.RemoveAt(i);
+                }
+            }
+
+            handlers.Insert(0, new ApimResilienceHandler(runtime));
+        });
+    }
+
+    private static bool IsForeignResilienceHandler(Type? type)
+    {
+        for (; type is not null; type = type.BaseType)
+        {
+            if (type.FullName == ForeignResilienceHandler)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
