@@ -5,6 +5,11 @@ using Microsoft.Extensions.Options;
 using Msil.Mcp;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Audit;
+using Msil.Mcp.Audit.Outbox;
+using Msil.Mcp.Audit.PostgreSql;
+using Msil.Mcp.Audit.Query;
+using Msil.Mcp.Audit.S3;
+using Msil.Mcp.Hosting;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -14,6 +19,7 @@ public static class AuditMsilMcpBuilderExtensions
     /// <summary>Adds audit with hash-chained JSON-lines files under <c>audit-logs</c>.</summary>
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static IMsilMcpBuilder AddAudit(this IMsilMcpBuilder builder) => builder.AddAudit(static _ => { });
 
     /// <summary>Adds audit configured in code.</summary>
@@ -56,33 +62,22 @@ public static class AuditMsilMcpBuilderExtensions
 
         services.AddOptions<AuditOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<AuditTelemetry>();
         services.TryAddSingleton<FileAuditSink>();
         services.RemoveAll<IAuditSink>();
-        services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<FileAuditSink>());
-        services.AddHostedService(sp => sp.GetRequiredService<FileAuditSink>());
-    }
+        services.AddSingleton<IAuditSink>(static sp => sp.GetRequiredService<FileAuditSink>());
 
-    private sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, AuditOptions options)
-        {
-            var errors = new List<string>();
-            if (string.IsNullOrWhiteSpace(options.Directory))
-            {
-                errors.Add("Msil:Mcp:Audit:Directory is empty: set the folder for the audit files.");
-            }
-
-            if (options.MaxFileBytes < 64 * 1024)
-            {
-                errors.Add("Msil:Mcp:Audit:MaxFileBytes must be at least 65536.");
-            }
-
-            if (options.QueueCapacity is < 16 or > 1_000_000)
-            {
-                errors.Add("Msil:Mcp:Audit:QueueCapacity must be between 16 and 1000000.");
-            }
-
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
+        // Start order: the chain (outbox) first, then the shippers that read it.
+        services.AddHostedService(static sp => sp.GetRequiredService<FileAuditSink>());
+        services.TryAddSingleton<PostgreSqlAuditTarget>();
+        services.TryAddSingleton<S3AuditTarget>();
+        services.TryAddSingleton<OutboxShipper<PostgreSqlAuditTarget>>();
+        services.TryAddSingleton<OutboxShipper<S3AuditTarget>>();
+        services.AddHostedService(static sp => sp.GetRequiredService<OutboxShipper<PostgreSqlAuditTarget>>());
+        services.AddHostedService(static sp => sp.GetRequiredService<OutboxShipper<S3AuditTarget>>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, AuditQueryEndpoints>());
+        services.AddHealthChecks().AddCheck<AuditHealthCheck>(AuditHealthCheck.Name, tags: ["ready"]);
     }
 }

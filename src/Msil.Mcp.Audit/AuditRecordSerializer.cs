@@ -8,69 +8,90 @@ using Msil.Mcp.Abstractions;
 namespace Msil.Mcp.Audit;
 
 /// <summary>
-/// The canonical form of a chained record: one JSON object with a fixed property order, <c>seq</c> and <c>prev</c>
-/// first. Its hash is SHA-256 over the canonical bytes without the <c>hash</c> property; the line adds it at the end.
+/// The canonical form of a chained record: one JSON object with a fixed property order, <c>seq</c>, <c>prev</c> and
+/// <c>chain</c> first. Its hash is SHA-256 over the canonical UTF-8 bytes without the <c>hash</c> property; the stored
+/// line adds <c>,"hash":"…"</c> at the end. The same line, byte for byte, is what the files, the PostgreSQL
+/// <c>record</c> column and the S3 batch objects hold, so every copy verifies the same way.
 /// </summary>
 internal static class AuditRecordSerializer
 {
+    /// <summary>The <c>prev</c> of a chain's first record.</summary>
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
-    public static (byte[] Line, string Hash) Serialize(AuditRecord record, long sequence, string previousHash)
+    private const string HashMarker = ",\"hash\":\"";
+
+    public static (byte[] Line, string Hash) Serialize(AuditRecord record, long sequence, string previousHash, string? chainId)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            WriteBody(w, record, sequence, previousHash);
-            w.WriteEndObject();
-        }
-
-        var canonical = buffer.WrittenSpan;
-        var hash = Convert.ToHexStringLower(SHA256.HashData(canonical));
-
-        // Line = canonical without its closing brace + ,"hash":"…"} + newline.
-        var tail = Encoding.ASCII.GetBytes(",\"hash\":\"" + hash + "\"}\n");
-        var line = new byte[canonical.Length - 1 + tail.Length];
-        canonical[..^1].CopyTo(line);
-        tail.CopyTo(line, canonical.Length - 1);
-        return (line, hash);
+        using var writer = new AuditLineWriter();
+        var line = writer.Write(record, sequence, previousHash, chainId, out var hash);
+        return (line.ToArray(), hash);
     }
 
     /// <summary>Recomputes the hash of a stored line (everything but its trailing <c>hash</c> property).</summary>
     public static bool TryReadLine(string line, out long sequence, out string previousHash, out string storedHash, out string computedHash)
     {
-        sequence = -1;
-        previousHash = storedHash = computedHash = string.Empty;
-        var marker = line.LastIndexOf(",\"hash\":\"", StringComparison.Ordinal);
-        if (marker < 0 || !line.EndsWith("\"}", StringComparison.Ordinal))
+        if (ChainedRecord.TryParse(line, out var record, out _))
         {
-            return false;
-        }
-
-        storedHash = line[(marker + 9)..^2];
-        var canonical = line[..marker] + "}";
-        computedHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            sequence = doc.RootElement.GetProperty("seq").GetInt64();
-            previousHash = doc.RootElement.GetProperty("prev").GetString() ?? string.Empty;
+            sequence = record.Sequence;
+            previousHash = record.PreviousHash;
+            storedHash = record.Hash;
+            computedHash = record.ComputedHash;
             return true;
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+
+        sequence = -1;
+        previousHash = storedHash = computedHash = string.Empty;
+        return false;
+    }
+
+    /// <summary>Returns the lower-case hex SHA-256 of <paramref name="canonical"/>.</summary>
+    internal static string HashOf(ReadOnlySpan<char> canonical)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(canonical.Length);
+        var rented = ArrayPool<byte>.Shared.Rent(max);
+        try
         {
-            return false;
+            var count = Encoding.UTF8.GetBytes(canonical, rented);
+            Span<byte> digest = stackalloc byte[32];
+            SHA256.HashData(rented.AsSpan(0, count), digest);
+            return Convert.ToHexStringLower(digest);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
-    private static void WriteBody(Utf8JsonWriter w, AuditRecord r, long sequence, string previousHash)
+    /// <summary>Splits a stored line into its canonical part and its stored hash.</summary>
+    internal static bool TrySplit(string line, out int canonicalLength, out string storedHash)
+    {
+        canonicalLength = 0;
+        storedHash = string.Empty;
+        var marker = line.LastIndexOf(HashMarker, StringComparison.Ordinal);
+        if (marker < 0 || !line.EndsWith("\"}", StringComparison.Ordinal) || line.Length - marker != HashMarker.Length + 64 + 2)
+        {
+            return false;
+        }
+
+        storedHash = line.Substring(marker + HashMarker.Length, 64);
+        canonicalLength = marker;
+        return true;
+    }
+
+    internal static string FormatTimestamp(DateTimeOffset timestamp)
+        => timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    internal static void WriteBody(Utf8JsonWriter w, AuditRecord r, long sequence, string previousHash, string? chainId)
     {
         w.WriteNumber("seq", sequence);
         w.WriteString("prev", previousHash);
-        w.WriteString("id", r.Id);
-        w.WriteString("ts", r.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
-        w.WriteString("action", r.Action);
-        w.WriteString("outcome", r.Outcome);
+        Opt(w, "chain", chainId);
+        w.WriteString("id", Clean(r.Id));
+        Span<char> ts = stackalloc char[28];
+        r.Timestamp.UtcDateTime.TryFormat(ts, out var length, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+        w.WriteString("ts", ts[..length]);
+        w.WriteString("action", Clean(r.Action));
+        w.WriteString("outcome", Clean(r.Outcome));
         Opt(w, "correlation_id", r.CorrelationId);
         Opt(w, "trace_id", r.TraceId);
         Opt(w, "user_id", r.UserId);
@@ -113,7 +134,91 @@ internal static class AuditRecordSerializer
     {
         if (value is not null)
         {
-            w.WriteString(name, value);
+            w.WriteString(name, Clean(value));
         }
     }
+
+    /// <summary>Replaces lone surrogates (which cannot be encoded as UTF-8) with U+FFFD, so no caller-supplied text can stop the writer.</summary>
+    internal static string Clean(string value)
+    {
+        var i = 0;
+        for (; i < value.Length; i++)
+        {
+            if (char.IsSurrogate(value[i]))
+            {
+                break;
+            }
+        }
+
+        if (i == value.Length)
+        {
+            return value;
+        }
+
+        var chars = value.ToCharArray();
+        for (; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+
+        return new string(chars);
+    }
+}
+
+/// <summary>
+/// Writes chain lines into buffers it reuses: one per writer, never shared between threads. The span it returns is
+/// valid until the next call.
+/// </summary>
+internal sealed class AuditLineWriter : IDisposable
+{
+    private const string HashMarker = ",\"hash\":\"";
+    private readonly ArrayBufferWriter<byte> _canonical = new(1024);
+    private readonly Utf8JsonWriter _json;
+    private byte[] _line = new byte[1024];
+
+    public AuditLineWriter()
+    {
+        _json = new Utf8JsonWriter(_canonical);
+    }
+
+    /// <summary>Writes the record's line (canonical form, <c>,"hash":"…"}</c> and a newline); <paramref name="hash"/> is its hash.</summary>
+    public ReadOnlySpan<byte> Write(AuditRecord record, long sequence, string previousHash, string? chainId, out string hash)
+    {
+        _canonical.ResetWrittenCount();
+        _json.Reset(_canonical);
+        _json.WriteStartObject();
+        AuditRecordSerializer.WriteBody(_json, record, sequence, previousHash, chainId);
+        _json.WriteEndObject();
+        _json.Flush();
+
+        var canonical = _canonical.WrittenSpan;
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(canonical, digest);
+        hash = Convert.ToHexStringLower(digest);
+
+        // Line = canonical without its closing brace + ,"hash":"…"} + newline.
+        var length = canonical.Length - 1 + HashMarker.Length + 64 + 3;
+        if (_line.Length < length)
+        {
+            _line = new byte[Math.Max(length, _line.Length * 2)];
+        }
+
+        canonical[..^1].CopyTo(_line);
+        var at = canonical.Length - 1;
+        at += Encoding.ASCII.GetBytes(HashMarker, _line.AsSpan(at));
+        at += Encoding.ASCII.GetBytes(hash, _line.AsSpan(at));
+        _line[at++] = (byte)'"';
+        _line[at++] = (byte)'}';
+        _line[at] = (byte)'\n';
+        return _line.AsSpan(0, length);
+    }
+
+    public void Dispose() => _json.Dispose();
 }

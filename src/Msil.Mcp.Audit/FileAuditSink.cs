@@ -9,28 +9,43 @@ using Msil.Mcp.Abstractions;
 namespace Msil.Mcp.Audit;
 
 /// <summary>
-/// The embedded audit sink: hash-chained JSON-lines files. Records leave the call path through a bounded channel to one
-/// writer that assigns gap-free sequence numbers, chains hashes, writes in batches and flushes before acknowledging.
-/// One chain per audit directory; the chain continues across restarts and file rotations.
+/// The embedded audit sink and the durable outbox: hash-chained JSON-lines files. Records leave the call path through
+/// a bounded channel to one writer that assigns gap-free sequence numbers, chains hashes, writes in batches and
+/// flushes (or syncs) before acknowledging. One chain per audit directory (one per writer instance); the chain
+/// continues across restarts and file rotations. The shippers read the same files.
 /// </summary>
 internal sealed class FileAuditSink : IAuditSink, IHostedService, IAsyncDisposable
 {
+    /// <summary>The file holding the chain id, next to the chain files.</summary>
+    public const string ChainIdFileName = "chain-id";
+
+    private const int MaxBatch = 512;
+    private static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(1);
+
     private readonly Channel<Pending> _queue;
     private readonly AuditOptions _options;
     private readonly string _directory;
     private readonly TimeProvider _time;
+    private readonly AuditTelemetry _telemetry;
     private readonly ILogger<FileAuditSink> _logger;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly AuditLineWriter _lines = new();
     private Task? _writer;
     private FileStream? _file;
-    private string? _fileDay;
+    private string? _fileName;
+    private long _fileBytes;
     private long _sequence;
     private string _previousHash = AuditRecordSerializer.Genesis;
     private Exception? _fault;
+    private long _lastRecoveryAttempt;
+    private string? _chainId;
+    private volatile bool _closed;
 
-    public FileAuditSink(IOptions<AuditOptions> options, IHostEnvironment environment, TimeProvider time, ILogger<FileAuditSink> logger)
+    public FileAuditSink(IOptions<AuditOptions> options, IHostEnvironment environment, TimeProvider time, AuditTelemetry telemetry, ILogger<FileAuditSink> logger)
     {
         _options = options.Value;
         _time = time;
+        _telemetry = telemetry;
         _logger = logger;
         _directory = Path.GetFullPath(Path.Combine(environment.ContentRootPath, _options.Directory));
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.QueueCapacity)
@@ -40,25 +55,41 @@ internal sealed class FileAuditSink : IAuditSink, IHostedService, IAsyncDisposab
         });
     }
 
+    /// <summary>Raised on the writer after each batch is durable; shippers use it to wake up.</summary>
+    public event Action? Flushed;
+
     public string DirectoryPath => _directory;
+
+    /// <summary>Gets the chain id (known once started).</summary>
+    public string ChainId => _chainId ?? throw new InvalidOperationException("The audit sink has not started.");
+
+    /// <summary>Gets a task that completes when the sink has opened its chain.</summary>
+    public Task Started => _started.Task;
+
+    /// <summary>Gets the sequence number of the last record written.</summary>
+    public long LastSequence => Volatile.Read(ref _sequence);
+
+    /// <summary>Gets whether the outbox is known to be unwritable.</summary>
+    public bool IsFaulted => Volatile.Read(ref _fault) is not null;
 
     public async ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (_fault is not null)
+        var queued = _options.Durability == AuditDurability.Queued;
+        if (queued && Volatile.Read(ref _fault) is { } fault)
         {
-            throw new AuditUnavailableException("The audit log cannot be written: " + _fault.Message, _fault);
+            _telemetry.WriteFailed(1);
+            throw new AuditUnavailableException("The audit log cannot be written: " + fault.Message, fault);
         }
 
-        var pending = new Pending(record, _options.Durability == AuditDurability.Flushed
-            ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
-            : null);
+        var pending = new Pending(record, queued ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
             await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException ex)
         {
+            _telemetry.WriteFailed(1);
             throw new AuditUnavailableException("The audit log is closed (the host is stopping).", ex);
         }
 
@@ -68,16 +99,40 @@ internal sealed class FileAuditSink : IAuditSink, IHostedService, IAsyncDisposab
         }
     }
 
+    /// <summary>
+    /// Called before a governed call runs: completes at once while the outbox can be written. When it cannot, it asks
+    /// the writer to try again and, if that fails, throws for privileged tools always and for other tools when
+    /// <see cref="AuditOptions.OutboxFailurePolicy"/> is <see cref="AuditOutboxFailurePolicy.Refuse"/>.
+    /// </summary>
+    /// <exception cref="AuditUnavailableException">The call must be refused because its record could not be kept.</exception>
+    public ValueTask EnsureWritableAsync(RiskLevel riskLevel, CancellationToken cancellationToken)
+        => Volatile.Read(ref _fault) is null && !_closed && _started.Task.IsCompletedSuccessfully
+            ? ValueTask.CompletedTask
+            : ProbeAsync(riskLevel, cancellationToken);
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(_directory);
-        RecoverChainState();
-        _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        try
+        {
+            Directory.CreateDirectory(_directory);
+            _chainId = OpenChainId();
+            RecoverChainState();
+            Log.ChainOpened(_logger, _chainId, _directory, _sequence + 1);
+            _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+            _started.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            _started.TrySetException(ex);
+            throw;
+        }
+
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _closed = true;
         _queue.Writer.TryComplete();
         if (_writer is not null)
         {
@@ -87,6 +142,7 @@ internal sealed class FileAuditSink : IAuditSink, IHostedService, IAsyncDisposab
 
     public async ValueTask DisposeAsync()
     {
+        _closed = true;
         _queue.Writer.TryComplete();
         if (_writer is not null)
         {
@@ -95,111 +151,357 @@ internal sealed class FileAuditSink : IAuditSink, IHostedService, IAsyncDisposab
 
         if (_file is not null)
         {
-            await _file.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await _file.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // Already reported as a write failure.
+            }
+
+            _file = null;
+        }
+
+        _lines.Dispose();
+        _started.TrySetCanceled();
+    }
+
+    /// <summary>Returns whether <paramref name="chainId"/> can name a chain (it becomes part of S3 keys and table rows).</summary>
+    internal static bool IsValidChainId(string? chainId)
+    {
+        if (string.IsNullOrEmpty(chainId) || chainId.Length > 64 || chainId[0] is '.' or '-')
+        {
+            return false;
+        }
+
+        foreach (var c in chainId)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async ValueTask ProbeAsync(RiskLevel riskLevel, CancellationToken cancellationToken)
+    {
+        Exception? failure = Volatile.Read(ref _fault);
+        if (!_closed && _started.Task.IsCompletedSuccessfully)
+        {
+            var probe = new Pending(null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            try
+            {
+                await _queue.Writer.WriteAsync(probe, cancellationToken).ConfigureAwait(false);
+                await probe.Written!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (AuditUnavailableException ex)
+            {
+                failure = ex.InnerException ?? ex;
+            }
+            catch (ChannelClosedException ex)
+            {
+                failure = ex;
+            }
+        }
+
+        if (riskLevel == RiskLevel.Privileged || _options.OutboxFailurePolicy == AuditOutboxFailurePolicy.Refuse)
+        {
+            var why = failure is null ? "the audit log is not open" : "the audit log cannot be written: " + failure.Message;
+            var message = riskLevel == RiskLevel.Privileged
+                ? $"Privileged calls are refused because {why}."
+                : $"Calls are refused because {why} (Msil:Mcp:Audit:OutboxFailurePolicy = Refuse).";
+            throw failure is null ? new AuditUnavailableException(message) : new AuditUnavailableException(message, failure);
         }
     }
 
     private async Task WriteLoopAsync()
     {
-        var batch = new List<Pending>(256);
+        var batch = new List<Pending>(MaxBatch);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
-            while (batch.Count < 512 && reader.TryRead(out var item))
+            while (batch.Count < MaxBatch && reader.TryRead(out var item))
             {
                 batch.Add(item);
             }
 
+            if (Volatile.Read(ref _fault) is not null && !TryRecover())
+            {
+                FailBatch(batch, _fault!);
+                continue;
+            }
+
+            var started = _time.GetTimestamp();
+            var written = 0;
             try
             {
+                // This loop runs on its own task and is the only writer: plain synchronous writes into the FileStream's
+                // buffer, one flush (or fsync) for the whole batch.
+                var today = _time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture);
                 foreach (var item in batch)
                 {
-                    var file = GetFile();
-                    var (line, hash) = AuditRecordSerializer.Serialize(item.Record, _sequence + 1, _previousHash);
-                    await file.WriteAsync(line).ConfigureAwait(false);
-                    _sequence++;
+                    if (item.Record is null)
+                    {
+                        continue;
+                    }
+
+                    var file = CurrentFile(today);
+                    var line = _lines.Write(item.Record, _sequence + 1, _previousHash, _chainId, out var hash);
+                    file.Write(line);
+                    _fileBytes += line.Length;
+                    Volatile.Write(ref _sequence, _sequence + 1);
                     _previousHash = hash;
+                    written++;
                 }
 
-                await _file!.FlushAsync().ConfigureAwait(false);
+                _file?.Flush(flushToDisk: _options.Durability == AuditDurability.Synced);
+
                 foreach (var item in batch)
                 {
                     item.Written?.TrySetResult();
                 }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                _fault = ex;
-                Log.WriteFailed(_logger, _directory, ex.Message);
-                foreach (var item in batch)
+
+                if (written > 0)
                 {
-                    item.Written?.TrySetException(new AuditUnavailableException("The audit log cannot be written: " + ex.Message, ex));
+                    _telemetry.Written(written, _time.GetElapsedTime(started).TotalSeconds);
+                    Flushed?.Invoke();
                 }
+            }
+            catch (Exception ex)
+            {
+                // Whatever failed (I/O, or anything unforeseen), the writer must survive and no caller may wait
+                // forever: the batch fails, and the next one starts by re-reading the chain's end from disk.
+                Volatile.Write(ref _fault, ex);
+                _lastRecoveryAttempt = _time.GetTimestamp();
+                Log.WriteFailed(_logger, _directory, ex.Message);
+                CloseQuietly();
+                FailBatch(batch, ex);
             }
         }
 
         if (_file is not null)
         {
-            await _file.FlushAsync().ConfigureAwait(false);
+            try
+            {
+                _file.Flush(flushToDisk: _options.Durability == AuditDurability.Synced);
+            }
+            catch (IOException ex)
+            {
+                Log.WriteFailed(_logger, _directory, ex.Message);
+            }
         }
     }
 
-    private FileStream GetFile()
+    private void FailBatch(List<Pending> batch, Exception cause)
     {
-        var day = _time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-        if (_file is not null && _fileDay == day && _file.Length < _options.MaxFileBytes)
+        var lostQueued = 0;
+        var records = 0;
+        foreach (var item in batch)
+        {
+            if (item.Record is not null)
+            {
+                records++;
+                if (item.Written is null)
+                {
+                    lostQueued++;
+                }
+            }
+
+            item.Written?.TrySetException(new AuditUnavailableException("The audit log cannot be written: " + cause.Message, cause));
+        }
+
+        if (records > 0)
+        {
+            _telemetry.WriteFailed(records);
+        }
+
+        if (lostQueued > 0)
+        {
+            Log.QueuedRecordsLost(_logger, lostQueued);
+        }
+    }
+
+    /// <summary>After a write failure: re-reads the chain's end from disk (cutting a torn line) and reopens the file.</summary>
+    private bool TryRecover()
+    {
+        if (_time.GetElapsedTime(_lastRecoveryAttempt) < RecoveryInterval)
+        {
+            return false;
+        }
+
+        _lastRecoveryAttempt = _time.GetTimestamp();
+        try
+        {
+            CloseQuietly();
+            RecoverChainState();
+            CurrentFile(_time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+            Volatile.Write(ref _fault, null);
+            Log.WriteRecovered(_logger, _directory, _sequence + 1);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            CloseQuietly();
+            Volatile.Write(ref _fault, ex);
+            return false;
+        }
+    }
+
+    private void CloseQuietly()
+    {
+        var file = _file;
+        _file = null;
+        _fileName = null;
+        try
+        {
+            file?.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            // The bytes still buffered are lost; recovery re-reads what reached the disk.
+        }
+    }
+
+    /// <summary>The file to append to: the current one unless it is full or from an earlier UTC day.</summary>
+    private FileStream CurrentFile(string today)
+    {
+        if (_file is not null && _fileBytes < _options.MaxFileBytes && string.CompareOrdinal(_fileName, 6, today, 0, 8) >= 0)
         {
             return _file;
         }
 
-        _file?.Flush();
-        _file?.Dispose();
-        var index = 0;
-        string path;
-        do
+        if (_file is not null)
         {
-            path = Path.Combine(_directory, $"audit-{day}-{index:D4}.jsonl");
-            index++;
+            _file.Flush(flushToDisk: _options.Durability == AuditDurability.Synced);
+            _file.Dispose();
+            _file = null;
         }
-        while (File.Exists(path) && new FileInfo(path).Length >= _options.MaxFileBytes);
 
+        var (name, length) = NextFile(today);
+        var path = Path.Combine(_directory, name);
         _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, 64 * 1024, FileOptions.None);
-        _fileDay = day;
+        _fileName = name;
+        _fileBytes = length;
         return _file;
+    }
+
+    /// <summary>
+    /// Picks the file to write: today's last file while it has room, else the next index. Names always sort after the
+    /// last existing file, so a clock that steps back cannot put records out of order.
+    /// </summary>
+    private (string Name, long Length) NextFile(string today)
+    {
+        var last = AuditLogVerifier.ChainFiles(_directory).LastOrDefault();
+        if (last is null)
+        {
+            return (FileName(today, 0), 0);
+        }
+
+        var lastName = Path.GetFileName(last);
+        var lastDay = lastName.Substring(6, 8);
+        var lastIndex = int.Parse(lastName.AsSpan(15, 4), NumberStyles.None, CultureInfo.InvariantCulture);
+        var lastLength = new FileInfo(last).Length;
+        if (string.CompareOrdinal(today, lastDay) > 0)
+        {
+            return (FileName(today, 0), 0);
+        }
+
+        return lastLength < _options.MaxFileBytes ? (lastName, lastLength) : (FileName(lastDay, lastIndex + 1), 0);
+    }
+
+    private static string FileName(string day, int index) => $"audit-{day}-{index.ToString("D4", CultureInfo.InvariantCulture)}.jsonl";
+
+    private string OpenChainId()
+    {
+        var path = Path.Combine(_directory, ChainIdFileName);
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path).Trim();
+            if (!IsValidChainId(existing))
+            {
+                throw new InvalidOperationException($"The chain id in '{path}' is not valid; restore the file from a backup (it names this directory's chain in PostgreSQL and S3).");
+            }
+
+            if (_options.ChainId is { Length: > 0 } configured && !string.Equals(configured, existing, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"Msil:Mcp:Audit:ChainId is '{configured}' but the audit directory '{_directory}' holds chain '{existing}'. A directory keeps one chain: remove the setting, set it to '{existing}', or point Msil:Mcp:Audit:Directory at a new folder.");
+            }
+
+            return existing;
+        }
+
+        var id = _options.ChainId is { Length: > 0 } chosen ? chosen : NewChainId();
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, id + "\n");
+        File.Move(temp, path, overwrite: true);
+        return id;
+    }
+
+    private static string NewChainId()
+    {
+        var sb = new StringBuilder();
+        foreach (var c in Environment.MachineName.ToLowerInvariant())
+        {
+            if (sb.Length == 40)
+            {
+                break;
+            }
+
+            sb.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-');
+        }
+
+        if (sb.Length == 0 || sb[0] is '.' or '-')
+        {
+            sb.Insert(0, "host");
+        }
+
+        return sb.Append('-').Append(Guid.NewGuid().ToString("N").AsSpan(0, 8)).ToString();
     }
 
     /// <summary>Continues the chain from the last complete record; a torn last line (a crash mid-write, never acknowledged) is cut off.</summary>
     private void RecoverChainState()
     {
-        var last = AuditLogVerifier.ChainFiles(_directory).LastOrDefault();
-        if (last is null)
+        _sequence = 0;
+        _previousHash = AuditRecordSerializer.Genesis;
+        foreach (var file in AuditLogVerifier.ChainFiles(_directory).Reverse())
         {
-            return;
-        }
-
-        var bytes = File.ReadAllBytes(last);
-        var end = bytes.Length;
-        if (end > 0 && bytes[end - 1] != (byte)'\n')
-        {
-            var lastNewline = Array.LastIndexOf(bytes, (byte)'\n');
-            using (var fs = new FileStream(last, FileMode.Open, FileAccess.Write))
+            var bytes = File.ReadAllBytes(file);
+            var end = bytes.Length;
+            if (end > 0 && bytes[end - 1] != (byte)'\n')
             {
-                fs.SetLength(lastNewline + 1);
+                var lastNewline = Array.LastIndexOf(bytes, (byte)'\n');
+                using (var fs = new FileStream(file, FileMode.Open, FileAccess.Write))
+                {
+                    fs.SetLength(lastNewline + 1);
+                    fs.Flush(flushToDisk: true);
+                }
+
+                Log.TornRecordRemoved(_logger, file, end - (lastNewline + 1));
+                end = lastNewline + 1;
             }
 
-            Log.TornRecordRemoved(_logger, last, end - (lastNewline + 1));
-            end = lastNewline + 1;
-        }
+            var text = Encoding.UTF8.GetString(bytes, 0, end).TrimEnd('\n');
+            if (text.Length == 0)
+            {
+                continue;
+            }
 
-        var text = Encoding.UTF8.GetString(bytes, 0, end).TrimEnd('\n');
-        var lastLine = text.Length == 0 ? null : text[(text.LastIndexOf('\n') + 1)..];
-        if (lastLine is not null && AuditRecordSerializer.TryReadLine(lastLine, out var seq, out _, out var stored, out _))
-        {
-            _sequence = seq;
-            _previousHash = stored;
+            var lastLine = text[(text.LastIndexOf('\n') + 1)..];
+            if (!ChainedRecord.TryParse(lastLine, out var last, out var error))
+            {
+                throw new InvalidOperationException($"The last record of '{file}' cannot be read ({error}); the chain cannot continue. Run 'msil-mcp audit verify --files' on the directory.");
+            }
+
+            Volatile.Write(ref _sequence, last.Sequence);
+            _previousHash = last.Hash;
+            return;
         }
     }
 
-    private sealed record Pending(AuditRecord Record, TaskCompletionSource? Written);
+    private sealed record Pending(AuditRecord? Record, TaskCompletionSource? Written);
 }
