@@ -78,6 +78,9 @@ public static class AuditOutcomes
     /// <summary>The arguments did not match the input schema.</summary>
     public const string InvalidArguments = "invalid_arguments";
 
+    /// <summary>The call was refused because its audit record could not be kept.</summary>
+    public const string AuditUnavailable = "audit_unavailable";
+
     /// <summary>A rate limit refused the call.</summary>
     public const string RateLimited = "rate_limited";
 
@@ -162,4 +165,18 @@ public sealed record AuditRecord
 
     /// <summary>Gets a short detail (error text, validation summary); never a secret.</summary>
     public string? Detail { get; init; }
+}
+
+/// <summary>
+/// Asked before a governed call runs: can its audit record be kept? A sink that cannot keep records refuses privileged
+/// calls always, and other calls when its policy says so, by throwing <see cref="AuditUnavailableException"/>.
+/// </summary>
+public interface IAuditGate
+{
+    /// <summary>Returns when a record of a call at <paramref name="riskLevel"/> can be kept; throws when the call must be refused.</summary>
+    /// <param name="riskLevel">The risk level of the call about to run.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>A task that completes when the call may go ahead.</returns>
+    /// <exception cref="AuditUnavailableException">The call must be refused because its record could not be kept.</exception>
+    ValueTask EnsureWritableAsync(RiskLevel riskLevel, CancellationToken cancellationToken);
 }

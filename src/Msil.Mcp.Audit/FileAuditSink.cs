@@ -14,7 +14,7 @@ namespace Msil.Mcp.Audit;
 /// flushes (or syncs) before acknowledging. One chain per audit directory (one per writer instance); the chain
 /// continues across restarts and file rotations. The shippers read the same files.
 /// </summary>
-internal sealed class FileAuditSink : IAuditSink, IHostedService, IAsyncDisposable
+internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IAsyncDisposable
 {
     /// <summary>The file holding the chain id, next to the chain files.</summary>
     public const string ChainIdFileName = "chain-id";

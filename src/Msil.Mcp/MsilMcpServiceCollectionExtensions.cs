@@ -200,6 +200,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<IPolicyDecisionPoint, FailClosedPolicyDecisionPoint>();
         services.TryAddSingleton<IElevationGate, NoElevationGate>();
         services.TryAddSingleton<IAuditSink, NullAuditSink>();
+        services.TryAddSingleton<IAuditGate, NullAuditSink>();
         services.TryAddSingleton<IDownstreamTokenProvider, NoDownstreamTokenProvider>();
 
         services.AddOptions<RateLimitOptions>().ValidateOnStart();

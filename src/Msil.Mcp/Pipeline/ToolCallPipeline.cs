@@ -25,6 +25,7 @@ internal sealed class ToolCallPipeline
     private readonly IPolicyDecisionPoint _policy;
     private readonly IElevationGate _elevation;
     private readonly IAuditSink _audit;
+    private readonly IAuditGate _auditGate;
     private readonly ToolExecutorRegistry _executors;
     private readonly IHttpContextAccessor _http;
     private readonly TimeProvider _time;
@@ -39,6 +40,7 @@ internal sealed class ToolCallPipeline
         IPolicyDecisionPoint policy,
         IElevationGate elevation,
         IAuditSink audit,
+        IAuditGate auditGate,
         ToolExecutorRegistry executors,
         IHttpContextAccessor http,
         TimeProvider time,
@@ -53,6 +55,7 @@ internal sealed class ToolCallPipeline
         _policy = policy;
         _elevation = elevation;
         _audit = audit;
+        _auditGate = auditGate;
         _executors = executors;
         _http = http;
         _time = time;
@@ -138,6 +141,18 @@ internal sealed class ToolCallPipeline
             if (state.Tool.Definition.RiskLevel == RiskLevel.Privileged)
             {
                 await CheckElevationAsync(state, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Nothing runs that cannot be recorded: privileged calls are always refused then, others per the sink's policy.
+            try
+            {
+                await _auditGate.EnsureWritableAsync(state.Tool.Definition.RiskLevel, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AuditUnavailableException ex)
+            {
+                state.Outcome = AuditOutcomes.AuditUnavailable;
+                state.Detail = ex.Message;
+                throw new McpException($"Tool '{toolName}' was not run: its audit record could not be kept ({ex.Message}).");
             }
 
             // 6 + 7. execute and shape (through the SDK's handler, which calls GovernedTool.InvokeAsync → ExecuteAsync).

@@ -135,6 +135,37 @@ public sealed class ToolCallPipelineTests
     }
 
     [Fact]
+    public async Task CallTool_AuditCannotBeKept_PrivilegedRefusedBeforeExecutionReadStillRuns()
+    {
+        var log = new StageLog();
+        var audit = new RecordingAudit(log);
+        await using var host = await TestHost.StartAsync(mcp =>
+        {
+            mcp.Services.AddSingleton(log);
+            mcp.Services.AddSingleton(audit);
+            mcp.Services.AddSingleton(new RecordingPolicy(log));
+            mcp.Services.AddSingleton(new RecordingElevation(log));
+            mcp.UsePolicyDecisionPoint<RecordingPolicyAdapter>();
+            mcp.UseElevationGate<RecordingElevationAdapter>();
+            mcp.UseAuditSink<RecordingAuditAdapter>();
+            mcp.Services.AddSingleton<IAuditGate, RefusePrivilegedGate>();
+            mcp.AddToolExecutor<RecordingExecutor>();
+            mcp.AddTools("test", [Tools.Define("wipe", RiskLevel.Privileged), Tools.Define("look", RiskLevel.Read)]);
+        });
+        await using var client = await host.ConnectAsync("carol", "admin");
+
+        var refused = await client.CallToolAsync("wipe", new Dictionary<string, object?>(), cancellationToken: Ct);
+        var read = await client.CallToolAsync("look", new Dictionary<string, object?>(), cancellationToken: Ct);
+
+        Assert.True(refused.IsError);
+        Assert.Contains("audit record could not be kept", Assert.IsType<TextContentBlock>(Assert.Single(refused.Content)).Text, StringComparison.Ordinal);
+        Assert.NotEqual(true, read.IsError);
+        Assert.DoesNotContain("execute:wipe", log.Entries);
+        Assert.Contains("execute:look", log.Entries);
+        Assert.Equal("audit_unavailable", audit.Records.First(r => r.ToolName == "wipe").Outcome);
+    }
+
+    [Fact]
     public async Task CallTool_UnknownTool_ProtocolErrorAndAudited()
     {
         var log = new StageLog();
@@ -171,6 +202,12 @@ public sealed class ToolCallPipelineTests
         Assert.StartsWith(new string('x', 2048), text, StringComparison.Ordinal);
         Assert.Contains("[Result cut at 2048 of 5000 characters.]", text, StringComparison.Ordinal);
     }
+}
+
+internal sealed class RefusePrivilegedGate : IAuditGate
+{
+    public ValueTask EnsureWritableAsync(RiskLevel riskLevel, CancellationToken cancellationToken)
+        => riskLevel == RiskLevel.Privileged ? throw new AuditUnavailableException("the outbox disk is full") : ValueTask.CompletedTask;
 }
 
 // Adapters so the recording fakes registered as instances can be selected through the Use…<T>() helpers.
