@@ -77,6 +77,7 @@ public static class AuthMsilMcpBuilderExtensions
         services.AddSingleton<IDownstreamTokenProvider, OAuthDownstreamTokenProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, DevelopmentIssuerContributorGate>());
         services.AddHostedService<AuthStartupCheck>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Hosting.IStartupFilter, ChallengeScopeStartupFilter>());
 
         services.AddAuthentication(o =>
             {

@@ -57,6 +57,24 @@ public sealed class AuthOptionsAndMappingTests
     }
 
     [Fact]
+    public async Task Challenge_ScopesConfigured_401NamesScopesAndResourceMetadata()
+    {
+        await using var idp = await FakeIdentityProvider.StartAsync();
+        await using var host = await AuthTestHost.StartAsync(o =>
+        {
+            o.Issuers.Add(new OidcIssuerOptions { Issuer = idp.Issuer, RequireHttpsMetadata = false });
+            o.Scopes.Add("mcp:tools");
+        });
+
+        using var response = await host.WhoAmIAsync(token: null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var challenge = response.Headers.WwwAuthenticate.ToString();
+        Assert.Contains("resource_metadata=", challenge, StringComparison.Ordinal);
+        Assert.Contains("scope=\"mcp:tools\"", challenge, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_DevelopmentIssuerInProduction_RefusedNamingTheKey()
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestHost.StartAsync(o => o.DevelopmentIssuer.Enabled = true, environment: "Production"));
