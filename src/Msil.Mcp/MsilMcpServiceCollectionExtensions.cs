@@ -80,10 +80,7 @@ public static class MsilMcpServiceCollectionExtensions
     public static IMsilMcpBuilder UseToolCatalog<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TCatalog>(this IMsilMcpBuilder builder)
         where TCatalog : class, IToolCatalog
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.RemoveAll<IToolCatalog>();
-        builder.Services.AddSingleton<IToolCatalog, TCatalog>();
-        return builder;
+        return Replace<IToolCatalog, TCatalog>(builder);
     }
 
     /// <summary>Replaces the policy decision point (the default fails closed).</summary>
@@ -93,10 +90,7 @@ public static class MsilMcpServiceCollectionExtensions
     public static IMsilMcpBuilder UsePolicyDecisionPoint<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TPolicy>(this IMsilMcpBuilder builder)
         where TPolicy : class, IPolicyDecisionPoint
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.RemoveAll<IPolicyDecisionPoint>();
-        builder.Services.AddSingleton<IPolicyDecisionPoint, TPolicy>();
-        return builder;
+        return Replace<IPolicyDecisionPoint, TPolicy>(builder);
     }
 
     /// <summary>Replaces the elevation gate (the default refuses every privileged call).</summary>
@@ -106,10 +100,7 @@ public static class MsilMcpServiceCollectionExtensions
     public static IMsilMcpBuilder UseElevationGate<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TGate>(this IMsilMcpBuilder builder)
         where TGate : class, IElevationGate
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.RemoveAll<IElevationGate>();
-        builder.Services.AddSingleton<IElevationGate, TGate>();
-        return builder;
+        return Replace<IElevationGate, TGate>(builder);
     }
 
     /// <summary>Replaces the audit sink (the default records nothing and says so at start).</summary>
@@ -119,10 +110,7 @@ public static class MsilMcpServiceCollectionExtensions
     public static IMsilMcpBuilder UseAuditSink<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TSink>(this IMsilMcpBuilder builder)
         where TSink : class, IAuditSink
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.RemoveAll<IAuditSink>();
-        builder.Services.AddSingleton<IAuditSink, TSink>();
-        return builder;
+        return Replace<IAuditSink, TSink>(builder);
     }
 
     /// <summary>Replaces the downstream token provider (the default sends no user token).</summary>
@@ -132,10 +120,7 @@ public static class MsilMcpServiceCollectionExtensions
     public static IMsilMcpBuilder UseDownstreamTokenProvider<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TProvider>(this IMsilMcpBuilder builder)
         where TProvider : class, IDownstreamTokenProvider
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.RemoveAll<IDownstreamTokenProvider>();
-        builder.Services.AddSingleton<IDownstreamTokenProvider, TProvider>();
-        return builder;
+        return Replace<IDownstreamTokenProvider, TProvider>(builder);
     }
 
     /// <summary>Replaces the rate-limit store (the default keeps buckets in memory, per replica).</summary>
@@ -145,10 +130,7 @@ public static class MsilMcpServiceCollectionExtensions
     public static IMsilMcpBuilder UseRateLimitStore<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStore>(this IMsilMcpBuilder builder)
         where TStore : class, IRateLimitStore
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.RemoveAll<IRateLimitStore>();
-        builder.Services.AddSingleton<IRateLimitStore, TStore>();
-        return builder;
+        return Replace<IRateLimitStore, TStore>(builder);
     }
 
     /// <summary>Adds a tool executor; one per <see cref="IToolExecutor.Kind"/>.</summary>
@@ -174,6 +156,17 @@ public static class MsilMcpServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         ArgumentNullException.ThrowIfNull(tools);
         builder.Services.AddSingleton<IToolCatalogSeed>(new ToolCatalogSeed(source, tools));
+        return builder;
+    }
+
+    /// <summary>Replaces every registration of <typeparamref name="TService"/> with the singleton <typeparamref name="TImplementation"/>.</summary>
+    private static IMsilMcpBuilder Replace<TService, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TImplementation>(IMsilMcpBuilder builder)
+        where TService : class
+        where TImplementation : class, TService
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<TService>();
+        builder.Services.AddSingleton<TService, TImplementation>();
         return builder;
     }
 

@@ -270,6 +270,8 @@ internal sealed class ToolCallPipeline
             return ToolError(sb.ToString());
         }
 
+        // A snapshot, not the SDK's dictionary: filters a host adds inside ours could change that dictionary after
+        // validation, and the executor must run exactly the arguments that were validated and hashed for audit.
         state.Arguments = arguments is null ? CallState.EmptyArguments : new Dictionary<string, JsonElement>(arguments, StringComparer.Ordinal);
         return null;
     }
