@@ -30,6 +30,7 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     private readonly ILogger<FileAuditSink> _logger;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly AuditLineWriter _lines = new();
+    private readonly Lock _gate = new();
     private Task? _writer;
     private FileStream? _file;
     private string? _fileName;
@@ -83,6 +84,13 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
         }
 
         var pending = new Pending(record, queued ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_options.Durability == AuditDurability.Flushed && TryWriteAlone(pending))
+        {
+            // Written and flushed on this thread; a failure surfaces from the completed task.
+            await pending.Written!.Task.ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
@@ -149,11 +157,11 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             await _writer.ConfigureAwait(false);
         }
 
-        if (_file is not null)
+        lock (_gate)
         {
             try
             {
-                await _file.DisposeAsync().ConfigureAwait(false);
+                _file?.Dispose();
             }
             catch (IOException)
             {
@@ -184,6 +192,35 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The lone-call fast path for <see cref="AuditDurability.Flushed"/>: when nothing is queued and no batch is being
+    /// written, the caller writes and flushes its own record instead of handing it to the writer loop and waiting for
+    /// a thread switch there and back. Under load the queue is not empty and records are batched as before.
+    /// </summary>
+    private bool TryWriteAlone(Pending pending)
+    {
+        if (_closed || !_started.Task.IsCompletedSuccessfully || Volatile.Read(ref _fault) is not null
+            || _queue.Reader.Count != 0 || !_gate.TryEnter())
+        {
+            return false;
+        }
+
+        try
+        {
+            if (_closed || Volatile.Read(ref _fault) is not null)
+            {
+                return false;
+            }
+
+            WriteBatch([pending]);
+            return true;
+        }
+        finally
+        {
+            _gate.Exit();
+        }
     }
 
     private async ValueTask ProbeAsync(RiskLevel riskLevel, CancellationToken cancellationToken)
@@ -230,60 +267,80 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
                 batch.Add(item);
             }
 
-            if (Volatile.Read(ref _fault) is not null && !TryRecover())
+            lock (_gate)
             {
-                FailBatch(batch, _fault!);
-                continue;
-            }
-
-            var started = _time.GetTimestamp();
-            var written = 0;
-            try
-            {
-                // This loop runs on its own task and is the only writer: plain synchronous writes into the FileStream's
-                // buffer, one flush (or fsync) for the whole batch.
-                var today = _time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-                foreach (var item in batch)
-                {
-                    if (item.Record is null)
-                    {
-                        continue;
-                    }
-
-                    var file = CurrentFile(today);
-                    var line = _lines.Write(item.Record, _sequence + 1, _previousHash, _chainId, out var hash);
-                    file.Write(line);
-                    _fileBytes += line.Length;
-                    Volatile.Write(ref _sequence, _sequence + 1);
-                    _previousHash = hash;
-                    written++;
-                }
-
-                _file?.Flush(flushToDisk: _options.Durability == AuditDurability.Synced);
-
-                foreach (var item in batch)
-                {
-                    item.Written?.TrySetResult();
-                }
-
-                if (written > 0)
-                {
-                    _telemetry.Written(written, _time.GetElapsedTime(started).TotalSeconds);
-                    Flushed?.Invoke();
-                }
-            }
-            catch (Exception ex)
-            {
-                // Whatever failed (I/O, or anything unforeseen), the writer must survive and no caller may wait
-                // forever: the batch fails, and the next one starts by re-reading the chain's end from disk.
-                Volatile.Write(ref _fault, ex);
-                _lastRecoveryAttempt = _time.GetTimestamp();
-                Log.WriteFailed(_logger, _directory, ex.Message);
-                CloseQuietly();
-                FailBatch(batch, ex);
+                WriteBatch(batch);
             }
         }
 
+        lock (_gate)
+        {
+            FlushAtEnd();
+        }
+    }
+
+    /// <summary>
+    /// Writes one batch: sequence numbers, hashes, one flush (or fsync). Runs under <see cref="_gate"/>, on the writer
+    /// loop or, for a lone call, on the caller's thread.
+    /// </summary>
+    private void WriteBatch(List<Pending> batch)
+    {
+        if (Volatile.Read(ref _fault) is not null && !TryRecover())
+        {
+            FailBatch(batch, _fault!);
+            return;
+        }
+
+        var started = _time.GetTimestamp();
+        var written = 0;
+        try
+        {
+            // Only one writer at a time (the gate): plain synchronous writes into the FileStream's buffer, one flush
+            // (or fsync) for the whole batch.
+            var today = _time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+            foreach (var item in batch)
+            {
+                if (item.Record is null)
+                {
+                    continue;
+                }
+
+                var file = CurrentFile(today);
+                var line = _lines.Write(item.Record, _sequence + 1, _previousHash, _chainId, out var hash);
+                file.Write(line);
+                _fileBytes += line.Length;
+                Volatile.Write(ref _sequence, _sequence + 1);
+                _previousHash = hash;
+                written++;
+            }
+
+            _file?.Flush(flushToDisk: _options.Durability == AuditDurability.Synced);
+
+            foreach (var item in batch)
+            {
+                item.Written?.TrySetResult();
+            }
+
+            if (written > 0)
+            {
+                _telemetry.Written(written, _time.GetElapsedTime(started).TotalSeconds);
+                Flushed?.Invoke();
+            }
+        }
+        catch (Exception ex)
+        {
+            // Whatever failed (I/O, or anything unforeseen), the writer must survive and no caller may wait
+            // forever: the batch fails, and the next one starts by re-reading the chain's end from disk.
+            Volatile.Write(ref _fault, ex);
+            _lastRecoveryAttempt = _time.GetTimestamp();
+            Log.WriteFailed(_logger, _directory, ex.Message);
+            CloseQuietly();
+            FailBatch(batch, ex);
+        }
+    }
+
+    private void FlushAtEnd()
+    {
         if (_file is not null)
         {
             try

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Globalization;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -25,6 +26,36 @@ public sealed class FileAuditSinkTests : IDisposable
         var line = Assert.Single(Sinks.Lines(_dir.Path));
         Assert.Contains("\"id\":\"rec-1\"", line, StringComparison.Ordinal);
         Assert.Equal(1, sink.LastSequence);
+    }
+
+    [Fact]
+    public async Task WriteAsync_FlushedLoneAndConcurrentCallsMixed_ChainGapFreeAndEveryRecordOnce()
+    {
+        // Lone calls write on the caller's thread, concurrent ones are batched by the writer loop; both paths must
+        // share one chain without a gap, a duplicate or a lost record.
+        await using var sink = await Sinks.StartAsync(_dir.Path, o => o.Durability = AuditDurability.Flushed);
+        var ct = TestContext.Current.CancellationToken;
+
+        for (var i = 0; i < 20; i++)
+        {
+            await sink.WriteAsync(Sinks.Record(i), ct);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await sink.WriteAsync(Sinks.Record(1000 + (w * 100) + i), ct);
+            }
+        }, ct)));
+
+        var lines = Sinks.Lines(_dir.Path);
+        Assert.Equal(420, lines.Count);
+        Assert.Equal(420, sink.LastSequence);
+        Assert.Equal(420, lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).Distinct(StringComparer.Ordinal).Count());
+        var verification = AuditLogVerifier.VerifyDirectory(_dir.Path);
+        Assert.True(verification.IsValid, verification.ToString());
+        Assert.Equal(420, verification.Records);
     }
 
     [Fact]
