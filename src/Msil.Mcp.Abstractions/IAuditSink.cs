@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Msil.Mcp.Abstractions;
 
 /// <summary>Receives audit records. Implementations must not lose a record they have accepted.</summary>
@@ -160,11 +162,32 @@ public sealed record AuditRecord
     /// <summary>Gets the lower-case hex SHA-256 of the canonical arguments.</summary>
     public string? ArgumentsHash { get; init; }
 
+    /// <summary>
+    /// Gets the call's arguments as one JSON object in which every value classified as sensitive is redacted (see
+    /// <see cref="IAuditArgumentRedactor"/>); <see langword="null"/> when arguments are not recorded. Never the raw
+    /// value of a classified argument.
+    /// </summary>
+    public string? Arguments { get; init; }
+
     /// <summary>Gets the size of the result in bytes.</summary>
     public long? ResultSize { get; init; }
 
     /// <summary>Gets a short detail (error text, validation summary); never a secret.</summary>
     public string? Detail { get; init; }
+}
+
+/// <summary>
+/// Turns a call's validated arguments into the form an audit record keeps: every value the tool's schema or the
+/// operator's rules classify as sensitive is redacted. The core's default records no arguments at all; the audit
+/// package registers a redactor built on Microsoft.Extensions.Compliance classifications.
+/// </summary>
+public interface IAuditArgumentRedactor
+{
+    /// <summary>Returns the arguments as a JSON object with sensitive values redacted, or <see langword="null"/> to record none.</summary>
+    /// <param name="tool">The tool called; its input schema may classify arguments.</param>
+    /// <param name="arguments">The arguments as received (validated unless the call was refused for invalid arguments).</param>
+    /// <returns>Compact JSON text, or <see langword="null"/>.</returns>
+    string? Redact(ToolDefinition tool, IReadOnlyDictionary<string, JsonElement> arguments);
 }
 
 /// <summary>

@@ -65,6 +65,12 @@ public static class AuditMsilMcpBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<AuditTelemetry>();
+
+        // Arguments are recorded through Microsoft.Extensions.Compliance redactors; a host's own AddRedaction(...)
+        // decides the redactor per classification, the erasing redactor is the fallback.
+        services.AddRedaction();
+        services.RemoveAll<IAuditArgumentRedactor>();
+        services.AddSingleton<IAuditArgumentRedactor, AuditArgumentRedactor>();
         services.TryAddSingleton<FileAuditSink>();
         services.RemoveAll<IAuditSink>();
         services.AddSingleton<IAuditSink>(static sp => sp.GetRequiredService<FileAuditSink>());

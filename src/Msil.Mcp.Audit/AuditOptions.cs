@@ -99,6 +99,49 @@ public sealed class AuditOptions
     /// <summary>Gets the S3 WORM archive; records are shipped there when <see cref="AuditS3Options.Bucket"/> is set.</summary>
     /// <value>Defaults to a disabled target.</value>
     public AuditS3Options S3 { get; } = new();
+
+    /// <summary>Gets how the arguments of a call are recorded: which are sensitive and therefore redacted.</summary>
+    /// <value>Defaults to recording arguments with the built-in sensitive names redacted.</value>
+    public AuditRedactionOptions Redaction { get; } = new();
+}
+
+/// <summary>
+/// How a call's arguments are kept in its audit record, bound from <c>Msil:Mcp:Audit:Redaction</c>. An argument is
+/// sensitive when its schema says so (<c>"x-msil-classification": "secret"</c> or <c>"personal"</c>, or
+/// <c>"format": "password"</c>) or when its name contains one of the configured fragments; <c>"public"</c> in the
+/// schema overrides a name match. Sensitive values go through the redactor that Microsoft.Extensions.Compliance
+/// configures for <see cref="MsilDataClassifications.Secret"/> or <see cref="MsilDataClassifications.Personal"/>.
+/// </summary>
+public sealed class AuditRedactionOptions
+{
+    /// <summary>The name fragments used when <see cref="SecretArgumentNames"/> is not set.</summary>
+    public static IReadOnlyList<string> DefaultSecretArgumentNames { get; } =
+        ["password", "passwd", "secret", "token", "apikey", "authorization", "credential", "privatekey", "cvv", "otp"];
+
+    /// <summary>The name fragments used when <see cref="PersonalArgumentNames"/> is not set.</summary>
+    public static IReadOnlyList<string> DefaultPersonalArgumentNames { get; } =
+        ["email", "phone", "mobile", "ssn", "aadhaar", "passport", "dateofbirth", "birthdate", "cardnumber", "iban"];
+
+    /// <summary>Gets or sets whether arguments are recorded at all (their SHA-256 always is).</summary>
+    /// <value>Defaults to <see langword="true"/>.</value>
+    public bool RecordArguments { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets the name fragments that make an argument secret, compared case-insensitively with <c>_</c>,
+    /// <c>-</c> and <c>.</c> removed (<c>api_key</c> matches <c>apikey</c>). Setting the list replaces the defaults.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: <see cref="DefaultSecretArgumentNames"/>.</value>
+#pragma warning disable CA1819 // Arrays bind from configuration by replacement; a list would append to the defaults.
+    public string[]? SecretArgumentNames { get; set; }
+
+    /// <summary>Gets or sets the name fragments that make an argument personal data; setting the list replaces the defaults.</summary>
+    /// <value>Defaults to <see langword="null"/>: <see cref="DefaultPersonalArgumentNames"/>.</value>
+    public string[]? PersonalArgumentNames { get; set; }
+#pragma warning restore CA1819
+
+    /// <summary>Gets or sets the largest recorded arguments object in UTF-8 bytes; a larger one is replaced by a note (the hash stays).</summary>
+    /// <value>Defaults to 8192.</value>
+    public int MaxArgumentsBytes { get; set; } = 8192;
 }
 
 /// <summary>The PostgreSQL audit table, bound from <c>Msil:Mcp:Audit:PostgreSql</c>.</summary>

@@ -56,6 +56,19 @@ internal sealed class AuditOptionsValidator : Microsoft.Extensions.Options.IVali
             errors.Add($"{Section}AdminRole is empty: set the role allowed to read audit records through GET /api/audit.");
         }
 
+        if (options.Redaction.MaxArgumentsBytes is < 64 or > 1024 * 1024)
+        {
+            errors.Add($"{Section}Redaction:MaxArgumentsBytes is {options.Redaction.MaxArgumentsBytes}: set it between 64 and 1048576 bytes.");
+        }
+
+        foreach (var (key, names) in new[] { ("SecretArgumentNames", options.Redaction.SecretArgumentNames), ("PersonalArgumentNames", options.Redaction.PersonalArgumentNames) })
+        {
+            if (names is not null && names.Any(n => AuditArgumentRedactor.Normalize(n).Length == 0))
+            {
+                errors.Add($"{Section}Redaction:{key} has an empty entry: every fragment needs at least one letter or digit (an empty one would match every argument).");
+            }
+        }
+
         if (options.PostgreSql.Enabled)
         {
             ValidatePostgreSql(options.PostgreSql, errors);

@@ -122,6 +122,20 @@ internal static class AuditRecordSerializer
         }
 
         Opt(w, "args_sha256", r.ArgumentsHash);
+        if (r.Arguments is { Length: > 0 } args)
+        {
+            w.WritePropertyName("args");
+            try
+            {
+                // Validated before anything is written: a redactor that produced broken JSON cannot break the line.
+                w.WriteRawValue(args, skipInputValidation: false);
+            }
+            catch (JsonException)
+            {
+                w.WriteStringValue("[arguments omitted: the redactor did not produce valid JSON]");
+            }
+        }
+
         if (r.ResultSize is { } size)
         {
             w.WriteNumber("result_bytes", size);

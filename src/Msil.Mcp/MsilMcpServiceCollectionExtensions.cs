@@ -194,6 +194,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<IElevationGate, NoElevationGate>();
         services.TryAddSingleton<IAuditSink, NullAuditSink>();
         services.TryAddSingleton<IAuditGate, NullAuditSink>();
+        services.TryAddSingleton<IAuditArgumentRedactor, NoAuditArgumentRedactor>();
         services.TryAddSingleton<IDownstreamTokenProvider, NoDownstreamTokenProvider>();
 
         services.AddOptions<RateLimitOptions>().ValidateOnStart();

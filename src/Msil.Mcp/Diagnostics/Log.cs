@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(112, LogLevel.Error, "Audit record of a call to '{ToolName}' could not be written ({ErrorType})")]
     public static partial void AuditWriteFailed(ILogger logger, string toolName, string errorType);
 
+    [LoggerMessage(113, LogLevel.Error, "Arguments of a call to '{ToolName}' could not be redacted ({ErrorType}); the audit record keeps only their hash")]
+    public static partial void ArgumentRedactionFailed(ILogger logger, string toolName, string errorType);
+
     [LoggerMessage(120, LogLevel.Warning, "Request from origin '{Origin}' refused: not same-origin and not in Msil:Mcp:AllowedOrigins")]
     public static partial void OriginRefused(ILogger logger, string origin);
 

@@ -26,6 +26,7 @@ internal sealed class ToolCallPipeline
     private readonly IElevationGate _elevation;
     private readonly IAuditSink _audit;
     private readonly IAuditGate _auditGate;
+    private readonly IAuditArgumentRedactor _redactor;
     private readonly ToolExecutorRegistry _executors;
     private readonly IHttpContextAccessor _http;
     private readonly TimeProvider _time;
@@ -41,6 +42,7 @@ internal sealed class ToolCallPipeline
         IElevationGate elevation,
         IAuditSink audit,
         IAuditGate auditGate,
+        IAuditArgumentRedactor redactor,
         ToolExecutorRegistry executors,
         IHttpContextAccessor http,
         TimeProvider time,
@@ -56,6 +58,7 @@ internal sealed class ToolCallPipeline
         _elevation = elevation;
         _audit = audit;
         _auditGate = auditGate;
+        _redactor = redactor;
         _executors = executors;
         _http = http;
         _time = time;
@@ -348,6 +351,7 @@ internal sealed class ToolCallPipeline
             BackendStatus = state.BackendStatus,
             LatencyMs = elapsed.TotalMilliseconds,
             ArgumentsHash = state.ArgumentsHash,
+            Arguments = RedactArguments(state, definition),
             ResultSize = state.ResultSize,
             Detail = state.Detail,
         };
@@ -361,6 +365,25 @@ internal sealed class ToolCallPipeline
             // The audit package owns its durability policy; a sink that throws here has already decided the record
             // cannot be kept. Say so loudly; the call's own outcome is unchanged.
             Log.AuditWriteFailed(_logger, state.ToolName, ex.GetType().Name);
+        }
+    }
+
+    private string? RedactArguments(CallState state, ToolDefinition? definition)
+    {
+        if (definition is null || state.Arguments.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return _redactor.Redact(definition, state.Arguments);
+        }
+        catch (Exception ex)
+        {
+            // A redactor that fails must not leak what it was given, nor cost the call its record: keep the hash only.
+            Log.ArgumentRedactionFailed(_logger, state.ToolName, ex.GetType().Name);
+            return null;
         }
     }
 

@@ -186,3 +186,45 @@ internal static class AuditBench
         public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
     }
 }
+
+/// <summary>
+/// Issue 8: the cost of recording a call's arguments with sensitive values redacted (part of the audit stage): a
+/// typical six-argument call, two of them sensitive (one by schema, one by name), plan cached per tool.
+/// </summary>
+[MemoryDiagnoser]
+[ShortRunJob]
+public class AuditArgumentRedactionBenchmarks
+{
+    private IAuditArgumentRedactor _redactor = null!;
+    private ToolDefinition _tool = null!;
+    private Dictionary<string, System.Text.Json.JsonElement> _arguments = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var services = new ServiceCollection();
+        services.AddMsilMcp().AddAudit();
+        _redactor = services.BuildServiceProvider().GetRequiredService<IAuditArgumentRedactor>();
+        _tool = new ToolDefinition
+        {
+            Name = "update_customer",
+            Description = "Updates a customer.",
+            RiskLevel = RiskLevel.Write,
+            InputSchema = System.Text.Json.JsonDocument.Parse("""
+                {"type":"object","properties":{"customer_id":{"type":"string"},"name":{"type":"string"},
+                 "vin":{"type":"string","x-msil-classification":"personal"},"mileage":{"type":"integer"},
+                 "city":{"type":"string"},"email":{"type":"string"}}}
+                """).RootElement.Clone(),
+            Executor = "bench",
+            Source = "bench",
+            ContentHash = "bench",
+        };
+        using var doc = System.Text.Json.JsonDocument.Parse("""
+            {"customer_id":"C-1001","name":"Asha Rao","vin":"MA3EWDE1S00123456","mileage":42000,"city":"Gurugram","email":"asha@example.test"}
+            """);
+        _arguments = doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal);
+    }
+
+    [Benchmark]
+    public string? RedactSixArguments() => _redactor.Redact(_tool, _arguments);
+}
