@@ -275,7 +275,7 @@ internal static class ToolEmitter
                     break;
                 default:
                     var writes = new StringBuilder();
-                    var writer = new Writer(writes, w.Indent + "    ");
+                    var writer = new Writer(writes, w.Indent);
                     if (tool.Result == ResultKind.Wrapped)
                     {
                         writer.Line("writer.WriteStartObject();");
@@ -287,23 +287,19 @@ internal static class ToolEmitter
                     {
                         if (tool.ResultNullable)
                         {
-                            writer.Line("if (result is null)");
-                            writer.Open();
-                            writer.Line("return " + Wrap("new " + Abs + ".ToolResult { Text = \"null\", Size = 4 }") + ";");
-                            writer.Close();
-                            writer.Line();
+                            w.Line("if (result is null)");
+                            w.Open();
+                            w.Line("return " + Wrap("new " + Abs + ".ToolResult { Text = \"null\", Size = 4 }") + ";");
+                            w.Close();
+                            w.Line();
                         }
 
                         ctx.Write(writer, tool.ResultTypeKey!, false, "result");
                     }
 
-                    w.Line("var buffer = new global::System.Buffers.ArrayBufferWriter<byte>(256);");
-                    w.Line("using (var writer = new " + Json + ".Utf8JsonWriter(buffer))");
-                    w.Open();
+                    w.Line("var writer = RentWriter();");
                     w.Raw(writes.ToString());
-                    w.Close();
-                    w.Line();
-                    w.Line("return " + Wrap("Structured(buffer)") + ";");
+                    w.Line("return " + Wrap("Structured(writer)") + ";");
                     break;
             }
         }
@@ -314,15 +310,41 @@ internal static class ToolEmitter
     private static void EmitHelpers(Writer w, ClassModel model, string classFull)
     {
         w.Line();
-        w.Line("private static " + Abs + ".ToolResult Structured(global::System.Buffers.ArrayBufferWriter<byte> buffer)");
+        w.Line("// One writer and buffer per thread, reset per result: writing never awaits, so no other call can interleave.");
+        w.Line("[global::System.ThreadStatic]");
+        w.Line("private static global::System.Buffers.ArrayBufferWriter<byte>? t_buffer;");
+        w.Line();
+        w.Line("[global::System.ThreadStatic]");
+        w.Line("private static " + Json + ".Utf8JsonWriter? t_writer;");
+        w.Line();
+        w.Line("private static " + Json + ".Utf8JsonWriter RentWriter()");
         w.Open();
-        w.Line("using var document = " + Json + ".JsonDocument.Parse(buffer.WrittenMemory);");
-        w.Line("return new " + Abs + ".ToolResult");
+        w.Line("var buffer = t_buffer ??= new global::System.Buffers.ArrayBufferWriter<byte>(1024);");
+        w.Line("buffer.ResetWrittenCount();");
+        w.Line("var writer = t_writer ??= new " + Json + ".Utf8JsonWriter(buffer);");
+        w.Line("writer.Reset(buffer);");
+        w.Line("return writer;");
+        w.Close();
+        w.Line();
+        w.Line("private static " + Abs + ".ToolResult Structured(" + Json + ".Utf8JsonWriter writer)");
         w.Open();
-        w.Line("StructuredContent = document.RootElement.Clone(),");
+        w.Line("writer.Flush();");
+        w.Line("var buffer = t_buffer!;");
+        w.Line("var reader = new " + Json + ".Utf8JsonReader(buffer.WrittenSpan);");
+        w.Line("var result = new " + Abs + ".ToolResult");
+        w.Open();
+        w.Line("StructuredContent = " + Json + ".JsonElement.ParseValue(ref reader),");
         w.Line("Text = global::System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan),");
         w.Line("Size = buffer.WrittenCount,");
         w.CloseWith("};");
+        w.Line("if (buffer.Capacity > 64 * 1024)");
+        w.Open();
+        w.Line("// Do not keep a large result's buffer alive on the thread.");
+        w.Line("t_buffer = null;");
+        w.Line("t_writer = null;");
+        w.Close();
+        w.Line();
+        w.Line("return result;");
         w.Close();
         w.Line();
         w.Line("private static global::System.IServiceProvider Services(" + Abs + ".ToolInvocation invocation)");

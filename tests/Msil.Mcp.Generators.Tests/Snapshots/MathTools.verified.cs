@@ -68,27 +68,49 @@ static partial class MathTools
             long a0 = arguments.TryGetValue("a", out var j0) ? j0.GetInt64() : default!;
             long a1 = arguments.TryGetValue("b", out var j1) ? j1.GetInt64() : 2L;
             var result = global::MathTools.AddNumbers(a0, a1);
-            var buffer = new global::System.Buffers.ArrayBufferWriter<byte>(256);
-            using (var writer = new global::System.Text.Json.Utf8JsonWriter(buffer))
-            {
-                writer.WriteStartObject();
-                writer.WritePropertyName("result");
-                writer.WriteNumberValue(result);
-                writer.WriteEndObject();
-            }
-
-            return new(Structured(buffer));
+            var writer = RentWriter();
+            writer.WriteStartObject();
+            writer.WritePropertyName("result");
+            writer.WriteNumberValue(result);
+            writer.WriteEndObject();
+            return new(Structured(writer));
         }
 
-        private static global::Msil.Mcp.Abstractions.ToolResult Structured(global::System.Buffers.ArrayBufferWriter<byte> buffer)
+        // One writer and buffer per thread, reset per result: writing never awaits, so no other call can interleave.
+        [global::System.ThreadStatic]
+        private static global::System.Buffers.ArrayBufferWriter<byte>? t_buffer;
+
+        [global::System.ThreadStatic]
+        private static global::System.Text.Json.Utf8JsonWriter? t_writer;
+
+        private static global::System.Text.Json.Utf8JsonWriter RentWriter()
         {
-            using var document = global::System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory);
-            return new global::Msil.Mcp.Abstractions.ToolResult
+            var buffer = t_buffer ??= new global::System.Buffers.ArrayBufferWriter<byte>(1024);
+            buffer.ResetWrittenCount();
+            var writer = t_writer ??= new global::System.Text.Json.Utf8JsonWriter(buffer);
+            writer.Reset(buffer);
+            return writer;
+        }
+
+        private static global::Msil.Mcp.Abstractions.ToolResult Structured(global::System.Text.Json.Utf8JsonWriter writer)
+        {
+            writer.Flush();
+            var buffer = t_buffer!;
+            var reader = new global::System.Text.Json.Utf8JsonReader(buffer.WrittenSpan);
+            var result = new global::Msil.Mcp.Abstractions.ToolResult
             {
-                StructuredContent = document.RootElement.Clone(),
+                StructuredContent = global::System.Text.Json.JsonElement.ParseValue(ref reader),
                 Text = global::System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan),
                 Size = buffer.WrittenCount,
             };
+            if (buffer.Capacity > 64 * 1024)
+            {
+                // Do not keep a large result's buffer alive on the thread.
+                t_buffer = null;
+                t_writer = null;
+            }
+
+            return result;
         }
 
         private static global::System.IServiceProvider Services(global::Msil.Mcp.Abstractions.ToolInvocation invocation)

@@ -122,13 +122,9 @@ namespace Shop
                 global::Shop.Item[] a1 = arguments.TryGetValue("items", out var j1) ? Read_1_Item__(j1) : default!;
                 global::Shop.Status a2 = arguments.TryGetValue("status", out var j2) ? Read_4_Status(j2) : (global::Shop.Status)(0);
                 var result = await Instance(invocation).BuyAsync(a0, a1, invocation.Caller, a2, cancellationToken).ConfigureAwait(false);
-                var buffer = new global::System.Buffers.ArrayBufferWriter<byte>(256);
-                using (var writer = new global::System.Text.Json.Utf8JsonWriter(buffer))
-                {
-                    Write_3_Receipt(writer, result);
-                }
-
-                return Structured(buffer);
+                var writer = RentWriter();
+                Write_3_Receipt(writer, result);
+                return Structured(writer);
             }
 
             private static global::System.Threading.Tasks.ValueTask<global::Msil.Mcp.Abstractions.ToolResult> Invoke1(global::Msil.Mcp.Abstractions.ToolInvocation invocation, global::System.Threading.CancellationToken cancellationToken)
@@ -137,16 +133,12 @@ namespace Shop
                 global::Shop.Node a0 = arguments.TryGetValue("root", out var j0) ? Read_2_Node(j0) : default!;
                 int? a1 = arguments.TryGetValue("limit", out var j1) ? (j1.ValueKind == global::System.Text.Json.JsonValueKind.Null ? null : (int?)j1.GetInt32()) : default!;
                 var result = global::Shop.ShopTools.CountNodes(a0, a1);
-                var buffer = new global::System.Buffers.ArrayBufferWriter<byte>(256);
-                using (var writer = new global::System.Text.Json.Utf8JsonWriter(buffer))
-                {
-                    writer.WriteStartObject();
-                    writer.WritePropertyName("result");
-                    writer.WriteNumberValue(result);
-                    writer.WriteEndObject();
-                }
-
-                return new(Structured(buffer));
+                var writer = RentWriter();
+                writer.WriteStartObject();
+                writer.WritePropertyName("result");
+                writer.WriteNumberValue(result);
+                writer.WriteEndObject();
+                return new(Structured(writer));
             }
 
             private static global::System.Threading.Tasks.ValueTask<global::Msil.Mcp.Abstractions.ToolResult> Invoke2(global::Msil.Mcp.Abstractions.ToolInvocation invocation, global::System.Threading.CancellationToken cancellationToken)
@@ -165,15 +157,41 @@ namespace Shop
                 return Completed;
             }
 
-            private static global::Msil.Mcp.Abstractions.ToolResult Structured(global::System.Buffers.ArrayBufferWriter<byte> buffer)
+            // One writer and buffer per thread, reset per result: writing never awaits, so no other call can interleave.
+            [global::System.ThreadStatic]
+            private static global::System.Buffers.ArrayBufferWriter<byte>? t_buffer;
+
+            [global::System.ThreadStatic]
+            private static global::System.Text.Json.Utf8JsonWriter? t_writer;
+
+            private static global::System.Text.Json.Utf8JsonWriter RentWriter()
             {
-                using var document = global::System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory);
-                return new global::Msil.Mcp.Abstractions.ToolResult
+                var buffer = t_buffer ??= new global::System.Buffers.ArrayBufferWriter<byte>(1024);
+                buffer.ResetWrittenCount();
+                var writer = t_writer ??= new global::System.Text.Json.Utf8JsonWriter(buffer);
+                writer.Reset(buffer);
+                return writer;
+            }
+
+            private static global::Msil.Mcp.Abstractions.ToolResult Structured(global::System.Text.Json.Utf8JsonWriter writer)
+            {
+                writer.Flush();
+                var buffer = t_buffer!;
+                var reader = new global::System.Text.Json.Utf8JsonReader(buffer.WrittenSpan);
+                var result = new global::Msil.Mcp.Abstractions.ToolResult
                 {
-                    StructuredContent = document.RootElement.Clone(),
+                    StructuredContent = global::System.Text.Json.JsonElement.ParseValue(ref reader),
                     Text = global::System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan),
                     Size = buffer.WrittenCount,
                 };
+                if (buffer.Capacity > 64 * 1024)
+                {
+                    // Do not keep a large result's buffer alive on the thread.
+                    t_buffer = null;
+                    t_writer = null;
+                }
+
+                return result;
             }
 
             private static global::System.IServiceProvider Services(global::Msil.Mcp.Abstractions.ToolInvocation invocation)
