@@ -1,0 +1,3 @@
+using Msil.Mcp.CustomHost;
+
+await CustomHostApp.Create(args).RunAsync();
