@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Msil.Mcp.Diagnostics;
 
@@ -22,17 +23,23 @@ internal static class CallTracing
     }
 
     /// <summary>
-    /// The parent of the call's span: the W3C <c>traceparent</c> (and <c>tracestate</c>) a client sent in
-    /// <c>params._meta</c>, when the HTTP request carried no <c>traceparent</c> header and the current span is not already
-    /// in that trace; otherwise <see langword="default"/> (the current span is the parent).
+    /// The parent of the call's span. A W3C <c>traceparent</c> header on the HTTP request wins: the span joins the HTTP
+    /// request's trace even when the MCP SDK's own span followed <c>params._meta</c> instead. Without one, the
+    /// <c>traceparent</c> (and <c>tracestate</c>) a client sent in <c>params._meta</c> is the parent. Returns
+    /// <see langword="default"/> when the current span already is in the chosen trace (it is then the parent).
     /// </summary>
-    public static ActivityContext ParentFromMeta(JsonObject? meta, HttpContext? httpContext)
+    public static ActivityContext Parent(JsonObject? meta, HttpContext? httpContext)
     {
+        if (httpContext is not null && httpContext.Request.Headers.ContainsKey("traceparent"))
+        {
+            var request = httpContext.Features.Get<IHttpActivityFeature>()?.Activity;
+            return request is null || Activity.Current?.TraceId == request.TraceId ? default : request.Context;
+        }
+
         if (meta is null
             || !meta.TryGetPropertyValue("traceparent", out var node)
             || node is not JsonValue value
-            || !value.TryGetValue<string>(out var traceparent)
-            || (httpContext is not null && httpContext.Request.Headers.ContainsKey("traceparent")))
+            || !value.TryGetValue<string>(out var traceparent))
         {
             return default;
         }

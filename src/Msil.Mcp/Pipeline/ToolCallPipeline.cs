@@ -84,7 +84,7 @@ internal sealed class ToolCallPipeline
             Services = context.Services,
         };
 
-        using var activity = MsilMcpTelemetry.Source.StartActivity("tools/call " + toolName, ActivityKind.Internal, CallTracing.ParentFromMeta(context.Params?.Meta, httpContext));
+        using var activity = MsilMcpTelemetry.Source.StartActivity("tools/call " + toolName, ActivityKind.Internal, CallTracing.Parent(context.Params?.Meta, httpContext));
         activity?.SetTag("mcp.tool.name", toolName);
         activity?.SetTag("msil.correlation_id", state.CorrelationId);
 
