@@ -31,6 +31,11 @@ public static class ReferenceServerApp
             ["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"] = builder.Configuration["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"] ?? self + "/dev/oidc",
         });
         AddTelemetry(builder);
+
+        // Graceful shutdown (SIGTERM): Kestrel stops accepting, in-flight calls finish, then the audit sink flushes its
+        // outbox, all within HostOptions:ShutdownTimeout (default 30 s; keep it below the pod's grace period).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
         var mcp = builder.AddMsilMcp();
         var config = builder.Configuration;
         mcp.AddMsilAuth(config.GetSection("Msil:Mcp:Auth"))
