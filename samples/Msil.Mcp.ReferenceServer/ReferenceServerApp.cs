@@ -21,8 +21,11 @@ public static class ReferenceServerApp
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        var self = SelfUrl(builder.Configuration["urls"]);
-        builder.WebHost.UseUrls(self);
+        var urls = builder.Configuration["urls"];
+        var self = SelfUrl(urls);
+
+        // Listen where configured (a container sets ASPNETCORE_URLS=http://+:8080); else on loopback only.
+        builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(urls) ? DefaultUrl : urls);
 
         // Defaults that depend on where the server listens; explicit configuration wins.
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
