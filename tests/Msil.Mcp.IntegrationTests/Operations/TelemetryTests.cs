@@ -76,6 +76,7 @@ public sealed class TelemetryTests : IDisposable
         Assert.Contains(_stopped, a => a.TraceId == httpTrace && a.Source.Name == "Msil.Mcp" && a.DisplayName == "tools/call get_dealer_enquiries");
         Assert.Contains(_stopped, a => a.TraceId == httpTrace && a.Source.Name == "Msil.Mcp" && a.DisplayName == "validate get_dealer_enquiries");
         Assert.DoesNotContain(_stopped, a => a.TraceId == metaTrace && a.Source.Name == "Msil.Mcp");
+        Assert.Contains(_stopped, a => a.TraceId == httpTrace && a.Source.Name == "Msil.Mcp.Auth" && a.DisplayName == "authenticate bearer");
     }
 
     [Fact]
