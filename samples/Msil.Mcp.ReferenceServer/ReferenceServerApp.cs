@@ -21,8 +21,11 @@ public static class ReferenceServerApp
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        var self = SelfUrl(builder.Configuration["urls"]);
-        builder.WebHost.UseUrls(self);
+        var urls = builder.Configuration["urls"];
+        var self = SelfUrl(urls);
+
+        // Listen where configured (a container sets ASPNETCORE_URLS=http://+:8080); else on loopback only.
+        builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(urls) ? DefaultUrl : urls);
 
         // Defaults that depend on where the server listens; explicit configuration wins.
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -31,6 +34,11 @@ public static class ReferenceServerApp
             ["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"] = builder.Configuration["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"] ?? self + "/dev/oidc",
         });
         AddTelemetry(builder);
+
+        // Graceful shutdown (SIGTERM): Kestrel stops accepting, in-flight calls finish, then the audit sink flushes its
+        // outbox, all within HostOptions:ShutdownTimeout (default 30 s; keep it below the pod's grace period).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
         var mcp = builder.AddMsilMcp();
         var config = builder.Configuration;
         mcp.AddMsilAuth(config.GetSection("Msil:Mcp:Auth"))

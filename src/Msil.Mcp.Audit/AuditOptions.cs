@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Msil.Mcp.Audit;
 
 /// <summary>When a governed call may answer relative to its audit record being written to the local chain file.</summary>
@@ -178,6 +180,29 @@ public sealed class AuditPostgreSqlOptions
     /// <summary>Gets or sets the most records inserted by one statement.</summary>
     /// <value>Defaults to 500.</value>
     public int BatchMaxRecords { get; set; } = 500;
+
+    /// <summary>
+    /// Gets or sets the TLS mode towards PostgreSQL (Npgsql's <c>SSL Mode</c>), applied unless the connection string sets
+    /// one. Use <see cref="SslMode.VerifyFull"/> in production (seed §8).
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the connection string decides (Npgsql's default is <c>Prefer</c>).</value>
+    public SslMode? SslMode { get; set; }
+
+    /// <summary>Gets or sets the connections kept open in the pool, applied unless the connection string sets <c>Minimum Pool Size</c>.</summary>
+    /// <value>Defaults to 5 (seed §8: a pool of 5).</value>
+    public int MinPoolSize { get; set; } = 5;
+
+    /// <summary>Gets or sets the most pooled connections, applied unless the connection string sets <c>Maximum Pool Size</c>.</summary>
+    /// <value>Defaults to 15 (seed §8: 5 plus an overflow of 10).</value>
+    public int MaxPoolSize { get; set; } = 15;
+
+    /// <summary>Gets or sets the server-side <c>statement_timeout</c> of every connection, unless the connection string's <c>Options</c> set it.</summary>
+    /// <value>Defaults to 30 seconds (seed §8).</value>
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets the server-side <c>lock_timeout</c> of every connection, unless the connection string's <c>Options</c> set it.</summary>
+    /// <value>Defaults to 5 seconds (seed §8).</value>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets whether the target is on.</summary>
     internal bool Enabled => !string.IsNullOrWhiteSpace(ConnectionString);

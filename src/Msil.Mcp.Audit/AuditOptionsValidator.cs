@@ -130,6 +130,16 @@ internal sealed class AuditOptionsValidator : Microsoft.Extensions.Options.IVali
         {
             errors.Add($"{Pg}BatchMaxRecords must be between 1 and 10000.");
         }
+
+        if (o.MinPoolSize is < 0 or > 1000 || o.MaxPoolSize is < 1 or > 1000 || o.MaxPoolSize < o.MinPoolSize)
+        {
+            errors.Add($"{Pg}MinPoolSize and {Pg}MaxPoolSize must be between 0 and 1000, and MaxPoolSize at least 1 and not below MinPoolSize.");
+        }
+
+        if (o.StatementTimeout < TimeSpan.Zero || o.LockTimeout < TimeSpan.Zero)
+        {
+            errors.Add($"{Pg}StatementTimeout and {Pg}LockTimeout must not be negative (00:00:00 turns a timeout off).");
+        }
     }
 
     private static void CheckConnectionString(string? value, string key, List<string> errors)

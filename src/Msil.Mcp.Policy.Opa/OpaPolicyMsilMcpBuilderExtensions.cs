@@ -79,6 +79,7 @@ public static class OpaPolicyMsilMcpBuilderExtensions
             })
             .RemoveAllLoggers();
 
+        services.AddHealthChecks().AddCheck<OpaHealthCheck>(OpaHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
         services.TryAddSingleton<EmbeddedPolicyDecisionPoint>();
         services.TryAddSingleton<OpaPolicyDecisionPoint>();
         services.RemoveAll<IPolicyDecisionPoint>();

@@ -199,9 +199,16 @@ public static class MsilMcpServiceCollectionExtensions
 
         services.AddOptions<RateLimitOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
-        services.TryAddSingleton<IRateLimitStore, InMemoryRateLimitStore>();
+        services.TryAddSingleton<InMemoryRateLimitStore>();
+        services.TryAddSingleton<RateLimitRedisConnection>();
+        services.TryAddSingleton<RedisRateLimitStore>();
+        services.TryAddSingleton<IRateLimitStore>(static sp => sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.Store == RateLimitStoreKind.Redis
+            ? sp.GetRequiredService<RedisRateLimitStore>()
+            : sp.GetRequiredService<InMemoryRateLimitStore>());
+        services.AddHealthChecks().AddCheck<RateLimitStoreHealthCheck>(RateLimitStoreHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
         services.TryAddSingleton<RateLimitStage>();
         services.TryAddSingleton<MsilMcpMetrics>();
+        services.TryAddSingleton<RequestMetricsFilter>();
         services.TryAddSingleton<ToolExecutorRegistry>();
         services.TryAddSingleton<GovernedToolCollection>();
         services.TryAddSingleton<ToolCallPipeline>();

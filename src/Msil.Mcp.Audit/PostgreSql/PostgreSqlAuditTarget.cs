@@ -52,7 +52,7 @@ internal sealed class PostgreSqlAuditTarget : IAuditShipTarget, IAsyncDisposable
         {
             lock (_gate)
             {
-                return _dataSource ??= NpgsqlDataSource.Create(_options.ConnectionString!);
+                return _dataSource ??= NpgsqlDataSource.Create(PostgreSqlConnectionSettings.Apply(_options.ConnectionString!, _options));
             }
         }
     }

@@ -94,6 +94,9 @@ internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
 
         var endpoint = options.TokenEndpoint ?? _development?.TokenEndpoint
             ?? throw new DownstreamTokenException("Msil:Mcp:Auth:Downstream:TokenEndpoint is not set.");
+        using var activity = Validation.AuthMetrics.Source.StartActivity("exchange token", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("msil.auth.downstream.mode", options.Mode.ToString());
+        activity?.SetTag("msil.auth.audience", audience);
         var client = _httpClientFactory.CreateClient(HttpClientName);
         using var content = new FormUrlEncodedContent(form);
         using var response = await client.PostAsync(new Uri(endpoint), content, cancellationToken).ConfigureAwait(false);

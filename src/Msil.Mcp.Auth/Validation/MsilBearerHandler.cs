@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
@@ -54,6 +55,7 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
             return AuthenticateResult.NoResult();
         }
 
+        using var activity = AuthMetrics.Source.StartActivity("authenticate bearer");
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return Fail("not_bearer");
@@ -130,6 +132,12 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
     private AuthenticateResult Fail(string reason)
     {
         _metrics.Failure(reason);
+        if (Activity.Current is { } activity && activity.Source == AuthMetrics.Source)
+        {
+            activity.SetTag("msil.auth.reason", reason);
+            activity.SetStatus(ActivityStatusCode.Error, "token refused");
+        }
+
         Log.TokenRejected(Logger, reason);
         return AuthenticateResult.Fail("invalid_token");
     }
@@ -148,9 +156,12 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
     };
 }
 
-/// <summary>The auth package's instruments.</summary>
+/// <summary>The auth package's instruments and its ActivitySource (spans <c>authenticate bearer</c> and <c>exchange token</c>).</summary>
 internal sealed class AuthMetrics
 {
+    /// <summary>Gets the package's ActivitySource, named like the package.</summary>
+    public static ActivitySource Source { get; } = new("Msil.Mcp.Auth");
+
     private readonly Counter<long> _failures;
 
     public AuthMetrics(IMeterFactory meterFactory)

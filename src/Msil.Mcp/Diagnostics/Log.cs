@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(132, LogLevel.Information, "Governed MCP server '{ServerName}' ready: session mode {SessionMode}, policy {Policy}, elevation {Elevation}, audit {Audit}, executors [{Executors}]")]
     public static partial void Ready(ILogger logger, string serverName, string sessionMode, string policy, string elevation, string audit, string executors);
+
+    [LoggerMessage(140, LogLevel.Warning, "The shared rate-limit store (Redis) cannot be reached ({ErrorType}): {Effect} until it answers again")]
+    public static partial void RateLimitStoreUnavailable(ILogger logger, string errorType, string effect);
+
+    [LoggerMessage(141, LogLevel.Information, "The shared rate-limit store (Redis) answers again; limits hold across replicas")]
+    public static partial void RateLimitStoreRecovered(ILogger logger);
 }

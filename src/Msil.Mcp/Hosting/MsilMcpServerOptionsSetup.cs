@@ -15,6 +15,7 @@ internal sealed class MsilMcpServerOptionsSetup(
     GovernedToolCollection tools,
     ToolCallPipeline callPipeline,
     ToolListFilter listFilter,
+    Diagnostics.RequestMetricsFilter requestMetrics,
     IOptionsMonitor<MsilMcpOptions> options) : IConfigureOptions<McpServerOptions>
 {
     private static readonly string DefaultVersion =
@@ -28,5 +29,6 @@ internal sealed class MsilMcpServerOptionsSetup(
         mcp.ToolCollection = tools.Tools;
         mcp.Filters.Request.CallToolFilters.Insert(0, callPipeline.Filter);
         mcp.Filters.Request.ListToolsFilters.Insert(0, listFilter.Filter);
+        mcp.Filters.Message.IncomingFilters.Insert(0, requestMetrics.Filter);
     }
 }

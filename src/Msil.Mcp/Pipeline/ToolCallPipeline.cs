@@ -87,7 +87,7 @@ internal sealed class ToolCallPipeline
             Services = context.Services,
         };
 
-        using var activity = MsilMcpTelemetry.Source.StartActivity("tools/call " + toolName, ActivityKind.Internal);
+        using var activity = MsilMcpTelemetry.Source.StartActivity("tools/call " + toolName, ActivityKind.Internal, CallTracing.Parent(context.Params?.Meta, httpContext));
         activity?.SetTag("mcp.tool.name", toolName);
         activity?.SetTag("msil.correlation_id", state.CorrelationId);
 
@@ -129,7 +129,7 @@ internal sealed class ToolCallPipeline
             }
 
             // 4. policy
-            var decision = await _policy.EvaluateAsync(new PolicyRequest(state.Caller, state.Tool.Definition, PolicyAction.Execute, state.Arguments), cancellationToken).ConfigureAwait(false);
+            var decision = await AuthorizeAsync(state, cancellationToken).ConfigureAwait(false);
             state.Decision = decision;
             _metrics.PolicyDecision(decision, PolicyAction.Execute);
             if (!decision.Allow)
@@ -234,8 +234,15 @@ internal sealed class ToolCallPipeline
         };
     }
 
+    private async ValueTask<PolicyDecision> AuthorizeAsync(CallState state, CancellationToken cancellationToken)
+    {
+        using var span = CallTracing.StartStage("authorize", state.ToolName);
+        return await _policy.EvaluateAsync(new PolicyRequest(state.Caller, state.Tool!.Definition, PolicyAction.Execute, state.Arguments), cancellationToken).ConfigureAwait(false);
+    }
+
     private CallToolResult? Validate(IDictionary<string, JsonElement>? arguments, CallState state, out JsonDocument? document)
     {
+        using var span = CallTracing.StartStage("validate", state.ToolName);
         document = null;
         byte[] canonical;
         try
@@ -281,6 +288,7 @@ internal sealed class ToolCallPipeline
 
     private async ValueTask CheckElevationAsync(CallState state, CancellationToken cancellationToken)
     {
+        using var span = CallTracing.StartStage("elevate", state.ToolName);
         var tool = state.Tool!.Definition;
         ElevationCheck check;
         try
@@ -322,6 +330,7 @@ internal sealed class ToolCallPipeline
 
     private async ValueTask AuditAsync(CallState state, Activity? activity)
     {
+        using var span = CallTracing.StartStage("audit", state.ToolName);
         var elapsed = _time.GetElapsedTime(state.StartTimestamp);
         var outcome = state.Outcome ?? AuditOutcomes.Failed;
         var definition = state.Tool?.Definition;

@@ -12,6 +12,20 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
         Check(options.Read, "Read");
         Check(options.Write, "Write");
         Check(options.Privileged, "Privileged");
+        if (string.IsNullOrWhiteSpace(options.KeyPrefix))
+        {
+            errors.Add("Msil:Mcp:RateLimit:KeyPrefix is empty; the seed's layout uses 'msil:rl:'.");
+        }
+
+        if (options.Store is not (RateLimitStoreKind.Memory or RateLimitStoreKind.Redis))
+        {
+            errors.Add("Msil:Mcp:RateLimit:Store must be Memory or Redis.");
+        }
+        else if (options.Store == RateLimitStoreKind.Redis)
+        {
+            CheckRedis(options, errors);
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
 
         void Check(RateLimitRule rule, string key)
@@ -25,6 +39,37 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
             {
                 errors.Add($"Msil:Mcp:RateLimit:{key}:Burst must be at least 1.");
             }
+        }
+    }
+
+    private static void CheckRedis(RateLimitOptions options, List<string> errors)
+    {
+        if (options.RedisTimeout <= TimeSpan.Zero || options.RedisTimeout > TimeSpan.FromSeconds(30))
+        {
+            errors.Add("Msil:Mcp:RateLimit:RedisTimeout must be greater than 00:00:00 and at most 00:00:30.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.RedisCaCertificatePath) && !File.Exists(options.RedisCaCertificatePath))
+        {
+            errors.Add($"Msil:Mcp:RateLimit:RedisCaCertificatePath '{options.RedisCaCertificatePath}' does not exist.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.RedisConnectionString))
+        {
+            errors.Add("Msil:Mcp:RateLimit:Store is Redis but Msil:Mcp:RateLimit:RedisConnectionString is empty: set it (for example 'redis:6379,password=…,ssl=true') or set Store to Memory.");
+            return;
+        }
+
+        try
+        {
+            if (RateLimitRedisConnection.CreateConfiguration(options.RedisConnectionString, TimeSpan.FromSeconds(5), caCertificatePath: null).EndPoints.Count == 0)
+            {
+                errors.Add("Msil:Mcp:RateLimit:RedisConnectionString names no server (host:port).");
+            }
+        }
+        catch (ArgumentException)
+        {
+            errors.Add("Msil:Mcp:RateLimit:RedisConnectionString cannot be parsed; use the StackExchange.Redis form 'host:port,password=…,ssl=true'.");
         }
     }
 }

@@ -19,6 +19,7 @@ internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<Rate
             return;
         }
 
+        using var span = CallTracing.StartStage("rate-limit", tool.Name);
         var rule = tool.RiskLevel switch
         {
             RiskLevel.Read => o.Read,
@@ -26,14 +27,14 @@ internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<Rate
             _ => o.Privileged,
         };
         var user = caller.UserId;
-        var perTool = await store.TryAcquireAsync($"msil:rl:{user}:{tool.Name}", rule, cancellationToken).ConfigureAwait(false);
+        var perTool = await store.TryAcquireAsync($"{o.KeyPrefix}{user}:{tool.Name}", rule, cancellationToken).ConfigureAwait(false);
         if (!perTool.Acquired)
         {
             metrics.RateLimited(tool.Name, "tool");
             throw new RateLimitExceededException(tool.Name, $"at most {rule.PermitsPerMinute} calls a minute (bursts of {rule.Burst}) per user for {tool.RiskLevel.ToWire()} tools", perTool.RetryAfter);
         }
 
-        var perUser = await store.TryAcquireAsync($"msil:rl:{user}", o.PerUser, cancellationToken).ConfigureAwait(false);
+        var perUser = await store.TryAcquireAsync($"{o.KeyPrefix}{user}", o.PerUser, cancellationToken).ConfigureAwait(false);
         if (!perUser.Acquired)
         {
             metrics.RateLimited(tool.Name, "user");

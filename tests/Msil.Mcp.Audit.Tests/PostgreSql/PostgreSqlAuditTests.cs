@@ -216,6 +216,35 @@ public sealed class PostgreSqlAuditTests(PostgresDatabase db) : IClassFixture<Po
         Assert.Contains("records 2..2 are missing", output.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DataSource_SeedConnectionSettings_AppliedToEveryConnection()
+    {
+        await using var target = Target(o => o.LockTimeout = TimeSpan.FromSeconds(4));
+        await using var connection = await target.DataSource.OpenConnectionAsync(Ct);
+
+        await using var statement = new NpgsqlCommand("SHOW statement_timeout", connection);
+        await using var lockTimeout = new NpgsqlCommand("SHOW lock_timeout", connection);
+        Assert.Equal("30s", await statement.ExecuteScalarAsync(Ct));
+        Assert.Equal("4s", await lockTimeout.ExecuteScalarAsync(Ct));
+        var applied = new NpgsqlConnectionStringBuilder(target.DataSource.ConnectionString);
+        Assert.Equal(5, applied.MinPoolSize);
+        Assert.Equal(15, applied.MaxPoolSize);
+    }
+
+    [Fact]
+    public void Apply_ConnectionStringSetsItsOwn_ConnectionStringWins()
+    {
+        var options = new AuditPostgreSqlOptions { SslMode = SslMode.VerifyFull };
+
+        var applied = new NpgsqlConnectionStringBuilder(PostgreSqlConnectionSettings.Apply("Host=db;Maximum Pool Size=40;SSL Mode=Require;Options=-c statement_timeout=1000", options));
+
+        Assert.Equal(40, applied.MaxPoolSize);
+        Assert.Equal(5, applied.MinPoolSize);
+        Assert.Equal(SslMode.Require, applied.SslMode);
+        Assert.Equal("-c statement_timeout=1000 -c lock_timeout=5000", applied.Options);
+        Assert.Equal(SslMode.VerifyFull, new NpgsqlConnectionStringBuilder(PostgreSqlConnectionSettings.Apply("Host=db", options)).SslMode);
+    }
+
     private PostgreSqlAuditTarget Target(Action<AuditPostgreSqlOptions>? configure = null)
     {
         var options = new AuditOptions();

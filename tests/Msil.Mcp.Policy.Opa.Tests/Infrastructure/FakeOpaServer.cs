@@ -25,6 +25,9 @@ internal sealed class FakeOpaServer : IAsyncDisposable
     /// <summary>Gets or sets the answer; by default OPA's answer for an allow.</summary>
     public Func<HttpContext, Task> Respond { get; set; } = context => Json(context, """{"result":{"allow":true,"reason":"allowed by the fake"}}""");
 
+    /// <summary>Gets or sets the status of <c>GET /health</c>; 200 by default.</summary>
+    public int HealthStatus { get; set; } = 200;
+
     /// <summary>Completes when a request has arrived (reset by <see cref="ExpectRequest"/>).</summary>
     public TaskCompletionSource RequestArrived { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -58,6 +61,7 @@ internal sealed class FakeOpaServer : IAsyncDisposable
             server.RequestArrived.TrySetResult();
             await server.Respond(context);
         });
+        app.MapGet("/health", context => Json(context, "{}", server!.HealthStatus));
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server = new FakeOpaServer(app, new Uri(address));

@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Msil.Mcp.RateLimiting;
+
+/// <summary>
+/// The rate limiter's Redis connection, made from <see cref="RateLimitOptions.RedisConnectionString"/> on first use and
+/// disposed with the host. One multiplexed connection serves every call (StackExchange.Redis pipelines commands; there
+/// is no pool to size). Settings favour failing fast: short timeouts, no abort on a failed first connect (it reconnects
+/// in the background) and no backlog of commands while disconnected, so a call falls back at once.
+/// </summary>
+internal sealed class RateLimitRedisConnection(IOptions<RateLimitOptions> options) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private IConnectionMultiplexer? _connection;
+    private bool _disposed;
+
+    public async ValueTask<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken)
+    {
+        var connection = Volatile.Read(ref _connection);
+        if (connection is not null)
+        {
+            return connection.GetDatabase();
+        }
+
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_connection is null)
+            {
+                var o = options.Value;
+                var configuration = CreateConfiguration(o.RedisConnectionString!, o.RedisTimeout, o.RedisCaCertificatePath);
+                Volatile.Write(ref _connection, await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false));
+            }
+
+            return _connection!.GetDatabase();
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    /// <summary>Builds the client configuration: timeouts and TLS trust from the options unless the string sets them.</summary>
+    /// <exception cref="ArgumentException">The connection string cannot be parsed.</exception>
+    internal static ConfigurationOptions CreateConfiguration(string connectionString, TimeSpan timeout, string? caCertificatePath)
+    {
+        var configuration = ConfigurationOptions.Parse(connectionString);
+        var milliseconds = (int)Math.Ceiling(timeout.TotalMilliseconds);
+        if (!Mentions(connectionString, "connectTimeout"))
+        {
+            configuration.ConnectTimeout = milliseconds;
+        }
+
+        if (!Mentions(connectionString, "syncTimeout"))
+        {
+            configuration.SyncTimeout = milliseconds;
+        }
+
+        if (!Mentions(connectionString, "asyncTimeout"))
+        {
+            configuration.AsyncTimeout = milliseconds;
+        }
+
+        if (!Mentions(connectionString, "abortConnect"))
+        {
+            configuration.AbortOnConnectFail = false;
+        }
+
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ClientName ??= "msil-mcp-ratelimit";
+        if (!string.IsNullOrWhiteSpace(caCertificatePath))
+        {
+            configuration.TrustIssuer(caCertificatePath);
+        }
+
+        return configuration;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connectLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _connection = null;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private static bool Mentions(string connectionString, string key)
+    {
+        foreach (var part in connectionString.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && part.AsSpan(0, eq).Trim().Equals(key, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Net;
+using ModelContextProtocol;
+using Npgsql;
+
+namespace Msil.Mcp.IntegrationTests.ScaleOut;
+
+/// <summary>
+/// Issue 11's scale-out: three replicas behind a round-robin proxy, no sticky sessions. Run by build/test.sh with the
+/// real services; each case is bounded by the test's cancellation and by the clients' own timeouts.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<ScaleOutCluster>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Calls_SpreadOverThreeReplicas_AllSucceedWithoutSessionErrors()
+    {
+        var before = cluster.Proxy.Served.Count;
+        await using var client = await cluster.ConnectAsync(cluster.Proxy.Url, "bob");
+
+        for (var round = 0; round < 2; round++)
+        {
+            var tools = await client.ListToolsAsync(cancellationToken: Ct);
+            Assert.Contains(tools, t => t.Name == "create_booking");
+            var inventory = await client.CallToolAsync("get_vehicle_inventory", new Dictionary<string, object?>(), cancellationToken: Ct);
+            Assert.True(inventory.IsError != true, Text(inventory));
+            var enquiries = await client.CallToolAsync("get_dealer_enquiries", new Dictionary<string, object?> { ["id"] = "DL001" }, cancellationToken: Ct);
+            Assert.True(enquiries.IsError != true, Text(enquiries));
+            var booking = await client.CallToolAsync("create_booking", new Dictionary<string, object?> { ["customer_id"] = "C001", ["vehicle_id"] = "V001", ["dealer_id"] = "DL001" }, cancellationToken: Ct);
+            Assert.True(booking.IsError != true, Text(booking));
+        }
+
+        var posts = cluster.Proxy.Served.Skip(before).Where(s => s.Method == "POST" && s.Path == "/mcp").ToList();
+        Assert.True(posts.Count >= 9, $"{posts.Count} MCP requests went through the proxy");
+        Assert.Equal(cluster.Instances.Order(StringComparer.Ordinal), posts.Select(p => p.Backend).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Elevation_GrantedThroughOneReplica_IsHonouredByTheOthers()
+    {
+        var args = new Dictionary<string, object?> { ["id"] = "C005" };
+        await using (var before = await cluster.ConnectAsync(cluster.Instances[2], "carol"))
+        {
+            var ex = await Assert.ThrowsAnyAsync<McpProtocolException>(() => before.CallToolAsync("delete_customer_data", args, cancellationToken: Ct).AsTask());
+            Assert.Equal(McpErrorCode.UrlElicitationRequired, ex.ErrorCode);
+        }
+
+        using var grant = new HttpRequestMessage(HttpMethod.Post, $"{cluster.Instances[1]}/api/pim/grants")
+        {
+            Content = JsonContent.Create(new Dictionary<string, object>
+            {
+                ["user_id"] = "carol@example.test",
+                ["scope"] = "delete_customer_data",
+                ["approval_reference"] = "PIM-SCALE-1",
+                ["expires_at"] = TimeProvider.System.GetUtcNow().AddMinutes(10).ToString("O"),
+            }),
+        };
+        grant.Headers.Authorization = new("Bearer", await cluster.GetTokenAsync("pim-approver"));
+        using (var granted = await cluster.Http.SendAsync(grant, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
+        }
+
+        foreach (var instance in new[] { cluster.Instances[0], cluster.Instances[2] })
+        {
+            await using var client = await cluster.ConnectAsync(instance, "carol");
+            var result = await client.CallToolAsync("delete_customer_data", args, cancellationToken: Ct);
+            Assert.NotEqual(true, result.IsError);
+        }
+    }
+
+    [Fact]
+    public async Task RateLimit_ReadBurstOverThreeReplicas_HoldsOnceNotPerReplica()
+    {
+        var before = cluster.Proxy.Served.Count;
+        await using var client = await cluster.ConnectAsync(cluster.Proxy.Url, "alice");
+        var args = new Dictionary<string, object?> { ["id"] = "DL002" };
+
+        for (var i = 0; i < ScaleOutCluster.ReadBurst; i++)
+        {
+            var result = await client.CallToolAsync("get_dealer_enquiries", args, cancellationToken: Ct);
+            Assert.NotEqual(true, result.IsError);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            var refused = await Assert.ThrowsAnyAsync<McpProtocolException>(() => client.CallToolAsync("get_dealer_enquiries", args, cancellationToken: Ct).AsTask());
+            Assert.Contains("Rate limit exceeded", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("Retry in", refused.Message, StringComparison.Ordinal);
+        }
+
+        // The refusals came from every replica: none of them still had tokens of its own.
+        var posts = cluster.Proxy.Served.Skip(before).Where(s => s.Method == "POST" && s.Path == "/mcp").ToList();
+        Assert.Equal(3, posts.TakeLast(3).Select(p => p.Backend).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Audit_CallsThroughEachReplica_ShareOnePostgreSqlTable()
+    {
+        foreach (var instance in cluster.Instances)
+        {
+            await using var client = await cluster.ConnectAsync(instance, "bob");
+            await client.CallToolAsync("get_vehicle_inventory", new Dictionary<string, object?>(), cancellationToken: Ct);
+        }
+
+        // Shipping is asynchronous (the outbox); wait for it, bounded.
+        long chains = 0;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        while (chains < 3 && await timer.WaitForNextTickAsync(deadline.Token))
+        {
+            chains = await CountChainsAsync();
+        }
+
+        Assert.Equal(3, chains);
+    }
+
+    [Fact(Skip = "PENDING (issue 11): the registry's persistent store is being built on another branch. When it is merged, " +
+        "import an OpenAPI document through one instance and assert the others list its tools within a second.")]
+    public Task Import_ThroughOneReplica_IsListedByTheOthersWithinASecond()
+    {
+        // TODO(registry store): POST the import to cluster.Instances[0], then poll tools/list on Instances[1] and [2]
+        // through a PeriodicTimer bounded at one second.
+        return Task.CompletedTask;
+    }
+
+    private static string Text(ModelContextProtocol.Protocol.CallToolResult result)
+        => string.Join('\n', result.Content.OfType<ModelContextProtocol.Protocol.TextContentBlock>().Select(c => c.Text));
+
+    private async Task<long> CountChainsAsync()
+    {
+        await using var connection = new NpgsqlConnection(cluster.PostgresConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var exists = new NpgsqlCommand($"SELECT to_regclass('public.{cluster.AuditTable}') IS NOT NULL", connection);
+        if (!(bool)(await exists.ExecuteScalarAsync(Ct))!)
+        {
+            return 0;
+        }
+
+        await using var count = new NpgsqlCommand($"SELECT count(DISTINCT chain_id) FROM public.{cluster.AuditTable} WHERE tool = 'get_vehicle_inventory'", connection);
+        return (long)(await count.ExecuteScalarAsync(Ct))!;
+    }
+}
