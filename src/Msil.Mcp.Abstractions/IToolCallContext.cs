@@ -36,7 +36,8 @@ public interface IToolCallContext
     /// <param name="request">The request.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The client's answer.</returns>
-    /// <exception cref="InvalidOperationException">The client does not support sampling, or the session has no channel for server-to-client requests.</exception>
+    /// <exception cref="InvalidOperationException">The session has no channel for server-to-client requests.</exception>
+    /// <remarks>When the client did not declare sampling the core throws the MCP SDK's missing-capability exception: the call ends with the protocol error -32021, not a tool error. Check <see cref="SupportsSampling"/> first to answer with a tool error instead.</remarks>
     ValueTask<ToolSamplingResult> SampleAsync(ToolSamplingRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Asks the user for input through the client (<c>elicitation/create</c>, form mode).</summary>
@@ -44,7 +45,8 @@ public interface IToolCallContext
     /// <param name="requestedSchema">The flat JSON object schema of the requested fields.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The user's action and, when accepted, the content.</returns>
-    /// <exception cref="InvalidOperationException">The client does not support elicitation, or the session has no channel for server-to-client requests.</exception>
+    /// <exception cref="InvalidOperationException">The session has no channel for server-to-client requests.</exception>
+    /// <remarks>When the client did not declare elicitation the core throws the MCP SDK's missing-capability exception: the call ends with the protocol error -32021, not a tool error. Check <see cref="SupportsElicitation"/> first to answer with a tool error instead.</remarks>
     ValueTask<ToolElicitationResult> ElicitAsync(string message, JsonElement requestedSchema, CancellationToken cancellationToken = default);
 
     /// <summary>Sends any other server-to-client request at JSON level (an escape hatch for requests without a typed method here).</summary>

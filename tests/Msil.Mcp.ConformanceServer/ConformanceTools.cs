@@ -38,15 +38,22 @@ internal static class ConformanceTools
             """{"type":"object","properties":{"message":{"type":"string","description":"The message to show the user"}},"required":["message"]}"""),
         Define("test_elicitation_sep1034_defaults", "Elicitation whose schema has a default for every primitive type (SEP-1034)."),
         Define("test_elicitation_sep1330_enums", "Elicitation with the five enum schema variants (SEP-1330)."),
+        Define("test_logging_tool", "Sends one log message; on 2026-07-28 only when the request set a log level."),
+        Define("test_missing_capability", "Needs the client's sampling capability; refused with -32021 when the client did not declare it."),
+        Define("test_streaming_elicitation", "Asks the user for a name through the client (elicitation)."),
         Define("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
             """
             {
               "$schema": "https://json-schema.org/draft/2020-12/schema",
               "type": "object",
               "$defs": {
-                "address": { "type": "object", "properties": { "street": { "type": "string" }, "city": { "type": "string" } } }
+                "address": { "$anchor": "address", "type": "object", "properties": { "street": { "type": "string" }, "city": { "type": "string" } } }
               },
               "properties": { "name": { "type": "string" }, "address": { "$ref": "#/$defs/address" } },
+              "allOf": [ { "anyOf": [ { "required": ["name"] }, { "required": ["address"] }, { "maxProperties": 0 } ] } ],
+              "if": { "properties": { "name": { "const": "headquarters" } }, "required": ["name"] },
+              "then": { "required": ["address"] },
+              "else": { },
               "additionalProperties": false
             }
             """),
@@ -128,6 +135,19 @@ internal sealed class ConformanceToolExecutor(TimeProvider time) : IToolExecutor
                 return await ElicitAsync(context, "Test elicitation with default values for primitive types", Schemas.Sep1034, "Elicitation completed", cancellationToken);
             case "test_elicitation_sep1330_enums":
                 return await ElicitAsync(context, "Test elicitation with enum schema variants", Schemas.Sep1330, "Elicitation completed", cancellationToken);
+            case "test_logging_tool":
+                if (context is not null)
+                {
+                    await context.LogAsync(ToolLogLevel.Info, "Logging tool called", cancellationToken);
+                }
+
+                return Text("Logging tool executed");
+            case "test_missing_capability":
+                // No capability check on purpose: the SDK refuses the sampling request with -32021 when the client did not declare it.
+                var sampled = await context!.SampleAsync(new ToolSamplingRequest("Say hello", 20), cancellationToken);
+                return Text("LLM response: " + (sampled.Text ?? "(no text)"));
+            case "test_streaming_elicitation":
+                return await ElicitAsync(context, "What is your name?", Schemas.Name, "Elicitation completed", cancellationToken);
             case "json_schema_2020_12_tool":
                 return Text("JSON Schema 2020-12 tool called with " + invocation.Arguments.Count.ToString(CultureInfo.InvariantCulture) + " argument(s)");
             default:
@@ -171,6 +191,8 @@ internal sealed class ConformanceToolExecutor(TimeProvider time) : IToolExecutor
               "email":{"type":"string","description":"User's email address"}},
              "required":["username","email"]}
             """);
+
+        public static readonly JsonElement Name = Parse("""{"type":"object","properties":{"name":{"type":"string","description":"Your name"}},"required":["name"]}""");
 
         public static readonly JsonElement Sep1034 = Parse("""
             {"type":"object","properties":{

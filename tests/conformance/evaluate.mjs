@@ -32,13 +32,18 @@ function readExpected(file) {
   return all;
 }
 
-// Error texts a SUCCESS check must not carry (tools-call-error is about an error result, so isError is its point).
+// Error texts a SUCCESS check must not carry. Checks of a rejection (ids naming reject/invalid/error/missing/...) pass
+// *because* of a JSON-RPC error, so only a tool error (isError, "Unknown tool") counts against those; tools-call-error
+// is about an error result, so isError is its point.
+const NEGATIVE = /reject|invalid|error|missing|unsupported|tamper|not-found|mismatch|validate|undeclared|400|40\d|non-declaring/;
 function suspectText(check) {
   const d = JSON.stringify(check.details ?? {});
+  const negative = NEGATIVE.test(check.id ?? "");
   const hits = [];
-  if (/"error":\{"code"|\\"error\\":\{\\"code\\"/.test(d)) hits.push("a JSON-RPC error");
+  if (!negative && /"error":\{"code"|\\"error\\":\{\\"code\\"/.test(d)) hits.push("a JSON-RPC error");
   if (check.id !== "tools-call-error" && /"isError":true/.test(d)) hits.push("an isError result");
-  if (/Unknown tool|not supported|Method not found/i.test(d) && check.id !== "tools-call-error") hits.push("an error text");
+  if (check.id !== "tools-call-error" && /Unknown tool/.test(d)) hits.push("an 'Unknown tool' text");
+  if (!negative && /not supported|Method not found/i.test(d)) hits.push("an error text");
   return hits;
 }
 

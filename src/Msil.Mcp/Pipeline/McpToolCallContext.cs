@@ -39,7 +39,9 @@ internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> r
     {
         ArgumentNullException.ThrowIfNull(message);
         var mcpLevel = ToMcp(level);
-        if (Server.LoggingLevel is { } minimum && mcpLevel < minimum)
+        // Before 2026-07-28 a server may log until the client sets a level; from 2026-07-28 only when the request set one.
+        var minimum = Server.LoggingLevel;
+        if ((minimum is null && string.CompareOrdinal(Server.NegotiatedProtocolVersion, "2026-07-28") >= 0) || mcpLevel < minimum)
         {
             return;
         }
@@ -54,6 +56,11 @@ internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> r
     public async ValueTask<ToolSamplingResult> SampleAsync(ToolSamplingRequest samplingRequest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(samplingRequest);
+        if (!SupportsSampling)
+        {
+            throw new MissingRequiredClientCapabilityException(new ClientCapabilities { Sampling = new() }, $"Tool '{toolName}' needs the client's sampling capability, which the client did not declare.");
+        }
+
         var result = await Server.SampleAsync(
             new CreateMessageRequestParams
             {
@@ -70,6 +77,11 @@ internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> r
     public async ValueTask<ToolElicitationResult> ElicitAsync(string message, JsonElement requestedSchema, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (!SupportsElicitation)
+        {
+            throw new MissingRequiredClientCapabilityException(new ClientCapabilities { Elicitation = new() }, $"Tool '{toolName}' needs the client's elicitation capability, which the client did not declare.");
+        }
+
         var schema = requestedSchema.Deserialize(TypeInfo<ElicitRequestParams.RequestSchema>())
             ?? throw new ArgumentException("The requested schema is not a JSON object schema.", nameof(requestedSchema));
         var result = await Server.ElicitAsync(new ElicitRequestParams { Message = message, RequestedSchema = schema }, cancellationToken).ConfigureAwait(false);
