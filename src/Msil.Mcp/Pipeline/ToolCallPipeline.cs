@@ -240,7 +240,7 @@ internal sealed class ToolCallPipeline
 
     /// <summary>
     /// Maps content blocks onto the SDK's, within <paramref name="maxChars"/> (text and base64 data together): a text
-    /// block that does not fit is cut, a binary block that does not fit is left out; a notice says what was cut.
+    /// block that does not fit is cut, any other block that does not fit is left out; a notice says what was cut.
     /// </summary>
     private static CallToolResult ShapeContent(ToolResult result, int maxChars)
     {
@@ -263,8 +263,7 @@ internal sealed class ToolCallPipeline
             }
             else
             {
-                omitted++;
-                budget = 0;
+                omitted++; // a later, smaller block may still fit
             }
         }
 
