@@ -3,7 +3,9 @@
 # conformance host (tests/Msil.Mcp.ConformanceServer), in stateless and in stateful mode.
 #
 #   build/conformance.sh                     # all runs below; needs the host built (dotnet build ... -c Release)
-#   build/conformance.sh --reference URL     # only dns-rebinding-protection, against a running server at URL (/mcp)
+#   build/conformance.sh --reference URL     # only dns-rebinding-protection, against a running server at URL (/mcp);
+#                                            # MSIL_REFERENCE_TOKEN (a bearer token) is added to every request by
+#                                            # tests/conformance/token-proxy.mjs, since the suite cannot send one
 #
 # Runs (id = <suite version>/<mode>[/<selection>]):
 #   0.1.16/stateless, 0.1.16/stateful                      --suite all (every server scenario)
@@ -95,9 +97,19 @@ run_suite() { # run_suite <run id> <url> <version> <suite args...>: runs, then j
 }
 
 if [ -n "$REFERENCE_URL" ]; then
-  # DNS-rebinding protection on a server's default configuration (build/run-e2e.sh: the reference server).
+  # DNS-rebinding protection on a server's own configuration (build/run-e2e.sh: the reference server, which requires
+  # a token). The proxy forwards Host and Origin untouched and only adds the token.
+  target=$REFERENCE_URL; PROXY_PID=""
+  if [ -n "${MSIL_REFERENCE_TOKEN:-}" ]; then
+    MSIL_PROXY_TOKEN=$MSIL_REFERENCE_TOKEN node "$ROOT/tests/conformance/token-proxy.mjs" "${REFERENCE_URL%/}" > "$OUT/proxy.url" 2> "$OUT/proxy.log" &
+    PROXY_PID=$!
+    trap 'kill -TERM "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true' EXIT
+    for _ in $(seq 1 50); do [ -s "$OUT/proxy.url" ] && break; sleep 0.1; done
+    target=$(head -n 1 "$OUT/proxy.url")
+    [ -n "$target" ] || { log "the token proxy did not start (artifacts/conformance/proxy.log)"; echo "fail conformance:reference:proxy (did not start)" >> "$RESULTS"; exit 1; }
+  fi
   for v in "${VERSIONS[@]}"; do
-    run_suite "$(short "$v")/reference" "${REFERENCE_URL%/}/mcp" "$v" --scenario dns-rebinding-protection
+    run_suite "$(short "$v")/reference" "${target%/}/mcp" "$v" --scenario dns-rebinding-protection
   done
   exit 0
 fi

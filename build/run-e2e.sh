@@ -13,7 +13,8 @@
 #        2026-07-28 is recorded as skipped (TypeScript SDK 1.x cannot speak it)
 #   9-12 MCP Inspector CLI (@modelcontextprotocol/inspector on Node 22): tools/list, tools/call get_vehicle_inventory,
 #        then both again with --protocol-era modern (2026-07-28); 2025-06-18 is skipped (the CLI cannot select it)
-#   13-14 conformance suite scenario dns-rebinding-protection (0.1.16 and 0.2.0) against the server as configured
+#   13-14 conformance suite scenario dns-rebinding-protection (0.1.16 and 0.2.0) against the server as configured,
+#        through tests/conformance/token-proxy.mjs (adds bob's token; Host and Origin pass untouched)
 #
 # Settings (env vars):
 #   MSIL_E2E_RESULTS     file that receives one "pass|fail|skip <check>" line per check [artifacts/e2e/results.txt]
@@ -210,7 +211,11 @@ else
 fi
 
 # ---- 5. DNS-rebinding protection on the server's own configuration (the conformance suite's scenario) -------------
-if ! MSIL_CONFORMANCE_RESULTS=$RESULTS MSIL_TOOLS_DIR=$TOOLS_DIR NODE22_VERSION=$NODE22_VERSION \
+# The suite cannot send a token: build/conformance.sh puts bob's in front through a loopback proxy that forwards the
+# Host and Origin headers untouched, so the server's own host filtering and origin check are what is tested.
+if [ -z "${TOKENS[bob]}" ]; then
+  record fail "conformance:dns-rebinding-protection (no token for bob)"
+elif ! MSIL_CONFORMANCE_RESULTS=$RESULTS MSIL_TOOLS_DIR=$TOOLS_DIR NODE22_VERSION=$NODE22_VERSION MSIL_REFERENCE_TOKEN=${TOKENS[bob]} \
      bash "$ROOT/build/conformance.sh" --reference "$BASE_URL"; then
   record fail "conformance:dns-rebinding-protection (build/conformance.sh --reference failed)"
 fi
