@@ -104,7 +104,7 @@ if [ -n "$REFERENCE_URL" ]; then
     MSIL_PROXY_TOKEN=$MSIL_REFERENCE_TOKEN node "$ROOT/tests/conformance/token-proxy.mjs" "${REFERENCE_URL%/}" > "$OUT/proxy.url" 2> "$OUT/proxy.log" &
     PROXY_PID=$!
     trap 'kill -TERM "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true' EXIT
-    for _ in $(seq 1 50); do [ -s "$OUT/proxy.url" ] && break; sleep 0.1; done
+    for _ in $(seq 1 300); do [ -s "$OUT/proxy.url" ] && break; alive "$PROXY_PID" || break; sleep 0.1; done
     target=$(head -n 1 "$OUT/proxy.url")
     [ -n "$target" ] || { log "the token proxy did not start (artifacts/conformance/proxy.log)"; echo "fail conformance:reference:proxy (did not start)" >> "$RESULTS"; exit 1; }
   fi

@@ -194,7 +194,8 @@ else
   fi
   out=$LOG_DIR/inspector-tools-call-modern.json; rc=0
   inspector "$out" --protocol-era modern --method tools/call --tool-name get_vehicle_inventory || rc=$?
-  if [ "$rc" = 0 ] && json_check "$out" 'Array.isArray(r.content) && r.content.length > 0 && r.isError !== true'; then
+  # A 2026-07-28 result names the server in _meta (there is no initialize on that revision).
+  if [ "$rc" = 0 ] && json_check "$out" 'Array.isArray(r.content) && r.content.length > 0 && r.isError !== true && r._meta?.["io.modelcontextprotocol/serverInfo"]?.name'; then
     echo "    result: $(head -c 300 "$out")"
     record pass "inspector:tools-call-2026-07-28"
   else
