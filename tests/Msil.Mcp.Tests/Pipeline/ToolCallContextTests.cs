@@ -179,6 +179,31 @@ public sealed class ToolCallContextTests
     }
 
     [Fact]
+    public async Task CallTool_JsonLevelRequest_ReturnsTheClientsResult()
+    {
+        var executor = new ScriptedExecutor(async (invocation, ct) =>
+        {
+            var roots = await invocation.Context!.SendRequestAsync("roots/list", JsonDocument.Parse("{}").RootElement, ct);
+            return new ToolResult { Text = roots.GetProperty("roots")[0].GetProperty("uri").GetString()! };
+        });
+        await using var host = await StartAsync(executor, mode: McpSessionMode.Stateful);
+#pragma warning disable MCP9005 // roots are deprecated from 2026-07-28; this client negotiates 2025-11-25.
+        var options = new McpClientOptions
+        {
+            Handlers = new McpClientHandlers
+            {
+                RootsHandler = (_, _) => ValueTask.FromResult(new ListRootsResult { Roots = [new Root { Uri = "file:///workspace" }] }),
+            },
+        };
+#pragma warning restore MCP9005
+        await using var client = await host.ConnectAsync(options, "bob", "operator");
+
+        var result = await client.CallToolAsync("work", new Dictionary<string, object?>(), cancellationToken: Ct);
+
+        Assert.Equal("file:///workspace", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+    }
+
+    [Fact]
     public async Task CallTool_SamplingWithoutClientCapability_IsTheProtocolErrorMissingCapability()
     {
         var executor = new ScriptedExecutor(async (invocation, ct) =>
