@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Msil.Mcp;
 using Msil.Mcp.ConformanceServer;
@@ -65,6 +66,19 @@ msil.Mcp
         subscriptions.TryRemove((request.Server.SessionId ?? "-") + " " + request.Params?.Uri, out byte _);
         return ValueTask.FromResult(new EmptyResult());
     })
+    .WithRequestFilters(filters => filters.AddReadResourceFilter(next => async (request, cancellationToken) =>
+    {
+        try
+        {
+            return await next(request, cancellationToken);
+        }
+        catch (McpProtocolException ex) when (ex.ErrorCode is McpErrorCode.ResourceNotFound or McpErrorCode.InvalidParams)
+        {
+            // SEP-2164: the error names the URI that was not found (the SDK sends Exception.Data as the error's data).
+            ex.Data["uri"] = request.Params?.Uri;
+            throw;
+        }
+    }))
     .WithCompleteHandler((request, _) =>
     {
         string[] candidates = request.Params?.Argument.Name switch
