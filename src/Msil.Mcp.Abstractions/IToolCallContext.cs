@@ -49,6 +49,16 @@ public interface IToolCallContext
     /// <remarks>When the client did not declare elicitation the core throws the MCP SDK's missing-capability exception: the call ends with the protocol error -32021, not a tool error. Check <see cref="SupportsElicitation"/> first to answer with a tool error instead.</remarks>
     ValueTask<ToolElicitationResult> ElicitAsync(string message, JsonElement requestedSchema, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Ends the current response stream early and tells the client to reconnect after <paramref name="retryInterval"/>
+    /// (SSE polling, SEP-1699); the tool keeps running and its result reaches the client on the resumed stream.
+    /// </summary>
+    /// <param name="retryInterval">How long the client should wait before reconnecting.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the stream is closed.</returns>
+    /// <exception cref="InvalidOperationException">The transport cannot resume streams (stateless mode, or no event-stream store).</exception>
+    ValueTask EnablePollingAsync(TimeSpan retryInterval, CancellationToken cancellationToken = default);
+
     /// <summary>Sends any other server-to-client request at JSON level (an escape hatch for requests without a typed method here).</summary>
     /// <param name="method">The JSON-RPC method, for example <c>roots/list</c>.</param>
     /// <param name="parameters">The request's params object.</param>

@@ -38,6 +38,7 @@ internal static class ConformanceTools
             """{"type":"object","properties":{"message":{"type":"string","description":"The message to show the user"}},"required":["message"]}"""),
         Define("test_elicitation_sep1034_defaults", "Elicitation whose schema has a default for every primitive type (SEP-1034)."),
         Define("test_elicitation_sep1330_enums", "Elicitation with the five enum schema variants (SEP-1330)."),
+        Define("test_reconnection", "Closes the response stream mid-call so the client reconnects and resumes (SEP-1699)."),
         Define("test_logging_tool", "Sends one log message; on 2026-07-28 only when the request set a log level."),
         Define("test_missing_capability", "Needs the client's sampling capability; refused with -32021 when the client did not declare it."),
         Define("test_streaming_elicitation", "Asks the user for a name through the client (elicitation)."),
@@ -135,6 +136,14 @@ internal sealed class ConformanceToolExecutor(TimeProvider time) : IToolExecutor
                 return await ElicitAsync(context, "Test elicitation with default values for primitive types", Schemas.Sep1034, "Elicitation completed", cancellationToken);
             case "test_elicitation_sep1330_enums":
                 return await ElicitAsync(context, "Test elicitation with enum schema variants", Schemas.Sep1330, "Elicitation completed", cancellationToken);
+            case "test_reconnection":
+                if (context is not null)
+                {
+                    await context.EnablePollingAsync(TimeSpan.FromMilliseconds(500), cancellationToken);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
+                }
+
+                return Text("Reconnection test completed");
             case "test_logging_tool":
                 if (context is not null)
                 {

@@ -51,6 +51,15 @@ msil.AllowAnonymousCallers("conformance", ["operator"])
     .AddToolExecutor<ConformanceToolExecutor>()
     .AddTools("conformance", ConformanceTools.Definitions);
 
+// Stateful sessions keep their SSE events, so a client can resume a stream the server closed (SEP-1699).
+if (mode == "stateful")
+{
+    builder.Services.AddDistributedMemoryCache();
+#pragma warning disable MCP9006 // stateful-only SDK setting; this host's stateful mode exists to run the 2025 scenarios.
+    msil.Mcp.WithDistributedCacheEventStreamStore();
+#pragma warning restore MCP9006
+}
+
 // Resources, prompts, completion and subscriptions are not tools: plain SDK registration.
 var subscriptions = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
 msil.Mcp

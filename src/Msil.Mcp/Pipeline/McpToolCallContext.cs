@@ -89,6 +89,9 @@ internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> r
         return new ToolElicitationResult(result.Action, content);
     }
 
+    public ValueTask EnablePollingAsync(TimeSpan retryInterval, CancellationToken cancellationToken = default)
+        => request.EnablePollingAsync(retryInterval, cancellationToken);
+
     public async ValueTask<JsonElement> SendRequestAsync(string method, JsonElement parameters, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(method);
