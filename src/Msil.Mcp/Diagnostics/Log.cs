@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(130, LogLevel.Warning, "No audit package is configured: governed calls are not recorded. Add .AddAudit() to record them.")]
     public static partial void NoAuditSink(ILogger logger);
 
+    [LoggerMessage(133, LogLevel.Warning, "ANONYMOUS CALLERS ARE ALLOWED: every MCP request without a token runs as '{UserId}' with roles [{Roles}] (environment {Environment}). Never do this outside tests and conformance hosts.")]
+    public static partial void AnonymousCallersAllowed(ILogger logger, string userId, string roles, string environment);
+
     [LoggerMessage(131, LogLevel.Warning, "No policy package is configured: only read tools are open, to authenticated users (fail closed). Add .AddOpaPolicy() for role-based decisions.")]
     public static partial void NoPolicyEngine(ILogger logger);
 

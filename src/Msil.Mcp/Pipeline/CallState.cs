@@ -41,5 +41,8 @@ internal sealed class CallState
 
     public IServiceProvider? Services { get; set; }
 
+    /// <summary>The SDK's request, for the executor's <see cref="IToolCallContext"/> (progress, logging, sampling, elicitation).</summary>
+    public ModelContextProtocol.Server.RequestContext<ModelContextProtocol.Protocol.CallToolRequestParams>? Request { get; set; }
+
     public static IReadOnlyDictionary<string, JsonElement> EmptyArguments { get; } = new Dictionary<string, JsonElement>(0);
 }

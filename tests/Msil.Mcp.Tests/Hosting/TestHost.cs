@@ -46,7 +46,9 @@ internal sealed class TestHost : IAsyncDisposable
         return new TestHost(app, baseUrl);
     }
 
-    public Task<McpClient> ConnectAsync(string? user = null, params string[] roles)
+    public Task<McpClient> ConnectAsync(string? user = null, params string[] roles) => ConnectAsync(null, user, roles);
+
+    public Task<McpClient> ConnectAsync(McpClientOptions? clientOptions, string? user, params string[] roles)
     {
         var headers = new Dictionary<string, string>();
         if (user is not null)
@@ -60,7 +62,7 @@ internal sealed class TestHost : IAsyncDisposable
             TransportMode = HttpTransportMode.StreamableHttp,
             AdditionalHeaders = headers,
         });
-        return McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
+        return McpClient.CreateAsync(transport, clientOptions, cancellationToken: TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using Msil.Mcp.Abstractions;
+
+namespace Msil.Mcp.Pipeline;
+
+// MCP9005: logging and sampling are deprecated from protocol 2026-07-28 (SEP-2577), but clients on 2025-06-18 and
+// 2025-11-25 still use them, and executors written against this context must keep working with those clients.
+#pragma warning disable MCP9005
+
+/// <summary>The executor's channel to the MCP client, over the SDK's request context of one <c>tools/call</c>.</summary>
+internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> request, string toolName) : IToolCallContext
+{
+    private McpServer Server => request.Server;
+
+    public bool CanReportProgress => request.Params?.ProgressToken is not null;
+
+    public bool SupportsSampling => Server.ClientCapabilities?.Sampling is not null;
+
+    public bool SupportsElicitation => Server.ClientCapabilities?.Elicitation is not null;
+
+    public async ValueTask ReportProgressAsync(double progress, double? total = null, string? message = null, CancellationToken cancellationToken = default)
+    {
+        if (request.Params?.ProgressToken is not { } token)
+        {
+            return;
+        }
+
+        await Server.NotifyProgressAsync(
+            token,
+            new ProgressNotificationValue { Progress = (float)progress, Total = (float?)total, Message = message },
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask LogAsync(ToolLogLevel level, string message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var mcpLevel = ToMcp(level);
+        // Before 2026-07-28 a server may log until the client sets a level; from 2026-07-28 only when the request set one.
+        var minimum = Server.LoggingLevel;
+        if ((minimum is null && string.CompareOrdinal(Server.NegotiatedProtocolVersion, "2026-07-28") >= 0) || mcpLevel < minimum)
+        {
+            return;
+        }
+
+        await Server.SendNotificationAsync(
+            NotificationMethods.LoggingMessageNotification,
+            new LoggingMessageNotificationParams { Level = mcpLevel, Logger = toolName, Data = JsonSerializer.SerializeToElement(message, TypeInfo<string>()) },
+            TypeInfo<LoggingMessageNotificationParams>().Options,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ToolSamplingResult> SampleAsync(ToolSamplingRequest samplingRequest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(samplingRequest);
+        if (!SupportsSampling)
+        {
+            throw new MissingRequiredClientCapabilityException(new ClientCapabilities { Sampling = new() }, $"Tool '{toolName}' needs the client's sampling capability, which the client did not declare.");
+        }
+
+        var result = await Server.SampleAsync(
+            new CreateMessageRequestParams
+            {
+                Messages = [new SamplingMessage { Role = Role.User, Content = [new TextContentBlock { Text = samplingRequest.Prompt }] }],
+                MaxTokens = samplingRequest.MaxTokens,
+                SystemPrompt = samplingRequest.SystemPrompt,
+                Temperature = samplingRequest.Temperature,
+            },
+            cancellationToken).ConfigureAwait(false);
+        var text = result.Content?.OfType<TextContentBlock>().FirstOrDefault()?.Text;
+        return new ToolSamplingResult(text, result.Model, result.StopReason);
+    }
+
+    public async ValueTask<ToolElicitationResult> ElicitAsync(string message, JsonElement requestedSchema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!SupportsElicitation)
+        {
+            throw new MissingRequiredClientCapabilityException(new ClientCapabilities { Elicitation = new() }, $"Tool '{toolName}' needs the client's elicitation capability, which the client did not declare.");
+        }
+
+        var schema = requestedSchema.Deserialize(TypeInfo<ElicitRequestParams.RequestSchema>())
+            ?? throw new ArgumentException("The requested schema is not a JSON object schema.", nameof(requestedSchema));
+        var result = await Server.ElicitAsync(new ElicitRequestParams { Message = message, RequestedSchema = schema }, cancellationToken).ConfigureAwait(false);
+        JsonElement? content = result.Content is null ? null : JsonSerializer.SerializeToElement(result.Content, TypeInfo<IDictionary<string, JsonElement>>());
+        return new ToolElicitationResult(result.Action, content);
+    }
+
+    public ValueTask EnablePollingAsync(TimeSpan retryInterval, CancellationToken cancellationToken = default)
+        => request.EnablePollingAsync(retryInterval, cancellationToken);
+
+    public async ValueTask<JsonElement> SendRequestAsync(string method, JsonElement parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(method);
+        var response = await Server.SendRequestAsync(
+            new JsonRpcRequest { Method = method, Params = System.Text.Json.Nodes.JsonNode.Parse(parameters.GetRawText()) },
+            cancellationToken).ConfigureAwait(false);
+        return response.Result is null ? default : JsonSerializer.SerializeToElement(response.Result, TypeInfo<System.Text.Json.Nodes.JsonNode>());
+    }
+
+    private static LoggingLevel ToMcp(ToolLogLevel level) => level switch
+    {
+        ToolLogLevel.Debug => LoggingLevel.Debug,
+        ToolLogLevel.Info => LoggingLevel.Info,
+        ToolLogLevel.Notice => LoggingLevel.Notice,
+        ToolLogLevel.Warning => LoggingLevel.Warning,
+        ToolLogLevel.Error => LoggingLevel.Error,
+        ToolLogLevel.Critical => LoggingLevel.Critical,
+        ToolLogLevel.Alert => LoggingLevel.Alert,
+        _ => LoggingLevel.Emergency,
+    };
+
+    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(T));
+}
