@@ -370,7 +370,14 @@ internal sealed partial class RegistryAdminEndpoints(
             feature.MaxRequestBodySize = max + 1;
         }
 
-        return await BoundedBody.ReadAsync(context.Request.Body, max, context.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            return await BoundedBody.ReadAsync(context.Request.Body, max, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new DocumentTooLargeException(max);
+        }
     }
 
     private async Task<CallerIdentity?> RefuseNonAdminAsync(HttpContext context)
