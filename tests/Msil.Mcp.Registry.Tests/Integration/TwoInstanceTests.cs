@@ -80,7 +80,7 @@ public sealed class TwoInstanceTests : IAsyncLifetime
 
     private static async Task WithinAsync(RegistryTestHost observer, string what, Func<Task<bool>> seen)
     {
-        _ = observer;
+        ArgumentNullException.ThrowIfNull(observer);
         var stopwatch = Stopwatch.StartNew();
         var deadline = TimeSpan.FromSeconds(10);
         while (!await seen())
@@ -94,6 +94,7 @@ public sealed class TwoInstanceTests : IAsyncLifetime
         }
 
         stopwatch.Stop();
+        TestContext.Current.TestOutputHelper?.WriteLine($"{what}: seen by the other instance after {stopwatch.Elapsed.TotalMilliseconds:0} ms");
         Assert.True(stopwatch.Elapsed <= Goal, $"{what} reached the other instance after {stopwatch.Elapsed.TotalMilliseconds:0} ms; the goal is {Goal.TotalMilliseconds:0} ms.");
     }
 }
