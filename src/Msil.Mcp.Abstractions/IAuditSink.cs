@@ -60,6 +60,12 @@ public static class AuditActions
 
     /// <summary>An OpenAPI import.</summary>
     public const string Import = "registry.import";
+
+    /// <summary>A tool's curation override was set or removed.</summary>
+    public const string RegistryOverride = "registry.override";
+
+    /// <summary>A tool was rolled back to an earlier version (or forward to its latest).</summary>
+    public const string RegistryRollback = "registry.rollback";
 }
 
 /// <summary>The outcome recorded for a governed call.</summary>

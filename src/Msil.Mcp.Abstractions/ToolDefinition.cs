@@ -50,8 +50,19 @@ public sealed record ToolDefinition
     /// <summary>Gets whether a repeated call has no further effect; <see langword="null"/> derives it from the HTTP method.</summary>
     public bool? Idempotent { get; init; }
 
+    /// <summary>Gets argument values fixed by the operator, bound at execution whatever the caller sends.</summary>
+    /// <remarks>
+    /// A fixed argument is not in <see cref="InputSchema"/>; the pipeline adds these values to the validated arguments
+    /// before policy and execution, so the executor binds them like any other argument (the tool registry's curation
+    /// overlay sets them).
+    /// </remarks>
+    /// <value>Defaults to an empty dictionary.</value>
+    public IReadOnlyDictionary<string, JsonElement> FixedArguments { get; init; } = EmptyArguments;
+
     /// <summary>Gets the lower-case hex SHA-256 of the definition's canonical content.</summary>
     public required string ContentHash { get; init; }
+
+    private static IReadOnlyDictionary<string, JsonElement> EmptyArguments { get; } = new Dictionary<string, JsonElement>(0, StringComparer.Ordinal);
 }
 
 /// <summary>An example call of a tool.</summary>

@@ -19,6 +19,8 @@ internal static class CliApp
           msil-mcp audit verify --s3 <service url> --bucket <bucket> [--prefix audit/] [--region us-east-1]
                                 [--access-key <id> --secret-key <secret>] [--virtual-host-style]
           msil-mcp audit verify --s3 aws --bucket <bucket> --region <region> [--prefix audit/]
+          msil-mcp openapi compile <file> [--json]
+          msil-mcp openapi diff <old> <new>
           msil-mcp --version | --help
 
         Recomputes every hash chain (and, for S3, every batch checksum and the manifest chain) and prints
@@ -26,6 +28,11 @@ internal static class CliApp
         Secrets: PGPASSWORD is read when the connection string has no password; without --access-key the S3
         client uses the default AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile, IAM role).
         Exit codes: 0 everything verifies, 1 a record or object is broken, 2 usage or connection error.
+
+        "openapi compile" prints the tools an OpenAPI document (2.0, 3.0, 3.1; JSON or YAML) gives and the report of
+        operations it does not turn into tools; "openapi diff" prints what importing the new document over the old
+        would add, change and remove. Exit codes: 0 the document(s) were read (even with per-operation diagnostics),
+        2 a document could not be read or the command is wrong.
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -44,9 +51,14 @@ internal static class CliApp
             return args.Length == 0 ? UsageOrConnectionError : Verified;
         }
 
+        if (args[0] == "openapi")
+        {
+            return await OpenApiCommands.RunAsync(args, output, error, cancellationToken).ConfigureAwait(false);
+        }
+
         if (args.Length < 2 || args[0] != "audit" || args[1] != "verify")
         {
-            return await UsageErrorAsync(error, $"unknown command '{string.Join(' ', args.Take(2))}': only 'audit verify' exists.").ConfigureAwait(false);
+            return await UsageErrorAsync(error, $"unknown command '{string.Join(' ', args.Take(2))}': the commands are 'audit verify', 'openapi compile' and 'openapi diff'.").ConfigureAwait(false);
         }
 
         var (options, problem) = ParseOptions(args.AsSpan(2));

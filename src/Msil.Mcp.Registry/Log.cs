@@ -10,4 +10,34 @@ internal static partial class Log
 
     [LoggerMessage(2001, LogLevel.Warning, "OpenAPI source '{Source}', {Operation}: {Message}")]
     public static partial void OperationReported(ILogger logger, string source, string operation, string message);
+
+    [LoggerMessage(2002, LogLevel.Information, "Tool store ready: {Store} at revision {Revision}")]
+    public static partial void StoreReady(ILogger logger, string store, long revision);
+
+    [LoggerMessage(2003, LogLevel.Information, "Catalog loaded from the tool store at revision {Revision}: {Tools} tools served, {Disabled} disabled")]
+    public static partial void CatalogLoaded(ILogger logger, long revision, int tools, int disabled);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Tool '{Tool}' is not served: {Reason}")]
+    public static partial void ToolSkipped(ILogger logger, string tool, string reason);
+
+    [LoggerMessage(2005, LogLevel.Information, "Import of source '{Source}' by {Actor}: {Added} added, {Changed} changed, {Removed} removed, {Unchanged} unchanged (revision {Revision})")]
+    public static partial void Imported(ILogger logger, string source, string actor, int added, int changed, int removed, int unchanged, long revision);
+
+    [LoggerMessage(2006, LogLevel.Information, "Registry Redis connection made (connected: {Connected})")]
+    public static partial void RedisConnected(ILogger logger, bool connected);
+
+    [LoggerMessage(2007, LogLevel.Warning, "The catalog could not be reloaded from the tool store; the previous catalog stays served")]
+    public static partial void ReloadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(2008, LogLevel.Warning, "The change notice could not be published on Redis; other instances see the change at their next reload")]
+    public static partial void PublishFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(2009, LogLevel.Information, "Listening for catalog changes on Redis channel '{Channel}'")]
+    public static partial void Subscribed(ILogger logger, string channel);
+
+    [LoggerMessage(2010, LogLevel.Information, "Tool '{Tool}' {Action} by {Actor} (revision {Revision})")]
+    public static partial void Curated(ILogger logger, string tool, string action, string actor, long revision);
+
+    [LoggerMessage(2011, LogLevel.Warning, "The catalog cache could not be used; the catalog is read from the tool store")]
+    public static partial void CacheFailed(ILogger logger, Exception exception);
 }

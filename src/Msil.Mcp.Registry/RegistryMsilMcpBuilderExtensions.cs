@@ -2,9 +2,20 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Msil.Mcp;
+using Msil.Mcp.Abstractions;
 using Msil.Mcp.Hosting;
 using Msil.Mcp.Registry;
+using Msil.Mcp.Registry.Api;
+using Msil.Mcp.Registry.Catalog;
 using Msil.Mcp.Registry.Discovery;
+using Msil.Mcp.Registry.Store;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -72,7 +83,54 @@ public static class RegistryMsilMcpBuilderExtensions
         }
 
         services.AddOptions<ToolRegistryOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolRegistryOptions>, ToolRegistryOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IToolStore>(static sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<ToolRegistryOptions>>().Value;
+            var time = sp.GetRequiredService<TimeProvider>();
+            if (o.Store == ToolStoreKind.PostgreSql)
+            {
+                return new PostgreSqlToolStore(o.ConnectionString!, o.Schema, time);
+            }
+
+            var root = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;
+            return new SqliteToolStore(Path.IsPathRooted(o.SqlitePath) ? o.SqlitePath : Path.Combine(root, o.SqlitePath), time);
+        });
+        services.TryAddSingleton<RegistryRedis>();
+        services.TryAddSingleton<RegistryChangeBus>();
+        services.TryAddSingleton<DocumentFetcher>();
+
+        // HybridCache keeps each store revision's catalog; its second level is Redis when the registry has Redis
+        // (Msil:Mcp:Registry:Redis or the host's IConnectionMultiplexer), so an instance reloading after a change
+        // usually reads the catalog another instance already built.
+        services.AddHybridCache();
+        services.TryAddSingleton<IDistributedCache>(static sp =>
+        {
+            var redis = sp.GetRequiredService<RegistryRedis>();
+            if (!redis.Configured)
+            {
+                return new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions()));
+            }
+
+            return new RedisCache(Microsoft.Extensions.Options.Options.Create(new RedisCacheOptions
+            {
+                InstanceName = "msil:tools:cache:",
+                ConnectionMultiplexerFactory = async () => (await redis.GetAsync().ConfigureAwait(false))!,
+            }));
+        });
+        services.TryAddSingleton(static sp => new ToolRegistry(
+            sp.GetRequiredService<IToolStore>(),
+            sp.GetRequiredService<IToolCatalog>(),
+            sp.GetRequiredService<IToolCatalogWriter>(),
+            sp.GetRequiredService<IAuditSink>(),
+            sp.GetRequiredService<RegistryChangeBus>(),
+            sp.GetRequiredService<IOptions<ToolRegistryOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ToolRegistry>>(),
+            sp.GetService<HybridCache>()));
         services.AddHostedService<StartupImporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, DiscoveryEndpoints>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, RegistryAdminEndpoints>());
     }
 }

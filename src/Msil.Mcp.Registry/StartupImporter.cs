@@ -2,16 +2,33 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Registry.Catalog;
 using Msil.Mcp.Registry.OpenApi;
 
 namespace Msil.Mcp.Registry;
 
-/// <summary>Imports the configured OpenAPI documents into the catalog before the server takes requests.</summary>
-internal sealed class StartupImporter(IOptions<ToolRegistryOptions> options, IToolCatalogWriter catalog, IHostEnvironment environment, ILogger<StartupImporter> logger) : IHostedService
+/// <summary>
+/// Before the server takes requests: creates or migrates the store, imports the configured OpenAPI documents into it
+/// (a new version only where a tool's content hash changed), loads the catalog from the store and, with Redis, listens
+/// for changes made by other instances.
+/// </summary>
+internal sealed class StartupImporter(
+    IOptions<ToolRegistryOptions> options,
+    ToolRegistry registry,
+    RegistryChangeBus bus,
+    IHostEnvironment environment,
+    ILogger<StartupImporter> logger) : IHostedService, IDisposable
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>The identity recorded for imports made at start.</summary>
+    internal static readonly CallerIdentity StartupCaller = new() { UserId = "system:startup", Subject = "system:startup" };
+
+    private readonly CancellationTokenSource _stopping = new();
+
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
+        await registry.Store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        Log.StoreReady(logger, registry.Store.Kind, await registry.Store.GetRevisionAsync(cancellationToken).ConfigureAwait(false));
         foreach (var source in o.Sources)
         {
             var compiler = new OpenApiToolCompiler(new OpenApiCompilerOptions
@@ -22,12 +39,15 @@ internal sealed class StartupImporter(IOptions<ToolRegistryOptions> options, ITo
                 Audience = source.Audience,
             });
 
-            OpenApiCompilation compilation;
+            byte[] bytes;
             using (var stream = Open(source))
+            using (var buffer = new MemoryStream())
             {
-                compilation = compiler.Compile(stream, source.Name);
+                await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                bytes = buffer.ToArray();
             }
 
+            var compilation = compiler.Compile(new MemoryStream(bytes, writable: false), source.Name);
             if (!compilation.Succeeded)
             {
                 var first = compilation.Diagnostics.FirstOrDefault(d => d.Severity == CompileSeverity.Error);
@@ -39,14 +59,49 @@ internal sealed class StartupImporter(IOptions<ToolRegistryOptions> options, ITo
                 Log.OperationReported(logger, source.Name, d.Operation ?? "(document)", d.Message);
             }
 
-            catalog.ReplaceSource("openapi:" + source.Name, compilation.Tools);
+            var outcome = await registry.ImportAsync(source.Name, compilation, DocumentHash.Of(bytes), dryRun: false, StartupCaller, "startup", cancellationToken).ConfigureAwait(false);
+            if (outcome.Refusal != ImportRefusal.None)
+            {
+                throw new InvalidOperationException($"OpenAPI source '{source.Name}' (Msil:Mcp:Registry:Sources) could not be imported: {outcome.Problem}");
+            }
+
             Log.SourceImported(logger, source.Name, compilation.Tools.Count, compilation.OperationCount);
         }
 
+        await registry.ReloadAsync(force: true, cancellationToken).ConfigureAwait(false);
+        await bus.SubscribeAsync(registry.Store.Fingerprint, OnRemoteChange, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping.Cancel();
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public void Dispose() => _stopping.Dispose();
+
+    private void OnRemoteChange(long revision)
+    {
+        if (revision <= registry.Revision || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await registry.ReloadAsync(force: false, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.ReloadFailed(logger, ex);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+    }
 
     private Stream Open(OpenApiSourceOptions source)
     {
@@ -58,4 +113,10 @@ internal sealed class StartupImporter(IOptions<ToolRegistryOptions> options, ITo
         var path = Path.IsPathRooted(source.Path!) ? source.Path! : Path.Combine(environment.ContentRootPath, source.Path!);
         return File.OpenRead(path);
     }
+}
+
+/// <summary>The SHA-256 of a document as received.</summary>
+internal static class DocumentHash
+{
+    public static string Of(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 }

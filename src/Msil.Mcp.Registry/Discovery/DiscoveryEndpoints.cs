@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Hosting;
+using Msil.Mcp.Registry.Catalog;
 
 namespace Msil.Mcp.Registry.Discovery;
 
@@ -13,7 +14,7 @@ namespace Msil.Mcp.Registry.Discovery;
 /// <c>GET /api/mcp/tools</c> in the seed's §5.2 shape, filtered by what the caller may see (the same policy as
 /// <c>tools/list</c>), with <c>domain</c>, <c>risk_level</c> and <c>search</c> filters and paging; and <c>GET /api/mcp/tools/{name}</c>.
 /// </summary>
-internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPoint policy, ICallerIdentityResolver identity) : IMsilMcpEndpointContributor
+internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPoint policy, ICallerIdentityResolver identity, ToolRegistry registry) : IMsilMcpEndpointContributor
 {
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
@@ -99,7 +100,14 @@ internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPo
             return;
         }
 
-        await WriteAsync(context, 200, ToJson(tool, full: true)).ConfigureAwait(false);
+        var json = ToJson(tool, full: true);
+        var history = await registry.Store.GetToolAsync(registry.StoredName(tool.Name), context.RequestAborted).ConfigureAwait(false);
+        if (history is not null)
+        {
+            DiscoveryShape.AddHistory(json, history);
+        }
+
+        await WriteAsync(context, 200, json).ConfigureAwait(false);
     }
 
     internal static JsonObject ToJson(ToolDefinition tool, bool full)

@@ -397,7 +397,9 @@ internal sealed class DocumentCompiler
             Examples = BuildExamples(arguments, wholeBody, bodyMedia, responseMedia),
             Source = "openapi:" + _sourceName,
             Domain = DomainOf(entry),
-            Idempotent = entry.Method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE" or "QUERY",
+            // An operation that takes an Idempotency-Key header is safe to retry whatever its method (the executor sends one key per call).
+            Idempotent = entry.Method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE" or "QUERY"
+                || arguments.Any(static a => a.Location == Msil.Mcp.Abstractions.ParameterLocation.Header && string.Equals(a.Wire, "Idempotency-Key", StringComparison.OrdinalIgnoreCase)),
             ContentHash = string.Empty,
         };
         tool = tool with { ContentHash = ToolDefinitionHasher.Compute(tool) };

@@ -361,6 +361,20 @@ internal sealed class ToolCallPipeline
         // A snapshot, not the SDK's dictionary: filters a host adds inside ours could change that dictionary after
         // validation, and the executor must run exactly the arguments that were validated and hashed for audit.
         state.Arguments = arguments is null ? CallState.EmptyArguments : new Dictionary<string, JsonElement>(arguments, StringComparer.Ordinal);
+
+        // Values fixed by the operator (not in the input schema) are bound whatever the caller sent.
+        var fixedArguments = state.Tool.Definition.FixedArguments;
+        if (fixedArguments.Count > 0)
+        {
+            var merged = new Dictionary<string, JsonElement>(state.Arguments, StringComparer.Ordinal);
+            foreach (var (name, value) in fixedArguments)
+            {
+                merged[name] = value;
+            }
+
+            state.Arguments = merged;
+        }
+
         return null;
     }
 

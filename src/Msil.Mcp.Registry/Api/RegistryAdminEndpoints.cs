@@ -1,0 +1,457 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Msil.Mcp.Abstractions;
+using Msil.Mcp.Hosting;
+using Msil.Mcp.Registry.Catalog;
+using Msil.Mcp.Registry.Curation;
+using Msil.Mcp.Registry.Discovery;
+using Msil.Mcp.Registry.OpenApi;
+using Msil.Mcp.Registry.Store;
+
+namespace Msil.Mcp.Registry.Api;
+
+/// <summary>
+/// The registry's write API (admin role): <c>POST /api/mcp/tools/import</c> (document in the body, or <c>{"url": …}</c> on the
+/// allow-list; <c>dryRun=true</c> returns the diff and stores nothing), <c>PUT</c>/<c>DELETE /api/mcp/tools/{name}/override</c>,
+/// <c>POST /api/mcp/tools/{name}/rollback</c> and <c>GET /api/mcp/imports</c>. Every write is audited.
+/// </summary>
+internal sealed partial class RegistryAdminEndpoints(
+    ToolRegistry registry,
+    DocumentFetcher fetcher,
+    ICallerIdentityResolver identity,
+    IOptions<ToolRegistryOptions> options) : IMsilMcpEndpointContributor
+{
+    private const int MaxOverrideBytes = 256 * 1024;
+    private const int MaxReportEntries = 500;
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/mcp").RequireAuthorization();
+        group.MapPost("/tools/import", (RequestDelegate)ImportAsync);
+        group.MapPut("/tools/{name}/override", (RequestDelegate)PutOverrideAsync);
+        group.MapDelete("/tools/{name}/override", (RequestDelegate)DeleteOverrideAsync);
+        group.MapPost("/tools/{name}/rollback", (RequestDelegate)RollbackAsync);
+        group.MapGet("/imports", (RequestDelegate)ImportsAsync);
+    }
+
+    private async Task ImportAsync(HttpContext context)
+    {
+        if (await RefuseNonAdminAsync(context).ConfigureAwait(false) is not { } caller)
+        {
+            return;
+        }
+
+        var o = options.Value;
+        var query = context.Request.Query;
+        var source = query["source"].ToString();
+        if (!SourcePattern().IsMatch(source))
+        {
+            await ProblemAsync(context, 400, "Query parameter 'source' must name the document's source: 1–64 of A–Z a–z 0–9 . _ - (its tools are stored under openapi:{source}).").ConfigureAwait(false);
+            return;
+        }
+
+        var dryRun = query.TryGetValue("dryRun", out var d) && (d.ToString() is "true" or "1" or "True");
+        byte[] document;
+        try
+        {
+            document = await ReadBodyAsync(context, o.MaxDocumentBytes).ConfigureAwait(false);
+        }
+        catch (DocumentTooLargeException ex)
+        {
+            await ProblemAsync(context, 413, ex.Message + " Nothing was stored.").ConfigureAwait(false);
+            return;
+        }
+
+        if (document.Length == 0)
+        {
+            await ProblemAsync(context, 400, "The body is empty: send the OpenAPI document (JSON or YAML), or {\"url\": \"https://…\"} for a host on the allow-list.").ConfigureAwait(false);
+            return;
+        }
+
+        if (UrlRequest(document) is { } url)
+        {
+            if (fetcher.Check(url, out var uri) is { } refused)
+            {
+                await ProblemAsync(context, 400, refused).ConfigureAwait(false);
+                return;
+            }
+
+            try
+            {
+                document = await fetcher.FetchAsync(uri!, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (DocumentTooLargeException ex)
+            {
+                await ProblemAsync(context, 413, ex.Message + " Nothing was stored.").ConfigureAwait(false);
+                return;
+            }
+            catch (FetchRefusedException ex)
+            {
+                await ProblemAsync(context, 400, ex.Message).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        var compilerOptions = new OpenApiCompilerOptions
+        {
+            MaxDescriptionLength = o.MaxDescriptionLength,
+            MaxDocumentBytes = o.MaxDocumentBytes,
+            Gateway = NullIfEmpty(query["gateway"]),
+            Audience = NullIfEmpty(query["audience"]),
+        };
+        foreach (var host in o.AllowedImportHosts)
+        {
+            compilerOptions.AllowedExternalHosts.Add(host);
+        }
+
+        var compiler = new OpenApiToolCompiler(compilerOptions);
+
+        // The compiler is synchronous and CPU-bound: off the request thread, so the server keeps answering.
+        var bytes = document;
+        var compilation = await Task.Run(() => compiler.Compile(new MemoryStream(bytes, writable: false), source), context.RequestAborted).ConfigureAwait(false);
+        var outcome = await registry.ImportAsync(source, compilation, DocumentHash.Of(document), dryRun, caller, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        var body = Report(outcome, dryRun, DocumentHash.Of(document));
+        var status = outcome.Refusal switch
+        {
+            ImportRefusal.None => 200,
+            ImportRefusal.Unreadable => 400,
+            ImportRefusal.TooManyOperations => 422,
+            _ => 409,
+        };
+        if (status != 200)
+        {
+            body["status"] = status;
+            body["title"] = status switch { 400 => "Bad Request", 422 => "Unprocessable Content", _ => "Conflict" };
+            body["detail"] = outcome.Problem + " Nothing was stored.";
+        }
+
+        await WriteAsync(context, status, body).ConfigureAwait(false);
+    }
+
+    private async Task PutOverrideAsync(HttpContext context)
+    {
+        if (await RefuseNonAdminAsync(context).ConfigureAwait(false) is not { } caller)
+        {
+            return;
+        }
+
+        var name = registry.StoredName(RouteName(context));
+        var history = await registry.Store.GetToolAsync(name, context.RequestAborted).ConfigureAwait(false);
+        if (history is null)
+        {
+            await NotFoundAsync(context, name).ConfigureAwait(false);
+            return;
+        }
+
+        using var json = await ReadJsonAsync(context).ConfigureAwait(false);
+        if (json is null)
+        {
+            await ProblemAsync(context, 400, "The body must be a JSON object: {\"enabled\", \"risk_level\", \"name\", \"title\", \"description\", \"hidden_parameters\", \"fixed_parameters\"} (all optional).").ConfigureAwait(false);
+            return;
+        }
+
+        var (value, errors) = ToolOverride.Parse(json.RootElement);
+        if (value is not null)
+        {
+            errors = OverlayApplier.Check(value, history.Tool.Definition);
+        }
+
+        if (errors.Count > 0)
+        {
+            await WriteAsync(context, 400, Problem(400, "Invalid override: " + string.Join("; ", errors) + ".")).ConfigureAwait(false);
+            return;
+        }
+
+        var result = await registry.SetOverrideAsync(name, value!, caller, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        await WriteResultAsync(context, name, result).ConfigureAwait(false);
+    }
+
+    private async Task DeleteOverrideAsync(HttpContext context)
+    {
+        if (await RefuseNonAdminAsync(context).ConfigureAwait(false) is not { } caller)
+        {
+            return;
+        }
+
+        var name = registry.StoredName(RouteName(context));
+        var result = await registry.DeleteOverrideAsync(name, caller, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        await WriteResultAsync(context, name, result).ConfigureAwait(false);
+    }
+
+    private async Task RollbackAsync(HttpContext context)
+    {
+        if (await RefuseNonAdminAsync(context).ConfigureAwait(false) is not { } caller)
+        {
+            return;
+        }
+
+        var name = registry.StoredName(RouteName(context));
+        using var json = await ReadJsonAsync(context).ConfigureAwait(false);
+        if (json is null || !json.RootElement.TryGetProperty("version", out var v) || !v.TryGetInt32(out var version) || version < 1)
+        {
+            await ProblemAsync(context, 400, "The body must be {\"version\": n} with the stored version to serve (see GET /api/mcp/tools/{name}).").ConfigureAwait(false);
+            return;
+        }
+
+        var result = await registry.RollbackAsync(name, version, caller, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        await WriteResultAsync(context, name, result).ConfigureAwait(false);
+    }
+
+    private async Task ImportsAsync(HttpContext context)
+    {
+        if (await RefuseNonAdminAsync(context).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+
+        var query = context.Request.Query;
+        if (!TryInt(query["page"], 1, 1, 100_000, out var page) || !TryInt(query["page_size"], 50, 1, 500, out var pageSize))
+        {
+            await ProblemAsync(context, 400, "Query parameters 'page' (≥ 1) and 'page_size' (1–500) must be whole numbers.").ConfigureAwait(false);
+            return;
+        }
+
+        var imports = await registry.Store.GetImportsAsync((page - 1) * pageSize, pageSize, context.RequestAborted).ConfigureAwait(false);
+        var list = new JsonArray();
+        foreach (var i in imports)
+        {
+            list.Add((JsonNode)new JsonObject
+            {
+                ["id"] = i.Id,
+                ["source"] = i.Source,
+                ["actor"] = i.Actor,
+                ["imported_at"] = i.ImportedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
+                ["document_sha256"] = i.DocumentHash,
+                ["spec_version"] = i.SpecVersion,
+                ["added"] = i.Added,
+                ["changed"] = i.Changed,
+                ["removed"] = i.Removed,
+                ["unchanged"] = i.Unchanged,
+            });
+        }
+
+        await WriteAsync(context, 200, new JsonObject { ["imports"] = list, ["page"] = page, ["page_size"] = pageSize }).ConfigureAwait(false);
+    }
+
+    private async Task WriteResultAsync(HttpContext context, string name, StoreWriteResult result)
+    {
+        switch (result.Status)
+        {
+            case StoreWriteStatus.Done:
+                var history = await registry.Store.GetToolAsync(name, context.RequestAborted).ConfigureAwait(false);
+                var body = history is null ? new JsonObject() : DiscoveryShape.History(history, registry);
+                body["revision"] = result.Revision;
+                await WriteAsync(context, 200, body).ConfigureAwait(false);
+                break;
+            case StoreWriteStatus.NotFound:
+                await NotFoundAsync(context, name).ConfigureAwait(false);
+                break;
+            case StoreWriteStatus.NoSuchVersion:
+                await ProblemAsync(context, 400, char.ToUpperInvariant(result.Detail![0]) + result.Detail[1..] + ".").ConfigureAwait(false);
+                break;
+            default:
+                await ProblemAsync(context, 409, "Conflict: " + result.Detail + ".").ConfigureAwait(false);
+                break;
+        }
+    }
+
+    internal static JsonObject Report(ImportOutcome outcome, bool dryRun, string documentHash)
+    {
+        var c = outcome.Compilation;
+        var body = new JsonObject
+        {
+            ["source"] = "openapi:" + c.SourceName,
+            ["dry_run"] = dryRun,
+            ["stored"] = outcome.Refusal == ImportRefusal.None && !dryRun,
+            ["document_sha256"] = documentHash,
+            ["spec_version"] = c.SpecVersion,
+            ["operations"] = c.OperationCount,
+            ["tools"] = c.Tools.Count,
+        };
+        if (outcome.Result is { } result)
+        {
+            body["import_id"] = result.ImportId;
+            body["revision"] = result.Revision;
+            body["added"] = Changes(result.Plan, ToolChangeKind.Added);
+            body["changed"] = Changes(result.Plan, ToolChangeKind.Changed);
+            body["removed"] = Changes(result.Plan, ToolChangeKind.Removed);
+            body["unchanged"] = result.Plan.Count(ToolChangeKind.Unchanged);
+            if (result.Plan.HasConflicts)
+            {
+                body["conflicts"] = Changes(result.Plan, ToolChangeKind.Conflict);
+            }
+        }
+
+        var report = new JsonArray();
+        foreach (var diagnostic in c.Diagnostics.Take(MaxReportEntries))
+        {
+            report.Add((JsonNode)new JsonObject
+            {
+                ["operation"] = diagnostic.Operation,
+                ["severity"] = diagnostic.Severity.ToString().ToLowerInvariant(),
+                ["code"] = diagnostic.Code,
+                ["message"] = diagnostic.Message,
+                ["skipped"] = diagnostic.Skipped,
+            });
+        }
+
+        body["report"] = report;
+        body["report_total"] = c.Diagnostics.Count;
+        var lint = new JsonArray();
+        foreach (var finding in c.Lint.Take(MaxReportEntries))
+        {
+            lint.Add((JsonNode)new JsonObject { ["tool"] = finding.Tool, ["code"] = finding.Code, ["message"] = finding.Message });
+        }
+
+        body["lint"] = lint;
+        body["lint_total"] = c.Lint.Count;
+        return body;
+    }
+
+    private static JsonArray Changes(ImportPlan plan, ToolChangeKind kind)
+    {
+        var array = new JsonArray();
+        foreach (var change in plan.Changes.Where(c => c.Kind == kind))
+        {
+            array.Add((JsonNode)new JsonObject
+            {
+                ["name"] = change.Name,
+                ["reason"] = change.Reason,
+                ["from_version"] = change.FromVersion,
+                ["to_version"] = change.ToVersion,
+                ["new_version"] = change.NewVersion ? change.StoredVersion : null,
+            });
+        }
+
+        return array;
+    }
+
+    private static string? UrlRequest(byte[] document)
+    {
+        if (document.Length > 16 * 1024)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(document);
+            var root = json.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("url", out var url) && url.ValueKind == JsonValueKind.String
+                && !root.TryGetProperty("openapi", out _) && !root.TryGetProperty("swagger", out _))
+            {
+                return url.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpContext context, long max)
+    {
+        if (context.Request.ContentLength > max)
+        {
+            throw new DocumentTooLargeException(max);
+        }
+
+        // Kestrel's own cap (30 MB by default) must not cut the body before ours does.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = max + 1;
+        }
+
+        try
+        {
+            return await BoundedBody.ReadAsync(context.Request.Body, max, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new DocumentTooLargeException(max);
+        }
+    }
+
+    private async Task<CallerIdentity?> RefuseNonAdminAsync(HttpContext context)
+    {
+        var caller = identity.Resolve(context.User);
+        if (caller.IsAuthenticated && caller.IsInRole(options.Value.AdminRole))
+        {
+            return caller;
+        }
+
+        await ProblemAsync(context, 403, $"Only the '{options.Value.AdminRole}' role (Msil:Mcp:Registry:AdminRole) may change the tool registry.").ConfigureAwait(false);
+        return null;
+    }
+
+    private static async Task<JsonDocument?> ReadJsonAsync(HttpContext context)
+    {
+        try
+        {
+            var bytes = await BoundedBody.ReadAsync(context.Request.Body, MaxOverrideBytes, context.RequestAborted).ConfigureAwait(false);
+            var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return document;
+            }
+
+            document.Dispose();
+        }
+        catch (Exception ex) when (ex is JsonException or DocumentTooLargeException)
+        {
+        }
+
+        return null;
+    }
+
+    private static string RouteName(HttpContext context) => context.Request.RouteValues["name"]?.ToString() ?? string.Empty;
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static string CorrelationId(HttpContext context)
+    {
+        var id = context.Response.Headers["X-Correlation-ID"].ToString();
+        return id.Length > 0 ? id : context.TraceIdentifier;
+    }
+
+    private static bool TryInt(string? text, int fallback, int min, int max, out int value)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            value = fallback;
+            return true;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+    }
+
+    private static Task NotFoundAsync(HttpContext context, string name)
+        => ProblemAsync(context, 404, $"No tool named '{name}' is stored.");
+
+    private static JsonObject Problem(int status, string detail) => new()
+    {
+        ["status"] = status,
+        ["title"] = status switch { 400 => "Bad Request", 403 => "Forbidden", 404 => "Not Found", 409 => "Conflict", 413 => "Content Too Large", _ => "Error" },
+        ["detail"] = detail,
+    };
+
+    private static Task ProblemAsync(HttpContext context, int status, string detail) => WriteAsync(context, status, Problem(status, detail));
+
+    private static Task WriteAsync(HttpContext context, int status, JsonNode body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = status >= 400 ? "application/problem+json" : "application/json";
+        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SourcePattern();
+}

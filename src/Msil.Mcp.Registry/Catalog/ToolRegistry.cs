@@ -1,0 +1,316 @@
+using System.Text.Json;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Msil.Mcp.Abstractions;
+using Msil.Mcp.Registry.Curation;
+using Msil.Mcp.Registry.OpenApi;
+using Msil.Mcp.Registry.Store;
+
+namespace Msil.Mcp.Registry.Catalog;
+
+/// <summary>A served tool and the name it is stored under (they differ when an override renames it).</summary>
+internal sealed record CachedTool(string StoredName, ToolDefinition Tool);
+
+/// <summary>The served catalog of one store revision, as cached in HybridCache.</summary>
+internal sealed record CachedCatalog(long Revision, List<CachedTool> Tools, int Disabled);
+
+/// <summary>Why an import was refused before anything was stored.</summary>
+internal enum ImportRefusal
+{
+    /// <summary>Not refused.</summary>
+    None,
+
+    /// <summary>The document could not be read.</summary>
+    Unreadable,
+
+    /// <summary>The document has more operations than <see cref="ToolRegistryOptions.MaxToolsPerImport"/>.</summary>
+    TooManyOperations,
+
+    /// <summary>A tool name is used by another source.</summary>
+    Conflict,
+}
+
+/// <summary>The outcome of an import through the registry.</summary>
+internal sealed record ImportOutcome(ImportRefusal Refusal, string? Problem, OpenApiCompilation Compilation, ImportResult? Result);
+
+/// <summary>
+/// The registry at run time: keeps the catalog (<see cref="IToolCatalogWriter"/>) equal to the store with every curation
+/// override applied, and runs imports, overrides and rollbacks: store, reload, tell the other instances, audit.
+/// </summary>
+internal sealed class ToolRegistry(
+    IToolStore store,
+    IToolCatalog catalog,
+    IToolCatalogWriter writer,
+    IAuditSink audit,
+    RegistryChangeBus bus,
+    IOptions<ToolRegistryOptions> options,
+    TimeProvider time,
+    ILogger<ToolRegistry> logger,
+    HybridCache? cache = null) : IDisposable
+{
+    private readonly SemaphoreSlim _reloadLock = new(1, 1);
+    private Dictionary<string, ToolDefinition> _sourceTools = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _storedNameByServed = new(StringComparer.Ordinal);
+    private HashSet<string> _sources = new(StringComparer.Ordinal);
+    private long _revision = -1;
+
+    public void Dispose() => _reloadLock.Dispose();
+
+    /// <summary>Gets the store.</summary>
+    public IToolStore Store => store;
+
+    /// <summary>Gets the store revision the catalog shows.</summary>
+    public long Revision => Volatile.Read(ref _revision);
+
+    /// <summary>Returns the stored name of a tool served as <paramref name="name"/> (or <paramref name="name"/> itself).</summary>
+    public string StoredName(string name) => Volatile.Read(ref _storedNameByServed).GetValueOrDefault(name, name);
+
+    /// <summary>Returns the served name of a stored tool, if it is served.</summary>
+    public string? ServedName(string storedName)
+    {
+        foreach (var (served, stored) in Volatile.Read(ref _storedNameByServed))
+        {
+            if (stored == storedName)
+            {
+                return served;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Reloads the catalog when the store's revision is newer than the one shown (or always, when forced).</summary>
+    public async Task ReloadAsync(bool force, CancellationToken cancellationToken)
+    {
+        await _reloadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var revision = await store.GetRevisionAsync(cancellationToken).ConfigureAwait(false);
+            if (!force && revision <= _revision)
+            {
+                return;
+            }
+
+            var served = await LoadAsync(revision, cancellationToken).ConfigureAwait(false);
+            Publish(served);
+        }
+        finally
+        {
+            _reloadLock.Release();
+        }
+    }
+
+    /// <summary>Compiles nothing: stores an already compiled document (or plans it, for a dry run).</summary>
+    public async Task<ImportOutcome> ImportAsync(string source, OpenApiCompilation compilation, string documentHash, bool dryRun, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    {
+        var actor = caller.UserId;
+        ImportOutcome outcome;
+        if (!compilation.Succeeded)
+        {
+            var first = compilation.Diagnostics.FirstOrDefault(d => d.Severity == CompileSeverity.Error);
+            outcome = new ImportOutcome(ImportRefusal.Unreadable, first?.Message ?? "The document cannot be read as OpenAPI.", compilation, null);
+        }
+        else if (compilation.OperationCount > options.Value.MaxToolsPerImport)
+        {
+            outcome = new ImportOutcome(ImportRefusal.TooManyOperations, $"The document has {compilation.OperationCount} operations; one import takes at most {options.Value.MaxToolsPerImport} (Msil:Mcp:Registry:MaxToolsPerImport). Split the document.", compilation, null);
+        }
+        else
+        {
+            var result = await store.ImportAsync(new ImportRequest("openapi:" + source, compilation.Tools, actor, documentHash, compilation.SpecVersion, dryRun), cancellationToken).ConfigureAwait(false);
+            if (result.Plan.HasConflicts)
+            {
+                var names = string.Join(", ", result.Plan.Changes.Where(c => c.Kind == ToolChangeKind.Conflict).Select(c => $"'{c.Name}' ({c.Reason})"));
+                outcome = new ImportOutcome(ImportRefusal.Conflict, "Tool names are taken by other sources: " + names + ". Rename the operations or import under the other source's name.", compilation, result);
+            }
+            else
+            {
+                outcome = new ImportOutcome(ImportRefusal.None, null, compilation, result);
+                if (!dryRun)
+                {
+                    var p = result.Plan;
+                    Log.Imported(logger, source, actor, p.Count(ToolChangeKind.Added), p.Count(ToolChangeKind.Changed), p.Count(ToolChangeKind.Removed), p.Count(ToolChangeKind.Unchanged), result.Revision);
+                    await AfterWriteAsync(result.Revision, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        var detail = outcome.Refusal == ImportRefusal.None
+            ? $"source openapi:{source}{(dryRun ? " (dry run)" : string.Empty)}: {outcome.Result!.Plan.Count(ToolChangeKind.Added)} added, {outcome.Result.Plan.Count(ToolChangeKind.Changed)} changed, {outcome.Result.Plan.Count(ToolChangeKind.Removed)} removed, {outcome.Result.Plan.Count(ToolChangeKind.Unchanged)} unchanged; document sha256 {documentHash}"
+            : $"source openapi:{source}{(dryRun ? " (dry run)" : string.Empty)} refused: {outcome.Problem}";
+        await AuditAsync(AuditActions.Import, outcome.Refusal == ImportRefusal.None ? AuditOutcomes.Success : AuditOutcomes.Failed, caller, null, null, detail, correlationId, cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
+    public async Task<StoreWriteResult> SetOverrideAsync(string storedName, ToolOverride value, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    {
+        var result = await store.SetOverrideAsync(storedName, value, caller.UserId, cancellationToken).ConfigureAwait(false);
+        await AfterCurationAsync(AuditActions.RegistryOverride, "override set", storedName, result, caller, correlationId, "override " + value.ToJson(), cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public async Task<StoreWriteResult> DeleteOverrideAsync(string storedName, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    {
+        var result = await store.DeleteOverrideAsync(storedName, caller.UserId, cancellationToken).ConfigureAwait(false);
+        await AfterCurationAsync(AuditActions.RegistryOverride, "override removed", storedName, result, caller, correlationId, "override removed", cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public async Task<StoreWriteResult> RollbackAsync(string storedName, int version, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    {
+        var result = await store.RollbackAsync(storedName, version, caller.UserId, cancellationToken).ConfigureAwait(false);
+        await AfterCurationAsync(AuditActions.RegistryRollback, $"rolled to version {version}", storedName, result, caller, correlationId, $"to version {version}{(result.Detail == "pinned" ? " (pinned)" : string.Empty)}", cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task AfterCurationAsync(string action, string what, string storedName, StoreWriteResult result, CallerIdentity caller, string correlationId, string detail, CancellationToken cancellationToken)
+    {
+        if (result.Status == StoreWriteStatus.Done)
+        {
+            Log.Curated(logger, storedName, what, caller.UserId, result.Revision);
+            await AfterWriteAsync(result.Revision, cancellationToken).ConfigureAwait(false);
+        }
+
+        var outcome = result.Status == StoreWriteStatus.Done ? AuditOutcomes.Success : AuditOutcomes.Failed;
+        var text = result.Status == StoreWriteStatus.Done ? detail : $"{detail} refused: {result.Status}{(result.Detail is null ? string.Empty : " (" + result.Detail + ")")}";
+        await AuditAsync(action, outcome, caller, storedName, null, text, correlationId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AfterWriteAsync(long revision, CancellationToken cancellationToken)
+    {
+        await ReloadAsync(force: false, cancellationToken).ConfigureAwait(false);
+        await bus.PublishAsync(store.Fingerprint, revision, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AuditAsync(string action, string outcome, CallerIdentity caller, string? tool, string? version, string detail, string correlationId, CancellationToken cancellationToken)
+    {
+        var record = new AuditRecord
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            Timestamp = time.GetUtcNow(),
+            Action = action,
+            Outcome = outcome,
+            CorrelationId = correlationId,
+            UserId = caller.UserId,
+            Subject = caller.Subject,
+            ObjectId = caller.ObjectId,
+            PreferredUsername = caller.PreferredUsername,
+            Actor = caller.Actor,
+            ToolName = tool,
+            ToolVersion = version,
+            Detail = detail.Length > 1024 ? detail[..1024] : detail,
+        };
+        await audit.WriteAsync(record, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<CachedCatalog> LoadAsync(long revision, CancellationToken cancellationToken)
+    {
+        if (cache is null)
+        {
+            return await BuildAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var key = $"msil:tools:{store.Fingerprint}:{revision}";
+            var bytes = await cache.GetOrCreateAsync(
+                key,
+                async ct => JsonSerializer.SerializeToUtf8Bytes(await BuildAsync(ct).ConfigureAwait(false), RegistryJsonContext.Default.CachedCatalog),
+                new HybridCacheEntryOptions { Expiration = TimeSpan.FromHours(1), LocalCacheExpiration = TimeSpan.FromMinutes(5) },
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            var cached = JsonSerializer.Deserialize(bytes, RegistryJsonContext.Default.CachedCatalog)!;
+
+            // A build that raced a write may carry a newer revision than the key: the rows are what count.
+            return cached;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.CacheFailed(logger, ex);
+            return await BuildAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<CachedCatalog> BuildAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var tools = new List<CachedTool>(snapshot.Tools.Count);
+        var disabled = 0;
+        foreach (var stored in snapshot.Tools)
+        {
+            var served = OverlayApplier.Apply(stored);
+            if (served is null)
+            {
+                disabled++;
+                continue;
+            }
+
+            tools.Add(new CachedTool(stored.Name, served));
+        }
+
+        return new CachedCatalog(snapshot.Revision, tools, disabled);
+    }
+
+    private void Publish(CachedCatalog served)
+    {
+        // Names other sources (tools in code, other registries) already hold win; duplicates inside the store keep the first.
+        var registrySources = _sources;
+        var foreign = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var t in catalog.Current.Tools)
+        {
+            if (!registrySources.Contains(t.Source) && !t.Source.StartsWith("openapi:", StringComparison.Ordinal))
+            {
+                foreign[t.Name] = t.Source;
+            }
+        }
+
+        var bySource = new Dictionary<string, List<ToolDefinition>>(StringComparer.Ordinal);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var byName = new Dictionary<string, ToolDefinition>(StringComparer.Ordinal);
+        foreach (var (storedName, tool) in served.Tools)
+        {
+            if (foreign.TryGetValue(tool.Name, out var other))
+            {
+                Log.ToolSkipped(logger, tool.Name, $"the name is used by source '{other}'");
+                continue;
+            }
+
+            if (!names.TryAdd(tool.Name, storedName))
+            {
+                Log.ToolSkipped(logger, storedName, $"it is renamed to '{tool.Name}', which tool '{names[tool.Name]}' already has");
+                continue;
+            }
+
+            byName[tool.Name] = tool;
+            if (!bySource.TryGetValue(tool.Source, out var list))
+            {
+                bySource[tool.Source] = list = [];
+            }
+
+            list.Add(tool);
+        }
+
+        var previous = _sourceTools;
+        foreach (var source in _sources.Where(s => !bySource.ContainsKey(s)))
+        {
+            writer.ReplaceSource(source, []);
+        }
+
+        // Sources whose tools are all unchanged are left alone, so sessions hear list_changed only for real changes.
+        foreach (var (source, tools) in bySource)
+        {
+            var same = _sources.Contains(source)
+                && previous.Values.Count(t => t.Source == source) == tools.Count
+                && tools.All(t => previous.TryGetValue(t.Name, out var p) && p.ContentHash == t.ContentHash && p.Version == t.Version && p.Source == source);
+            if (!same)
+            {
+                writer.ReplaceSource(source, tools);
+            }
+        }
+
+        _sources = [.. bySource.Keys];
+        Volatile.Write(ref _sourceTools, byName);
+        Volatile.Write(ref _storedNameByServed, names);
+        Volatile.Write(ref _revision, served.Revision);
+        Log.CatalogLoaded(logger, served.Revision, byName.Count, served.Disabled);
+    }
+}

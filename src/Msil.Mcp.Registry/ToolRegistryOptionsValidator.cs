@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Msil.Mcp.Registry;
+
+/// <summary>Checks the registry options at start; each message names the key and says how to fix it.</summary>
+internal sealed class ToolRegistryOptionsValidator : IValidateOptions<ToolRegistryOptions>
+{
+    private const string Section = ToolRegistryOptions.SectionName + ":";
+
+    public ValidateOptionsResult Validate(string? name, ToolRegistryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.MaxDescriptionLength < 16)
+        {
+            errors.Add($"{Section}MaxDescriptionLength must be at least 16.");
+        }
+
+        if (options.MaxDocumentBytes < 1)
+        {
+            errors.Add($"{Section}MaxDocumentBytes must be positive (default 26214400, 25 MB).");
+        }
+
+        if (options.MaxToolsPerImport < 1)
+        {
+            errors.Add($"{Section}MaxToolsPerImport must be positive (default 5000).");
+        }
+
+        if (options.FetchTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{Section}FetchTimeout must be positive (default 00:00:30).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.AdminRole))
+        {
+            errors.Add($"{Section}AdminRole is empty: set the role allowed to import and curate tools.");
+        }
+
+        switch (options.Store)
+        {
+            case ToolStoreKind.Sqlite:
+                if (string.IsNullOrWhiteSpace(options.SqlitePath))
+                {
+                    errors.Add($"{Section}SqlitePath is empty: set the SQLite file (relative to the content root) or set Store to PostgreSql.");
+                }
+
+                break;
+            case ToolStoreKind.PostgreSql:
+                ValidatePostgreSql(options, errors);
+                break;
+            default:
+                errors.Add($"{Section}Store must be Sqlite or PostgreSql.");
+                break;
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Redis))
+        {
+            try
+            {
+                StackExchange.Redis.ConfigurationOptions.Parse(options.Redis);
+            }
+            catch (ArgumentException)
+            {
+                errors.Add($"{Section}Redis is not a valid StackExchange.Redis connection string (host:port[,password=…][,ssl=true]).");
+            }
+        }
+
+        foreach (var host in options.AllowedImportHosts)
+        {
+            if (string.IsNullOrWhiteSpace(host) || host.Contains('/', StringComparison.Ordinal) || host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
+            {
+                errors.Add($"{Section}AllowedImportHosts has '{host}': list host names only (api.example.com), no scheme, port or path.");
+            }
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Sources.Count; i++)
+        {
+            var source = options.Sources[i];
+            if (string.IsNullOrWhiteSpace(source.Name))
+            {
+                errors.Add($"{Section}Sources:{i}:Name is empty.");
+            }
+            else if (!names.Add(source.Name))
+            {
+                errors.Add($"{Section}Sources:{i}:Name '{source.Name}' is used twice.");
+            }
+
+            if (source.Open is null && string.IsNullOrWhiteSpace(source.Path))
+            {
+                errors.Add($"{Section}Sources:{i}:Path is empty: set the OpenAPI document's path.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidatePostgreSql(ToolRegistryOptions options, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            errors.Add($"{Section}ConnectionString is empty: Store is PostgreSql and needs an Npgsql connection string.");
+        }
+        else
+        {
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+            }
+            catch (ArgumentException)
+            {
+                errors.Add($"{Section}ConnectionString is not a valid Npgsql connection string (Host=…;Database=…;Username=…).");
+            }
+        }
+
+        var schema = options.Schema;
+        if (string.IsNullOrEmpty(schema) || schema.Length > 63 || !(char.IsAsciiLetterLower(schema[0]) || schema[0] == '_')
+            || !schema.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+        {
+            errors.Add($"{Section}Schema '{schema}' must be a lower-case identifier (letters, digits, '_'; at most 63).");
+        }
+    }
+}

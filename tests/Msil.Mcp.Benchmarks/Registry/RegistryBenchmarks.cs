@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Msil.Mcp.Abstractions;
+using Msil.Mcp.Registry;
+using Msil.Mcp.Registry.Catalog;
+using Msil.Mcp.Registry.OpenApi;
+using Msil.Mcp.RateLimiting;
+
+namespace Msil.Mcp.Benchmarks.Registry;
+
+/// <summary>What the registry benchmarks share: the corpus, a generated 1,000-operation document and a temp directory.</summary>
+internal static class RegistryBench
+{
+    /// <summary>A document with <paramref name="count"/> operations, each with a path, two query parameters and a JSON body on every fourth.</summary>
+    public static string Operations(int count)
+    {
+        var sb = new StringBuilder("{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"bench\",\"version\":\"1\"},\"paths\":{");
+        for (var i = 0; i < count; i++)
+        {
+            var method = i % 4 == 0 ? "post" : "get";
+            var body = method == "post" ? ",\"requestBody\":{\"required\":true,\"content\":{\"application/json\":{\"schema\":{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"name\":{\"type\":\"string\",\"description\":\"Name\"},\"count\":{\"type\":\"integer\"}}}}}}" : string.Empty;
+            sb.Append(i == 0 ? string.Empty : ",")
+                .Append("\"/v1/area").Append(i % 17).Append("/items").Append(i).Append("/{id}\":{\"").Append(method).Append("\":{\"operationId\":\"op").Append(i)
+                .Append("\",\"summary\":\"Operation number ").Append(i).Append(" of the benchmark document\",\"parameters\":[")
+                .Append("{\"name\":\"id\",\"in\":\"path\",\"required\":true,\"schema\":{\"type\":\"string\"},\"description\":\"Item id\"},")
+                .Append("{\"name\":\"region\",\"in\":\"query\",\"schema\":{\"type\":\"string\",\"enum\":[\"north\",\"south\"]},\"description\":\"Region\"},")
+                .Append("{\"name\":\"limit\",\"in\":\"query\",\"schema\":{\"type\":\"integer\",\"maximum\":100},\"description\":\"Limit\"}]")
+                .Append(body).Append(",\"responses\":{\"200\":{\"description\":\"ok\",\"content\":{\"application/json\":{\"schema\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}}}}}}}}}");
+        }
+
+        return sb.Append("}}").ToString();
+    }
+
+    public static string Kubernetes()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Msil.Mcp.Sdk.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var path = Path.Combine(directory?.FullName ?? ".", "..", "shared", "openapi-corpus", "specs", "kubernetes-v1.13-swagger.json");
+        return File.Exists(path) ? File.ReadAllText(path) : throw new InvalidOperationException($"The Kubernetes spec of the OpenAPI corpus was not found at {Path.GetFullPath(path)} (../shared/openapi-corpus next to the repository).");
+    }
+
+    public static string TempDirectory()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "msil-registry-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
+    /// <summary>A started host with the registry on a SQLite store (no sources).</summary>
+    public static async Task<IHost> StartAsync(string directory)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, EnvironmentName = "Production" });
+        builder.Logging.ClearProviders();
+        builder.Services.AddMsilMcp().AddToolRegistry();
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+}
+
+/// <summary>Compiling the Kubernetes API (about 1,000 operations) from the corpus, warm, in process. Target: under 1.5 s.</summary>
+[ShortRunJob]
+[MemoryDiagnoser]
+public class RegistryCompileBenchmarks
+{
+    private byte[] _kubernetes = [];
+    private OpenApiToolCompiler _compiler = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _kubernetes = Encoding.UTF8.GetBytes(RegistryBench.Kubernetes());
+        _compiler = new OpenApiToolCompiler();
+    }
+
+    [Benchmark]
+    public int CompileKubernetes() => _compiler.Compile(new MemoryStream(_kubernetes, writable: false), "kubernetes").Tools.Count;
+}
+
+/// <summary>
+/// The catalog with 1,000 stored tools: a forced reload from the SQLite store into the catalog, and the memory the
+/// loaded tools hold (measured once in setup with full GCs, printed as "held per 1,000 tools").
+/// </summary>
+[ShortRunJob]
+[MemoryDiagnoser]
+public class RegistryCatalogBenchmarks
+{
+    private string _directory = null!;
+    private IHost _host = null!;
+    private ToolRegistry _registry = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = RegistryBench.TempDirectory();
+        var compilation = new OpenApiToolCompiler().Compile(RegistryBench.Operations(1000), "bench");
+        _host = RegistryBench.StartAsync(_directory).GetAwaiter().GetResult();
+        _registry = _host.Services.GetRequiredService<ToolRegistry>();
+        _ = _host.Services.GetRequiredService<Msil.Mcp.Catalog.GovernedToolCollection>();
+        var caller = new CallerIdentity { UserId = "bench", Subject = "bench" };
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        _registry.ImportAsync("bench", compilation, "bench", dryRun: false, caller, "bench", CancellationToken.None).GetAwaiter().GetResult();
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var count = _host.Services.GetRequiredService<IToolCatalog>().Current.Tools.Count;
+        GC.KeepAlive(compilation);
+        Console.WriteLine($"// registry: {count} tools imported and served; memory held by them (catalog snapshot, governed tools with validators and protocol tools, registry maps): {(after - before) * 1000.0 / count / 1024 / 1024:0.00} MB per 1,000 tools");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _host.StopAsync().GetAwaiter().GetResult();
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Benchmark]
+    public Task ReloadThousandToolsFromStore() => _registry.ReloadAsync(force: true, CancellationToken.None);
+}
+
+/// <summary>
+/// <c>tools/list</c> of 1,000 registry tools through the governed server (stateless Streamable HTTP, allow-all policy),
+/// one JSON-RPC POST over loopback per operation: the server's work plus one loopback round trip. Target: under 5 ms.
+/// </summary>
+[ShortRunJob]
+[MemoryDiagnoser]
+public class RegistryToolsListBenchmarks
+{
+    private const string Body = """{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}""";
+    private string _directory = null!;
+    private WebApplication _app = null!;
+    private HttpClient _client = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = RegistryBench.TempDirectory();
+        var port = FreePort();
+        var builder = WebApplication.CreateBuilder(["--contentRoot", _directory, "--environment", "Production"]);
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        builder.Services.AddAuthorization();
+        var mcp = builder.Services.AddMsilMcp();
+        builder.Services.Configure<RateLimitOptions>(o => o.Enabled = false);
+        mcp.UsePolicyDecisionPoint<AllowAll>();
+        var document = RegistryBench.Operations(1000);
+        mcp.AddToolRegistry(o => o.Sources.Add(new OpenApiSourceOptions { Name = "bench", Open = () => new MemoryStream(Encoding.UTF8.GetBytes(document)) }));
+        _app = builder.Build();
+        _app.MapMsilMcp("/mcp");
+        _app.StartAsync().GetAwaiter().GetResult();
+        _client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var tools = ListAsync().GetAwaiter().GetResult();
+        Console.WriteLine($"// tools/list answer: {tools} bytes");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _client.Dispose();
+        _app.StopAsync().GetAwaiter().GetResult();
+        ((IDisposable)_app).Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Benchmark]
+    public Task<int> ToolsListThousandTools() => ListAsync();
+
+    private async Task<int> ListAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(Body, Encoding.UTF8, "application/json") };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await _client.SendAsync(request);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        return response.IsSuccessStatusCode && bytes.Length > 100_000 ? bytes.Length : throw new InvalidOperationException($"tools/list answered {(int)response.StatusCode} with {bytes.Length} bytes: {Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(300, bytes.Length)))}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class AllowAll : IPolicyDecisionPoint
+    {
+        public ValueTask<PolicyDecision> EvaluateAsync(PolicyRequest request, CancellationToken cancellationToken)
+            => new(PolicyDecision.Allowed("bench", "bench"));
+    }
+}

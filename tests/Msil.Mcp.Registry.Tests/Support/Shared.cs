@@ -1,0 +1,26 @@
+namespace Msil.Mcp.Registry.Tests.Support;
+
+/// <summary>The shared test services (PostgreSQL, Redis) from the environment; tests fail, never skip, when one is missing.</summary>
+internal static class Shared
+{
+    public static string PostgreSql => Get("TEST_POSTGRES_CONNECTION_STRING", "PostgreSQL");
+
+    public static string Redis => Get("REDIS_CONNECTION_STRING", "Redis");
+
+    /// <summary>A PostgreSQL schema name no other test run uses.</summary>
+    public static string UniqueSchema() => "test_registry_" + Guid.NewGuid().ToString("N")[..12];
+
+    public static async Task DropSchemaAsync(string schema)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(PostgreSql);
+        await using var command = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private static string Get(string variable, string what)
+        => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"{variable} is not set: these tests of Msil.Mcp.Registry need a real {what}. Run build/test.sh, or start the test "
+                + "services with eval \"$(bash build/services/start.sh)\" and run dotnet test from that shell.");
+}
