@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(2010, LogLevel.Information, "Tool '{Tool}' {Action} by {Actor} (revision {Revision})")]
     public static partial void Curated(ILogger logger, string tool, string action, string actor, long revision);
 
+    [LoggerMessage(2012, LogLevel.Error, "The audit records of the imports made at start could not be written")]
+    public static partial void StartupAuditFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(2011, LogLevel.Warning, "The catalog cache could not be used; the catalog is read from the tool store")]
     public static partial void CacheFailed(ILogger logger, Exception exception);
 }

@@ -17,6 +17,8 @@ internal sealed class StartupImporter(
     ToolRegistry registry,
     RegistryChangeBus bus,
     IHostEnvironment environment,
+    IHostApplicationLifetime lifetime,
+    IAuditSink audit,
     ILogger<StartupImporter> logger) : IHostedService, IDisposable
 {
     /// <summary>The identity recorded for imports made at start.</summary>
@@ -27,6 +29,7 @@ internal sealed class StartupImporter(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
+        var records = new List<AuditRecord>();
         await registry.Store.InitializeAsync(cancellationToken).ConfigureAwait(false);
         Log.StoreReady(logger, registry.Store.Kind, await registry.Store.GetRevisionAsync(cancellationToken).ConfigureAwait(false));
         foreach (var source in o.Sources)
@@ -59,13 +62,20 @@ internal sealed class StartupImporter(
                 Log.OperationReported(logger, source.Name, d.Operation ?? "(document)", d.Message);
             }
 
-            var outcome = await registry.ImportAsync(source.Name, compilation, DocumentHash.Of(bytes), dryRun: false, StartupCaller, "startup", cancellationToken).ConfigureAwait(false);
+            var outcome = await registry.ImportAsync(source.Name, compilation, DocumentHash.Of(bytes), dryRun: false, StartupCaller, "startup", cancellationToken, records).ConfigureAwait(false);
             if (outcome.Refusal != ImportRefusal.None)
             {
                 throw new InvalidOperationException($"OpenAPI source '{source.Name}' (Msil:Mcp:Registry:Sources) could not be imported: {outcome.Problem}");
             }
 
             Log.SourceImported(logger, source.Name, compilation.Tools.Count, compilation.OperationCount);
+        }
+
+        // The audit sink may need its own hosted services (a background writer) running before it can accept a record:
+        // the start-up imports are audited once the host has started.
+        if (records.Count > 0)
+        {
+            lifetime.ApplicationStarted.Register(() => _ = WriteAuditAsync(records));
         }
 
         await registry.ReloadAsync(force: true, cancellationToken).ConfigureAwait(false);
@@ -101,6 +111,22 @@ internal sealed class StartupImporter(
             {
             }
         });
+    }
+
+    private async Task WriteAuditAsync(List<AuditRecord> records)
+    {
+        foreach (var record in records)
+        {
+            try
+            {
+                await audit.WriteAsync(record, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AuditUnavailableException or OperationCanceledException)
+            {
+                Log.StartupAuditFailed(logger, ex);
+                return;
+            }
+        }
     }
 
     private Stream Open(OpenApiSourceOptions source)

@@ -102,7 +102,11 @@ internal sealed class ToolRegistry(
     }
 
     /// <summary>Compiles nothing: stores an already compiled document (or plans it, for a dry run).</summary>
-    public async Task<ImportOutcome> ImportAsync(string source, OpenApiCompilation compilation, string documentHash, bool dryRun, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With <c>deferredAudit</c> the audit record is added to that list instead of written (imports at start, before the
+    /// audit sink's own background services run; the caller writes them once the host has started).
+    /// </remarks>
+    public async Task<ImportOutcome> ImportAsync(string source, OpenApiCompilation compilation, string documentHash, bool dryRun, CallerIdentity caller, string correlationId, CancellationToken cancellationToken, List<AuditRecord>? deferredAudit = null)
     {
         var actor = caller.UserId;
         ImportOutcome outcome;
@@ -138,7 +142,16 @@ internal sealed class ToolRegistry(
         var detail = outcome.Refusal == ImportRefusal.None
             ? $"source openapi:{source}{(dryRun ? " (dry run)" : string.Empty)}: {outcome.Result!.Plan.Count(ToolChangeKind.Added)} added, {outcome.Result.Plan.Count(ToolChangeKind.Changed)} changed, {outcome.Result.Plan.Count(ToolChangeKind.Removed)} removed, {outcome.Result.Plan.Count(ToolChangeKind.Unchanged)} unchanged; document sha256 {documentHash}"
             : $"source openapi:{source}{(dryRun ? " (dry run)" : string.Empty)} refused: {outcome.Problem}";
-        await AuditAsync(AuditActions.Import, outcome.Refusal == ImportRefusal.None ? AuditOutcomes.Success : AuditOutcomes.Failed, caller, null, null, detail, correlationId, cancellationToken).ConfigureAwait(false);
+        var record = Record(AuditActions.Import, outcome.Refusal == ImportRefusal.None ? AuditOutcomes.Success : AuditOutcomes.Failed, caller, null, detail, correlationId);
+        if (deferredAudit is not null)
+        {
+            deferredAudit.Add(record);
+        }
+        else
+        {
+            await audit.WriteAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+
         return outcome;
     }
 
@@ -173,7 +186,7 @@ internal sealed class ToolRegistry(
 
         var outcome = result.Status == StoreWriteStatus.Done ? AuditOutcomes.Success : AuditOutcomes.Failed;
         var text = result.Status == StoreWriteStatus.Done ? detail : $"{detail} refused: {result.Status}{(result.Detail is null ? string.Empty : " (" + result.Detail + ")")}";
-        await AuditAsync(action, outcome, caller, storedName, null, text, correlationId, cancellationToken).ConfigureAwait(false);
+        await audit.WriteAsync(Record(action, outcome, caller, storedName, text, correlationId), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task AfterWriteAsync(long revision, CancellationToken cancellationToken)
@@ -182,26 +195,21 @@ internal sealed class ToolRegistry(
         await bus.PublishAsync(store.Fingerprint, revision, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task AuditAsync(string action, string outcome, CallerIdentity caller, string? tool, string? version, string detail, string correlationId, CancellationToken cancellationToken)
+    private AuditRecord Record(string action, string outcome, CallerIdentity caller, string? tool, string detail, string correlationId) => new()
     {
-        var record = new AuditRecord
-        {
-            Id = Guid.NewGuid().ToString("N"),
-            Timestamp = time.GetUtcNow(),
-            Action = action,
-            Outcome = outcome,
-            CorrelationId = correlationId,
-            UserId = caller.UserId,
-            Subject = caller.Subject,
-            ObjectId = caller.ObjectId,
-            PreferredUsername = caller.PreferredUsername,
-            Actor = caller.Actor,
-            ToolName = tool,
-            ToolVersion = version,
-            Detail = detail.Length > 1024 ? detail[..1024] : detail,
-        };
-        await audit.WriteAsync(record, cancellationToken).ConfigureAwait(false);
-    }
+        Id = Guid.NewGuid().ToString("N"),
+        Timestamp = time.GetUtcNow(),
+        Action = action,
+        Outcome = outcome,
+        CorrelationId = correlationId,
+        UserId = caller.UserId,
+        Subject = caller.Subject,
+        ObjectId = caller.ObjectId,
+        PreferredUsername = caller.PreferredUsername,
+        Actor = caller.Actor,
+        ToolName = tool,
+        Detail = detail.Length > 1024 ? detail[..1024] : detail,
+    };
 
     private async Task<CachedCatalog> LoadAsync(long revision, CancellationToken cancellationToken)
     {

@@ -390,6 +390,15 @@ public sealed class RegistryApiTests
             var history = await Registry(second).Store.GetToolAsync("get_dealers", Ct);
             Assert.Single(history!.Versions);
             Assert.Equal("system:startup", (await Registry(second).Store.GetImportsAsync(0, 1, Ct))[0].Actor);
+
+            // Start-up imports are audited once the host has started (the audit sink may need its own services running).
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (second.Audit.WithAction(AuditActions.Import).Count == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(20, Ct);
+            }
+
+            Assert.Equal("system:startup", Assert.Single(second.Audit.WithAction(AuditActions.Import)).UserId);
         }
         finally
         {
