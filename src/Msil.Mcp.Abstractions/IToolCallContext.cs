@@ -21,10 +21,10 @@ public interface IToolCallContext
     bool SupportsRoots => false;
 
     /// <summary>
-    /// Gets whether the client understands input-required results natively (MRTR, SEP-2322; protocol 2026-07-28 and
-    /// later). On an older stateful session the SDK fulfils the input requests of a
-    /// <see cref="ToolInputRequiredException"/> by ordinary server-to-client requests and calls the tool again itself;
-    /// on an older stateless one there is no way to ask the client, so the executor should answer with a tool error.
+    /// Gets whether a <see cref="ToolInputRequiredException"/> reaches the client (MRTR, SEP-2322): natively when the
+    /// client speaks protocol 2026-07-28 or later, and on an older stateful session because the SDK fulfils the input
+    /// requests by ordinary server-to-client requests and calls the tool again itself (through every governance stage).
+    /// On an older stateless session there is no way to ask the client: answer with a tool error instead.
     /// </summary>
     bool SupportsInputRequests => false;
 

@@ -20,7 +20,8 @@ internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> r
 
     public bool SupportsRoots => Server.ClientCapabilities?.Roots is not null;
 
-    public bool SupportsInputRequests => Server.IsMrtrSupported;
+    // Natively from 2026-07-28; on an older stateful session the SDK fulfils the requests itself and retries the call.
+    public bool SupportsInputRequests => Server.IsMrtrSupported || Server.SessionId is not null;
 
     public IReadOnlyDictionary<string, JsonElement> InputResponses => _inputResponses ??= ReadInputResponses(request.Params?.InputResponses);
 
