@@ -97,6 +97,12 @@ public static class AuditOutcomes
 
     /// <summary>The call failed inside the server.</summary>
     public const string Failed = "failed";
+
+    /// <summary>The tool answered with an input-required result (MRTR, SEP-2322): the client is to fulfil its input requests and call again.</summary>
+    public const string InputRequired = "input_required";
+
+    /// <summary>The call echoed a request state that failed verification (tampered, expired, or issued for another tool or caller); the call was refused.</summary>
+    public const string RequestStateRejected = "request_state_rejected";
 }
 
 /// <summary>One audit record: a governed call, a decision or an administrative action.</summary>

@@ -17,6 +17,36 @@ public interface IToolCallContext
     /// <summary>Gets whether the client declared the elicitation capability.</summary>
     bool SupportsElicitation { get; }
 
+    /// <summary>Gets whether the client declared the roots capability.</summary>
+    bool SupportsRoots => false;
+
+    /// <summary>
+    /// Gets whether a <see cref="ToolInputRequiredException"/> reaches the client (MRTR, SEP-2322): natively when the
+    /// client speaks protocol 2026-07-28 or later, and on an older stateful session because the SDK fulfils the input
+    /// requests by ordinary server-to-client requests and calls the tool again itself (through every governance stage).
+    /// On an older stateless session there is no way to ask the client: answer with a tool error instead.
+    /// </summary>
+    bool SupportsInputRequests => false;
+
+    /// <summary>
+    /// Gets the client's answers to the input requests of an earlier <see cref="ToolInputRequiredException"/>, keyed as
+    /// they were requested (raw JSON; read them with the <see cref="ToolInputResponses"/> helpers). Keys the executor
+    /// did not ask for are there too and are best ignored; a missing or malformed answer is best asked for again.
+    /// </summary>
+    /// <value>Empty on a first call.</value>
+    IReadOnlyDictionary<string, JsonElement> InputResponses => EmptyInputResponses;
+
+    /// <summary>
+    /// Gets the request state the executor put in its <see cref="ToolInputRequiredException"/>, echoed by the client and
+    /// verified by the core (it refuses a tampered or expired state, or one issued for another tool or caller, before any
+    /// governance stage runs).
+    /// </summary>
+    /// <value><see langword="null"/> when the call carried no request state.</value>
+    string? RequestState => null;
+
+    /// <summary>Gets an empty set of input responses.</summary>
+    protected static IReadOnlyDictionary<string, JsonElement> EmptyInputResponses { get; } = new Dictionary<string, JsonElement>(0);
+
     /// <summary>Sends a <c>notifications/progress</c> for this call; does nothing when <see cref="CanReportProgress"/> is <see langword="false"/>.</summary>
     /// <param name="progress">The progress so far; must increase with each report.</param>
     /// <param name="total">The total, if known.</param>

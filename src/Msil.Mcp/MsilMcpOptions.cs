@@ -39,6 +39,15 @@ public sealed class MsilMcpOptions
     /// <value>Defaults to 1,048,576 (1 MiB).</value>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxArgumentBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets how long the request state of an input-required result (MRTR, SEP-2322) stays valid: a retry that
+    /// echoes an older state is refused. The state is encrypted and authenticated with ASP.NET Core Data Protection;
+    /// replicas behind one load balancer need a shared Data Protection key ring.
+    /// </summary>
+    /// <value>Defaults to 600 (10 minutes); 5 to 86,400.</value>
+    [Range(5, 24 * 60 * 60, ErrorMessage = "Msil:Mcp:InputRequestStateLifetimeSeconds must be between 5 and 86400.")]
+    public int InputRequestStateLifetimeSeconds { get; set; } = 600;
 }
 
 /// <summary>How MCP sessions are kept.</summary>

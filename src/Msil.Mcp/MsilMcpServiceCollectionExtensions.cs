@@ -247,6 +247,8 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<RequestMetricsFilter>();
         services.TryAddSingleton<ToolExecutorRegistry>();
         services.TryAddSingleton<GovernedToolCollection>();
+        services.AddDataProtection();
+        services.TryAddSingleton<RequestStateProtector>();
         services.TryAddSingleton<ToolCallPipeline>();
         services.TryAddSingleton<ToolListFilter>();
         services.AddHostedService<ToolCatalogSeeder>();

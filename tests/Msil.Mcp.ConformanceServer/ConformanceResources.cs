@@ -71,4 +71,38 @@ internal sealed class ConformancePrompts
         new PromptMessage { Role = Role.User, Content = new ImageContentBlock { MimeType = "image/png", Data = Encoding.UTF8.GetBytes(ConformanceTools.PngBase64) } },
         new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = "Please analyze the image above." } },
     ];
+
+    /// <summary>
+    /// Prompts are plain SDK registration, not governed tools, so this fixture speaks the SDK's MRTR API directly:
+    /// it asks for a context through an input-required result, then builds the prompt from the answer.
+    /// </summary>
+    [McpServerPrompt(Name = "test_input_required_result_prompt")]
+    [Description("A prompt that asks the user for a context first (input-required result, SEP-2322)")]
+    public static IEnumerable<PromptMessage> WithInputRequired(RequestContext<GetPromptRequestParams> request)
+    {
+        if (request.Params?.InputResponses?.TryGetValue("user_context", out var response) == true
+            && response.Deserialize(InputResponse.ElicitResultJsonTypeInfo) is { Action: "accept", Content: { } content }
+            && content.TryGetValue("context", out var context) && context.ValueKind == System.Text.Json.JsonValueKind.String)
+        {
+            return [new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = $"Use this context: {context.GetString()}" } }];
+        }
+
+        throw new InputRequiredException(
+            new Dictionary<string, InputRequest>
+            {
+                ["user_context"] = InputRequest.ForElicitation(new ElicitRequestParams
+                {
+                    Message = "What context should the prompt use?",
+                    RequestedSchema = new ElicitRequestParams.RequestSchema
+                    {
+                        Properties = new Dictionary<string, ElicitRequestParams.PrimitiveSchemaDefinition>
+                        {
+                            ["context"] = new ElicitRequestParams.StringSchema(),
+                        },
+                        Required = ["context"],
+                    },
+                }),
+            },
+            requestState: null);
+    }
 }

@@ -42,6 +42,14 @@ internal static class ConformanceTools
         Define("test_logging_tool", "Sends one log message; on 2026-07-28 only when the request set a log level."),
         Define("test_missing_capability", "Needs the client's sampling capability; refused with -32021 when the client did not declare it."),
         Define("test_streaming_elicitation", "Asks the user for a name through the client (elicitation)."),
+        Define("test_input_required_result_elicitation", "Asks for the user's name through an input-required result (MRTR, SEP-2322), then greets."),
+        Define("test_input_required_result_sampling", "Asks the client's model for the capital of France through an input-required result."),
+        Define("test_input_required_result_list_roots", "Asks for the client's roots through an input-required result."),
+        Define("test_input_required_result_request_state", "Asks for a confirmation with request state; answers state-ok once the state comes back verified."),
+        Define("test_input_required_result_multiple_inputs", "Asks for an elicitation, a sampling and the roots in one input-required result."),
+        Define("test_input_required_result_multi_round", "Asks for a name, then a color, in two input-required rounds with evolving request state."),
+        Define("test_input_required_result_tampered_state", "Input-required result with request state; the core refuses a tampered state."),
+        Define("test_input_required_result_capabilities", "Asks only for the input the client declared a capability for."),
         Define("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
             """
             {
@@ -157,6 +165,15 @@ internal sealed class ConformanceToolExecutor(TimeProvider time) : IToolExecutor
                 return Text("LLM response: " + (sampled.Text ?? "(no text)"));
             case "test_streaming_elicitation":
                 return await ElicitAsync(context, "What is your name?", Schemas.Name, "Elicitation completed", cancellationToken);
+            case "test_input_required_result_elicitation":
+            case "test_input_required_result_sampling":
+            case "test_input_required_result_list_roots":
+            case "test_input_required_result_request_state":
+            case "test_input_required_result_multiple_inputs":
+            case "test_input_required_result_multi_round":
+            case "test_input_required_result_tampered_state":
+            case "test_input_required_result_capabilities":
+                return InputRequiredFixtures.Run(invocation.Tool.Name, context);
             case "json_schema_2020_12_tool":
                 return Text("JSON Schema 2020-12 tool called with " + invocation.Arguments.Count.ToString(CultureInfo.InvariantCulture) + " argument(s)");
             default:

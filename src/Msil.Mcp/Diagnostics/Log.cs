@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(141, LogLevel.Information, "The shared rate-limit store (Redis) answers again; limits hold across replicas")]
     public static partial void RateLimitStoreRecovered(ILogger logger);
+
+    [LoggerMessage(114, LogLevel.Warning, "Call to tool '{ToolName}' refused: its {Reason}")]
+    public static partial void RequestStateRejected(ILogger logger, string toolName, string reason);
 }

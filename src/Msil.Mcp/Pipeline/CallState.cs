@@ -41,6 +41,9 @@ internal sealed class CallState
 
     public IServiceProvider? Services { get; set; }
 
+    /// <summary>The executor's request state echoed by the client, verified (MRTR, SEP-2322).</summary>
+    public string? RequestState { get; set; }
+
     /// <summary>The SDK's request, for the executor's <see cref="IToolCallContext"/> (progress, logging, sampling, elicitation).</summary>
     public ModelContextProtocol.Server.RequestContext<ModelContextProtocol.Protocol.CallToolRequestParams>? Request { get; set; }
 

@@ -12,9 +12,20 @@ namespace Msil.Mcp.Pipeline;
 #pragma warning disable MCP9005
 
 /// <summary>The executor's channel to the MCP client, over the SDK's request context of one <c>tools/call</c>.</summary>
-internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> request, string toolName) : IToolCallContext
+internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> request, string toolName, string? requestState = null) : IToolCallContext
 {
+    private IReadOnlyDictionary<string, JsonElement>? _inputResponses;
+
     private McpServer Server => request.Server;
+
+    public bool SupportsRoots => Server.ClientCapabilities?.Roots is not null;
+
+    // Natively from 2026-07-28; on an older stateful session the SDK fulfils the requests itself and retries the call.
+    public bool SupportsInputRequests => Server.IsMrtrSupported || Server.SessionId is not null;
+
+    public IReadOnlyDictionary<string, JsonElement> InputResponses => _inputResponses ??= ReadInputResponses(request.Params?.InputResponses);
+
+    public string? RequestState => requestState;
 
     public bool CanReportProgress => request.Params?.ProgressToken is not null;
 
@@ -99,6 +110,20 @@ internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> r
             new JsonRpcRequest { Method = method, Params = System.Text.Json.Nodes.JsonNode.Parse(parameters.GetRawText()) },
             cancellationToken).ConfigureAwait(false);
         return response.Result is null ? default : JsonSerializer.SerializeToElement(response.Result, TypeInfo<System.Text.Json.Nodes.JsonNode>());
+    }
+
+    private static Dictionary<string, JsonElement> ReadInputResponses(IDictionary<string, InputResponse>? responses)
+    {
+        var result = new Dictionary<string, JsonElement>(responses?.Count ?? 0, StringComparer.Ordinal);
+        foreach (var (key, response) in responses ?? new Dictionary<string, InputResponse>(0))
+        {
+            if (response is not null)
+            {
+                result[key] = response.RawValue;
+            }
+        }
+
+        return result;
     }
 
     private static LoggingLevel ToMcp(ToolLogLevel level) => level switch

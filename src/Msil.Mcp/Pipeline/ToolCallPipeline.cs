@@ -34,6 +34,7 @@ internal sealed class ToolCallPipeline
     private readonly ILogger<ToolCallPipeline> _logger;
     private readonly IOptionsMonitor<MsilMcpOptions> _options;
     private readonly RateLimiting.RateLimitStage _rateLimit;
+    private readonly RequestStateProtector _requestState;
 
     public ToolCallPipeline(
         GovernedToolCollection tools,
@@ -49,8 +50,10 @@ internal sealed class ToolCallPipeline
         MsilMcpMetrics metrics,
         IOptionsMonitor<MsilMcpOptions> options,
         RateLimiting.RateLimitStage rateLimit,
+        RequestStateProtector requestState,
         ILogger<ToolCallPipeline> logger)
     {
+        _requestState = requestState;
         _rateLimit = rateLimit;
         _tools = tools;
         _identity = identity;
@@ -119,6 +122,21 @@ internal sealed class ToolCallPipeline
                 state.Outcome = AuditOutcomes.RateLimited;
                 state.Detail = ex.Message;
                 throw;
+            }
+
+            // A retry of an input-required result (MRTR) echoes the state the executor asked for: refuse it unless it
+            // is intact, unexpired and was issued for this tool and caller. Every stage below runs again for the retry.
+            if (context.Params?.RequestState is { } echoed)
+            {
+                if (!_requestState.TryUnprotect(echoed, toolName, state.Caller.UserId, out var requestState, out var reason))
+                {
+                    state.Outcome = AuditOutcomes.RequestStateRejected;
+                    state.Detail = reason;
+                    Log.RequestStateRejected(_logger, toolName, reason);
+                    throw new McpProtocolException($"Invalid requestState for tool '{toolName}': {reason}.", McpErrorCode.InvalidParams);
+                }
+
+                state.RequestState = requestState;
             }
 
             // 3. validate
@@ -202,11 +220,20 @@ internal sealed class ToolCallPipeline
             SubjectToken = state.SubjectToken,
             IdempotencyKey = "mcp-" + Guid.NewGuid().ToString("N"),
             Services = state.Services,
-            Context = state.Request is null ? null : new McpToolCallContext(state.Request, tool.Definition.Name),
+            Context = state.Request is null ? null : new McpToolCallContext(state.Request, tool.Definition.Name, state.RequestState),
         };
 
         using var activity = MsilMcpTelemetry.Source.StartActivity("execute " + tool.Definition.Name);
-        var result = await executor.ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
+        ToolResult result;
+        try
+        {
+            result = await executor.ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ToolInputRequiredException ex)
+        {
+            throw InputRequired(state, ex);
+        }
+
         state.BackendStatus = result.BackendStatus;
         state.ResultSize = result.Size == 0 && result.Content.Count > 0 ? ContentCharacters(result.Content) : result.Size;
         state.Outcome = result.IsError ? AuditOutcomes.ToolError : AuditOutcomes.Success;
@@ -216,6 +243,43 @@ internal sealed class ToolCallPipeline
         }
 
         return Shape(result, _options.CurrentValue.MaxResultChars);
+    }
+
+    /// <summary>
+    /// Turns an executor's <see cref="ToolInputRequiredException"/> into the SDK's input-required result (not a tool
+    /// error): each request needs the client capability it uses, and the executor's state leaves only protected.
+    /// </summary>
+    private InputRequiredException InputRequired(CallState state, ToolInputRequiredException ex)
+    {
+        var capabilities = state.Request?.Server.ClientCapabilities;
+#pragma warning disable MCP9005 // sampling and roots are deprecated from 2026-07-28 (SEP-2577) but still requestable there, and MRTR carries them.
+        var requests = new Dictionary<string, InputRequest>(ex.InputRequests.Count, StringComparer.Ordinal);
+        foreach (var (key, request) in ex.InputRequests)
+        {
+            var missing = request.Method switch
+            {
+                ToolInputRequest.ElicitationMethod when capabilities?.Elicitation is null => new ClientCapabilities { Elicitation = new() },
+                ToolInputRequest.SamplingMethod when capabilities?.Sampling is null => new ClientCapabilities { Sampling = new() },
+                ToolInputRequest.RootsListMethod when capabilities?.Roots is null => new ClientCapabilities { Roots = new() },
+                _ => null,
+            };
+            if (missing is not null)
+            {
+                state.Outcome = AuditOutcomes.Failed;
+                state.Detail = $"input request '{key}' ({request.Method}) needs a client capability the client did not declare";
+                throw new MissingRequiredClientCapabilityException(missing, $"Tool '{state.ToolName}' asked for {request.Method}, which the client did not declare.");
+            }
+
+            requests[key] = new InputRequest { Method = request.Method, Params = request.Params };
+        }
+#pragma warning restore MCP9005
+
+        state.Outcome = AuditOutcomes.InputRequired;
+        state.Detail = requests.Count == 0
+            ? "request state only"
+            : "input requested: " + string.Join(", ", ex.InputRequests.Select(r => r.Key + " (" + r.Value.Method + ")"));
+        var protectedState = ex.RequestState is null ? null : _requestState.Protect(ex.RequestState, state.ToolName, state.Caller.UserId);
+        return new InputRequiredException(requests.Count == 0 ? null : requests, protectedState);
     }
 
     internal static CallToolResult Shape(ToolResult result, int maxChars)
