@@ -31,6 +31,9 @@ public sealed class ScaleOutCluster : IAsyncLifetime
 
     public string AuditTable => "audit_scale_" + _run;
 
+    /// <summary>The PostgreSQL schema of this run's shared tool registry.</summary>
+    public string RegistrySchema => "registry_scale_" + _run;
+
     public string PostgresConnectionString { get; } = TestServices.Require("TEST_POSTGRES_CONNECTION_STRING");
 
     public async ValueTask InitializeAsync()
@@ -60,6 +63,10 @@ public sealed class ScaleOutCluster : IAsyncLifetime
                 "--Msil:Mcp:Elevation:RedisConnectionString", redis,
                 "--Msil:Mcp:Elevation:RedisKeyPrefix", $"test:{_run}:elevation:",
                 "--Msil:Mcp:Auth:RedisConnectionString", redis,
+                "--Msil:Mcp:Registry:Store", "PostgreSql",
+                "--Msil:Mcp:Registry:ConnectionString", PostgresConnectionString,
+                "--Msil:Mcp:Registry:Schema", RegistrySchema,
+                "--Msil:Mcp:Registry:Redis", redis,
             ];
             if (i > 0)
             {
@@ -109,7 +116,7 @@ public sealed class ScaleOutCluster : IAsyncLifetime
 
         await using var connection = new NpgsqlConnection(PostgresConnectionString);
         await connection.OpenAsync(CancellationToken.None);
-        await using var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS public.{AuditTable} CASCADE", connection);
+        await using var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS public.{AuditTable} CASCADE; DROP SCHEMA IF EXISTS {RegistrySchema} CASCADE", connection);
         await drop.ExecuteNonQueryAsync(CancellationToken.None);
     }
 

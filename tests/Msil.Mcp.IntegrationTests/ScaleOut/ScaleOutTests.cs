@@ -117,13 +117,48 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
         Assert.Equal(3, chains);
     }
 
-    [Fact(Skip = "PENDING (issue 11): the registry's persistent store is being built on another branch. When it is merged, " +
-        "import an OpenAPI document through one instance and assert the others list its tools within a second.")]
-    public Task Import_ThroughOneReplica_IsListedByTheOthersWithinASecond()
+    [Fact]
+    public async Task Import_ThroughOneReplica_IsListedByTheOthersWithinASecond()
     {
-        // TODO(registry store): POST the import to cluster.Instances[0], then poll tools/list on Instances[1] and [2]
-        // through a PeriodicTimer bounded at one second.
-        return Task.CompletedTask;
+        var operation = "scaleProbe" + Guid.NewGuid().ToString("N")[..8];
+        var spec = """
+            {"openapi":"3.0.3","info":{"title":"Scale probe","version":"1.0.0"},
+             "paths":{"/probe":{"get":{"operationId":"OPERATION","summary":"Reads the scale probe.",
+               "responses":{"200":{"description":"OK","content":{"application/json":{"schema":{"type":"object"}}}}}}}}}
+            """.Replace("OPERATION", operation, StringComparison.Ordinal);
+        await using var second = await cluster.ConnectAsync(cluster.Instances[1], "carol");
+        await using var third = await cluster.ConnectAsync(cluster.Instances[2], "carol");
+        var token = await cluster.GetTokenAsync("carol");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{cluster.Instances[0]}/api/mcp/tools/import?source=scale-probe")
+        {
+            Content = new StringContent(spec, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await cluster.Http.SendAsync(request, Ct);
+        var imported = System.Diagnostics.Stopwatch.StartNew();
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var report = System.Text.Json.JsonDocument.Parse(body);
+        var name = report.RootElement.GetProperty("added")[0].GetProperty("name").GetString()!;
+
+        // Poll both other replicas until they list the tool; the time is measured from the import's answer.
+        var seen = new Dictionary<string, TimeSpan>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(10));
+        while (seen.Count < 2 && !deadline.IsCancellationRequested)
+        {
+            foreach (var (replica, client) in new[] { ("B", second), ("C", third) })
+            {
+                if (!seen.ContainsKey(replica) && (await client.ListToolsAsync(cancellationToken: deadline.Token)).Any(t => t.Name == name))
+                {
+                    seen[replica] = imported.Elapsed;
+                }
+            }
+        }
+
+        Assert.True(seen.Count == 2, $"'{name}' was listed by {seen.Count} of the 2 other replicas within 10 s");
+        Assert.All(seen, s => Assert.True(s.Value <= TimeSpan.FromSeconds(1), $"replica {s.Key} listed '{name}' after {s.Value.TotalMilliseconds:F0} ms (issue 11: within a second)"));
     }
 
     private static string Text(ModelContextProtocol.Protocol.CallToolResult result)
