@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Msil.Mcp.Abstractions;
@@ -52,9 +51,9 @@ internal static class GeneratorHarness
 /// </summary>
 internal static class Snapshot
 {
-    public static void Match(string actual, string name, [CallerFilePath] string callerFile = "")
+    public static void Match(string actual, string name)
     {
-        var directory = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
+        var directory = Path.Combine(MsilToolGeneratorTests.RepositoryRoot(), "tests", "Msil.Mcp.Generators.Tests", "Snapshots");
         var verified = Path.Combine(directory, name + ".verified.cs");
         var received = Path.Combine(directory, name + ".received.cs");
         actual = actual.ReplaceLineEndings("\n");

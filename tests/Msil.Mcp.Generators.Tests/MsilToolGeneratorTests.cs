@@ -250,6 +250,20 @@ public sealed class MsilToolGeneratorTests
         Assert.Contains(result.GeneratorDiagnostics, d => d.Id == id && d.Severity == DiagnosticSeverity.Error && d.Location.GetLineSpan().Path == "Input0.cs");
     }
 
-    internal static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "")
-        => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+    /// <summary>
+    /// The folder holding Msil.Mcp.Sdk.sln, found by walking up from the test's output folder (a deterministic CI
+    /// build maps source paths to <c>/_/</c>, so <c>[CallerFilePath]</c> cannot be used to find files).
+    /// </summary>
+    internal static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Msil.Mcp.Sdk.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No folder above {AppContext.BaseDirectory} holds Msil.Mcp.Sdk.sln; run the tests from the repository.");
+    }
 }
