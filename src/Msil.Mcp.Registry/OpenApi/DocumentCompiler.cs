@@ -532,9 +532,15 @@ internal sealed class DocumentCompiler
             Wire = name,
             Location = toolLocation,
             Schema = schema,
-            Overrides = parameterDescription is null && !parameter.Deprecated && example is null
+            Overrides = parameterDescription is null && !parameter.Deprecated && example is null && SchemaEmitter.ClassificationOf(parameter.Extensions) is null
                 ? null
-                : new SchemaOverrides { Description = parameterDescription, Deprecated = parameter.Deprecated, Examples = example is null ? null : [example] },
+                : new SchemaOverrides
+                {
+                    Description = parameterDescription,
+                    Deprecated = parameter.Deprecated,
+                    Examples = example is null ? null : [example],
+                    Classification = SchemaEmitter.ClassificationOf(parameter.Extensions),
+                },
             Required = parameter.Required || toolLocation == ToolLocation.Path,
             Style = style is { } s && s != defaultStyle ? StyleName(s) : null,
             Explode = explode != (effectiveStyle == ParameterStyle.Form) ? explode : null,

@@ -88,6 +88,22 @@ internal sealed class SchemaEmitter
         return schema is OpenApiSchemaReference ? null : schema;
     }
 
+    /// <summary>
+    /// The extension (on a schema or a parameter) that classifies an argument for audit redaction: <c>secret</c>,
+    /// <c>personal</c> or <c>public</c>. It is copied, lower-cased, into the tool's input schema (see docs/audit.md).
+    /// </summary>
+    public const string ClassificationKeyword = "x-msil-classification";
+
+    /// <summary>Returns the lower-cased string value of <see cref="ClassificationKeyword"/> in <paramref name="extensions"/>, if any.</summary>
+    public static string? ClassificationOf(IDictionary<string, IOpenApiExtension>? extensions)
+        => extensions is not null
+            && extensions.TryGetValue(ClassificationKeyword, out var extension)
+            && extension is JsonNodeExtension { Node: JsonValue value }
+            && value.TryGetValue<string>(out var text)
+            && !string.IsNullOrWhiteSpace(text)
+                ? text.Trim().ToLowerInvariant()
+                : null;
+
     /// <summary>Writes <paramref name="schema"/> as a complete JSON Schema value.</summary>
     /// <param name="writer">The writer.</param>
     /// <param name="schema">The schema; <see langword="null"/> writes <c>{}</c>.</param>
@@ -357,6 +373,11 @@ internal sealed class SchemaEmitter
             writer.WriteString("format", schema.Format);
         }
 
+        if (overrides?.Classification is null && ClassificationOf(schema.Extensions) is { } classification)
+        {
+            writer.WriteString(ClassificationKeyword, classification);
+        }
+
         if (schema.Const is { } constant)
         {
             writer.WritePropertyName("const");
@@ -586,6 +607,11 @@ internal sealed class SchemaEmitter
         if (overrides.WriteOnly)
         {
             writer.WriteBoolean("writeOnly", true);
+        }
+
+        if (overrides.Classification is { } classification)
+        {
+            writer.WriteString(ClassificationKeyword, classification);
         }
 
         if (overrides.Examples is { } examples)
@@ -1169,6 +1195,9 @@ internal sealed class SchemaOverrides
 
     public IReadOnlyList<JsonNode?>? Examples { get; init; }
 
+    /// <summary>Gets the data classification of a parameter (<c>x-msil-classification</c> on the parameter object).</summary>
+    public string? Classification { get; init; }
+
     /// <summary>Returns whether the keyword is replaced by these overrides.</summary>
     public bool Replaces(string keyword) => keyword switch
     {
@@ -1179,6 +1208,7 @@ internal sealed class SchemaOverrides
         "readOnly" => ReadOnly,
         "writeOnly" => WriteOnly,
         "examples" => Examples is not null,
+        SchemaEmitter.ClassificationKeyword => Classification is not null,
         _ => false,
     };
 
@@ -1203,6 +1233,7 @@ internal sealed class SchemaOverrides
             ReadOnly = (outer?.ReadOnly ?? false) || link.ReadOnly is true,
             WriteOnly = (outer?.WriteOnly ?? false) || link.WriteOnly is true,
             Examples = outer?.Examples ?? (link.Examples is { Count: > 0 } examples ? [.. examples] : null),
+            Classification = outer?.Classification,
         };
     }
 }

@@ -794,6 +794,46 @@ public sealed partial class OpenApiToolCompilerTests(ITestOutputHelper output)
         Assert.Throws<ArgumentNullException>(() => new OpenApiToolCompiler(null!));
     }
 
+    [Fact]
+    public void Compile_ClassificationExtension_CopiedIntoTheInputSchemaForAuditRedaction()
+    {
+        var compilation = Compile("""
+            openapi: 3.0.3
+            info: {title: Customers, version: '1'}
+            components:
+              schemas:
+                Contact:
+                  type: object
+                  properties:
+                    email: {type: string, x-msil-classification: Personal}
+                    label: {type: string}
+            paths:
+              /customers/{id}:
+                put:
+                  operationId: updateCustomer
+                  parameters:
+                    - {name: id, in: path, required: true, schema: {type: string}}
+                    - {name: X-Card, in: header, schema: {type: string}, x-msil-classification: secret}
+                  requestBody:
+                    content:
+                      application/json:
+                        schema:
+                          type: object
+                          properties:
+                            contact: {$ref: '#/components/schemas/Contact'}
+                            note: {type: string, x-msil-classification: secret}
+                  responses: {'200': {description: ok}}
+            """);
+
+        var tool = Assert.Single(compilation.Tools);
+        var properties = tool.InputSchema.GetProperty("properties");
+        var card = properties.EnumerateObject().Single(p => p.Name.Contains("card", StringComparison.OrdinalIgnoreCase)).Value;
+        Assert.Equal("secret", card.GetProperty("x-msil-classification").GetString());
+        Assert.Equal("secret", properties.GetProperty("note").GetProperty("x-msil-classification").GetString());
+        Assert.False(properties.GetProperty("id").TryGetProperty("x-msil-classification", out _));
+        Assert.Contains("\"x-msil-classification\":\"personal\"", tool.InputSchema.GetRawText(), StringComparison.Ordinal);
+    }
+
     private static OpenApiCompilation Compile(string text, OpenApiCompilerOptions? options = null) =>
         new OpenApiToolCompiler(options ?? new OpenApiCompilerOptions()).Compile(text, "test-spec");
 
