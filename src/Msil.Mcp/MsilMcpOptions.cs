@@ -48,6 +48,20 @@ public sealed class MsilMcpOptions
     /// <value>Defaults to 600 (10 minutes); 5 to 86,400.</value>
     [Range(5, 24 * 60 * 60, ErrorMessage = "Msil:Mcp:InputRequestStateLifetimeSeconds must be between 5 and 86400.")]
     public int InputRequestStateLifetimeSeconds { get; set; } = 600;
+
+    /// <summary>
+    /// Gets or sets a Redis connection string (StackExchange.Redis syntax) under which the host's ASP.NET Core Data
+    /// Protection key ring is kept, so that replicas behind one load balancer share it and a retried input-required
+    /// call may land on any of them. Not set: the key ring stays where Data Protection puts it by default (or where the
+    /// host configured it).
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public string? KeyRingRedisConnectionString { get; set; }
+
+    /// <summary>Gets or sets the Redis list that holds the key ring when <see cref="KeyRingRedisConnectionString"/> is set.</summary>
+    /// <value>Defaults to <c>msil:dataprotection:keys</c>.</value>
+    [Required(ErrorMessage = "Msil:Mcp:KeyRingRedisKey is empty: name the Redis list of the Data Protection key ring (default 'msil:dataprotection:keys').")]
+    public string KeyRingRedisKey { get; set; } = "msil:dataprotection:keys";
 }
 
 /// <summary>How MCP sessions are kept.</summary>

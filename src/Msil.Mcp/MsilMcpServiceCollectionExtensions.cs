@@ -248,6 +248,14 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<ToolExecutorRegistry>();
         services.TryAddSingleton<GovernedToolCollection>();
         services.AddDataProtection();
+        services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+            .Configure<IOptions<MsilMcpOptions>>(static (keys, mcp) =>
+            {
+                if (mcp.Value.KeyRingRedisConnectionString is { Length: > 0 } redis)
+                {
+                    keys.XmlRepository = new RedisKeyRingRepository(redis, mcp.Value.KeyRingRedisKey);
+                }
+            });
         services.TryAddSingleton<RequestStateProtector>();
         services.TryAddSingleton<ToolCallPipeline>();
         services.TryAddSingleton<ToolListFilter>();
