@@ -92,6 +92,27 @@ public sealed class MsilToolGeneratorTests
         Snapshot.Match(result.Source("MathTools.MsilTools.g.cs"), "MathTools");
     }
 
+    [Fact]
+    public void Generate_DescriptionWithLineSeparatorsAndQuotes_StillCompiles()
+    {
+        // U+2028, U+2029 and U+0085 end a line inside a C# literal: a description carrying them must neither break the
+        // generated code nor lose its quotes and backslashes (descriptions are whitespace-normalised on the way).
+        var result = GeneratorHarness.Run(Usings + """
+            public static partial class OddTools
+            {
+                [MsilTool(RiskLevel.Read)]
+                [System.ComponentModel.Description("Reads \"odd\" text:\u2028next\u2029para\u0085end\\.")]
+                public static string ReadOdd([System.ComponentModel.Description("tab\there")] string value) => value;
+            }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompileDiagnostics);
+        var source = result.Source("OddTools.MsilTools.g.cs");
+        Assert.Contains("Description = \"Reads \\\"odd\\\" text: next para end\\\\.\",", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u2028", source, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("GetOrderAsync", "get_order")]
     [InlineData("GetHTTPStatus", "get_http_status")]
