@@ -23,7 +23,7 @@ public sealed class InputRequiredTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>Asks for a name with state "s1"; greets once the answer and the state come back.</summary>
+    /// <summary>Asks for a name with state "state-in-clear-s1" (long enough never to occur by chance in the protected form); greets once the answer and the state come back.</summary>
     private static ScriptedExecutor Greeter(List<string>? runs = null)
     {
         runs ??= [];
@@ -36,7 +36,7 @@ public sealed class InputRequiredTests
                 runs.Add(context.RequestState ?? "-");
             }
 
-            if (context.RequestState == "s1" && context.TryGetElicitationResponse("user_name", out var answer)
+            if (context.RequestState == "state-in-clear-s1" && context.TryGetElicitationResponse("user_name", out var answer)
                 && answer.Content?.GetProperty("name").GetString() is { } name)
             {
                 return new(new ToolResult { Text = $"Hello, {name}!" });
@@ -44,7 +44,7 @@ public sealed class InputRequiredTests
 
             throw new ToolInputRequiredException(
                 new Dictionary<string, ToolInputRequest> { ["user_name"] = ToolInputRequest.Elicitation("What is your name?", NameSchema) },
-                "s1");
+                "state-in-clear-s1");
         });
     }
 
@@ -110,7 +110,7 @@ public sealed class InputRequiredTests
         Assert.NotEqual(true, result.IsError);
         Assert.Equal("Hello, Ada!", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
         Assert.Equal(["What is your name?"], asked);
-        Assert.Equal(["-", "s1"], runs);
+        Assert.Equal(["-", "state-in-clear-s1"], runs);
         Assert.Equal(["policy:work", "audit:input_required", "policy:work", "audit:success"], log.Entries);
         var first = audit.Records[0];
         Assert.Equal(AuditOutcomes.InputRequired, first.Outcome);
@@ -141,7 +141,7 @@ public sealed class InputRequiredTests
         var result = await client.CallToolAsync("work", new Dictionary<string, object?>(), cancellationToken: Ct);
 
         Assert.Equal("Hello, Lin!", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
-        Assert.Equal(["-", "s1"], runs);
+        Assert.Equal(["-", "state-in-clear-s1"], runs);
         Assert.Equal(["policy:work", "audit:input_required", "policy:work", "audit:success"], log.Entries);
     }
 
@@ -159,7 +159,7 @@ public sealed class InputRequiredTests
         Assert.Equal("What is your name?", (string?)result["inputRequests"]!["user_name"]!["params"]!["message"]);
         var state = (string?)result["requestState"];
         Assert.False(string.IsNullOrEmpty(state));
-        Assert.DoesNotContain("s1", state, StringComparison.Ordinal); // the executor's state never leaves in clear
+        Assert.DoesNotContain("state-in-clear-s1", state, StringComparison.Ordinal); // the executor's state never leaves in clear
         Assert.Null(result["isError"]);
 
         var second = await CallAsync(http, host, "work", "bob", state, AcceptName("Grace"));
