@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Msil.Mcp.Elevation.Redis;
 using StackExchange.Redis;
 
 namespace Msil.Mcp.Elevation;
@@ -104,7 +103,7 @@ internal sealed class ElevationOptionsValidator(IHostEnvironment environment, IS
 
         try
         {
-            if (ElevationRedisConnection.CreateConfiguration(options.RedisConnectionString, options.RedisTimeout, caCertificatePath: null).EndPoints.Count == 0)
+            if (MsilRedisConfiguration.Create(options.RedisConnectionString, options.RedisTimeout, "msil-mcp-elevation").EndPoints.Count == 0)
             {
                 errors.Add($"{Section}RedisConnectionString names no server (host:port).");
             }

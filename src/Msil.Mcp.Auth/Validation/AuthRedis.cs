@@ -14,12 +14,7 @@ internal sealed class AuthRedis(IOptions<MsilAuthOptions> options) : IDisposable
             return null;
         }
 
-        var config = ConfigurationOptions.Parse(connectionString);
-        config.AbortOnConnectFail = false;
-        config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5000);
-        config.SyncTimeout = Math.Min(config.SyncTimeout, 5000);
-        config.AsyncTimeout = Math.Min(config.AsyncTimeout, 5000);
-        return ConnectionMultiplexer.Connect(config);
+        return ConnectionMultiplexer.Connect(MsilRedisConfiguration.Create(connectionString, TimeSpan.FromSeconds(5), "msil-mcp-auth"));
     });
 
     public IDatabase? Database() => _connection.Value?.GetDatabase();

@@ -40,7 +40,7 @@ internal sealed class ElevationRedisConnection(IOptions<ElevationOptions> option
                 }
                 else
                 {
-                    var configuration = CreateConfiguration(o.RedisConnectionString, o.RedisTimeout, o.RedisCaCertificatePath);
+                    var configuration = MsilRedisConfiguration.Create(o.RedisConnectionString, o.RedisTimeout, "msil-mcp-elevation", o.RedisCaCertificatePath);
                     var made = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
                     _owned = true;
                     Volatile.Write(ref _connection, made);
@@ -54,42 +54,6 @@ internal sealed class ElevationRedisConnection(IOptions<ElevationOptions> option
         {
             _connectLock.Release();
         }
-    }
-
-    /// <summary>Builds the client configuration from the options (timeouts and TLS trust applied as documented).</summary>
-    /// <exception cref="ArgumentException">The connection string cannot be parsed.</exception>
-    internal static ConfigurationOptions CreateConfiguration(string connectionString, TimeSpan timeout, string? caCertificatePath)
-    {
-        var configuration = ConfigurationOptions.Parse(connectionString);
-        var milliseconds = (int)Math.Ceiling(timeout.TotalMilliseconds);
-        if (!Mentions(connectionString, "connectTimeout"))
-        {
-            configuration.ConnectTimeout = milliseconds;
-        }
-
-        if (!Mentions(connectionString, "syncTimeout"))
-        {
-            configuration.SyncTimeout = milliseconds;
-        }
-
-        if (!Mentions(connectionString, "asyncTimeout"))
-        {
-            configuration.AsyncTimeout = milliseconds;
-        }
-
-        if (!Mentions(connectionString, "abortConnect"))
-        {
-            configuration.AbortOnConnectFail = false;
-        }
-
-        configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        configuration.ClientName ??= "msil-mcp-elevation";
-        if (!string.IsNullOrWhiteSpace(caCertificatePath))
-        {
-            configuration.TrustIssuer(caCertificatePath);
-        }
-
-        return configuration;
     }
 
     public async ValueTask DisposeAsync()
@@ -128,19 +92,5 @@ internal sealed class ElevationRedisConnection(IOptions<ElevationOptions> option
         {
             _connectLock.Release();
         }
-    }
-
-    private static bool Mentions(string connectionString, string key)
-    {
-        foreach (var part in connectionString.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0 && part.AsSpan(0, eq).Trim().Equals(key, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -37,9 +37,7 @@ internal sealed class RegistryRedis(IOptions<ToolRegistryOptions> options, IServ
                 }
                 else
                 {
-                    var configuration = ConfigurationOptions.Parse(text);
-                    configuration.AbortOnConnectFail = false;
-                    configuration.ClientName ??= "msil-mcp-registry";
+                    var configuration = MsilRedisConfiguration.Create(text, TimeSpan.FromSeconds(5), "msil-mcp-registry");
                     _connection = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
                     _owned = true;
                     Log.RedisConnected(logger, _connection.IsConnected);

@@ -18,7 +18,10 @@ internal sealed class RedisKeyRingRepository : IXmlRepository, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
-        _connection = new Lazy<ConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(connectionString), LazyThreadSafetyMode.ExecutionAndPublication);
+        // No abort on a failed first connect: the client reconnects in the background, so a Redis outage at start
+        // refuses protected state only while it lasts (a failed connect must not be cached for the process's life).
+        var configuration = MsilRedisConfiguration.Create(connectionString, TimeSpan.FromSeconds(5), "msil-mcp-keyring");
+        _connection = new Lazy<ConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(configuration), LazyThreadSafetyMode.ExecutionAndPublication);
         _key = key;
     }
 

@@ -62,7 +62,7 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
 
         try
         {
-            if (RateLimitRedisConnection.CreateConfiguration(options.RedisConnectionString, TimeSpan.FromSeconds(5), caCertificatePath: null).EndPoints.Count == 0)
+            if (MsilRedisConfiguration.Create(options.RedisConnectionString, TimeSpan.FromSeconds(5), "msil-mcp-ratelimit").EndPoints.Count == 0)
             {
                 errors.Add("Msil:Mcp:RateLimit:RedisConnectionString names no server (host:port).");
             }

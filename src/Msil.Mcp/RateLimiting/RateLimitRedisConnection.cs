@@ -30,7 +30,7 @@ internal sealed class RateLimitRedisConnection(IOptions<RateLimitOptions> option
             if (_connection is null)
             {
                 var o = options.Value;
-                var configuration = CreateConfiguration(o.RedisConnectionString!, o.RedisTimeout, o.RedisCaCertificatePath);
+                var configuration = MsilRedisConfiguration.Create(o.RedisConnectionString!, o.RedisTimeout, "msil-mcp-ratelimit", o.RedisCaCertificatePath);
                 Volatile.Write(ref _connection, await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false));
             }
 
@@ -40,42 +40,6 @@ internal sealed class RateLimitRedisConnection(IOptions<RateLimitOptions> option
         {
             _connectLock.Release();
         }
-    }
-
-    /// <summary>Builds the client configuration: timeouts and TLS trust from the options unless the string sets them.</summary>
-    /// <exception cref="ArgumentException">The connection string cannot be parsed.</exception>
-    internal static ConfigurationOptions CreateConfiguration(string connectionString, TimeSpan timeout, string? caCertificatePath)
-    {
-        var configuration = ConfigurationOptions.Parse(connectionString);
-        var milliseconds = (int)Math.Ceiling(timeout.TotalMilliseconds);
-        if (!Mentions(connectionString, "connectTimeout"))
-        {
-            configuration.ConnectTimeout = milliseconds;
-        }
-
-        if (!Mentions(connectionString, "syncTimeout"))
-        {
-            configuration.SyncTimeout = milliseconds;
-        }
-
-        if (!Mentions(connectionString, "asyncTimeout"))
-        {
-            configuration.AsyncTimeout = milliseconds;
-        }
-
-        if (!Mentions(connectionString, "abortConnect"))
-        {
-            configuration.AbortOnConnectFail = false;
-        }
-
-        configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        configuration.ClientName ??= "msil-mcp-ratelimit";
-        if (!string.IsNullOrWhiteSpace(caCertificatePath))
-        {
-            configuration.TrustIssuer(caCertificatePath);
-        }
-
-        return configuration;
     }
 
     public async ValueTask DisposeAsync()
@@ -95,19 +59,5 @@ internal sealed class RateLimitRedisConnection(IOptions<RateLimitOptions> option
         {
             _connectLock.Release();
         }
-    }
-
-    private static bool Mentions(string connectionString, string key)
-    {
-        foreach (var part in connectionString.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0 && part.AsSpan(0, eq).Trim().Equals(key, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }
