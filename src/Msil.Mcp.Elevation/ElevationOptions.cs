@@ -61,10 +61,11 @@ public sealed class ElevationOptions
     /// <summary>
     /// Gets or sets the connect and command timeout towards Redis, applied to a connection made from
     /// <see cref="RedisConnectionString"/> unless the string sets <c>connectTimeout</c>, <c>syncTimeout</c> or
-    /// <c>asyncTimeout</c> itself. Kept short so that a Redis that is down refuses privileged calls quickly.
+    /// <c>asyncTimeout</c> itself. A Redis that cannot be reached refuses privileged calls at once (the connection
+    /// fails fast); this bounds how long a slow one can hold a call.
     /// </summary>
-    /// <value>Defaults to 3 seconds.</value>
-    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(3);
+    /// <value>Defaults to 5 seconds (seed §8).</value>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Gets or sets a PEM or DER file with the certificate authority that issued the Redis server's TLS certificate,
