@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(2011, LogLevel.Warning, "The catalog cache could not be used; the catalog is read from the tool store")]
     public static partial void CacheFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(2013, LogLevel.Information, "The tool store moved to revision {Revision} without a change notice; reloading the catalog")]
+    public static partial void RevisionMoved(ILogger logger, long revision);
 }

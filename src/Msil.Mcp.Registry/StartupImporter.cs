@@ -10,7 +10,8 @@ namespace Msil.Mcp.Registry;
 /// <summary>
 /// Before the server takes requests: creates or migrates the store, imports the configured OpenAPI documents into it
 /// (a new version only where a tool's content hash changed), loads the catalog from the store and, with Redis, listens
-/// for changes made by other instances.
+/// for changes made by other instances; a periodic revision check (<see cref="ToolRegistryOptions.RevisionCheckInterval"/>)
+/// catches a change whose notice never arrived.
 /// </summary>
 internal sealed class StartupImporter(
     IOptions<ToolRegistryOptions> options,
@@ -19,12 +20,14 @@ internal sealed class StartupImporter(
     IHostEnvironment environment,
     IHostApplicationLifetime lifetime,
     IAuditSink audit,
+    TimeProvider time,
     ILogger<StartupImporter> logger) : IHostedService, IDisposable
 {
     /// <summary>The identity recorded for imports made at start.</summary>
     internal static readonly CallerIdentity StartupCaller = new() { UserId = "system:startup", Subject = "system:startup" };
 
     private readonly CancellationTokenSource _stopping = new();
+    private Task _revisionCheck = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -80,12 +83,16 @@ internal sealed class StartupImporter(
 
         await registry.ReloadAsync(force: true, cancellationToken).ConfigureAwait(false);
         await bus.SubscribeAsync(registry.Store.Fingerprint, OnRemoteChange, cancellationToken).ConfigureAwait(false);
+        if (o.RevisionCheckInterval > TimeSpan.Zero)
+        {
+            _revisionCheck = CheckRevisionAsync(o.RevisionCheckInterval, _stopping.Token);
+        }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _stopping.Cancel();
-        return Task.CompletedTask;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _revisionCheck.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public void Dispose() => _stopping.Dispose();
@@ -111,6 +118,35 @@ internal sealed class StartupImporter(
             {
             }
         });
+    }
+
+    /// <summary>Compares the store's revision with the one served, every <paramref name="interval"/>, until the host stops.</summary>
+    private async Task CheckRevisionAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    var revision = await registry.Store.GetRevisionAsync(cancellationToken).ConfigureAwait(false);
+                    if (revision > registry.Revision)
+                    {
+                        Log.RevisionMoved(logger, revision);
+                        await registry.ReloadAsync(force: false, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The store is unreachable for now: the catalog served stays, and the next tick tries again.
+                    Log.ReloadFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task WriteAuditAsync(List<AuditRecord> records)

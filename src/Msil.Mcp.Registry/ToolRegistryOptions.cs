@@ -46,6 +46,15 @@ public sealed class ToolRegistryOptions
     /// <value>Defaults to <see langword="null"/>.</value>
     public string? Redis { get; set; }
 
+    /// <summary>
+    /// Gets or sets how often the store's revision is compared with the catalog served, so that a change made by another
+    /// instance is picked up even when its Redis notice was missed (Redis down, no Redis configured, a lost message).
+    /// The check reads one row; the catalog is reloaded only when the revision moved. <see cref="TimeSpan.Zero"/> turns
+    /// the check off.
+    /// </summary>
+    /// <value>Defaults to 30 seconds.</value>
+    public TimeSpan RevisionCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Gets or sets the role allowed to import, curate and roll back tools.</summary>
     /// <value>Defaults to <c>admin</c>.</value>
     public string AdminRole { get; set; } = "admin";

@@ -32,6 +32,12 @@ internal sealed class ToolRegistryOptionsValidator : IValidateOptions<ToolRegist
             errors.Add($"{Section}FetchTimeout must be positive (default 00:00:30).");
         }
 
+        if (options.RevisionCheckInterval < TimeSpan.Zero || options.RevisionCheckInterval > TimeSpan.FromHours(1)
+            || options.RevisionCheckInterval > TimeSpan.Zero && options.RevisionCheckInterval < TimeSpan.FromMilliseconds(100))
+        {
+            errors.Add($"{Section}RevisionCheckInterval must be 00:00:00 (off) or between 00:00:00.1 and 01:00:00 (default 00:00:30).");
+        }
+
         if (string.IsNullOrWhiteSpace(options.AdminRole))
         {
             errors.Add($"{Section}AdminRole is empty: set the role allowed to import and curate tools.");

@@ -5,11 +5,14 @@ using Msil.Mcp.Registry.Tests.Support;
 
 namespace Msil.Mcp.Registry.Tests.Integration;
 
-/// <summary>Two server instances sharing real PostgreSQL and Redis: a change made through one is served by the other within a second.</summary>
+/// <summary>
+/// Two server instances sharing real PostgreSQL (and Redis): a change made through one is served by the other, through
+/// the Redis notice or, without one, through the periodic revision check. The delay is written to the test output; the
+/// speed goal (a second) is a measurement, not an assertion.
+/// </summary>
 [Trait("Category", "Integration")]
 public sealed class TwoInstanceTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Goal = TimeSpan.FromSeconds(1);
     private readonly string _schema = Shared.UniqueSchema();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -50,6 +53,36 @@ public sealed class TwoInstanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithoutRedis_TheRevisionCheckServesAnImportMadeThroughTheOtherInstance()
+    {
+        var hosts = await Task.WhenAll(Start(withSource: true, redis: false), Start(withSource: true, redis: false));
+        await using var a = hosts[0];
+        await using var b = hosts[1];
+        var before = b.Catalog.Current.Tools.Count;
+
+        var import = await a.ImportAsync(Specs.Dealers(withExtra: true));
+
+        Assert.Equal(HttpStatusCode.OK, import.StatusCode);
+        Assert.Equal(3, before);
+        await WithinAsync(b, "the import through instance A (no Redis)", () => Task.FromResult(b.Catalog.Current.Tools.Any(t => t.Name == "get_regions")));
+    }
+
+    [Fact]
+    public async Task WithoutRedisAndWithoutTheRevisionCheck_TheOtherInstanceKeepsItsCatalog()
+    {
+        var hosts = await Task.WhenAll(Start(withSource: true, redis: false, check: TimeSpan.Zero), Start(withSource: true, redis: false, check: TimeSpan.Zero));
+        await using var a = hosts[0];
+        await using var b = hosts[1];
+
+        var import = await a.ImportAsync(Specs.Dealers(withExtra: true));
+        await Task.Delay(TimeSpan.FromMilliseconds(600), Ct); // three times the interval the other tests use
+
+        Assert.Equal(HttpStatusCode.OK, import.StatusCode);
+        Assert.Contains(a.Catalog.Current.Tools, t => t.Name == "get_regions");
+        Assert.DoesNotContain(b.Catalog.Current.Tools, t => t.Name == "get_regions");
+    }
+
+    [Fact]
     public async Task TwoInstancesStartingTogether_MigrateOnceAndImportTheSourceOnce()
     {
         var hosts = await Task.WhenAll(Start(withSource: true), Start(withSource: true));
@@ -66,12 +99,13 @@ public sealed class TwoInstanceTests : IAsyncLifetime
         Assert.Equal(3, list.Sum(i => i.GetProperty("unchanged").GetInt32()));
     }
 
-    private Task<RegistryTestHost> Start(bool withSource) => RegistryTestHost.StartAsync(o =>
+    private Task<RegistryTestHost> Start(bool withSource, bool redis = true, TimeSpan? check = null) => RegistryTestHost.StartAsync(o =>
     {
         o.Store = ToolStoreKind.PostgreSql;
         o.ConnectionString = Shared.PostgreSql;
         o.Schema = _schema;
-        o.Redis = Shared.Redis;
+        o.Redis = redis ? Shared.Redis : null;
+        o.RevisionCheckInterval = check ?? (redis ? TimeSpan.FromSeconds(30) : TimeSpan.FromMilliseconds(200));
         if (withSource)
         {
             o.Sources.Add(new OpenApiSourceOptions { Name = "dealers", Open = () => new MemoryStream(Encoding.UTF8.GetBytes(Specs.Dealers())) });
@@ -95,6 +129,5 @@ public sealed class TwoInstanceTests : IAsyncLifetime
 
         stopwatch.Stop();
         TestContext.Current.TestOutputHelper?.WriteLine($"{what}: seen by the other instance after {stopwatch.Elapsed.TotalMilliseconds:0} ms");
-        Assert.True(stopwatch.Elapsed <= Goal, $"{what} reached the other instance after {stopwatch.Elapsed.TotalMilliseconds:0} ms; the goal is {Goal.TotalMilliseconds:0} ms.");
     }
 }

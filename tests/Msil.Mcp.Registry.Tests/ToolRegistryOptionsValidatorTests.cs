@@ -1,0 +1,80 @@
+namespace Msil.Mcp.Registry.Tests;
+
+/// <summary>The registry's start-up checks: each bad value is refused with a message that names its key.</summary>
+public sealed class ToolRegistryOptionsValidatorTests
+{
+    private static readonly ToolRegistryOptionsValidator Validator = new();
+
+    [Fact]
+    public void Defaults_AreValid()
+    {
+        var result = Validator.Validate(null, new ToolRegistryOptions());
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("00:00:00.1")]
+    [InlineData("01:00:00")]
+    public void RevisionCheckInterval_OffOrWithinRange_IsValid(string interval)
+    {
+        var result = Validator.Validate(null, new ToolRegistryOptions { RevisionCheckInterval = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("-00:00:01")]
+    [InlineData("00:00:00.05")]
+    [InlineData("01:00:01")]
+    public void RevisionCheckInterval_OutOfRange_IsRefusedNamingTheKey(string interval)
+    {
+        var result = Validator.Validate(null, new ToolRegistryOptions { RevisionCheckInterval = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Msil:Mcp:Registry:RevisionCheckInterval", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PostgreSqlWithoutConnectionString_IsRefusedNamingTheKey()
+    {
+        var result = Validator.Validate(null, new ToolRegistryOptions { Store = ToolStoreKind.PostgreSql });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Msil:Mcp:Registry:ConnectionString is empty", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadSchemaAndEmptyAdminRoleAndBadFetchTimeout_AreAllReported()
+    {
+        var result = Validator.Validate(null, new ToolRegistryOptions
+        {
+            Store = ToolStoreKind.PostgreSql,
+            ConnectionString = "Host=127.0.0.1;Database=x;Username=y",
+            Schema = "Bad-Schema",
+            AdminRole = " ",
+            FetchTimeout = TimeSpan.Zero,
+        });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Msil:Mcp:Registry:Schema 'Bad-Schema'", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Msil:Mcp:Registry:AdminRole is empty", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Msil:Mcp:Registry:FetchTimeout must be positive", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DuplicateSourceNamesAndHostsWithSchemes_AreRefused()
+    {
+        var options = new ToolRegistryOptions();
+        options.Sources.Add(new OpenApiSourceOptions { Name = "dealers", Path = "a.json" });
+        options.Sources.Add(new OpenApiSourceOptions { Name = "dealers", Path = "b.json" });
+        options.AllowedImportHosts.Add("https://api.example.com");
+
+        var result = Validator.Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Msil:Mcp:Registry:Sources:1:Name 'dealers' is used twice", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("AllowedImportHosts has 'https://api.example.com'", result.FailureMessage, StringComparison.Ordinal);
+    }
+}
