@@ -39,6 +39,14 @@ public sealed class TwoInstanceTests : IAsyncLifetime
             return body.GetProperty("tools").EnumerateArray().Any(t => t.GetProperty("name").GetString() == "get_regions");
         });
 
+        // The served catalogs were shared through HybridCache's second level: their entries are in Redis itself.
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Shared.Redis))
+        {
+            var server = redis.GetServer(redis.GetEndPoints()[0]);
+            var keys = server.Keys(pattern: "msil:tools:cache:msil:tools:*").Select(k => (string)k!).Where(k => k.Contains(_schema, StringComparison.Ordinal)).ToList();
+            Assert.True(keys.Count >= 2, $"expected the catalogs of at least two revisions of schema {_schema} in Redis, found: {string.Join(", ", keys)}");
+        }
+
         // override through B → served by A
         var put = await b.SendAsync(HttpMethod.Put, "/api/mcp/tools/get_dealers/override", JsonContent.Create(new { description = "Curated on B" }), "alice", RegistryTestHost.Admin);
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
