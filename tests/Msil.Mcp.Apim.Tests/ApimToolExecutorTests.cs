@@ -51,6 +51,25 @@ public sealed class ApimToolExecutorTests
         Assert.Equal("""{"customerId":"C-1"}""", seen.BodyText);
     }
 
+    [Theory]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    [InlineData("PATCH")]
+    public async Task ExecuteAsync_EveryStateChangingMethod_SendsIdempotencyKeyOfTheCall(string method)
+    {
+        await using var backend = await ScriptedBackend.StartAsync();
+        await using var harness = ApimHarness.Create(o => ApimHarness.Fast(o, backend.Url));
+        var tool = ApimHarness.Tool("change_booking", method, "/v1/bookings/{id}",
+            [new HttpParameterBinding("id", "id", ParameterLocation.Path)], RiskLevel.Write);
+
+        var result = await harness.CallAsync(tool, """{"id":"B-1"}""", idempotencyKey: "mcp-key-" + method);
+
+        Assert.False(result.IsError, result.Text);
+        var seen = Assert.Single(backend.Requests);
+        Assert.Equal(method, seen.Method);
+        Assert.Equal("mcp-key-" + method, seen.Header("Idempotency-Key"));
+    }
+
     [Fact]
     public async Task ExecuteAsync_OperationsOwnIdempotencyKeyParameterLeftOut_SendsTheKeyOfTheCall()
     {

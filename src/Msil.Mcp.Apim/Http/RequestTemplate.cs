@@ -59,7 +59,10 @@ internal sealed class RequestTemplate
         // A tool marked idempotent (the importer's curation or the generator's attribute sets ToolDefinition.Idempotent)
         // may be retried whatever its method: its Idempotency-Key is the same on every attempt. An explicit false wins too.
         RetryAllowed = tool.Idempotent ?? idempotentMethod;
-        SendIdempotencyKey = !idempotentMethod;
+
+        // Every call that may change state carries the key, so a backend can deduplicate (an operation whose OpenAPI
+        // document declares an Idempotency-Key header has it compiled away as an argument: this key stands for it).
+        SendIdempotencyKey = !IsSafeMethod(Method);
         Gateway = binding.Gateway;
         Audience = binding.Audience;
         RiskLevel = tool.RiskLevel.ToWire();
@@ -112,10 +115,13 @@ internal sealed class RequestTemplate
 
     public HttpMethod Method { get; }
 
+    private static bool IsSafeMethod(HttpMethod method)
+        => method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options || method == HttpMethod.Trace;
+
     /// <summary>Gets whether a failed attempt may be sent again.</summary>
     public bool RetryAllowed { get; }
 
-    /// <summary>Gets whether the call carries an <c>Idempotency-Key</c> (every method that is not idempotent by definition).</summary>
+    /// <summary>Gets whether the call carries an <c>Idempotency-Key</c> (every method that is not safe: POST, PUT, PATCH, DELETE, …).</summary>
     public bool SendIdempotencyKey { get; }
 
     public string? Gateway { get; }

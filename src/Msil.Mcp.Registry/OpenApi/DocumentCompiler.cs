@@ -30,6 +30,7 @@ internal sealed class DocumentCompiler
     private const int MaxReaderMessages = 20;
     private const int MaxExamples = 3;
     private const string RiskLevelExtension = "x-mcp-risk-level";
+    private const string IdempotencyKeyHeader = "Idempotency-Key";
 
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 4096 };
 
@@ -275,10 +276,12 @@ internal sealed class DocumentCompiler
         var arguments = new List<Argument>();
         var taken = new HashSet<string>(StringComparer.Ordinal);
         var renamed = new List<string>();
+        var takesIdempotencyKey = false;
 
         // Parameters: path-level first, operation-level replacing them by (name, in); grouped by location.
         foreach (var parameter in MergeParameters(entry))
         {
+            takesIdempotencyKey |= parameter.In == OpenApiLocation.Header && string.Equals(parameter.Name, IdempotencyKeyHeader, StringComparison.OrdinalIgnoreCase);
             var outcome = AddParameter(entry, parameter, arguments, taken, renamed);
             if (!outcome)
             {
@@ -398,8 +401,7 @@ internal sealed class DocumentCompiler
             Source = "openapi:" + _sourceName,
             Domain = DomainOf(entry),
             // An operation that takes an Idempotency-Key header is safe to retry whatever its method (the executor sends one key per call).
-            Idempotent = entry.Method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE" or "QUERY"
-                || arguments.Any(static a => a.Location == Msil.Mcp.Abstractions.ParameterLocation.Header && string.Equals(a.Wire, "Idempotency-Key", StringComparison.OrdinalIgnoreCase)),
+            Idempotent = entry.Method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE" or "QUERY" || takesIdempotencyKey,
             ContentHash = string.Empty,
         };
         tool = tool with { ContentHash = ToolDefinitionHasher.Compute(tool) };
@@ -485,6 +487,15 @@ internal sealed class DocumentCompiler
                 {
                     Report(entry, CompileSeverity.Info, CompileCodes.ParameterIgnored,
                         $"The header parameter '{name}' is ignored, as the OpenAPI specification requires; the gateway sets it.");
+                    return true;
+                }
+
+                if (name.Equals(IdempotencyKeyHeader, StringComparison.OrdinalIgnoreCase))
+                {
+                    // The executor sends its own key on every state-changing call, the same on each retry; a model-chosen
+                    // value would defeat that, and the executor refuses the header from an argument anyway.
+                    Report(entry, CompileSeverity.Info, CompileCodes.ParameterIgnored,
+                        $"The header parameter '{name}' is not a tool argument: the executor sends one key per tool call, the same on every retry, and the tool is marked idempotent.");
                     return true;
                 }
 

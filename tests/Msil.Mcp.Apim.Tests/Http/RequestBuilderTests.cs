@@ -304,9 +304,12 @@ public sealed class RequestBuilderTests
 
     [Theory]
     [InlineData("GET", false)]
-    [InlineData("PUT", false)]
+    [InlineData("HEAD", false)]
+    [InlineData("OPTIONS", false)]
+    [InlineData("PUT", true)]
+    [InlineData("DELETE", true)]
     [InlineData("POST", true)]
     [InlineData("PATCH", true)]
-    public void For_IdempotencyKey_IsSentForMethodsThatAreNotIdempotent(string method, bool expected)
+    public void For_IdempotencyKey_IsSentForEveryMethodThatMayChangeState(string method, bool expected)
         => Assert.Equal(expected, RequestTemplate.For(ApimHarness.Tool("k", method, "/v1/x")).SendIdempotencyKey);
 }

@@ -25,7 +25,12 @@ public sealed class RegistryApiTests
         Assert.Equal(["create_dealer", "delete_dealer", "get_dealers"], body.GetProperty("added").EnumerateArray().Select(a => a.GetProperty("name").GetString()));
         Assert.Equal(["create_dealer", "delete_dealer", "get_dealers"], host.Catalog.Current.Tools.Select(t => t.Name));
         Assert.Equal("1.0.0", host.Catalog.Current.Tools[0].Version);
-        Assert.True(host.Catalog.Current.Tools.Single(t => t.Name == "create_dealer").Idempotent);
+        var create = host.Catalog.Current.Tools.Single(t => t.Name == "create_dealer");
+        Assert.True(create.Idempotent);
+
+        // Its Idempotency-Key header is not an argument: the executor sends one key per call.
+        Assert.DoesNotContain(create.Http!.Parameters, p => p.Name.Equals("Idempotency-Key", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain("dempotency", create.InputSchema.GetRawText(), StringComparison.Ordinal);
         var record = Assert.Single(host.Audit.WithAction(AuditActions.Import));
         Assert.Equal(AuditOutcomes.Success, record.Outcome);
         Assert.Equal("alice", record.UserId);
