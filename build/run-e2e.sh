@@ -9,11 +9,14 @@
 # Checks (each one is one line in the results file and one count in build/test.sh's summary):
 #   1-5  tests/e2e/client.mjs (TypeScript SDK client, Node 20+): bob's tool list + annotations, bob's call of
 #        get_vehicle_inventory, carol's tool list, alice denied create_booking, no token => 401
-#   6-8  tests/e2e/client.mjs per protocol revision: bob's call on 2025-06-18 and 2025-11-25 (the revision is checked);
-#        2026-07-28 is recorded as skipped (TypeScript SDK 1.x cannot speak it)
-#   9-12 MCP Inspector CLI (@modelcontextprotocol/inspector on Node 22): tools/list, tools/call get_vehicle_inventory,
-#        then both again with --protocol-era modern (2026-07-28); 2025-06-18 is skipped (the CLI cannot select it)
-#   13-14 conformance suite scenario dns-rebinding-protection (0.1.16 and 0.2.0) against the server as configured,
+#   6-7  tests/e2e/client.mjs per protocol revision: bob's call on 2025-06-18 and 2025-11-25 (the revision is checked)
+#   8-9  tests/e2e/client-v2.mjs (TypeScript SDK v2, @modelcontextprotocol/client): bob's call on 2025-11-25 and on
+#        2026-07-28 (the revision is checked)
+#   10-14 MCP Inspector CLI (@modelcontextprotocol/inspector on Node 22): tools/list, tools/call get_vehicle_inventory,
+#        the call on 2025-06-18 through tests/e2e/revision-proxy.mjs (the CLI always offers 2025-11-25; the proxy
+#        rewrites the offer and checks that the CLI then sends MCP-Protocol-Version 2025-06-18), then tools/list and
+#        tools/call with --protocol-era modern (2026-07-28)
+#   15-16 conformance suite scenario dns-rebinding-protection (0.1.16 and 0.2.0) against the server as configured,
 #        through tests/conformance/token-proxy.mjs (adds bob's token; Host and Origin pass untouched)
 #
 # Settings (env vars):
@@ -104,7 +107,16 @@ client_check no-token-401 - --expect-connect-error 401
 for rev in 2025-06-18 2025-11-25; do
   client_check "bob-call-$rev" bob --protocol-version "$rev" --call get_vehicle_inventory '{}' --expect-structured
 done
-record skip "client:bob-call-2026-07-28 (TypeScript SDK 1.32.2 speaks revisions up to 2025-11-25)"
+client_v2_check() { # client_v2_check <revision>: bob's call with the TypeScript SDK v2 client, pinned to <revision>
+  local rev=$1 out=$LOG_DIR/client-v2-bob-call-$1.log rc=0
+  if [ -z "${TOKENS[bob]}" ]; then record fail "client-v2:bob-call-$rev (no token for bob)"; return; fi
+  E2E_TOKEN=${TOKENS[bob]} timeout 90 node "$E2E_DIR/client-v2.mjs" --url "$MCP_URL" --token-env E2E_TOKEN \
+    --protocol-version "$rev" --expect-tools get_vehicle_inventory --call get_vehicle_inventory '{}' --expect-structured \
+    --timeout-ms 60000 > "$out" 2>&1 || rc=$?
+  sed 's/^/    /' "$out"
+  if [ "$rc" = 0 ]; then record pass "client-v2:bob-call-$rev"; else record fail "client-v2:bob-call-$rev (exit $rc, artifacts/e2e/$(basename "$out"))"; fi
+}
+for rev in 2025-11-25 2026-07-28; do client_v2_check "$rev"; done
 log "client checks: $(( $(now_ms) - t )) ms"
 
 # ---- 4. MCP Inspector CLI on Node 22 ------------------------------------------------------------------------
@@ -141,7 +153,7 @@ tool_pids() { # PIDs whose command line mentions the Inspector's install folder
   done
   return 0
 }
-INSPECTOR_CHECKS=(tools-list tools-call 2025-06-18 tools-list-2026-07-28 tools-call-2026-07-28)
+INSPECTOR_CHECKS=(tools-list tools-call tools-call-2025-06-18 tools-list-2026-07-28 tools-call-2026-07-28)
 if [ "${MSIL_SKIP_INSPECTOR:-0}" = 1 ]; then
   for c in "${INSPECTOR_CHECKS[@]}"; do record skip "inspector:$c (MSIL_SKIP_INSPECTOR=1)"; done
 elif [ -z "${TOKENS[bob]}" ]; then
@@ -153,10 +165,10 @@ else
   INSPECTOR_HOME=$TOOLS_DIR/home.$$
   rm -rf "$INSPECTOR_HOME"; mkdir -p "$INSPECTOR_HOME"
   before=$(tool_pids | sort)
-  inspector() { # inspector <output file> <args...>; runs in a scratch HOME, never interactive
+  inspector() { # inspector <output file> <args...>; runs in a scratch HOME, never interactive; INSPECTOR_URL overrides the URL
     local out=$1; shift
     (cd "$INSPECTOR_HOME" && HOME=$INSPECTOR_HOME PATH=$N22_BIN:$PATH \
-      timeout 90 "$TOOLS_DIR/inspector/node_modules/.bin/inspector" --cli "$MCP_URL" --transport http \
+      timeout 90 "$TOOLS_DIR/inspector/node_modules/.bin/inspector" --cli "${INSPECTOR_URL:-$MCP_URL}" --transport http \
         --header "Authorization: Bearer ${TOKENS[bob]}" --stored-auth-only --connect-timeout 30000 \
         --format json -q "$@" < /dev/null > "$out" 2> "$out.err")
   }
@@ -183,7 +195,27 @@ else
     record fail "inspector:tools-call (exit $rc, artifacts/e2e/$(basename "$out"))"
   fi
   # Protocol revisions: the CLI negotiates per era (legacy = 2025-11-25, the checks above; modern = 2026-07-28).
-  record skip "inspector:2025-06-18 (Inspector $INSPECTOR_VERSION cannot select it: --protocol-era is legacy or modern)"
+  # 2025-06-18: the CLI always offers 2025-11-25 in initialize; tests/e2e/revision-proxy.mjs rewrites the offer, the
+  # server answers 2025-06-18, and the proxy's log shows the CLI then sending MCP-Protocol-Version 2025-06-18.
+  out=$LOG_DIR/inspector-tools-call-2025-06-18.json; rc=0; proxy_log=$LOG_DIR/revision-proxy.log
+  node "$E2E_DIR/revision-proxy.mjs" "$BASE_URL" 2025-06-18 > "$LOG_DIR/revision-proxy.url" 2> "$proxy_log" &
+  proxy_pid=$!
+  for _ in $(seq 50); do [ -s "$LOG_DIR/revision-proxy.url" ] && break; sleep 0.1; done
+  if [ -s "$LOG_DIR/revision-proxy.url" ]; then
+    INSPECTOR_URL=$(head -n1 "$LOG_DIR/revision-proxy.url")/mcp inspector "$out" --method tools/call --tool-name get_vehicle_inventory || rc=$?
+  else
+    rc=1; echo "revision-proxy.mjs did not start" > "$out"
+  fi
+  kill "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true
+  if [ "$rc" = 0 ] && json_check "$out" 'Array.isArray(r.content) && r.content.length > 0 && r.isError !== true' \
+     && grep -qx 'answered 2025-06-18' "$proxy_log" && grep -qx 'header 2025-06-18' "$proxy_log" \
+     && ! grep -q '^header ' <(grep -vx 'header 2025-06-18' "$proxy_log"); then
+    echo "    proxy: $(tr '\n' ';' < "$proxy_log" | head -c 200)"
+    record pass "inspector:tools-call-2025-06-18"
+  else
+    sed 's/^/    /' "$out" "$out.err" "$proxy_log" 2>/dev/null | head -n 20
+    record fail "inspector:tools-call-2025-06-18 (exit $rc, artifacts/e2e/$(basename "$out"), artifacts/e2e/revision-proxy.log)"
+  fi
   out=$LOG_DIR/inspector-tools-list-modern.json; rc=0
   inspector "$out" --protocol-era modern --method tools/list || rc=$?
   if [ "$rc" = 0 ] && json_check "$out" 'Array.isArray(r.tools) && r.tools.some(t => t.name === "get_vehicle_inventory")'; then
