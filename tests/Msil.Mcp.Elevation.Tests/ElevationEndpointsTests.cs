@@ -306,7 +306,7 @@ public sealed class ElevationEndpointsTests
     [Fact]
     public async Task DevApprovalPage_OutsideDevelopment_NotMapped()
     {
-        await using var host = await ElevationTestHost.StartAsync(time: NewTime(), environment: "Production");
+        await using var host = await ElevationTestHost.StartAsync(time: NewTime(), environment: "Staging");
 
         using var page = await host.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/dev/pim/approve?user=carol&scope=x"), null);
 

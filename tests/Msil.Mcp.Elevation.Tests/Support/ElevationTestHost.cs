@@ -1,92 +1,75 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Claims;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
-using Msil.Mcp.Abstractions;
 using Msil.Mcp.RateLimiting;
+using Msil.Mcp.Testing;
 
 namespace Msil.Mcp.Elevation.Tests.Support;
 
 /// <summary>
-/// A real Kestrel host on a free loopback port: the governed MCP server with elevation, the test tools, an allow-all
-/// policy, a recording audit sink and a test authentication scheme that takes the caller from an
-/// <c>X-Test-User: name|role1,role2</c> header.
+/// A real Kestrel host on a free loopback port (Msil.Mcp.Testing): the governed MCP server with elevation, the test
+/// tools, an allow-all scripted policy, an in-memory audit sink and the test identity header.
 /// </summary>
 internal sealed class ElevationTestHost : IAsyncDisposable
 {
     public const string ApproverRole = "pim-approver";
 
-    private readonly WebApplication _app;
+    private readonly MsilMcpTestHost _host;
     private readonly HttpClient _http;
 
-    private ElevationTestHost(WebApplication app, string baseUrl)
+    private ElevationTestHost(MsilMcpTestHost host)
     {
-        _app = app;
-        BaseUrl = baseUrl;
-        _http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        _host = host;
+        BaseUrl = host.BaseAddress.ToString().TrimEnd('/');
+        _http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public string BaseUrl { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _host.Services;
 
-    public RecordingAuditSink Audit => Services.GetRequiredService<RecordingAuditSink>();
+    public InMemoryAuditSink Audit => _host.Audit;
 
-    public CountingExecutor Executor => Services.GetRequiredService<CountingExecutor>();
+    public ScriptedToolExecutor Executor => Services.GetRequiredService<ScriptedToolExecutor>();
 
     public static async Task<ElevationTestHost> StartAsync(Action<ElevationOptions>? configure = null, TimeProvider? time = null, string environment = "Development", Action<IServiceCollection>? services = null)
     {
-        var baseUrl = $"http://127.0.0.1:{FreePort()}";
-        var builder = WebApplication.CreateBuilder(["--environment", environment]);
-        builder.WebHost.UseUrls(baseUrl);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        if (time is not null)
-        {
-            builder.Services.AddSingleton(time);
-        }
+        var executor = new ScriptedToolExecutor();
+        var host = await MsilMcpTestHost.StartAsync(
+            mcp =>
+            {
+                mcp.UseScriptedPolicy(ScriptedPolicyDecisionPoint.AllowAll())
+                    .UseInMemoryAuditSink()
+                    .AddScriptedExecutor(executor)
+                    .AddTools("test", TestTools.All)
+                    .AddElevation(o =>
+                    {
+                        o.EnableDevelopmentApprovalPage = environment == "Development";
+                        configure?.Invoke(o);
+                    });
 
-        builder.Services.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, HeaderAuthHandler>("Test", null);
-        builder.Services.AddAuthorization();
-        builder.Services.AddSingleton<RecordingAuditSink>();
-        builder.Services.AddSingleton<CountingExecutor>();
-        var mcp = builder.Services.AddMsilMcp();
+                // Elevation is under test here, not the core's rate limits (the race test makes 20 privileged calls at once).
+                mcp.Services.Configure<RateLimitOptions>(o => o.Enabled = false);
+                mcp.Services.AddSingleton(executor);
+                if (time is not null)
+                {
+                    mcp.Services.AddSingleton(time);
+                }
 
-        // Elevation is under test here, not the core's rate limits (the race test makes 20 privileged calls at once).
-        builder.Services.Configure<RateLimitOptions>(o => o.Enabled = false);
-        mcp.UsePolicyDecisionPoint<AllowAllPolicy>();
-        mcp.AddTools("test", TestTools.All);
-        mcp.AddElevation(o =>
-        {
-            o.EnableDevelopmentApprovalPage = environment == "Development";
-            configure?.Invoke(o);
-        });
-        builder.Services.RemoveAll<IAuditSink>();
-        builder.Services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<RecordingAuditSink>());
-        builder.Services.AddSingleton<IToolExecutor>(sp => sp.GetRequiredService<CountingExecutor>());
-        services?.Invoke(builder.Services);
-        var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapMsilMcp("/mcp");
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return new ElevationTestHost(app, baseUrl);
+                services?.Invoke(mcp.Services);
+            },
+            o =>
+            {
+                o.EnvironmentName = environment;
+                o.RequireAuthorization = false;
+            },
+            TestContext.Current.CancellationToken);
+        return new ElevationTestHost(host);
     }
 
     public Task<McpClient> ConnectAsync(string user, params string[] roles)
-    {
-        var transport = new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = new Uri(BaseUrl + "/mcp"),
-            TransportMode = HttpTransportMode.StreamableHttp,
-            AdditionalHeaders = new Dictionary<string, string> { ["X-Test-User"] = user + "|" + string.Join(',', roles) },
-        });
-        return McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
-    }
+        => _host.ConnectAsync(TestCaller.Create(user, roles), cancellationToken: TestContext.Current.CancellationToken);
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, object body, string? user, params string[] roles)
     {
@@ -101,7 +84,7 @@ internal sealed class ElevationTestHost : IAsyncDisposable
     {
         if (user is not null)
         {
-            request.Headers.Add("X-Test-User", user + "|" + string.Join(',', roles));
+            request.Headers.Add(TestAuthenticationDefaults.HeaderName, TestCaller.Create(user, roles).ToHeaderValue());
         }
 
         return _http.SendAsync(request, TestContext.Current.CancellationToken);
@@ -135,8 +118,7 @@ internal sealed class ElevationTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     public static int FreePort()
@@ -144,28 +126,5 @@ internal sealed class ElevationTestHost : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private sealed class HeaderAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            var header = Request.Headers["X-Test-User"].ToString();
-            if (header.Length == 0)
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var parts = header.Split('|');
-            var claims = new List<Claim> { new("sub", "sub-" + parts[0]), new("preferred_username", parts[0]) };
-            foreach (var role in parts.ElementAtOrDefault(1)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [])
-            {
-                claims.Add(new Claim("roles", role));
-            }
-
-            var identity = new ClaimsIdentity(claims, "Test", "preferred_username", "roles");
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "Test")));
-        }
     }
 }

@@ -30,7 +30,7 @@ internal sealed class GateFixture : IDisposable
 
     public FakeTimeProvider Time { get; } = new(Start);
 
-    public RecordingAuditSink Audit { get; } = new();
+    public Msil.Mcp.Testing.InMemoryAuditSink Audit { get; } = new();
 
     public MetricCollector<long> Events { get; }
 

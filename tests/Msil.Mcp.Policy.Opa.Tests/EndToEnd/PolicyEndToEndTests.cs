@@ -64,6 +64,7 @@ public sealed class PolicyEndToEndTests
         Assert.Contains("denied by policy: no role of the caller (viewer) may use write tools", denied.Message, StringComparison.Ordinal);
         var id = Assert.Single(System.Text.RegularExpressions.Regex.Matches(denied.Message, "dec_[0-9a-f]{16}")).Value;
         Assert.NotEqual(true, allowed.IsError);
+        await host.Audit.WaitForAsync(r => r.ToolName == "create_booking" && r.PolicyAllow == true, TimeSpan.FromSeconds(10), Ct);
         var records = host.Audit.Records.Where(r => r.ToolName == "create_booking").ToArray();
         Assert.Equal(2, records.Length);
         Assert.Equal(id, records[0].DecisionId);

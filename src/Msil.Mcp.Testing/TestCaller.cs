@@ -1,0 +1,68 @@
+namespace Msil.Mcp.Testing;
+
+/// <summary>
+/// A caller of a <see cref="MsilMcpTestHost"/>: a user name with roles and groups, sent in the
+/// <see cref="TestAuthenticationDefaults.HeaderName"/> header and turned into claims by the test authentication scheme
+/// (<c>sub</c> = <c>sub-{name}</c>, <c>preferred_username</c>, <c>roles</c>, <c>groups</c>).
+/// </summary>
+public sealed record TestCaller
+{
+    private TestCaller(string name, IReadOnlyList<string> roles, IReadOnlyList<string> groups)
+    {
+        Name = name;
+        Roles = roles;
+        Groups = groups;
+    }
+
+    /// <summary>Gets the user name (the <c>preferred_username</c> claim; the subject is <c>sub-{Name}</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the roles (<c>roles</c> claims).</summary>
+    public IReadOnlyList<string> Roles { get; }
+
+    /// <summary>Gets the groups (<c>groups</c> claims).</summary>
+    public IReadOnlyList<string> Groups { get; }
+
+    /// <summary>Creates a caller with roles and no groups.</summary>
+    /// <param name="name">The user name: letters, digits, <c>.</c>, <c>_</c>, <c>-</c> and <c>@</c>.</param>
+    /// <param name="roles">The roles, with the same characters.</param>
+    /// <returns>The caller.</returns>
+    /// <exception cref="ArgumentException">A name or role is empty or has another character.</exception>
+    public static TestCaller Create(string name, params string[] roles) => WithGroups(name, roles, []);
+
+    /// <summary>Creates a caller with roles and groups.</summary>
+    /// <param name="name">The user name: letters, digits, <c>.</c>, <c>_</c>, <c>-</c> and <c>@</c>.</param>
+    /// <param name="roles">The roles, with the same characters.</param>
+    /// <param name="groups">The groups, with the same characters.</param>
+    /// <returns>The caller.</returns>
+    /// <exception cref="ArgumentException">A name, role or group is empty or has another character.</exception>
+    public static TestCaller WithGroups(string name, IReadOnlyList<string> roles, IReadOnlyList<string> groups)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        ArgumentNullException.ThrowIfNull(groups);
+        Check(name, nameof(name));
+        foreach (var role in roles)
+        {
+            Check(role, nameof(roles));
+        }
+
+        foreach (var group in groups)
+        {
+            Check(group, nameof(groups));
+        }
+
+        return new TestCaller(name, [.. roles], [.. groups]);
+    }
+
+    /// <summary>Returns the header value: <c>name|role1,role2|group1</c>.</summary>
+    /// <returns>The value of the <see cref="TestAuthenticationDefaults.HeaderName"/> header.</returns>
+    public string ToHeaderValue() => $"{Name}|{string.Join(',', Roles)}|{string.Join(',', Groups)}";
+
+    private static void Check(string value, string parameter)
+    {
+        if (string.IsNullOrEmpty(value) || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@'))
+        {
+            throw new ArgumentException($"'{value}' is not a valid test caller value: use letters, digits, '.', '_', '-' and '@' only.", parameter);
+        }
+    }
+}
