@@ -54,7 +54,7 @@ public sealed class MsilMcpTestHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(configure);
         var o = new MsilMcpTestHostOptions();
         options?.Invoke(o);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = o.EnvironmentName });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = o.EnvironmentName, ContentRootPath = o.ContentRootPath });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(o.MinimumLogLevel);
         builder.Services.AddAuthentication(TestAuthenticationDefaults.Scheme).AddMsilMcpTestAuthentication();

@@ -10,6 +10,10 @@ public sealed class MsilMcpTestHostOptions
     /// <value>Defaults to <c>Development</c>.</value>
     public string EnvironmentName { get; set; } = "Development";
 
+    /// <summary>Gets or sets the content root (where relative paths such as a SQLite file resolve), or <see langword="null"/> for the working directory.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public string? ContentRootPath { get; set; }
+
     /// <summary>Gets or sets whether the MCP endpoint requires an authenticated caller (401 otherwise).</summary>
     /// <value>Defaults to <see langword="true"/>.</value>
     public bool RequireAuthorization { get; set; } = true;

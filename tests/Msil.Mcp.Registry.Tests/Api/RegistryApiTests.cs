@@ -250,7 +250,7 @@ public sealed class RegistryApiTests
         var result = await client.CallToolAsync("get_dealers", new Dictionary<string, object?>(), cancellationToken: Ct);
 
         Assert.NotEqual(true, result.IsError);
-        var call = Assert.Single(host.Executor.Calls);
+        var call = Assert.Single(host.Executor.Invocations);
         Assert.Equal("north", call.Arguments["region"].GetString());
         Assert.False(call.Arguments.ContainsKey("limit"));
         Assert.DoesNotContain(call.Tool.Http!.Parameters, p => p.Argument == "limit");

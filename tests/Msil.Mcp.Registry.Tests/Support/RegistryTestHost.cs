@@ -1,47 +1,42 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Claims;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.RateLimiting;
+using Msil.Mcp.Testing;
 
 namespace Msil.Mcp.Registry.Tests.Support;
 
 /// <summary>
-/// A real Kestrel host on a free loopback port with the tool registry, an allow-all policy, a recording audit sink, an
-/// executor of kind <c>http</c> that records the arguments it is given, and a test authentication scheme that takes the
-/// caller from an <c>X-Test-User: name|role1,role2</c> header.
+/// A real Kestrel host on a free loopback port (Msil.Mcp.Testing) with the tool registry, an allow-all scripted policy,
+/// an in-memory audit sink, a scripted executor of kind <c>http</c> that records the invocations it is given, and the
+/// test identity header.
 /// </summary>
 internal sealed class RegistryTestHost : IAsyncDisposable
 {
     public const string Admin = "admin";
 
-    private readonly WebApplication _app;
+    private readonly MsilMcpTestHost _host;
     private readonly HttpClient _http;
     private readonly string? _ownedDirectory;
 
-    private RegistryTestHost(WebApplication app, string baseUrl, string? ownedDirectory)
+    private RegistryTestHost(MsilMcpTestHost host, string? ownedDirectory)
     {
-        _app = app;
-        BaseUrl = baseUrl;
+        _host = host;
+        BaseUrl = host.BaseAddress.ToString().TrimEnd('/');
         _ownedDirectory = ownedDirectory;
-        _http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        _http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public string BaseUrl { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _host.Services;
 
-    public RecordingAuditSink Audit => Services.GetRequiredService<RecordingAuditSink>();
+    public InMemoryAuditSink Audit => _host.Audit;
 
-    public RecordingExecutor Executor => Services.GetRequiredService<RecordingExecutor>();
+    public ScriptedToolExecutor Executor => Services.GetRequiredService<ScriptedToolExecutor>();
 
     public IToolCatalog Catalog => Services.GetRequiredService<IToolCatalog>();
 
@@ -49,40 +44,30 @@ internal sealed class RegistryTestHost : IAsyncDisposable
     {
         var directory = Path.Combine(Path.GetTempPath(), "msil-registry-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var baseUrl = $"http://127.0.0.1:{FreePort()}";
-        var builder = WebApplication.CreateBuilder(["--environment", "Development", "--contentRoot", directory]);
-        builder.WebHost.UseUrls(baseUrl);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, HeaderAuthHandler>("Test", null);
-        builder.Services.AddAuthorization();
-        builder.Services.AddSingleton<RecordingAuditSink>();
-        builder.Services.AddSingleton<RecordingExecutor>();
-        var mcp = builder.Services.AddMsilMcp(o => core?.Invoke(o));
-        builder.Services.Configure<RateLimitOptions>(o => o.Enabled = false);
-        mcp.UsePolicyDecisionPoint<AllowAllPolicy>();
-        mcp.AddToolRegistry(o => configure?.Invoke(o));
-        builder.Services.RemoveAll<IAuditSink>();
-        builder.Services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<RecordingAuditSink>());
-        builder.Services.AddSingleton<IToolExecutor>(sp => sp.GetRequiredService<RecordingExecutor>());
-        services?.Invoke(builder.Services);
-        var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapMsilMcp("/mcp");
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return new RegistryTestHost(app, baseUrl, directory);
+        var executor = new ScriptedToolExecutor("http");
+        var host = await MsilMcpTestHost.StartAsync(
+            mcp =>
+            {
+                mcp.UseScriptedPolicy(ScriptedPolicyDecisionPoint.AllowAll())
+                    .UseInMemoryAuditSink()
+                    .AddScriptedExecutor(executor)
+                    .AddToolRegistry(o => configure?.Invoke(o));
+                mcp.Services.Configure<MsilMcpOptions>(o => core?.Invoke(o));
+                mcp.Services.Configure<RateLimitOptions>(o => o.Enabled = false);
+                mcp.Services.AddSingleton(executor);
+                services?.Invoke(mcp.Services);
+            },
+            o =>
+            {
+                o.ContentRootPath = directory;
+                o.RequireAuthorization = false;
+            },
+            TestContext.Current.CancellationToken);
+        return new RegistryTestHost(host, directory);
     }
 
     public Task<McpClient> ConnectAsync(string user, params string[] roles)
-    {
-        var transport = new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = new Uri(BaseUrl + "/mcp"),
-            TransportMode = HttpTransportMode.StreamableHttp,
-            AdditionalHeaders = new Dictionary<string, string> { ["X-Test-User"] = user + "|" + string.Join(',', roles) },
-        });
-        return McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
-    }
+        => _host.ConnectAsync(TestCaller.Create(user, roles), cancellationToken: TestContext.Current.CancellationToken);
 
     /// <summary>Posts a document to the import endpoint as an admin (or as <paramref name="user"/>).</summary>
     public Task<HttpResponseMessage> ImportAsync(string document, string source = "dealers", bool dryRun = false, string user = "alice", string role = Admin, string contentType = "application/yaml")
@@ -93,7 +78,7 @@ internal sealed class RegistryTestHost : IAsyncDisposable
         var request = new HttpRequestMessage(method, path) { Content = content };
         if (user is not null)
         {
-            request.Headers.Add("X-Test-User", user + "|" + string.Join(',', roles));
+            request.Headers.Add(TestAuthenticationDefaults.HeaderName, TestCaller.Create(user, roles).ToHeaderValue());
         }
 
         return _http.SendAsync(request, TestContext.Current.CancellationToken);
@@ -111,8 +96,7 @@ internal sealed class RegistryTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (_ownedDirectory is not null && Directory.Exists(_ownedDirectory))
         {
@@ -131,63 +115,5 @@ internal sealed class RegistryTestHost : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private sealed class HeaderAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            var header = Request.Headers["X-Test-User"].ToString();
-            if (header.Length == 0)
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var parts = header.Split('|');
-            var claims = new List<Claim> { new("sub", "sub-" + parts[0]), new("preferred_username", parts[0]) };
-            foreach (var role in parts.ElementAtOrDefault(1)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [])
-            {
-                claims.Add(new Claim("roles", role));
-            }
-
-            var identity = new ClaimsIdentity(claims, "Test", "preferred_username", "roles");
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "Test")));
-        }
-    }
-}
-
-/// <summary>Runs every <c>http</c> tool by recording its arguments.</summary>
-internal sealed class RecordingExecutor : IToolExecutor
-{
-    public ConcurrentQueue<ToolInvocation> Calls { get; } = new();
-
-    public string Kind => "http";
-
-    public ValueTask<ToolResult> ExecuteAsync(ToolInvocation invocation, CancellationToken cancellationToken)
-    {
-        Calls.Enqueue(invocation);
-        return new(new ToolResult { Text = "{\"ok\":true}", Size = 11 });
-    }
-}
-
-/// <summary>Allows every call.</summary>
-internal sealed class AllowAllPolicy : IPolicyDecisionPoint
-{
-    public ValueTask<PolicyDecision> EvaluateAsync(PolicyRequest request, CancellationToken cancellationToken)
-        => new(PolicyDecision.Allowed("test allows everything", "test"));
-}
-
-/// <summary>Keeps every audit record in memory.</summary>
-internal sealed class RecordingAuditSink : IAuditSink
-{
-    private readonly ConcurrentQueue<AuditRecord> _records = new();
-
-    public IReadOnlyList<AuditRecord> WithAction(string action) => _records.Where(r => r.Action == action).ToArray();
-
-    public ValueTask WriteAsync(AuditRecord record, CancellationToken cancellationToken)
-    {
-        _records.Enqueue(record);
-        return ValueTask.CompletedTask;
     }
 }
