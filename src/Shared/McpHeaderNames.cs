@@ -1,5 +1,5 @@
 // Shared by Msil.Mcp, Msil.Mcp.Registry and Msil.Mcp.Generators (netstandard2.0): keep it free of newer APIs.
-namespace Msil.Mcp.Shared;
+namespace Msil.Mcp.CustomHeaders;
 
 /// <summary>
 /// The SEP-2243 rules for an <c>x-mcp-header</c> declaration that do not need a JSON document: the header name's

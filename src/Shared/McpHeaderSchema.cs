@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Msil.Mcp.Shared;
+namespace Msil.Mcp.CustomHeaders;
 
 /// <summary>One argument a tool mirrors into an HTTP header.</summary>
 /// <param name="Property">The top-level property (argument) name in the input schema.</param>

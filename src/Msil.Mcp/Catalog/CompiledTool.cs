@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ModelContextProtocol.Protocol;
 using Msil.Mcp.Abstractions;
-using Msil.Mcp.Shared;
+using Msil.Mcp.CustomHeaders;
 using Msil.Mcp.Validation;
 
 namespace Msil.Mcp.Catalog;

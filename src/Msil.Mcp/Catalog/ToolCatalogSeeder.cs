@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Msil.Mcp.Abstractions;
-using Msil.Mcp.Shared;
+using Msil.Mcp.CustomHeaders;
 
 namespace Msil.Mcp.Catalog;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Catalog;
-using Msil.Mcp.Shared;
+using Msil.Mcp.CustomHeaders;
 using Msil.Mcp.Tests.Hosting;
 
 namespace Msil.Mcp.Tests.Catalog;
