@@ -107,14 +107,14 @@ internal sealed class SchemaEmitter
 
     /// <summary>
     /// Returns the value of <c>x-mcp-header</c> (SEP-2243) on a parameter object, if any: the header name clients mirror
-    /// the argument into (<c>Mcp-Param-{name}</c>). A value that is not a string comes back as its JSON text, so the
-    /// declaration check reports it instead of the compiler dropping it silently.
+    /// the argument into (<c>Mcp-Param-{name}</c>). It is copied as written (a number or an object too), so the
+    /// declaration check reports a value that is not a string instead of the compiler converting or dropping it.
     /// </summary>
-    public static string? McpHeaderOf(IDictionary<string, IOpenApiExtension>? extensions)
+    public static JsonNode? McpHeaderOf(IDictionary<string, IOpenApiExtension>? extensions)
         => extensions is not null
             && extensions.TryGetValue(McpHeaderNames.Keyword, out var extension)
             && extension is JsonNodeExtension { Node: { } node }
-                ? node is JsonValue value && value.TryGetValue<string>(out var text) ? text : node.ToJsonString()
+                ? node.DeepClone()
                 : null;
 
     /// <summary>Writes <paramref name="schema"/> as a complete JSON Schema value.</summary>
@@ -629,7 +629,8 @@ internal sealed class SchemaEmitter
 
         if (overrides.McpHeader is { } header)
         {
-            writer.WriteString(McpHeaderNames.Keyword, header);
+            writer.WritePropertyName(McpHeaderNames.Keyword);
+            WriteValue(writer, header);
         }
 
         if (overrides.Examples is { } examples)
@@ -1218,7 +1219,7 @@ internal sealed class SchemaOverrides
 
     /// <summary>Gets or sets the <c>x-mcp-header</c> name of a parameter (SEP-2243), copied from the parameter object.</summary>
     /// <remarks>Settable: the compiler clears it when the tool's declarations are refused.</remarks>
-    public string? McpHeader { get; set; }
+    public JsonNode? McpHeader { get; set; }
 
     /// <summary>Returns whether the keyword is replaced by these overrides.</summary>
     public bool Replaces(string keyword) => keyword switch

@@ -866,7 +866,8 @@ public sealed partial class OpenApiToolCompilerTests(ITestOutputHelper output)
     [InlineData("{name: score, in: query, schema: {type: number}, x-mcp-header: Score}", "property 'score'", "\"number\"")]
     [InlineData("{name: region, in: query, schema: {type: string}, x-mcp-header: 'My Region'}", "property 'region'", "' '")]
     [InlineData("{name: tags, in: query, schema: {type: array, items: {type: string}}, x-mcp-header: Tags}", "property 'tags'", "\"array\"")]
-    [InlineData("{name: region, in: query, schema: {type: string}, x-mcp-header: {a: 1}}", "property 'region'", "'{'")]
+    [InlineData("{name: region, in: query, schema: {type: string}, x-mcp-header: {a: 1}}", "property 'region'", "a JSON object, not a string")]
+    [InlineData("{name: region, in: query, schema: {type: string}, x-mcp-header: 42}", "property 'region'", "a JSON number, not a string")]
     public void Compile_InvalidMcpHeaderExtension_ImportsTheToolWithoutHeadersAndReportsIt(string parameter, string property, string problem)
     {
         var compilation = Compile($$$"""
