@@ -4,9 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.CustomHeaders;
 using OpenApiLocation = Microsoft.OpenApi.ParameterLocation;
 using ToolLocation = Msil.Mcp.Abstractions.ParameterLocation;
-using Msil.Mcp.CustomHeaders;
 
 namespace Msil.Mcp.Registry.OpenApi;
 
