@@ -26,6 +26,14 @@ public sealed record ToolDefinition
     public required RiskLevel RiskLevel { get; init; }
 
     /// <summary>Gets the JSON Schema (2020-12) of the arguments; always an object schema.</summary>
+    /// <remarks>
+    /// A top-level property of type <c>string</c>, <c>integer</c> or <c>boolean</c> may carry
+    /// <c>"x-mcp-header": "Name"</c> (SEP-2243 custom headers): clients then send the argument in an
+    /// <c>Mcp-Param-Name</c> HTTP header too, and the Streamable HTTP transport refuses a call whose header is missing or
+    /// does not match (HTTP 400, -32020) before the governed pipeline runs. The name must be an HTTP token and unique
+    /// within the tool ignoring case; the catalog refuses a tool whose declaration breaks these rules (see
+    /// <c>docs/compatibility.md</c>).
+    /// </remarks>
     public required JsonElement InputSchema { get; init; }
 
     /// <summary>Gets the JSON Schema of the structured result, if declared.</summary>

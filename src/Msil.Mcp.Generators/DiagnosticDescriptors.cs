@@ -40,6 +40,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ByRefParameter = new(
         "MSILGEN011", "Tool parameter is passed by reference", "Parameter '{0}' of tool method '{1}' is ref, out or in; tool arguments are passed by value", Category, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor InvalidHeader = new(
+        "MSILGEN012", "Invalid header declaration", "Parameter '{0}' of tool method '{1}' cannot be mirrored into an HTTP header: {2}", Category, DiagnosticSeverity.Error, true);
+
     public static DiagnosticDescriptor ById(string id) => id switch
     {
         "MSILGEN001" => ClassNotPartial,
@@ -52,6 +55,7 @@ internal static class DiagnosticDescriptors
         "MSILGEN008" => MissingDescription,
         "MSILGEN009" => UnsupportedClass,
         "MSILGEN010" => GenericMethod,
+        "MSILGEN012" => InvalidHeader,
         _ => ByRefParameter,
     };
 }

@@ -319,6 +319,18 @@ internal sealed class SchemaWriter(Dictionary<string, TypeModel> types, bool for
         };
     }
 
+    /// <summary>Returns the JSON Schema <c>type</c> of a classified type (the inner type of a nullable one).</summary>
+    public string JsonTypeOf(string key)
+    {
+        var model = types[key];
+        if (model.Kind == ValueKind.Nullable)
+        {
+            model = types[model.ElementKey!];
+        }
+
+        return model.Kind == ValueKind.Object ? "object" : JsonType(model.Kind).Type;
+    }
+
     private static (string Type, string? Format) JsonType(ValueKind kind) => kind switch
     {
         ValueKind.Boolean => ("boolean", null),

@@ -8,6 +8,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Msil.Mcp.CustomHeaders;
 
 namespace Msil.Mcp.Generators;
 
@@ -16,6 +17,8 @@ internal static class ToolParser
 {
     public const string ToolAttribute = "Msil.Mcp.Abstractions.Tools.MsilToolAttribute";
     public const string ToolClassAttribute = "Msil.Mcp.Abstractions.Tools.MsilToolClassAttribute";
+    public const string HeaderAttribute = "Msil.Mcp.Abstractions.Tools.MsilHeaderAttribute";
+    public const string SdkHeaderAttribute = "ModelContextProtocol.Server.McpHeaderAttribute";
 
     private static readonly SymbolDisplayFormat FullName = SymbolDisplayFormat.FullyQualifiedFormat;
 
@@ -128,6 +131,7 @@ internal static class ToolParser
         var parameters = new List<ParameterModel>();
         var properties = new StringBuilder();
         var required = new List<string>();
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var parameter in method.Parameters)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -140,8 +144,16 @@ internal static class ToolParser
 
             var kind = InjectedKind(parameter);
             var typeName = parameter.Type.ToDisplayString(FullNameNullable);
+            var header = HeaderOf(parameter, out var headerLocation);
             if (kind != ParameterKind.Argument)
             {
+                if (header is not null)
+                {
+                    diagnostics.Add(Diag(DiagnosticDescriptors.InvalidHeader, headerLocation, parameter.Name, method.Name,
+                        "it is not a tool argument (it is injected), so it has no value to mirror; remove the header attribute"));
+                    ok = false;
+                }
+
                 parameters.Add(new ParameterModel(parameter.Name, kind, typeName, null, false, false, null));
                 continue;
             }
@@ -162,6 +174,30 @@ internal static class ToolParser
                 diagnostics.Add(Diag(DiagnosticDescriptors.UnsupportedParameterType, parameter.Locations.FirstOrDefault(), parameter.Name, method.Name, parameter.Type.ToDisplayString(), error));
                 ok = false;
                 continue;
+            }
+
+            if (header is not null)
+            {
+                var problem = McpHeaderNames.NameProblem(header);
+                if (problem is null && !McpHeaderNames.IsHeaderType(input.JsonTypeOf(key!)))
+                {
+                    problem = $"its schema type is '{input.JsonTypeOf(key!)}', but only string, integer and boolean arguments may be mirrored (SEP-2243)";
+                }
+
+                if (problem is null && headers.TryGetValue(header, out var other))
+                {
+                    problem = $"the header name '{header}' is already used by parameter '{other}' (header names are compared ignoring case)";
+                }
+
+                if (problem is not null)
+                {
+                    diagnostics.Add(Diag(DiagnosticDescriptors.InvalidHeader, headerLocation, parameter.Name, method.Name, problem));
+                    ok = false;
+                    continue;
+                }
+
+                headers[header] = parameter.Name;
+                schema = schema.Substring(0, schema.Length - 1) + ",\"" + McpHeaderNames.Keyword + "\":" + JsonText.Quote(header) + "}";
             }
 
             var isRequired = annotatedRequired || (!nullable && !parameter.HasExplicitDefaultValue);
@@ -470,6 +506,22 @@ internal static class ToolParser
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>Returns the header name of <c>[MsilHeader]</c> or the SDK's <c>[McpHeader]</c> on <paramref name="parameter"/>, if any.</summary>
+    private static string? HeaderOf(IParameterSymbol parameter, out Location? location)
+    {
+        foreach (var attribute in parameter.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() is HeaderAttribute or SdkHeaderAttribute)
+            {
+                location = attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? parameter.Locations.FirstOrDefault();
+                return attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? string.Empty : string.Empty;
+            }
+        }
+
+        location = null;
+        return null;
     }
 
     private static DiagnosticInfo Diag(DiagnosticDescriptor descriptor, Location? location, params string[] args)

@@ -50,6 +50,8 @@ internal static class ConformanceTools
         Define("test_input_required_result_multi_round", "Asks for a name, then a color, in two input-required rounds with evolving request state."),
         Define("test_input_required_result_tampered_state", "Input-required result with request state; the core refuses a tampered state."),
         Define("test_input_required_result_capabilities", "Asks only for the input the client declared a capability for."),
+        Define("test_custom_header", "Echoes the region it was called for; the region is mirrored in the Mcp-Param-Region header (SEP-2243).",
+            """{"type":"object","properties":{"region":{"type":"string","description":"The region to run in","x-mcp-header":"Region"},"query":{"type":"string","description":"What to look up"}},"required":["region"]}"""),
         Define("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
             """
             {
@@ -174,6 +176,8 @@ internal sealed class ConformanceToolExecutor(TimeProvider time) : IToolExecutor
             case "test_input_required_result_tampered_state":
             case "test_input_required_result_capabilities":
                 return InputRequiredFixtures.Run(invocation.Tool.Name, context);
+            case "test_custom_header":
+                return Text("Custom header tool called for region " + invocation.Arguments["region"].GetString());
             case "json_schema_2020_12_tool":
                 return Text("JSON Schema 2020-12 tool called with " + invocation.Arguments.Count.ToString(CultureInfo.InvariantCulture) + " argument(s)");
             default:

@@ -208,10 +208,65 @@ public sealed class MsilToolGeneratorTests
             """);
 
     [Fact]
+    public void Generate_HeaderParameters_EmitsXMcpHeaderAndMatchesSnapshot()
+    {
+        // [MsilHeader] is ours; the SDK's [McpHeader] is recognised by its metadata name.
+        var result = GeneratorHarness.Run(Usings + """
+            namespace Geo
+            {
+                public enum Tier { Free, Paid }
+
+                public static partial class RegionTools
+                {
+                    /// <summary>Finds places in a region.</summary>
+                    /// <param name="region">The region to search.</param>
+                    /// <param name="query">What to look for.</param>
+                    [MsilTool(RiskLevel.Read)]
+                    public static string FindPlaces(
+                        [MsilHeader("Region")] string region,
+                        string query,
+                        [MsilHeader("Limit")] int? limit = null,
+                        [ModelContextProtocol.Server.McpHeader("Exact")] bool exact = false,
+                        [MsilHeader("Tier")] Tier tier = Tier.Free) => region + query;
+                }
+            }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompileDiagnostics);
+        var source = result.Source("Geo.RegionTools.MsilTools.g.cs");
+        Assert.Contains("\\\"region\\\":{\\\"type\\\":\\\"string\\\",\\\"description\\\":\\\"The region to search.\\\",\\\"x-mcp-header\\\":\\\"Region\\\"}", source, StringComparison.Ordinal);
+        Snapshot.Match(source, "RegionTools");
+    }
+
+    [Theory]
+    [InlineData("[MsilHeader(\"My Region\")] string region", "contains ' '")]
+    [InlineData("[MsilHeader(\"\")] string region", "empty")]
+    [InlineData("[MsilHeader(\"Score\")] double region", "'number'")]
+    [InlineData("[MsilHeader(\"Tags\")] string[] region", "'array'")]
+    [InlineData("[MsilHeader(\"Item\")] Item region", "'object'")]
+    [InlineData("[MsilHeader(\"Region\")] string region, [MsilHeader(\"region\")] string other", "already used by parameter 'region'")]
+    [InlineData("string region, [MsilHeader(\"Caller\")] CallerIdentity caller", "not a tool argument")]
+    public void Diagnostic_InvalidHeader_MSILGEN012(string parameters, string reason)
+    {
+        var result = GeneratorHarness.Run(Usings + $$"""
+            public sealed record Item(string Sku);
+            public partial class T { /// <summary>x</summary>
+            [MsilTool(RiskLevel.Read)] public static int A({{parameters}}) => 1; }
+            """);
+
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics, d => d.Id == "MSILGEN012");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal("Input0.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Contains(reason, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Sources, s => s.HintName == "T.MsilTools.g.cs");
+    }
+
+    [Fact]
     public void Diagnostics_AreDocumented()
     {
         var docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
-        for (var i = 1; i <= 11; i++)
+        for (var i = 1; i <= 12; i++)
         {
             Assert.Contains($"MSILGEN{i:000}", docs, StringComparison.Ordinal);
         }

@@ -43,6 +43,25 @@ public sealed class MsilToolClassAttribute : Attribute
     public string? Source { get; set; }
 }
 
+/// <summary>
+/// Mirrors a tool argument into the <c>Mcp-Param-{Name}</c> HTTP header (SEP-2243 custom headers): the generator adds
+/// <c>"x-mcp-header": "{Name}"</c> to the argument's schema, clients on the Streamable HTTP transport send the header,
+/// and the server refuses a call whose header is missing or does not match the argument.
+/// </summary>
+/// <remarks>
+/// Only for arguments whose schema type is <c>string</c>, <c>integer</c> or <c>boolean</c> (strings, enums, whole
+/// numbers, booleans and their nullable forms); the name must be an HTTP token (letters, digits and
+/// <c>!#$%&amp;'*+-.^_`|~</c>) and unique within the tool ignoring case. The generator reports MSILGEN012 otherwise.
+/// The SDK's <c>ModelContextProtocol.Server.McpHeaderAttribute</c> is honoured the same way.
+/// </remarks>
+/// <param name="name">The header name without the <c>Mcp-Param-</c> prefix, for example <c>Region</c>.</param>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class MsilHeaderAttribute(string name) : Attribute
+{
+    /// <summary>Gets the header name without the <c>Mcp-Param-</c> prefix.</summary>
+    public string Name { get; } = name;
+}
+
 /// <summary>Marks a tool method's parameter as resolved from the request's services instead of the tool's arguments.</summary>
 /// <remarks>
 /// Parameters of interface types other than the collection interfaces are resolved from services without it; use it

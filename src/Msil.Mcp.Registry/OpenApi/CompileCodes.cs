@@ -17,6 +17,7 @@ internal static class CompileCodes
     public const string SchemaTooLarge = "schema-too-large";
     public const string OutputSchemaDropped = "output-schema-dropped";
     public const string BudgetExhausted = "budget-exhausted";
+    public const string McpHeaderInvalid = "mcp-header-invalid";
 
     public const string LintDescriptionMissing = "description-missing";
     public const string LintDescriptionShort = "description-short";

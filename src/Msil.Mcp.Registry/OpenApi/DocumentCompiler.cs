@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.CustomHeaders;
 using OpenApiLocation = Microsoft.OpenApi.ParameterLocation;
 using ToolLocation = Msil.Mcp.Abstractions.ParameterLocation;
 
@@ -334,36 +335,26 @@ internal sealed class DocumentCompiler
         }
 
         // Input schema.
-        var inputScope = SchemaEmitter.CreateScope(MaxToolSchemaBytes);
-        var inputBytes = WriteJson(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", "object");
-            writer.WriteStartObject("properties");
-            foreach (var argument in arguments)
-            {
-                writer.WritePropertyName(argument.Name);
-                _emitter.WriteSchema(writer, argument.Schema, 1, inputScope, argument.Overrides);
-            }
-
-            writer.WriteEndObject();
-            if (arguments.Any(a => a.Required))
-            {
-                writer.WriteStartArray("required");
-                foreach (var argument in arguments.Where(a => a.Required))
-                {
-                    writer.WriteStringValue(argument.Name);
-                }
-
-                writer.WriteEndArray();
-            }
-
-            writer.WriteBoolean("additionalProperties", false);
-            _emitter.WriteDefinitions(writer, inputScope);
-            writer.WriteEndObject();
-        });
-        var inputSize = inputBytes.Length;
+        var (inputBytes, inputScope) = WriteInputSchema(arguments);
         var inputSchema = JsonElement.Parse(inputBytes, ParseOptions);
+
+        // x-mcp-header (SEP-2243), copied from parameters: a bad declaration would make the catalog refuse the tool and
+        // SDK clients drop it, so the tool is imported without its headers and the diagnostic says what to fix.
+        if (arguments.Any(a => a.Overrides?.McpHeader is not null)
+            && McpHeaderSchema.Validate(toolName.Name, inputSchema) is { } headerProblem)
+        {
+            Report(entry, CompileSeverity.Warning, CompileCodes.McpHeaderInvalid,
+                headerProblem + " The tool is imported without Mcp-Param headers.");
+            foreach (var argument in arguments.Where(a => a.Overrides?.McpHeader is not null))
+            {
+                argument.Overrides!.McpHeader = null;
+            }
+
+            (inputBytes, inputScope) = WriteInputSchema(arguments);
+            inputSchema = JsonElement.Parse(inputBytes, ParseOptions);
+        }
+
+        var inputSize = inputBytes.Length;
 
         // Output schema.
         var (outputSchema, outputSize, responseMedia, outputScope) = CompileOutput(entry);
@@ -544,6 +535,7 @@ internal sealed class DocumentCompiler
             Location = toolLocation,
             Schema = schema,
             Overrides = parameterDescription is null && !parameter.Deprecated && example is null && SchemaEmitter.ClassificationOf(parameter.Extensions) is null
+                && SchemaEmitter.McpHeaderOf(parameter.Extensions) is null
                 ? null
                 : new SchemaOverrides
                 {
@@ -551,6 +543,7 @@ internal sealed class DocumentCompiler
                     Deprecated = parameter.Deprecated,
                     Examples = example is null ? null : [example],
                     Classification = SchemaEmitter.ClassificationOf(parameter.Extensions),
+                    McpHeader = SchemaEmitter.McpHeaderOf(parameter.Extensions),
                 },
             Required = parameter.Required || toolLocation == ToolLocation.Path,
             Style = style is { } s && s != defaultStyle ? StyleName(s) : null,
@@ -1027,6 +1020,40 @@ internal sealed class DocumentCompiler
             Report(entry, CompileSeverity.Warning, CompileCodes.ReferenceUnresolved,
                 string.Join("; ", reasons) + ". The schema there is {} (anything).");
         }
+    }
+
+    /// <summary>Writes the tool's input schema: one property per argument, the required ones, no others.</summary>
+    private (byte[] Bytes, EmitScope Scope) WriteInputSchema(List<Argument> arguments)
+    {
+        var inputScope = SchemaEmitter.CreateScope(MaxToolSchemaBytes);
+        var bytes = WriteJson(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", "object");
+            writer.WriteStartObject("properties");
+            foreach (var argument in arguments)
+            {
+                writer.WritePropertyName(argument.Name);
+                _emitter.WriteSchema(writer, argument.Schema, 1, inputScope, argument.Overrides);
+            }
+
+            writer.WriteEndObject();
+            if (arguments.Any(a => a.Required))
+            {
+                writer.WriteStartArray("required");
+                foreach (var argument in arguments.Where(a => a.Required))
+                {
+                    writer.WriteStringValue(argument.Name);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteBoolean("additionalProperties", false);
+            _emitter.WriteDefinitions(writer, inputScope);
+            writer.WriteEndObject();
+        }).ToArray();
+        return (bytes, inputScope);
     }
 
     private void Report(OperationEntry entry, CompileSeverity severity, string code, string message) =>

@@ -59,8 +59,8 @@ public enum CompileSeverity
 /// Codes: <c>document-too-large</c>, <c>document-unreadable</c>, <c>reader-message</c> (a problem the OpenAPI reader
 /// reported while still producing a document), <c>operation-failed</c>, <c>unsupported-content-type</c>,
 /// <c>request-body-ignored</c>, <c>reference-unresolved</c>, <c>parameter-ignored</c>, <c>path-parameter-added</c>,
-/// <c>argument-renamed</c>, <c>risk-level-invalid</c>, <c>schema-too-large</c>, <c>output-schema-dropped</c> and
-/// <c>budget-exhausted</c>.
+/// <c>argument-renamed</c>, <c>risk-level-invalid</c>, <c>schema-too-large</c>, <c>output-schema-dropped</c>,
+/// <c>budget-exhausted</c> and <c>mcp-header-invalid</c> (an <c>x-mcp-header</c> on a parameter that SEP-2243 does not allow; the tool is imported without its headers).
 /// </remarks>
 public sealed record CompileDiagnostic(
     string? Operation,

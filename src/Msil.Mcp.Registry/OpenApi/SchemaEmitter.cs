@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
+using Msil.Mcp.CustomHeaders;
 
 namespace Msil.Mcp.Registry.OpenApi;
 
@@ -102,6 +103,18 @@ internal sealed class SchemaEmitter
             && value.TryGetValue<string>(out var text)
             && !string.IsNullOrWhiteSpace(text)
                 ? text.Trim().ToLowerInvariant()
+                : null;
+
+    /// <summary>
+    /// Returns the value of <c>x-mcp-header</c> (SEP-2243) on a parameter object, if any: the header name clients mirror
+    /// the argument into (<c>Mcp-Param-{name}</c>). It is copied as written (a number or an object too), so the
+    /// declaration check reports a value that is not a string instead of the compiler converting or dropping it.
+    /// </summary>
+    public static JsonNode? McpHeaderOf(IDictionary<string, IOpenApiExtension>? extensions)
+        => extensions is not null
+            && extensions.TryGetValue(McpHeaderNames.Keyword, out var extension)
+            && extension is JsonNodeExtension { Node: { } node }
+                ? node.DeepClone()
                 : null;
 
     /// <summary>Writes <paramref name="schema"/> as a complete JSON Schema value.</summary>
@@ -612,6 +625,12 @@ internal sealed class SchemaEmitter
         if (overrides.Classification is { } classification)
         {
             writer.WriteString(ClassificationKeyword, classification);
+        }
+
+        if (overrides.McpHeader is { } header)
+        {
+            writer.WritePropertyName(McpHeaderNames.Keyword);
+            WriteValue(writer, header);
         }
 
         if (overrides.Examples is { } examples)
@@ -1198,6 +1217,10 @@ internal sealed class SchemaOverrides
     /// <summary>Gets the data classification of a parameter (<c>x-msil-classification</c> on the parameter object).</summary>
     public string? Classification { get; init; }
 
+    /// <summary>Gets or sets the <c>x-mcp-header</c> name of a parameter (SEP-2243), copied from the parameter object.</summary>
+    /// <remarks>Settable: the compiler clears it when the tool's declarations are refused.</remarks>
+    public JsonNode? McpHeader { get; set; }
+
     /// <summary>Returns whether the keyword is replaced by these overrides.</summary>
     public bool Replaces(string keyword) => keyword switch
     {
@@ -1209,6 +1232,7 @@ internal sealed class SchemaOverrides
         "writeOnly" => WriteOnly,
         "examples" => Examples is not null,
         SchemaEmitter.ClassificationKeyword => Classification is not null,
+        McpHeaderNames.Keyword => McpHeader is not null,
         _ => false,
     };
 
@@ -1234,6 +1258,7 @@ internal sealed class SchemaOverrides
             WriteOnly = (outer?.WriteOnly ?? false) || link.WriteOnly is true,
             Examples = outer?.Examples ?? (link.Examples is { Count: > 0 } examples ? [.. examples] : null),
             Classification = outer?.Classification,
+            McpHeader = outer?.McpHeader,
         };
     }
 }

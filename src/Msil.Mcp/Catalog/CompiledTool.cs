@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelContextProtocol.Protocol;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.CustomHeaders;
 using Msil.Mcp.Validation;
 
 namespace Msil.Mcp.Catalog;
@@ -8,11 +9,12 @@ namespace Msil.Mcp.Catalog;
 /// <summary>Everything derived from one tool definition, built once per content hash and reused for every call.</summary>
 internal sealed class CompiledTool
 {
-    private CompiledTool(ToolDefinition definition, JsonSchemaValidator validator, Tool protocolTool)
+    private CompiledTool(ToolDefinition definition, JsonSchemaValidator validator, Tool protocolTool, IReadOnlyList<McpHeaderDeclaration> headers)
     {
         Definition = definition;
         Validator = validator;
         ProtocolTool = protocolTool;
+        Headers = headers;
     }
 
     public ToolDefinition Definition { get; }
@@ -20,6 +22,9 @@ internal sealed class CompiledTool
     public JsonSchemaValidator Validator { get; }
 
     public Tool ProtocolTool { get; }
+
+    /// <summary>Gets the arguments mirrored into <c>Mcp-Param-*</c> headers (SEP-2243); the SDK transport checks them.</summary>
+    public IReadOnlyList<McpHeaderDeclaration> Headers { get; }
 
     public static CompiledTool Compile(ToolDefinition definition)
     {
@@ -34,6 +39,15 @@ internal sealed class CompiledTool
             throw new ArgumentException($"The input schema of tool '{definition.Name}' cannot be compiled: {ex.Message}", nameof(definition), ex);
         }
 
+        // x-mcp-header declarations pass to tools/list unchanged; the SDK's Streamable HTTP transport validates the
+        // Mcp-Param-* headers against them before the call reaches the pipeline. A bad declaration would make SDK
+        // clients drop the tool (SEP-2243), so it is refused here, with the tool's name, the property and the fix.
+        var headers = McpHeaderSchema.Read(definition.Name, definition.InputSchema, out var headerProblem);
+        if (headerProblem is not null)
+        {
+            throw new ArgumentException(headerProblem, nameof(definition));
+        }
+
         var tool = new Tool
         {
             Name = definition.Name,
@@ -43,7 +57,7 @@ internal sealed class CompiledTool
             OutputSchema = IsObjectSchema(definition.OutputSchema) ? definition.OutputSchema : null,
             Annotations = CreateAnnotations(definition),
         };
-        return new CompiledTool(definition, validator, tool);
+        return new CompiledTool(definition, validator, tool, headers);
     }
 
     /// <summary>Derives the MCP annotations from the risk level and HTTP method (ARCHITECTURE §3).</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.CustomHeaders;
 
 namespace Msil.Mcp.Catalog;
 
@@ -20,7 +21,16 @@ internal sealed class ToolCatalogSeeder(IEnumerable<IToolCatalogSeed> seeds, ITo
     {
         foreach (var group in seeds.GroupBy(static s => s.Source, StringComparer.Ordinal))
         {
-            writer.ReplaceSource(group.Key, group.SelectMany(static s => s.Tools).ToArray());
+            var tools = group.SelectMany(static s => s.Tools).ToArray();
+            foreach (var tool in tools)
+            {
+                if (McpHeaderSchema.Validate(tool.Name, tool.InputSchema) is { } problem)
+                {
+                    throw new InvalidOperationException($"Tool '{tool.Name}' from source '{group.Key}' cannot be added to the catalog. {problem}");
+                }
+            }
+
+            writer.ReplaceSource(group.Key, tools);
         }
 
         return Task.CompletedTask;

@@ -32,6 +32,26 @@ public sealed class GeneratedToolRuntimeTests
     }
 
     [Fact]
+    public async Task CallTool_HeaderArguments_AreListedWithXMcpHeaderAndTheSdkClientsHeadersPassTheTransport()
+    {
+        await using var host = await RuntimeHost.StartAsync();
+        await using var client = await host.ConnectAsync("olivia", "operator");
+
+        var tool = Assert.Single(await client.ListToolsAsync(cancellationToken: Ct), t => t.Name == "count_region_orders");
+        var properties = tool.JsonSchema.GetProperty("properties");
+        Assert.Equal("Region", properties.GetProperty("region").GetProperty("x-mcp-header").GetString());
+        Assert.Equal("Page", properties.GetProperty("page").GetProperty("x-mcp-header").GetString());
+
+        // The client negotiated 2026-07-28 (the default), so it mirrors both arguments into Mcp-Param-* headers and
+        // the transport checks them against the body before the governed pipeline runs.
+        Assert.Equal("2026-07-28", client.NegotiatedProtocolVersion);
+        var result = await client.CallToolAsync("count_region_orders", new Dictionary<string, object?> { ["region"] = "Nord Öst", ["page"] = 3 }, cancellationToken: Ct);
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal("Nord Öst: page 3", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+    }
+
+    [Fact]
     public async Task CallTool_ValidArguments_RunsMethodAndReturnsStructuredContent()
     {
         await using var host = await RuntimeHost.StartAsync();

@@ -109,6 +109,13 @@ public partial class OrderTools(IOrderStore store, TimeProvider time)
     [MsilTool(RiskLevel.Read, Name = "who_am_i")]
     public static ValueTask<string> WhoAmIAsync(CallerIdentity caller, IOrderStore orders) => new(caller.UserId + (orders is null ? string.Empty : " (store ok)"));
 
+    /// <summary>Counts the orders of a region; the region and page are mirrored into Mcp-Param headers (SEP-2243).</summary>
+    /// <param name="region">The region code.</param>
+    /// <param name="page">The page, from 1.</param>
+    [MsilTool(RiskLevel.Read)]
+    public static string CountRegionOrders([MsilHeader("Region")] string region, [MsilHeader("Page")] int page = 1)
+        => $"{region}: page {page}";
+
     /// <summary>Adds two numbers (used by the dispatch benchmark).</summary>
     /// <param name="a">The first number.</param>
     /// <param name="b">The second number.</param>

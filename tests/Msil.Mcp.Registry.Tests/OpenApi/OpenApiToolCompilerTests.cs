@@ -834,6 +834,86 @@ public sealed partial class OpenApiToolCompilerTests(ITestOutputHelper output)
         Assert.Contains("\"x-msil-classification\":\"personal\"", tool.InputSchema.GetRawText(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Compile_McpHeaderExtensionOnParameters_CopiedOntoTheArgumentsForSep2243()
+    {
+        var compilation = Compile("""
+            openapi: 3.0.3
+            info: {title: Orders, version: '1'}
+            paths:
+              /regions/{region}/orders:
+                get:
+                  operationId: listOrders
+                  parameters:
+                    - {name: region, in: path, required: true, schema: {type: string}, x-mcp-header: Region}
+                    - {name: limit, in: query, schema: {type: integer}, x-mcp-header: Limit}
+                    - {name: X-Tenant, in: header, schema: {type: string}, x-mcp-header: Tenant}
+                    - {name: q, in: query, schema: {type: string}}
+                  responses: {'200': {description: ok}}
+            """);
+
+        var tool = Assert.Single(compilation.Tools);
+        var properties = tool.InputSchema.GetProperty("properties");
+        Assert.Equal("Region", properties.GetProperty("region").GetProperty("x-mcp-header").GetString());
+        Assert.Equal("Limit", properties.GetProperty("limit").GetProperty("x-mcp-header").GetString());
+        var tenant = properties.EnumerateObject().Single(p => p.Name.Contains("tenant", StringComparison.OrdinalIgnoreCase)).Value;
+        Assert.Equal("Tenant", tenant.GetProperty("x-mcp-header").GetString());
+        Assert.False(properties.GetProperty("q").TryGetProperty("x-mcp-header", out _));
+        Assert.DoesNotContain(compilation.Diagnostics, d => d.Code == "mcp-header-invalid");
+    }
+
+    [Theory]
+    [InlineData("{name: score, in: query, schema: {type: number}, x-mcp-header: Score}", "property 'score'", "\"number\"")]
+    [InlineData("{name: region, in: query, schema: {type: string}, x-mcp-header: 'My Region'}", "property 'region'", "' '")]
+    [InlineData("{name: tags, in: query, schema: {type: array, items: {type: string}}, x-mcp-header: Tags}", "property 'tags'", "\"array\"")]
+    [InlineData("{name: region, in: query, schema: {type: string}, x-mcp-header: {a: 1}}", "property 'region'", "a JSON object, not a string")]
+    [InlineData("{name: region, in: query, schema: {type: string}, x-mcp-header: 42}", "property 'region'", "a JSON number, not a string")]
+    public void Compile_InvalidMcpHeaderExtension_ImportsTheToolWithoutHeadersAndReportsIt(string parameter, string property, string problem)
+    {
+        var compilation = Compile($$$"""
+            openapi: 3.0.3
+            info: {title: Orders, version: '1'}
+            paths:
+              /orders:
+                get:
+                  operationId: listOrders
+                  parameters:
+                    - {name: tenant, in: query, schema: {type: string}, x-mcp-header: Tenant}
+                    - {{{parameter}}}
+                  responses: {'200': {description: ok}}
+            """);
+
+        var tool = Assert.Single(compilation.Tools);
+        Assert.DoesNotContain("x-mcp-header", tool.InputSchema.GetRawText(), StringComparison.Ordinal);
+        var diagnostic = Assert.Single(compilation.Diagnostics, d => d.Code == "mcp-header-invalid");
+        Assert.Equal(CompileSeverity.Warning, diagnostic.Severity);
+        Assert.False(diagnostic.Skipped);
+        Assert.Contains("Tool 'list_orders'", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains(property, diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains("Fix:", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compile_DuplicateMcpHeaderNamesDifferingInCase_Refused()
+    {
+        var compilation = Compile("""
+            openapi: 3.0.3
+            info: {title: Orders, version: '1'}
+            paths:
+              /orders:
+                get:
+                  operationId: listOrders
+                  parameters:
+                    - {name: a, in: query, schema: {type: string}, x-mcp-header: MyField}
+                    - {name: b, in: query, schema: {type: string}, x-mcp-header: myfield}
+                  responses: {'200': {description: ok}}
+            """);
+
+        Assert.DoesNotContain("x-mcp-header", Assert.Single(compilation.Tools).InputSchema.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("already declared by property 'a'", Assert.Single(compilation.Diagnostics, d => d.Code == "mcp-header-invalid").Message, StringComparison.Ordinal);
+    }
+
     private static OpenApiCompilation Compile(string text, OpenApiCompilerOptions? options = null) =>
         new OpenApiToolCompiler(options ?? new OpenApiCompilerOptions()).Compile(text, "test-spec");
 
