@@ -116,6 +116,7 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
         catch
         {
             run.Cancel(ToolTaskEnd.Request);
+            run.ReleaseWaiters();
             await Task.WhenAny(execution).ConfigureAwait(false);
             await run.DisposeAsync().ConfigureAwait(false);
             throw;

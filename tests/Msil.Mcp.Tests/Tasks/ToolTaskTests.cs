@@ -387,6 +387,35 @@ public sealed class ToolTaskTests
     }
 
     [Fact]
+    public async Task StopHost_RunningTask_IsCancelledAndEndsFailedWithItsOwnAuditRecord()
+    {
+        var audit = new RecordingAudit(new StageLog());
+        var observed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var host = await StartAsync(new(async (invocation, ct) =>
+        {
+            await invocation.Context!.RunAsTaskAsync(ct);
+            using var registration = ct.Register(observed.SetResult);
+            await Task.Delay(Timeout.Infinite, ct);
+            return new ToolResult { Text = "never" };
+        }), audit);
+        var store = host.Services.GetRequiredService<IToolTaskStore>();
+        string taskId;
+        using (var http = new HttpClient())
+        {
+            taskId = (string)Result(await CallAsync(http, host, "job", "bob"))["taskId"]!;
+        }
+
+        await host.DisposeAsync();
+
+        Assert.True(observed.Task.IsCompleted);
+        var record = await store.GetAsync(taskId, Ct);
+        Assert.Equal(ToolTaskStatus.Failed, record!.Status);
+        Assert.Contains("shut down", record.ErrorMessage, StringComparison.Ordinal);
+        var end = Assert.Single(audit.Records, r => r.Action == AuditActions.ToolTask);
+        Assert.Equal(AuditOutcomes.Failed, end.Outcome);
+    }
+
+    [Fact]
     public async Task ListTools_TaskSupportingTools_AdvertiseTheirTaskSupportAndTheServerTheExtension()
     {
         var audit = new RecordingAudit(new StageLog());
