@@ -261,7 +261,11 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<RequestStateProtector>();
         services.AddOptions<ToolTaskOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolTaskOptions>, ToolTaskOptionsValidator>());
-        services.TryAddSingleton<IToolTaskStore, InMemoryToolTaskStore>();
+        services.TryAddSingleton<InMemoryToolTaskStore>();
+        services.TryAddSingleton<RedisToolTaskStore>();
+        services.TryAddSingleton<IToolTaskStore>(static sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<ToolTaskOptions>>().Value.RedisConnectionString)
+            ? sp.GetRequiredService<InMemoryToolTaskStore>()
+            : sp.GetRequiredService<RedisToolTaskStore>());
         services.TryAddSingleton<ToolTaskRunner>();
         services.AddHostedService(static sp => sp.GetRequiredService<ToolTaskRunner>());
         services.TryAddSingleton<ToolTaskRequestHandlers>();

@@ -42,4 +42,18 @@ public sealed class ToolTaskOptions
     /// </summary>
     /// <value>Defaults to 32.</value>
     public int MaxActivePerCaller { get; set; } = 32;
+
+    /// <summary>
+    /// Gets or sets the Redis connection string (StackExchange.Redis syntax) of a task store shared by every replica:
+    /// <c>tasks/get</c>, <c>tasks/update</c> and <c>tasks/cancel</c> may then land on any replica, and cancellation and
+    /// answered input reach the replica running the executor through Redis pub/sub. Records are protected with ASP.NET
+    /// Core Data Protection (results may hold business data), so the replicas need a shared key ring
+    /// (<c>Msil:Mcp:KeyRingRedisConnectionString</c>).
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: tasks are kept in memory, per replica.</value>
+    public string? RedisConnectionString { get; set; }
+
+    /// <summary>Gets or sets the prefix of the task store's Redis keys and of its signal channel.</summary>
+    /// <value>Defaults to <c>msil:task:</c>.</value>
+    public string RedisKeyPrefix { get; set; } = "msil:task:";
 }

@@ -28,6 +28,26 @@ internal sealed class ToolTaskOptionsValidator : IValidateOptions<ToolTaskOption
             errors.Add("Msil:Mcp:Tasks:MaxActivePerCaller must be at least 1 (set Msil:Mcp:Tasks:Enabled=false to turn tasks off).");
         }
 
+        if (string.IsNullOrWhiteSpace(options.RedisKeyPrefix))
+        {
+            errors.Add("Msil:Mcp:Tasks:RedisKeyPrefix is empty; the default is 'msil:task:'.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.RedisConnectionString))
+        {
+            try
+            {
+                if (StackExchange.Redis.ConfigurationOptions.Parse(options.RedisConnectionString).EndPoints.Count == 0)
+                {
+                    errors.Add("Msil:Mcp:Tasks:RedisConnectionString names no server.");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add("Msil:Mcp:Tasks:RedisConnectionString cannot be parsed: " + ex.Message);
+            }
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

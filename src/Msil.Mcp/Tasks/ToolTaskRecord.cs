@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Msil.Mcp.Tasks;
 
@@ -60,9 +61,11 @@ internal sealed record ToolTaskRecord
 
     public bool CancelRequested { get; init; }
 
+    [JsonIgnore]
     public bool IsTerminal => Status is ToolTaskStatus.Completed or ToolTaskStatus.Failed or ToolTaskStatus.Cancelled;
 
     /// <summary>When the store may forget the task: its TTL after its last change, so never before <see cref="TtlMs"/> from creation.</summary>
+    [JsonIgnore]
     public DateTimeOffset ExpiresAt => LastUpdatedAt.AddMilliseconds(TtlMs);
 
     public static string Wire(ToolTaskStatus status) => status switch

@@ -23,7 +23,7 @@ public sealed class ToolTaskTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static Task<TestHost> StartAsync(ScriptedExecutor executor, RecordingAudit audit, RecordingPolicy? policy = null, Action<ToolTaskOptions>? tasks = null)
+    internal static Task<TestHost> StartAsync(ScriptedExecutor executor, RecordingAudit audit, RecordingPolicy? policy = null, Action<ToolTaskOptions>? tasks = null, Action<MsilMcpOptions>? options = null)
         => TestHost.StartAsync(mcp =>
         {
             var log = new StageLog();
@@ -45,7 +45,8 @@ public sealed class ToolTaskTests
                 Define("required_job", ToolTaskSupport.Required),
                 Define("sync_only", ToolTaskSupport.None),
             ]);
-        });
+        },
+        options);
 
     private static ToolDefinition Define(string name, ToolTaskSupport support)
         => Tools.Define(name, RiskLevel.Read, """{"type":"object","properties":{}}""") with { Executor = ScriptedExecutor.Kind, TaskSupport = support };
@@ -442,16 +443,16 @@ public sealed class ToolTaskTests
 
     private static JsonObject Accept(string name) => new() { ["action"] = "accept", ["content"] = new JsonObject { ["name"] = name } };
 
-    private static JsonObject Result(JsonObject response)
+    internal static JsonObject Result(JsonObject response)
         => response["result"]?.AsObject() ?? throw new Xunit.Sdk.XunitException("Expected a result, got " + response.ToJsonString());
 
-    private static Task<JsonObject> CallAsync(HttpClient http, TestHost host, string tool, string user, bool withExtension = true)
+    internal static Task<JsonObject> CallAsync(HttpClient http, TestHost host, string tool, string user, bool withExtension = true)
         => SendAsync(http, host, "tools/call", new JsonObject { ["name"] = tool, ["arguments"] = new JsonObject() }, user, tool, withExtension);
 
     private static Task<JsonObject> UpdateAsync(HttpClient http, TestHost host, string taskId, string user, JsonObject responses)
         => SendAsync(http, host, "tasks/update", new JsonObject { ["taskId"] = taskId, ["inputResponses"] = responses }, user, taskId);
 
-    private static async Task<JsonObject> WaitTerminalAsync(HttpClient http, TestHost host, string taskId, string user)
+    internal static async Task<JsonObject> WaitTerminalAsync(HttpClient http, TestHost host, string taskId, string user)
     {
         for (var i = 0; i < 600; i++)
         {
@@ -484,7 +485,7 @@ public sealed class ToolTaskTests
     }
 
     /// <summary>One stateless 2026-07-28 request over raw HTTP JSON-RPC, declaring the tasks extension or not.</summary>
-    private static async Task<JsonObject> SendAsync(HttpClient http, TestHost host, string method, JsonObject parameters, string user, string? name, bool withExtension = true)
+    internal static async Task<JsonObject> SendAsync(HttpClient http, TestHost host, string method, JsonObject parameters, string user, string? name, bool withExtension = true)
     {
         var capabilities = new JsonObject { ["elicitation"] = new JsonObject() };
         if (withExtension)
