@@ -293,6 +293,27 @@ public sealed class ToolTaskTests
     }
 
     [Fact]
+    public async Task CallTool_CSharpSdkClientWithoutTheExtension_OptionalToolRunsInlineAndRequiredToolIsRefusedWith32021()
+    {
+        var audit = new RecordingAudit(new StageLog());
+        await using var host = await StartAsync(new(async (invocation, ct) =>
+        {
+            await invocation.Context!.RunAsTaskAsync(ct); // cannot become a task: returns at once, the call stays inline
+            return new ToolResult { Text = "inline " + (invocation.Context.TaskId ?? "-") };
+        }), audit);
+        await using var client = await host.ConnectAsync(new ModelContextProtocol.Client.McpClientOptions { ProtocolVersion = Revision }, "bob", "operator");
+
+        var result = await client.CallToolAsync("job", new Dictionary<string, object?>(), cancellationToken: Ct);
+        // SDK 2.3.1's HTTP transport answers -32021 with status 400, which its client reports as HttpRequestException.
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.CallToolAsync("required_job", new Dictionary<string, object?>(), cancellationToken: Ct).AsTask());
+
+        Assert.Equal("inline -", Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text);
+        Assert.Contains("-32021", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(Extension, refused.Message, StringComparison.Ordinal);
+        Assert.Equal([AuditOutcomes.Success, AuditOutcomes.TaskRequired], audit.Records.Select(r => r.Outcome));
+    }
+
+    [Fact]
     public async Task CallTool_RequiredToolWithoutTheExtension_IsRefusedWith32021NamingTheExtensionAndAudited()
     {
         var audit = new RecordingAudit(new StageLog());
