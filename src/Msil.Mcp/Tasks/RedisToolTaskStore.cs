@@ -190,7 +190,16 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
             {
                 var configuration = MsilRedisConfiguration.Create(_options.Value.RedisConnectionString!, TimeSpan.FromSeconds(5), "msil-mcp-tasks");
                 var connected = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
-                await connected.GetSubscriber().SubscribeAsync(Channel, (_, message) => Deliver(message)).ConfigureAwait(false);
+                try
+                {
+                    await SubscribeAsync(connected, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await connected.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+
                 Volatile.Write(ref _connection, connected);
             }
 
@@ -199,6 +208,26 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
         finally
         {
             _connectLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Subscribes to the signal channel. The first connect returns before the subscription link is up when Redis is
+    /// slow to answer (no abort on a failed first connect), so a refused subscribe is retried for a few seconds.
+    /// </summary>
+    private async Task SubscribeAsync(ConnectionMultiplexer connection, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await connection.GetSubscriber().SubscribeAsync(Channel, (_, message) => Deliver(message)).ConfigureAwait(false);
+                return;
+            }
+            catch (RedisConnectionException) when (attempt < 50)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -17,6 +17,7 @@ internal sealed class ToolTaskRun : IAsyncDisposable
     private AsyncServiceScope? _scope;
     private volatile string? _taskId;
     private int _disposed;
+    private int _parked;
 
     public ToolTaskRun(CallState state, IToolExecutor executor, ClientCapabilities? capabilities, AsyncServiceScope? scope)
     {
@@ -47,8 +48,11 @@ internal sealed class ToolTaskRun : IAsyncDisposable
     /// <summary>Why the executor was cancelled, once it was.</summary>
     public ToolTaskEnd? CancelReason { get; private set; }
 
-    /// <summary>Whether the executor is between rounds, waiting for the client's input (nothing to cancel but the task).</summary>
-    public bool Parked { get; set; }
+    /// <summary>Marks the executor as between rounds, waiting for the client's input (nothing to cancel but the task).</summary>
+    public void Park() => Volatile.Write(ref _parked, 1);
+
+    /// <summary>Takes the run out of its wait; only one caller (resume, cancel, shutdown) wins.</summary>
+    public bool TryUnpark() => Interlocked.Exchange(ref _parked, 0) == 1;
 
     public Task EscalationRequested => _escalationRequested.Task;
 

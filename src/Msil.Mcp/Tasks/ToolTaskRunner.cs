@@ -281,7 +281,7 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
             return;
         }
 
-        run.Parked = true;
+        run.Park();
         var now = _time.GetUtcNow();
         var record = await _store.UpdateAsync(
             run.TaskId!,
@@ -294,7 +294,7 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
                 LastUpdatedAt = now,
             },
             CancellationToken.None).ConfigureAwait(false);
-        if (record is null || record.CancelRequested || run.Token.IsCancellationRequested)
+        if ((record is null || record.CancelRequested || run.Token.IsCancellationRequested) && run.TryUnpark())
         {
             await CancelledAsync(run).ConfigureAwait(false);
         }
@@ -304,12 +304,11 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
     private async Task ResumeAsync(ToolTaskRun run)
     {
         var record = await _store.GetAsync(run.TaskId!, CancellationToken.None).ConfigureAwait(false);
-        if (record is null || record.Status != ToolTaskStatus.Working || !run.Parked)
+        if (record is null || record.Status != ToolTaskStatus.Working || !run.TryUnpark())
         {
             return;
         }
 
-        run.Parked = false;
         var state = run.State;
         var context = new McpToolCallContext(null, state.ToolName, record.RequestState, run, record.InputResponses);
         var call = new ToolInvocation
@@ -349,9 +348,8 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
             case ToolTaskSignal.Cancel:
             case ToolTaskSignal.Expired:
                 var reason = signal == ToolTaskSignal.Cancel ? ToolTaskEnd.Client : ToolTaskEnd.Expired;
-                if (run.Parked)
+                if (run.TryUnpark())
                 {
-                    run.Parked = false;
                     run.Cancel(reason);
                     Track(CancelledAsync(run));
                 }
@@ -407,9 +405,8 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
     {
         foreach (var run in _runs.Values)
         {
-            if (run.Parked)
+            if (run.TryUnpark())
             {
-                run.Parked = false;
                 run.Cancel(ToolTaskEnd.Shutdown);
                 Track(CancelledAsync(run));
             }

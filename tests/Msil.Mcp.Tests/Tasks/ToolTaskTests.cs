@@ -244,6 +244,32 @@ public sealed class ToolTaskTests
     }
 
     [Fact]
+    public async Task CancelTask_WaitingForInput_SettlesToCancelledWithoutCallingTheExecutorAgain()
+    {
+        var audit = new RecordingAudit(new StageLog());
+        var runs = 0;
+        await using var host = await StartAsync(new(async (invocation, ct) =>
+        {
+            Interlocked.Increment(ref runs);
+            await invocation.Context!.RunAsTaskAsync(ct);
+            throw new ToolInputRequiredException(new Dictionary<string, ToolInputRequest> { ["confirm"] = ToolInputRequest.Elicitation("Sure?", NameSchema) });
+        }), audit);
+        using var http = new HttpClient();
+        var taskId = (string)Result(await CallAsync(http, host, "job", "bob"))["taskId"]!;
+        await WaitStatusAsync(http, host, taskId, "bob", "input_required");
+
+        await SendAsync(http, host, "tasks/cancel", new JsonObject { ["taskId"] = taskId }, "bob", taskId);
+        var done = await WaitTerminalAsync(http, host, taskId, "bob");
+        var late = Result(await UpdateAsync(http, host, taskId, "bob", new JsonObject { ["confirm"] = Accept("x") }));
+
+        Assert.Equal("cancelled", (string?)done["status"]);
+        Assert.False(done.ContainsKey("inputRequests"));
+        AssertAck(late); // answering an ended task is acknowledged and ignored
+        Assert.Equal(1, runs);
+        Assert.Equal(AuditOutcomes.Cancelled, Assert.Single(audit.Records, r => r.Action == AuditActions.ToolTask).Outcome);
+    }
+
+    [Fact]
     public async Task TasksMethods_ClientWithoutTheExtension_AreRefusedWithMissingCapability()
     {
         var audit = new RecordingAudit(new StageLog());
