@@ -43,6 +43,12 @@ public static class AuditActions
     /// <summary>A governed <c>tools/call</c>.</summary>
     public const string ToolCall = "tool.call";
 
+    /// <summary>The end of a task of the tasks extension (SEP-2663): its outcome, latency and result size.</summary>
+    public const string ToolTask = "tool.task";
+
+    /// <summary>A <c>tasks/cancel</c> request for a task.</summary>
+    public const string ToolTaskCancel = "tool.task.cancel";
+
     /// <summary>An elevation grant was recorded.</summary>
     public const string ElevationGrant = "elevation.grant";
 
@@ -100,6 +106,15 @@ public static class AuditOutcomes
 
     /// <summary>The tool answered with an input-required result (MRTR, SEP-2322): the client is to fulfil its input requests and call again.</summary>
     public const string InputRequired = "input_required";
+
+    /// <summary>The call became a task of the tasks extension (SEP-2663); the record's detail names the task id, and the task's end is recorded separately.</summary>
+    public const string TaskCreated = "task_created";
+
+    /// <summary>The task was cancelled by its caller (<c>tasks/cancel</c>), or a <c>tasks/cancel</c> request was recorded.</summary>
+    public const string Cancelled = "cancelled";
+
+    /// <summary>The tool can only run as a task and the client did not negotiate the tasks extension; refused with -32021.</summary>
+    public const string TaskRequired = "task_required";
 
     /// <summary>The call echoed a request state that failed verification (tampered, expired, or issued for another tool or caller); the call was refused.</summary>
     public const string RequestStateRejected = "request_state_rejected";

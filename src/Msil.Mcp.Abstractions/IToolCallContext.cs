@@ -44,6 +44,32 @@ public interface IToolCallContext
     /// <value><see langword="null"/> when the call carried no request state.</value>
     string? RequestState => null;
 
+    /// <summary>
+    /// Gets whether this call can become a task of the MCP tasks extension (SEP-2663): the tool supports tasks and the
+    /// client negotiated the extension. Then <see cref="RunAsTaskAsync"/> moves the call to the background.
+    /// </summary>
+    bool CanRunAsTask => false;
+
+    /// <summary>Gets the id of the task this call runs as, once it became one (SEP-2663).</summary>
+    /// <value><see langword="null"/> while the call runs inline in its request.</value>
+    /// <remarks>
+    /// Inside a task the request is over: progress becomes the task's status message, log messages are dropped, and
+    /// <see cref="SampleAsync"/>, <see cref="ElicitAsync"/>, <see cref="SendRequestAsync"/> and
+    /// <see cref="EnablePollingAsync"/> throw <see cref="InvalidOperationException"/>. Ask for input by throwing
+    /// <see cref="ToolInputRequiredException"/>: the task waits in <c>input_required</c> and the executor is called again
+    /// with the answers and its request state, as for an inline call.
+    /// </remarks>
+    string? TaskId => null;
+
+    /// <summary>
+    /// Turns the call into a task now (SEP-2663): the client gets a task id at once and the executor keeps running in the
+    /// background. Returns once the task exists. Does nothing when <see cref="CanRunAsTask"/> is <see langword="false"/>
+    /// (the call keeps running inline) or when the call already is a task.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the call runs as a task, or at once.</returns>
+    ValueTask RunAsTaskAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
     /// <summary>Gets an empty set of input responses.</summary>
     protected static IReadOnlyDictionary<string, JsonElement> EmptyInputResponses { get; } = new Dictionary<string, JsonElement>(0);
 

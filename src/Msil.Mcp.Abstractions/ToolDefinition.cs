@@ -67,10 +67,33 @@ public sealed record ToolDefinition
     /// <value>Defaults to an empty dictionary.</value>
     public IReadOnlyDictionary<string, JsonElement> FixedArguments { get; init; } = EmptyArguments;
 
+    /// <summary>
+    /// Gets whether the tool can run as a task (the MCP tasks extension, SEP-2663): a client that negotiated the extension
+    /// then gets a task id instead of waiting for a long-running result.
+    /// </summary>
+    /// <value>Defaults to <see cref="ToolTaskSupport.None"/>: the tool always runs inline.</value>
+    public ToolTaskSupport TaskSupport { get; init; }
+
     /// <summary>Gets the lower-case hex SHA-256 of the definition's canonical content.</summary>
     public required string ContentHash { get; init; }
 
     private static IReadOnlyDictionary<string, JsonElement> EmptyArguments { get; } = new Dictionary<string, JsonElement>(0, StringComparer.Ordinal);
+}
+
+/// <summary>Whether a tool can run as a task of the MCP tasks extension (SEP-2663).</summary>
+public enum ToolTaskSupport
+{
+    /// <summary>The tool always runs inline and returns its result in the <c>tools/call</c> response.</summary>
+    None,
+
+    /// <summary>
+    /// For a client that negotiated the tasks extension the call becomes a task when it does not finish within the
+    /// immediate-result window or when the executor asks for it; other clients get the result inline.
+    /// </summary>
+    Optional,
+
+    /// <summary>Only a client that negotiated the tasks extension may call the tool; others get the JSON-RPC error -32021.</summary>
+    Required,
 }
 
 /// <summary>An example call of a tool.</summary>

@@ -127,6 +127,7 @@ internal sealed record ToolModel(
     string Description,
     int Risk,
     bool Idempotent,
+    int TaskSupport,
     string Version,
     AwaitKind Await,
     bool AwaitHasResult,

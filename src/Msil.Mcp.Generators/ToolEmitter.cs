@@ -198,6 +198,11 @@ internal static class ToolEmitter
         }
 
         w.Line("Idempotent = " + (tool.Idempotent || tool.Risk == 0 ? "true" : "false") + ",");
+        if (tool.TaskSupport != 0)
+        {
+            w.Line("TaskSupport = " + Abs + ".ToolTaskSupport." + (tool.TaskSupport == 1 ? "Optional" : "Required") + ",");
+        }
+
         w.Line("ContentHash = " + JsonText.CSharp(tool.ContentHash) + ",");
         w.CloseWith("};");
     }

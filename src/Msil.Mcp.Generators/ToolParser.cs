@@ -54,6 +54,7 @@ internal static class ToolParser
         var risk = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int r ? r : 0;
         string? name = null, title = null, version = null;
         var idempotent = false;
+        var taskSupport = 0;
         foreach (var named in attribute.NamedArguments)
         {
             switch (named.Key)
@@ -69,6 +70,9 @@ internal static class ToolParser
                     break;
                 case "Idempotent":
                     idempotent = named.Value.Value is true;
+                    break;
+                case "TaskSupport":
+                    taskSupport = named.Value.Value is int support ? support : 0;
                     break;
             }
         }
@@ -295,7 +299,7 @@ internal static class ToolParser
 
         var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
         var versionText = version ?? "1.0.0";
-        var hash = Hash(toolName, title, description, versionText, risk, idempotent, domain, inputSchema.ToString(), outputSchema, ns + "." + type.Name + "." + method.Name);
+        var hash = Hash(toolName, title, description, versionText, risk, idempotent, taskSupport, domain, inputSchema.ToString(), outputSchema, ns + "." + type.Name + "." + method.Name);
         var tool = new ToolModel(
             ns,
             type.Name,
@@ -310,6 +314,7 @@ internal static class ToolParser
             description,
             risk,
             idempotent,
+            taskSupport,
             versionText,
             awaitKind,
             hasResult,
@@ -494,9 +499,11 @@ internal static class ToolParser
         };
     }
 
-    private static string Hash(string name, string? title, string description, string version, int risk, bool idempotent, string? domain, string input, string? output, string target)
+    private static string Hash(string name, string? title, string description, string version, int risk, bool idempotent, int taskSupport, string? domain, string input, string? output, string target)
     {
-        var text = string.Join("\n", name, title ?? string.Empty, description, version, risk.ToString(CultureInfo.InvariantCulture), idempotent ? "1" : "0", domain ?? string.Empty, input, output ?? string.Empty, target);
+        // Task support joins the hashed text only when set, so the hash of a tool without it is what it always was.
+        var flags = (idempotent ? "1" : "0") + (taskSupport == 0 ? string.Empty : ";task=" + taskSupport.ToString(CultureInfo.InvariantCulture));
+        var text = string.Join("\n", name, title ?? string.Empty, description, version, risk.ToString(CultureInfo.InvariantCulture), flags, domain ?? string.Empty, input, output ?? string.Empty, target);
         using var sha = SHA256.Create();
         var bytes = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
         var sb = new StringBuilder(64);

@@ -14,6 +14,7 @@ using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
 using Msil.Mcp.Pipeline;
 using Msil.Mcp.RateLimiting;
+using Msil.Mcp.Tasks;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -51,6 +52,7 @@ public static class MsilMcpServiceCollectionExtensions
         var builder = AddCore(services);
         services.AddOptions<MsilMcpOptions>().Bind(section);
         services.AddOptions<RateLimitOptions>().Bind(section.GetSection("RateLimit"));
+        services.AddOptions<ToolTaskOptions>().Bind(section.GetSection(ToolTaskOptions.SectionName));
         return builder;
     }
 
@@ -257,6 +259,16 @@ public static class MsilMcpServiceCollectionExtensions
                 }
             });
         services.TryAddSingleton<RequestStateProtector>();
+        services.AddOptions<ToolTaskOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolTaskOptions>, ToolTaskOptionsValidator>());
+        services.TryAddSingleton<InMemoryToolTaskStore>();
+        services.TryAddSingleton<RedisToolTaskStore>();
+        services.TryAddSingleton<IToolTaskStore>(static sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<ToolTaskOptions>>().Value.RedisConnectionString)
+            ? sp.GetRequiredService<InMemoryToolTaskStore>()
+            : sp.GetRequiredService<RedisToolTaskStore>());
+        services.TryAddSingleton<ToolTaskRunner>();
+        services.AddHostedService(static sp => sp.GetRequiredService<ToolTaskRunner>());
+        services.TryAddSingleton<ToolTaskRequestHandlers>();
         services.TryAddSingleton<ToolCallPipeline>();
         services.TryAddSingleton<ToolListFilter>();
         services.AddHostedService<ToolCatalogSeeder>();

@@ -52,6 +52,17 @@ internal static class ConformanceTools
         Define("test_input_required_result_capabilities", "Asks only for the input the client declared a capability for."),
         Define("test_custom_header", "Echoes the region it was called for; the region is mirrored in the Mcp-Param-Region header (SEP-2243).",
             """{"type":"object","properties":{"region":{"type":"string","description":"The region to run in","x-mcp-header":"Region"},"query":{"type":"string","description":"What to look up"}},"required":["region"]}"""),
+        Define("greet", "Greets by name (sync only).", """{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}"""),
+        Define("slow_compute", "Waits the given seconds, then answers; runs as a task when it takes longer than the immediate-result window.",
+            """{"type":"object","properties":{"seconds":{"type":"number","minimum":0},"label":{"type":"string"}},"required":["seconds"]}""",
+            ToolTaskSupport.Optional),
+        Define("failing_job", "Runs as a task and ends with a tool error (isError) after about a second.", NoArguments, ToolTaskSupport.Required),
+        Define("protocol_error_job", "Runs as a task and fails with a protocol error.", NoArguments, ToolTaskSupport.Optional),
+        Define("confirm_delete", "Runs as a task and asks the user to confirm the deletion of a file.",
+            """{"type":"object","properties":{"filename":{"type":"string"}},"required":["filename"]}""",
+            ToolTaskSupport.Optional),
+        Define("multi_input", "Runs as a task and asks for two inputs at once.", NoArguments, ToolTaskSupport.Optional),
+        Define("test_tool_with_task", "Asks for the user's name inline (MRTR), then runs as a task that greets.", NoArguments, ToolTaskSupport.Required),
         Define("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
             """
             {
@@ -70,7 +81,7 @@ internal static class ConformanceTools
             """),
     ];
 
-    private static ToolDefinition Define(string name, string description, string schema = NoArguments)
+    private static ToolDefinition Define(string name, string description, string schema = NoArguments, ToolTaskSupport taskSupport = ToolTaskSupport.None)
     {
         using var doc = JsonDocument.Parse(schema);
         return new ToolDefinition
@@ -81,6 +92,7 @@ internal static class ConformanceTools
             InputSchema = doc.RootElement.Clone(),
             Executor = ExecutorKind,
             Source = "conformance",
+            TaskSupport = taskSupport,
             ContentHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name + "\n" + description + "\n" + schema))),
         };
     }
@@ -178,6 +190,15 @@ internal sealed class ConformanceToolExecutor(TimeProvider time) : IToolExecutor
                 return InputRequiredFixtures.Run(invocation.Tool.Name, context);
             case "test_custom_header":
                 return Text("Custom header tool called for region " + invocation.Arguments["region"].GetString());
+            case "greet":
+                return Text($"Hello, {invocation.Arguments["name"].GetString()}!");
+            case "slow_compute":
+            case "failing_job":
+            case "protocol_error_job":
+            case "confirm_delete":
+            case "multi_input":
+            case "test_tool_with_task":
+                return await TaskFixtures.RunAsync(invocation, time, cancellationToken);
             case "json_schema_2020_12_tool":
                 return Text("JSON Schema 2020-12 tool called with " + invocation.Arguments.Count.ToString(CultureInfo.InvariantCulture) + " argument(s)");
             default:

@@ -42,7 +42,7 @@ public sealed class MsilToolGeneratorTests
             /// <param name="customer">The customer's name.</param>
             /// <param name="items">What to buy.</param>
             /// <param name="status">The initial status.</param>
-            [MsilTool(RiskLevel.Write, Title = "Buy", Idempotent = true)]
+            [MsilTool(RiskLevel.Write, Title = "Buy", Idempotent = true, TaskSupport = ToolTaskSupport.Optional)]
             public async Task<Receipt> BuyAsync([RegularExpression("^[a-z]+$")] string customer, [MinLength(1)] Item[] items, CallerIdentity caller, Status status = Status.Open, CancellationToken cancellationToken = default)
             {
                 await Task.Yield();

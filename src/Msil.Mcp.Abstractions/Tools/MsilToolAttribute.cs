@@ -28,6 +28,10 @@ public sealed class MsilToolAttribute(RiskLevel riskLevel) : Attribute
     /// <summary>Gets or sets the tool's version.</summary>
     /// <value>Defaults to <c>1.0.0</c>.</value>
     public string? Version { get; set; }
+
+    /// <summary>Gets or sets whether the tool can run as a task of the MCP tasks extension (SEP-2663); see <see cref="ToolDefinition.TaskSupport"/>.</summary>
+    /// <value>Defaults to <see cref="ToolTaskSupport.None"/>.</value>
+    public ToolTaskSupport TaskSupport { get; set; }
 }
 
 /// <summary>Optional settings for every generated tool of a class.</summary>

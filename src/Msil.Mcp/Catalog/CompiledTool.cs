@@ -56,9 +56,21 @@ internal sealed class CompiledTool
             InputSchema = definition.InputSchema,
             OutputSchema = IsObjectSchema(definition.OutputSchema) ? definition.OutputSchema : null,
             Annotations = CreateAnnotations(definition),
+            Meta = TaskSupportMeta(definition.TaskSupport),
         };
         return new CompiledTool(definition, validator, tool, headers);
     }
+
+    /// <summary>
+    /// Advertises a task-supporting tool (SEP-2663). SDK 2.3.1's <see cref="Tool"/> has no <c>execution</c> member, so
+    /// the tool's task support goes in <c>_meta["io.modelcontextprotocol/tasks"].taskSupport</c> (<c>optional</c> or <c>required</c>).
+    /// </summary>
+    internal static System.Text.Json.Nodes.JsonObject? TaskSupportMeta(ToolTaskSupport support) => support switch
+    {
+        ToolTaskSupport.Optional => new() { [Tasks.ToolTaskNegotiation.ExtensionId] = new System.Text.Json.Nodes.JsonObject { ["taskSupport"] = "optional" } },
+        ToolTaskSupport.Required => new() { [Tasks.ToolTaskNegotiation.ExtensionId] = new System.Text.Json.Nodes.JsonObject { ["taskSupport"] = "required" } },
+        _ => null,
+    };
 
     /// <summary>Derives the MCP annotations from the risk level and HTTP method (ARCHITECTURE §3).</summary>
     internal static ToolAnnotations CreateAnnotations(ToolDefinition definition)

@@ -46,4 +46,19 @@ internal static partial class Log
 
     [LoggerMessage(114, LogLevel.Warning, "Call to tool '{ToolName}' refused: its {Reason}")]
     public static partial void RequestStateRejected(ILogger logger, string toolName, string reason);
+
+    [LoggerMessage(150, LogLevel.Information, "Call to tool '{ToolName}' runs on as task {TaskId}")]
+    public static partial void TaskCreated(ILogger logger, string toolName, string taskId);
+
+    [LoggerMessage(151, LogLevel.Information, "Task {TaskId} of tool '{ToolName}' ended: {Outcome}")]
+    public static partial void TaskEnded(ILogger logger, string toolName, string taskId, string outcome);
+
+    [LoggerMessage(152, LogLevel.Warning, "Task {TaskId} of tool '{ToolName}' failed ({ErrorType})")]
+    public static partial void TaskFailed(ILogger logger, string toolName, string taskId, string errorType);
+
+    [LoggerMessage(153, LogLevel.Error, "A task's background work failed unexpectedly ({ErrorType})")]
+    public static partial void TaskBackgroundFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(154, LogLevel.Warning, "{Count} task(s) had not ended when the shutdown timeout elapsed")]
+    public static partial void TasksAbandoned(ILogger logger, int count);
 }

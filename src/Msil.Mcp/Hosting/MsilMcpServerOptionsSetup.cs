@@ -16,10 +16,25 @@ internal sealed class MsilMcpServerOptionsSetup(
     ToolCallPipeline callPipeline,
     ToolListFilter listFilter,
     Diagnostics.RequestMetricsFilter requestMetrics,
+    Tasks.ToolTaskRequestHandlers taskHandlers,
+    IOptionsMonitor<Tasks.ToolTaskOptions> taskOptions,
     IOptionsMonitor<MsilMcpOptions> options) : IConfigureOptions<McpServerOptions>
 {
     private static readonly string DefaultVersion =
         typeof(MsilMcpServerOptionsSetup).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static readonly System.Text.Json.JsonElement EmptyObject = Tasks.ToolTaskNegotiation.EmptyObject();
+
+#pragma warning disable MCPEXP002
+    /// <summary>Returns the task the governed call became (<see cref="CallState.CreatedTask"/>) in place of its placeholder result.</summary>
+    private static readonly McpRequestInvocationFilter<CallToolRequestParams, ResultOrAlternate<CallToolResult>> TaskResultFilter = async (context, next, cancellationToken) =>
+    {
+        var result = await next(context, cancellationToken).ConfigureAwait(false);
+        return context.Items.TryGetValue(CallState.ItemKey, out var value) && value is CallState { CreatedTask: { } created }
+            ? ResultOrAlternate<CallToolResult>.FromAlternate(created, Tasks.ToolTaskJsonContext.Default.CreateTaskResult)
+            : result;
+    };
+#pragma warning restore MCPEXP002
 
     public void Configure(McpServerOptions mcp)
     {
@@ -30,5 +45,21 @@ internal sealed class MsilMcpServerOptionsSetup(
         mcp.Filters.Request.CallToolFilters.Insert(0, callPipeline.Filter);
         mcp.Filters.Request.ListToolsFilters.Insert(0, listFilter.Filter);
         mcp.Filters.Message.IncomingFilters.Insert(0, requestMetrics.Filter);
+        if (taskOptions.CurrentValue.Enabled)
+        {
+            // The tasks extension (SEP-2663): advertised under capabilities.extensions (never a v1 capabilities.tasks),
+            // the CreateTaskResult swapped in outside the ordinary call-tool filters, and tasks/get|update|cancel.
+            mcp.Capabilities ??= new ServerCapabilities();
+            mcp.Capabilities.Extensions ??= new Dictionary<string, object>(StringComparer.Ordinal);
+            mcp.Capabilities.Extensions[Tasks.ToolTaskNegotiation.ExtensionId] = EmptyObject;
+#pragma warning disable MCPEXP002 // the alternate-result call-tool pipeline is experimental in SDK 2.3.1; it is how a tools/call answers with a CreateTaskResult.
+            mcp.Filters.Request.CallToolWithAlternateFilters.Insert(0, TaskResultFilter);
+            mcp.RequestHandlers ??= [];
+            foreach (var handler in taskHandlers.Handlers)
+            {
+                mcp.RequestHandlers.Add(handler);
+            }
+#pragma warning restore MCPEXP002
+        }
     }
 }

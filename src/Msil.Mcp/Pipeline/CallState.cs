@@ -47,5 +47,17 @@ internal sealed class CallState
     /// <summary>The SDK's request, for the executor's <see cref="IToolCallContext"/> (progress, logging, sampling, elicitation).</summary>
     public ModelContextProtocol.Server.RequestContext<ModelContextProtocol.Protocol.CallToolRequestParams>? Request { get; set; }
 
+    /// <summary>The idempotency key of the call, the same for every round of a task.</summary>
+    public string IdempotencyKey { get; } = "mcp-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Whether the call may become a task: the tool supports tasks and the client negotiated the extension.</summary>
+    public bool TaskEligible { get; set; }
+
+    /// <summary>The task the call became, returned in place of the tool's result.</summary>
+    public Tasks.CreateTaskResult? CreatedTask { get; set; }
+
+    /// <summary>A copy for the task's own audit record, detached from the request's (which records the creation).</summary>
+    public CallState CloneForTask() => (CallState)MemberwiseClone();
+
     public static IReadOnlyDictionary<string, JsonElement> EmptyArguments { get; } = new Dictionary<string, JsonElement>(0);
 }

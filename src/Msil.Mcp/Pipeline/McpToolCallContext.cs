@@ -11,31 +11,75 @@ namespace Msil.Mcp.Pipeline;
 // 2025-11-25 still use them, and executors written against this context must keep working with those clients.
 #pragma warning disable MCP9005
 
-/// <summary>The executor's channel to the MCP client, over the SDK's request context of one <c>tools/call</c>.</summary>
-internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> request, string toolName, string? requestState = null) : IToolCallContext
+/// <summary>
+/// The executor's channel to the MCP client, over the SDK's request context of one <c>tools/call</c>. For a call that
+/// can become a task (SEP-2663) it also carries the task run: once the call is a task, or when the executor is called
+/// again inside a task (<paramref name="request"/> is <see langword="null"/> then), nothing touches the finished request.
+/// </summary>
+internal sealed class McpToolCallContext(
+    RequestContext<CallToolRequestParams>? request,
+    string toolName,
+    string? requestState = null,
+    Tasks.ToolTaskRun? task = null,
+    IReadOnlyDictionary<string, JsonElement>? inputResponses = null) : IToolCallContext
 {
-    private IReadOnlyDictionary<string, JsonElement>? _inputResponses;
+    private IReadOnlyDictionary<string, JsonElement>? _inputResponses = inputResponses ?? (task is null ? null : ReadInputResponses(request?.Params?.InputResponses));
 
-    private McpServer Server => request.Server;
+    private McpServer Server => request?.Server ?? throw new InvalidOperationException($"Tool '{toolName}' has no MCP request.");
 
-    public bool SupportsRoots => Server.ClientCapabilities?.Roots is not null;
+    /// <summary>Whether the request is out of reach: the call is a task, or this is a round inside one.</summary>
+    private bool Detached => request is null || task?.TaskId is not null;
 
-    // Natively from 2026-07-28; on an older stateful session the SDK fulfils the requests itself and retries the call.
-    public bool SupportsInputRequests => Server.IsMrtrSupported || Server.SessionId is not null;
+    private ClientCapabilities? Capabilities => task is not null ? task.ClientCapabilities : request?.Server.ClientCapabilities;
 
-    public IReadOnlyDictionary<string, JsonElement> InputResponses => _inputResponses ??= ReadInputResponses(request.Params?.InputResponses);
+    public bool SupportsRoots => Capabilities?.Roots is not null;
+
+    // Natively from 2026-07-28; on an older stateful session the SDK fulfils the requests itself and retries the call;
+    // inside a task the client answers through tasks/update.
+    public bool SupportsInputRequests => Detached || Server.IsMrtrSupported || Server.SessionId is not null;
+
+    public IReadOnlyDictionary<string, JsonElement> InputResponses => _inputResponses ??= ReadInputResponses(request?.Params?.InputResponses);
 
     public string? RequestState => requestState;
 
-    public bool CanReportProgress => request.Params?.ProgressToken is not null;
+    public bool CanReportProgress => Detached ? task is not null : request?.Params?.ProgressToken is not null;
 
-    public bool SupportsSampling => Server.ClientCapabilities?.Sampling is not null;
+    public bool SupportsSampling => Capabilities?.Sampling is not null;
 
-    public bool SupportsElicitation => Server.ClientCapabilities?.Elicitation is not null;
+    public bool SupportsElicitation => Capabilities?.Elicitation is not null;
+
+    public bool CanRunAsTask => task is not null;
+
+    public string? TaskId => task?.TaskId;
+
+    public async ValueTask RunAsTaskAsync(CancellationToken cancellationToken = default)
+    {
+        if (task is null || task.TaskId is not null)
+        {
+            return;
+        }
+
+        task.RequestEscalation();
+        await task.WaitEscalatedAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public async ValueTask ReportProgressAsync(double progress, double? total = null, string? message = null, CancellationToken cancellationToken = default)
     {
-        if (request.Params?.ProgressToken is not { } token)
+        if (Detached)
+        {
+            // Inside a task progress becomes the task's status message (tasks/get).
+            if (task?.OnProgress is { } onProgress)
+            {
+                var text = message ?? (total is { } t && t > 0
+                    ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{progress} of {t}")
+                    : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{progress}"));
+                await onProgress(text).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (request?.Params?.ProgressToken is not { } token)
         {
             return;
         }
@@ -49,6 +93,11 @@ internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> r
     public async ValueTask LogAsync(ToolLogLevel level, string message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (Detached)
+        {
+            return; // no request to carry it: a task's log messages are dropped
+        }
+
         var mcpLevel = ToMcp(level);
         // Before 2026-07-28 a server may log until the client sets a level; from 2026-07-28 only when the request set one.
         var minimum = Server.LoggingLevel;
@@ -67,6 +116,7 @@ internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> r
     public async ValueTask<ToolSamplingResult> SampleAsync(ToolSamplingRequest samplingRequest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(samplingRequest);
+        ThrowIfDetached("sampling/createMessage");
         if (!SupportsSampling)
         {
             throw new MissingRequiredClientCapabilityException(new ClientCapabilities { Sampling = new() }, $"Tool '{toolName}' needs the client's sampling capability, which the client did not declare.");
@@ -88,6 +138,7 @@ internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> r
     public async ValueTask<ToolElicitationResult> ElicitAsync(string message, JsonElement requestedSchema, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ThrowIfDetached("elicitation/create");
         if (!SupportsElicitation)
         {
             throw new MissingRequiredClientCapabilityException(new ClientCapabilities { Elicitation = new() }, $"Tool '{toolName}' needs the client's elicitation capability, which the client did not declare.");
@@ -101,15 +152,28 @@ internal sealed class McpToolCallContext(RequestContext<CallToolRequestParams> r
     }
 
     public ValueTask EnablePollingAsync(TimeSpan retryInterval, CancellationToken cancellationToken = default)
-        => request.EnablePollingAsync(retryInterval, cancellationToken);
+    {
+        ThrowIfDetached("SSE polling");
+        return request!.EnablePollingAsync(retryInterval, cancellationToken);
+    }
 
     public async ValueTask<JsonElement> SendRequestAsync(string method, JsonElement parameters, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(method);
+        ThrowIfDetached(method);
         var response = await Server.SendRequestAsync(
             new JsonRpcRequest { Method = method, Params = System.Text.Json.Nodes.JsonNode.Parse(parameters.GetRawText()) },
             cancellationToken).ConfigureAwait(false);
         return response.Result is null ? default : JsonSerializer.SerializeToElement(response.Result, TypeInfo<System.Text.Json.Nodes.JsonNode>());
+    }
+
+    private void ThrowIfDetached(string what)
+    {
+        if (Detached)
+        {
+            throw new InvalidOperationException(
+                $"Tool '{toolName}' runs as task {task?.TaskId}: its request is over, so it cannot send {what} to the client. Throw ToolInputRequiredException to ask the client for input; the task waits in input_required and the executor is called again with the answers.");
+        }
     }
 
     private static Dictionary<string, JsonElement> ReadInputResponses(IDictionary<string, InputResponse>? responses)

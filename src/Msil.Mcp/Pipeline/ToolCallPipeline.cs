@@ -35,6 +35,7 @@ internal sealed class ToolCallPipeline
     private readonly IOptionsMonitor<MsilMcpOptions> _options;
     private readonly RateLimiting.RateLimitStage _rateLimit;
     private readonly RequestStateProtector _requestState;
+    private readonly Tasks.ToolTaskRunner _tasks;
 
     public ToolCallPipeline(
         GovernedToolCollection tools,
@@ -51,8 +52,10 @@ internal sealed class ToolCallPipeline
         IOptionsMonitor<MsilMcpOptions> options,
         RateLimiting.RateLimitStage rateLimit,
         RequestStateProtector requestState,
+        Tasks.ToolTaskRunner tasks,
         ILogger<ToolCallPipeline> logger)
     {
+        _tasks = tasks;
         _requestState = requestState;
         _rateLimit = rateLimit;
         _tools = tools;
@@ -111,6 +114,20 @@ internal sealed class ToolCallPipeline
 
             state.Tool = governed.Compiled;
             context.MatchedPrimitive = governed;
+
+            // The tasks extension (SEP-2663): a tool that can only run as a task needs a client that negotiated it.
+            if (_tasks.Enabled && state.Tool.Definition.TaskSupport != ToolTaskSupport.None)
+            {
+                state.TaskEligible = Tasks.ToolTaskNegotiation.IsNegotiated(context);
+                if (!state.TaskEligible && state.Tool.Definition.TaskSupport == ToolTaskSupport.Required)
+                {
+                    state.Outcome = AuditOutcomes.TaskRequired;
+                    state.Detail = "the client did not negotiate " + Tasks.ToolTaskNegotiation.ExtensionId;
+                    throw new MissingRequiredClientCapabilityException(
+                        Tasks.ToolTaskNegotiation.RequiredCapabilities(),
+                        $"Tool '{toolName}' runs only as a task: declare the {Tasks.ToolTaskNegotiation.ExtensionId} extension in the client capabilities.");
+                }
+            }
 
             // rate limit (per user, and per user and tool by risk level)
             try
@@ -211,29 +228,52 @@ internal sealed class ToolCallPipeline
             throw new McpException($"Tool '{tool.Definition.Name}' cannot run: no executor of kind '{tool.Definition.Executor}' is registered.");
         }
 
-        var invocation = new ToolInvocation
+        ToolInvocation Invocation(IToolCallContext? context, IServiceProvider? services) => new()
         {
             Tool = tool.Definition,
             Arguments = state.Arguments,
             Caller = state.Caller,
             CorrelationId = state.CorrelationId,
             SubjectToken = state.SubjectToken,
-            IdempotencyKey = "mcp-" + Guid.NewGuid().ToString("N"),
-            Services = state.Services,
-            Context = state.Request is null ? null : new McpToolCallContext(state.Request, tool.Definition.Name, state.RequestState),
+            IdempotencyKey = state.IdempotencyKey,
+            Services = services ?? state.Services,
+            Context = context,
         };
 
         using var activity = MsilMcpTelemetry.Source.StartActivity("execute " + tool.Definition.Name);
         ToolResult result;
         try
         {
-            result = await executor.ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
+            if (state.TaskEligible && state.Request is not null)
+            {
+                var start = await _tasks.RunAsync(state, executor, Invocation, cancellationToken).ConfigureAwait(false);
+                if (start.Created is { } created)
+                {
+                    state.Outcome = AuditOutcomes.TaskCreated;
+                    state.Detail = "task " + created.TaskId;
+                    state.CreatedTask = created;
+                    return new CallToolResult { Content = [] }; // replaced by the CreateTaskResult in the alternate-result filter
+                }
+
+                result = start.Result!;
+            }
+            else
+            {
+                var context = state.Request is null ? null : new McpToolCallContext(state.Request, tool.Definition.Name, state.RequestState);
+                result = await executor.ExecuteAsync(Invocation(context, null), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (ToolInputRequiredException ex)
         {
             throw InputRequired(state, ex);
         }
 
+        return Complete(state, result);
+    }
+
+    /// <summary>Stage 7: records what the executor produced and shapes it for the model.</summary>
+    internal CallToolResult Complete(CallState state, ToolResult result)
+    {
         state.BackendStatus = result.BackendStatus;
         state.ResultSize = result.Size == 0 && result.Content.Count > 0 ? ContentCharacters(result.Content) : result.Size;
         state.Outcome = result.IsError ? AuditOutcomes.ToolError : AuditOutcomes.Success;
@@ -484,7 +524,10 @@ internal sealed class ToolCallPipeline
         }
     }
 
-    private async ValueTask AuditAsync(CallState state, Activity? activity)
+    /// <summary>Records the end of a task (its own record: outcome, latency and result size, under the call's correlation id).</summary>
+    internal ValueTask AuditTaskAsync(CallState state, string action) => AuditAsync(state, null, action);
+
+    private async ValueTask AuditAsync(CallState state, Activity? activity, string action = AuditActions.ToolCall)
     {
         using var span = CallTracing.StartStage("audit", state.ToolName);
         var elapsed = _time.GetElapsedTime(state.StartTimestamp);
@@ -496,7 +539,7 @@ internal sealed class ToolCallPipeline
         {
             Id = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"),
             Timestamp = _time.GetUtcNow(),
-            Action = AuditActions.ToolCall,
+            Action = action,
             Outcome = outcome,
             CorrelationId = state.CorrelationId,
             TraceId = Activity.Current?.TraceId.ToString(),

@@ -41,7 +41,8 @@ namespace Shop
                 Source = Source,
                 Domain = "shop",
                 Idempotent = true,
-                ContentHash = "a1d6a8b970a3cdc5124ceeed6c92de1ed833ddbee7fe05af14b7ef67c258c255",
+                TaskSupport = global::Msil.Mcp.Abstractions.ToolTaskSupport.Optional,
+                ContentHash = "e9832ecf26acf3090e5a679f969f7e2f450a7c092e038b62b4904ffdec5de19a",
             };
 
             private static global::Msil.Mcp.Abstractions.ToolDefinition Definition1() => new()
