@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -27,9 +28,11 @@ internal sealed class ToolTaskRequestHandlers
     private readonly IHttpContextAccessor _http;
     private readonly TimeProvider _time;
     private readonly ILogger<ToolTaskRequestHandlers> _logger;
+    private readonly IOptionsMonitor<MsilMcpOptions> _options;
 
-    public ToolTaskRequestHandlers(IToolTaskStore store, ICallerIdentityResolver identity, IAuditSink audit, IHttpContextAccessor http, TimeProvider time, ILogger<ToolTaskRequestHandlers> logger)
+    public ToolTaskRequestHandlers(IToolTaskStore store, ICallerIdentityResolver identity, IAuditSink audit, IHttpContextAccessor http, TimeProvider time, IOptionsMonitor<MsilMcpOptions> options, ILogger<ToolTaskRequestHandlers> logger)
     {
+        _options = options;
         _store = store;
         _identity = identity;
         _audit = audit;
@@ -61,13 +64,26 @@ internal sealed class ToolTaskRequestHandlers
             throw new McpProtocolException("tasks/update needs an inputResponses object.", McpErrorCode.InvalidParams);
         }
 
+        // The answers go to the executor, and through it possibly to a backend: each must be a result object (an
+        // elicitation, sampling or roots result), and together they are held to the same size limit as arguments.
         var answers = new Dictionary<string, JsonElement>(responses.Count, StringComparer.Ordinal);
+        long size = 0;
+        var limit = _options.CurrentValue.MaxArgumentBytes;
         foreach (var (key, value) in responses)
         {
-            if (value is not null)
+            if (value is not JsonObject)
             {
-                answers[key] = JsonSerializer.SerializeToElement(value, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonNode)));
+                throw new McpProtocolException($"tasks/update: inputResponses['{key}'] must be an object (the result of the request the task asked for).", McpErrorCode.InvalidParams);
             }
+
+            var element = JsonSerializer.SerializeToElement(value, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonNode)));
+            size += element.GetRawText().Length + key.Length;
+            if (size > limit)
+            {
+                throw new McpProtocolException($"tasks/update: inputResponses are larger than {limit} bytes (Msil:Mcp:MaxArgumentBytes).", McpErrorCode.InvalidParams);
+            }
+
+            answers[key] = element;
         }
 
         var now = _time.GetUtcNow();

@@ -270,6 +270,33 @@ public sealed class ToolTaskTests
     }
 
     [Fact]
+    public async Task UpdateTask_AnswerThatIsNotAnObjectOrTooLarge_IsRefusedAndTheTaskKeepsWaiting()
+    {
+        var audit = new RecordingAudit(new StageLog());
+        var runs = 0;
+        await using var host = await StartAsync(new(async (invocation, ct) =>
+        {
+            Interlocked.Increment(ref runs);
+            await invocation.Context!.RunAsTaskAsync(ct);
+            throw new ToolInputRequiredException(new Dictionary<string, ToolInputRequest> { ["confirm"] = ToolInputRequest.Elicitation("Sure?", NameSchema) });
+        }), audit, options: o => o.MaxArgumentBytes = 1024);
+        using var http = new HttpClient();
+        var taskId = (string)Result(await CallAsync(http, host, "job", "bob"))["taskId"]!;
+        await WaitStatusAsync(http, host, taskId, "bob", "input_required");
+
+        var number = await UpdateAsync(http, host, taskId, "bob", new JsonObject { ["confirm"] = 12345 });
+        var large = await UpdateAsync(http, host, taskId, "bob", new JsonObject { ["confirm"] = Accept(new string('x', 1100)) });
+        var still = Result(await SendAsync(http, host, "tasks/get", new JsonObject { ["taskId"] = taskId }, "bob", taskId));
+
+        Assert.Equal(-32602, (int?)number["error"]?["code"]);
+        Assert.Contains("inputResponses['confirm'] must be an object", (string?)number["error"]?["message"], StringComparison.Ordinal);
+        Assert.Equal(-32602, (int?)large["error"]?["code"]);
+        Assert.Contains("Msil:Mcp:MaxArgumentBytes", (string?)large["error"]?["message"], StringComparison.Ordinal);
+        Assert.Equal("input_required", (string?)still["status"]);
+        Assert.Equal(1, runs);
+    }
+
+    [Fact]
     public async Task TasksMethods_ClientWithoutTheExtension_AreRefusedWithMissingCapability()
     {
         var audit = new RecordingAudit(new StageLog());
