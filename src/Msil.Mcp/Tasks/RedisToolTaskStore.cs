@@ -20,17 +20,33 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
     private readonly IOptions<ToolTaskOptions> _options;
     private readonly IDataProtector _protector;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly Lock _handlersGate = new();
-    private IConnectionMultiplexer? _connection;
+    private readonly MsilRedisConnection _connection;
     private Action<string, ToolTaskSignal>? _handlers;
-    private bool _disposed;
 
     public RedisToolTaskStore(IOptions<ToolTaskOptions> options, IDataProtectionProvider dataProtection, TimeProvider time)
     {
         _options = options;
         _protector = dataProtection.CreateProtector(Purpose);
         _time = time;
+
+        // Connects on first use and subscribes to the signal channel, so this replica hears about the tasks it runs.
+        _connection = new MsilRedisConnection(async cancellationToken =>
+        {
+            var configuration = MsilRedisConfiguration.Create(_options.Value.RedisConnectionString!, TimeSpan.FromSeconds(5), "msil-mcp-tasks");
+            var connected = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+            try
+            {
+                await SubscribeAsync(connected, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connected.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            return connected;
+        });
     }
 
     private string Prefix => _options.Value.RedisKeyPrefix;
@@ -128,24 +144,7 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
         return new Subscription(this, handler);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _connectLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            _disposed = true;
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync().ConfigureAwait(false);
-            }
-
-            _connection = null;
-        }
-        finally
-        {
-            _connectLock.Release();
-        }
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
     private RedisKey Key(string taskId) => Prefix + taskId;
 
@@ -170,46 +169,9 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
         return JsonSerializer.Deserialize(_protector.Unprotect((byte[])value!), ToolTaskStoreJsonContext.Default.ToolTaskRecord);
     }
 
-    private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
-        => (await ConnectAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+    private ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken) => _connection.GetDatabaseAsync(cancellationToken);
 
-    /// <summary>Connects on first use and subscribes to the signal channel, so this replica hears about the tasks it runs.</summary>
-    private async ValueTask<IConnectionMultiplexer> ConnectAsync(CancellationToken cancellationToken)
-    {
-        var connection = Volatile.Read(ref _connection);
-        if (connection is not null)
-        {
-            return connection;
-        }
-
-        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_connection is null)
-            {
-                var configuration = MsilRedisConfiguration.Create(_options.Value.RedisConnectionString!, TimeSpan.FromSeconds(5), "msil-mcp-tasks");
-                var connected = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
-                try
-                {
-                    await SubscribeAsync(connected, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await connected.DisposeAsync().ConfigureAwait(false);
-                    throw;
-                }
-
-                Volatile.Write(ref _connection, connected);
-            }
-
-            return _connection!;
-        }
-        finally
-        {
-            _connectLock.Release();
-        }
-    }
+    private ValueTask<IConnectionMultiplexer> ConnectAsync(CancellationToken cancellationToken) => _connection.GetConnectionAsync(cancellationToken);
 
     /// <summary>
     /// Subscribes to the signal channel. The first connect returns before the subscription link is up when Redis is
