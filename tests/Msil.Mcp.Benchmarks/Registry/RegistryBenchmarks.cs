@@ -138,6 +138,9 @@ public class RegistryToolsListBenchmarks
     private WebApplication _app = null!;
     private HttpClient _client = null!;
     private ModelContextProtocol.Protocol.ListToolsResult _listed = null!;
+    private ModelContextProtocol.Server.McpServer _server = null!;
+    private ModelContextProtocol.Server.RequestContext<ModelContextProtocol.Protocol.ListToolsRequestParams> _listContext = null!;
+    private Msil.Mcp.Pipeline.ToolListFilter _filter = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -163,11 +166,22 @@ public class RegistryToolsListBenchmarks
         {
             Tools = [.. _app.Services.GetRequiredService<Msil.Mcp.Catalog.GovernedToolCollection>().Tools.Select(t => t.ProtocolTool)],
         };
+        _filter = _app.Services.GetRequiredService<Msil.Mcp.Pipeline.ToolListFilter>();
+        _server = ModelContextProtocol.Server.McpServer.Create(new ModelContextProtocol.Server.StreamServerTransport(Stream.Null, Stream.Null), new ModelContextProtocol.Server.McpServerOptions());
+        _listContext = new ModelContextProtocol.Server.RequestContext<ModelContextProtocol.Protocol.ListToolsRequestParams>(
+            _server,
+            new ModelContextProtocol.Protocol.JsonRpcRequest { Method = ModelContextProtocol.Protocol.RequestMethods.ToolsList, Id = new ModelContextProtocol.Protocol.RequestId(1) },
+            new ModelContextProtocol.Protocol.ListToolsRequestParams());
+        if (FilterThousandTools().GetAwaiter().GetResult() != 1000)
+        {
+            throw new InvalidOperationException("The governed list filter did not keep the 1,000 tools.");
+        }
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _client.Dispose();
         _app.StopAsync().GetAwaiter().GetResult();
         ((IDisposable)_app).Dispose();
@@ -177,6 +191,17 @@ public class RegistryToolsListBenchmarks
 
     [Benchmark]
     public Task<int> ToolsListThousandTools() => ListAsync();
+
+    /// <summary>The governed share alone: the list filter (a policy decision per tool, then the ordinal sort) over the 1,000 tools, in process.</summary>
+    [Benchmark]
+    public async Task<int> FilterThousandTools()
+    {
+        var result = await _filter.InvokeAsync(
+            _listContext,
+            (_, _) => ValueTask.FromResult(new ModelContextProtocol.Protocol.ListToolsResult { Tools = [.. _listed.Tools] }),
+            CancellationToken.None);
+        return result.Tools.Count;
+    }
 
     /// <summary>The serialization share alone: the SDK's JSON of a result holding the 1,000 protocol tools, in process.</summary>
     [Benchmark]
