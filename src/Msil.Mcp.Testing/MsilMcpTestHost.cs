@@ -20,6 +20,7 @@ public sealed class MsilMcpTestHost : IAsyncDisposable
     public const string McpPath = "/mcp";
 
     private readonly WebApplication _app;
+    private int _stopped;
 
     private MsilMcpTestHost(WebApplication app, Uri baseAddress)
     {
@@ -122,11 +123,25 @@ public sealed class MsilMcpTestHost : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Stops the host.</summary>
+    /// <summary>
+    /// Stops the host as a shutdown would (hosted services stop, calls in flight finish) but keeps its services, so a
+    /// test can look at what the shutdown left behind. Only the first call stops; later ones return at once.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the graceful shutdown early.</param>
+    /// <returns>A task that completes when the host has stopped.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the host (unless <see cref="StopAsync"/> did) and disposes it.</summary>
     /// <returns>A task that completes when the host has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 }

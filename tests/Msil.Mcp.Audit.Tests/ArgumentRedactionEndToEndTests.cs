@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ModelContextProtocol.Client;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Audit.Tests.Support;
 
@@ -22,13 +21,7 @@ public sealed class ArgumentRedactionEndToEndTests : IDisposable
             mcp.AddToolExecutor<OkExecutor>();
             mcp.AddTools("test", [Tool()]);
         });
-        var transport = new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = new Uri(host.BaseUrl + "/mcp"),
-            TransportMode = HttpTransportMode.StreamableHttp,
-            AdditionalHeaders = new Dictionary<string, string> { ["X-Test-User"] = "alice|viewer" },
-        });
-        await using var client = await McpClient.CreateAsync(transport, cancellationToken: ct);
+        await using var client = await host.ConnectAsync("alice", "viewer");
 
         var result = await client.CallToolAsync("login_check", new Dictionary<string, object?>
         {

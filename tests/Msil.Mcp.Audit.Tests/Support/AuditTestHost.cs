@@ -1,36 +1,33 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Claims;
-using System.Text.Encodings.Web;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
 using Msil.Mcp.Audit.Outbox;
 using Msil.Mcp.Audit.PostgreSql;
 using Msil.Mcp.Audit.S3;
+using Msil.Mcp.Testing;
 
 namespace Msil.Mcp.Audit.Tests.Support;
 
 /// <summary>
-/// A real Kestrel host on a free loopback port with <c>AddMsilMcp().AddAudit(…)</c>, mapped through
-/// <c>MapMsilMcp</c>, and a test authentication scheme that takes the caller from <c>X-Test-User: name|role1,role2</c>.
+/// A real Kestrel host on a free loopback port (Msil.Mcp.Testing) with <c>AddMsilMcp().AddAudit(…)</c>, mapped through
+/// <c>MapMsilMcp</c>, callers named with roles through the test identity header. It runs in the Staging environment:
+/// the audit package has no rule of its own per environment, and the test identity refuses Production.
 /// </summary>
 internal sealed class AuditTestHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private bool _stopped;
+    private readonly MsilMcpTestHost _host;
 
-    private AuditTestHost(WebApplication app, string baseUrl)
+    private AuditTestHost(MsilMcpTestHost host)
     {
-        _app = app;
-        BaseUrl = baseUrl;
-        Http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        _host = host;
+        BaseUrl = host.BaseAddress.ToString().TrimEnd('/');
+        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public string BaseUrl { get; }
 
     public HttpClient Http { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _host.Services;
 
     public FileAuditSink Sink => Services.GetRequiredService<FileAuditSink>();
 
@@ -40,34 +37,36 @@ internal sealed class AuditTestHost : IAsyncDisposable
 
     public static async Task<AuditTestHost> StartAsync(string directory, Action<AuditOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
-        var baseUrl = $"http://127.0.0.1:{FreePort()}";
-        var builder = WebApplication.CreateBuilder(["--environment", "Production"]);
-        builder.WebHost.UseUrls(baseUrl);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, HeaderAuthHandler>("Test", null);
-        builder.Services.AddAuthorization();
-        builder.Services.AddMsilMcp().AddAudit(o =>
-        {
-            o.Directory = directory;
-            o.RetryDelay = TimeSpan.FromMilliseconds(100);
-            o.MaxRetryDelay = TimeSpan.FromMilliseconds(500);
-            configure?.Invoke(o);
-        });
-        services?.Invoke(builder.Services);
-        var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapMsilMcp("/mcp");
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return new AuditTestHost(app, baseUrl);
+        var host = await MsilMcpTestHost.StartAsync(
+            mcp =>
+            {
+                mcp.AddAudit(o =>
+                {
+                    o.Directory = directory;
+                    o.RetryDelay = TimeSpan.FromMilliseconds(100);
+                    o.MaxRetryDelay = TimeSpan.FromMilliseconds(500);
+                    configure?.Invoke(o);
+                });
+                services?.Invoke(mcp.Services);
+            },
+            o =>
+            {
+                o.EnvironmentName = "Staging";
+                o.RequireAuthorization = false;
+            },
+            TestContext.Current.CancellationToken);
+        return new AuditTestHost(host);
     }
+
+    public Task<ModelContextProtocol.Client.McpClient> ConnectAsync(string user, params string[] roles)
+        => _host.ConnectAsync(TestCaller.Create(user, roles), cancellationToken: TestContext.Current.CancellationToken);
 
     public Task<HttpResponseMessage> GetAsync(string path, string? user, params string[] roles)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (user is not null)
         {
-            request.Headers.Add("X-Test-User", user + "|" + string.Join(',', roles));
+            request.Headers.Add(TestAuthenticationDefaults.HeaderName, TestCaller.Create(user, roles).ToHeaderValue());
         }
 
         return Http.SendAsync(request, TestContext.Current.CancellationToken);
@@ -80,20 +79,12 @@ internal sealed class AuditTestHost : IAsyncDisposable
             within,
             $"shipping caught up with record {Sink.LastSequence} (postgresql at {PostgresShipper.ShippedSequence}, s3 at {S3Shipper.ShippedSequence})");
 
-    public async Task StopAsync()
-    {
-        if (!_stopped)
-        {
-            _stopped = true;
-            await _app.StopAsync(CancellationToken.None);
-        }
-    }
+    public Task StopAsync() => _host.StopAsync(CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
         Http.Dispose();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     public static int FreePort()
@@ -101,28 +92,5 @@ internal sealed class AuditTestHost : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private sealed class HeaderAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            var header = Request.Headers["X-Test-User"].ToString();
-            if (header.Length == 0)
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var parts = header.Split('|');
-            var claims = new List<Claim> { new("sub", "sub-" + parts[0]), new("preferred_username", parts[0]) };
-            foreach (var role in parts.ElementAtOrDefault(1)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [])
-            {
-                claims.Add(new Claim("roles", role));
-            }
-
-            var identity = new ClaimsIdentity(claims, "Test", "preferred_username", "roles");
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "Test")));
-        }
     }
 }
