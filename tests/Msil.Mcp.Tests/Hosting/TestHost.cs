@@ -1,105 +1,51 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Security.Claims;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Testing;
 
 namespace Msil.Mcp.Tests.Hosting;
 
 /// <summary>
-/// A real Kestrel host on a loopback port with the governed server and a test authentication scheme that takes the
-/// caller from an <c>X-Test-User: name|role1,role2</c> header (so pipeline tests do not depend on the Auth package).
+/// A real Kestrel host on a loopback port with the governed server (Msil.Mcp.Testing's host and test identity, so
+/// pipeline tests do not depend on the Auth package); the MCP endpoint does not require a caller.
 /// </summary>
 internal sealed class TestHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly MsilMcpTestHost _host;
 
-    private TestHost(WebApplication app, string baseUrl)
+    private TestHost(MsilMcpTestHost host)
     {
-        _app = app;
-        BaseUrl = baseUrl;
+        _host = host;
+        BaseUrl = host.BaseAddress.ToString().TrimEnd('/');
     }
 
     public string BaseUrl { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _host.Services;
 
     public static async Task<TestHost> StartAsync(Action<IMsilMcpBuilder>? configure = null, Action<MsilMcpOptions>? options = null)
     {
-        var baseUrl = $"http://127.0.0.1:{FreePort()}";
-        var builder = WebApplication.CreateBuilder(["--environment", "Development"]);
-        builder.WebHost.UseUrls(baseUrl);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, HeaderAuthHandler>("Test", null);
-        builder.Services.AddAuthorization();
-        var mcp = builder.Services.AddMsilMcp(options);
-        configure?.Invoke(mcp);
-        var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapMsilMcp("/mcp");
-        await app.StartAsync();
-        return new TestHost(app, baseUrl);
+        var host = await MsilMcpTestHost.StartAsync(
+            mcp =>
+            {
+                if (options is not null)
+                {
+                    mcp.Services.Configure(options);
+                }
+
+                configure?.Invoke(mcp);
+            },
+            o => o.RequireAuthorization = false,
+            TestContext.Current.CancellationToken);
+        return new TestHost(host);
     }
 
     public Task<McpClient> ConnectAsync(string? user = null, params string[] roles) => ConnectAsync(null, user, roles);
 
     public Task<McpClient> ConnectAsync(McpClientOptions? clientOptions, string? user, params string[] roles)
-    {
-        var headers = new Dictionary<string, string>();
-        if (user is not null)
-        {
-            headers["X-Test-User"] = user + "|" + string.Join(',', roles);
-        }
+        => _host.ConnectAsync(user is null ? null : TestCaller.Create(user, roles), clientOptions, TestContext.Current.CancellationToken);
 
-        var transport = new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = new Uri(BaseUrl + "/mcp"),
-            TransportMode = HttpTransportMode.StreamableHttp,
-            AdditionalHeaders = headers,
-        });
-        return McpClient.CreateAsync(transport, clientOptions, cancellationToken: TestContext.Current.CancellationToken);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private sealed class HeaderAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            var header = Request.Headers["X-Test-User"].ToString();
-            if (header.Length == 0)
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var parts = header.Split('|');
-            var claims = new List<Claim> { new("sub", "sub-" + parts[0]), new("preferred_username", parts[0]) };
-            foreach (var role in parts.ElementAtOrDefault(1)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [])
-            {
-                claims.Add(new Claim("roles", role));
-            }
-
-            var identity = new ClaimsIdentity(claims, "Test", "preferred_username", "roles");
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "Test")));
-        }
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 /// <summary>Tool definitions and recording fakes for pipeline tests.</summary>

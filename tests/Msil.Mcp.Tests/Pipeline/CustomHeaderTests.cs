@@ -118,7 +118,7 @@ public sealed class CustomHeaderTests
         request.Headers.Add("MCP-Protocol-Version", Revision);
         request.Headers.Add("Mcp-Method", "tools/call");
         request.Headers.Add("Mcp-Name", "lookup");
-        request.Headers.Add("X-Test-User", "bob|operator");
+        request.Headers.Add(Msil.Mcp.Testing.TestAuthenticationDefaults.HeaderName, Msil.Mcp.Testing.TestCaller.Create("bob", "operator").ToHeaderValue());
         if (header is not null)
         {
             request.Headers.TryAddWithoutValidation("Mcp-Param-Region", header);

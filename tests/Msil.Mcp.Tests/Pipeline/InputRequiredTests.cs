@@ -330,7 +330,7 @@ public sealed class InputRequiredTests
         request.Headers.Add("MCP-Protocol-Version", Revision);
         request.Headers.Add("Mcp-Method", "tools/call");
         request.Headers.Add("Mcp-Name", tool);
-        request.Headers.Add("X-Test-User", user + "|operator");
+        request.Headers.Add(Msil.Mcp.Testing.TestAuthenticationDefaults.HeaderName, Msil.Mcp.Testing.TestCaller.Create(user, "operator").ToHeaderValue());
         using var response = await http.SendAsync(request, Ct);
         var text = await response.Content.ReadAsStringAsync(Ct);
         if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
