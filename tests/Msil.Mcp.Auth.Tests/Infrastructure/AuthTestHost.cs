@@ -20,9 +20,11 @@ internal sealed class AuthTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<AuthTestHost> StartAsync(Action<MsilAuthOptions> configure, string environment = "Production")
+    public static Task<AuthTestHost> StartAsync(Action<MsilAuthOptions> configure, string environment = "Production")
+        => Loopback.StartOnFreePortAsync(port => StartAsync(configure, environment, $"http://127.0.0.1:{port}"));
+
+    private static async Task<AuthTestHost> StartAsync(Action<MsilAuthOptions> configure, string environment, string baseUrl)
     {
-        var baseUrl = $"http://127.0.0.1:{Loopback.FreePort()}";
         var builder = WebApplication.CreateBuilder(["--environment", environment]);
         builder.WebHost.UseUrls(baseUrl);
         builder.Logging.ClearProviders();
@@ -42,7 +44,16 @@ internal sealed class AuthTestHost : IAsyncDisposable
             });
         }).RequireAuthorization();
         app.MapMsilMcp("/mcp").RequireAuthorization();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new AuthTestHost(app, baseUrl);
     }
 

@@ -23,12 +23,12 @@ internal sealed class FakeIdentityProvider : IAsyncDisposable
 
     public int JwksFetches => Volatile.Read(ref _jwksFetches);
 
-    public static async Task<FakeIdentityProvider> StartAsync()
+    public static Task<FakeIdentityProvider> StartAsync() => Loopback.StartOnFreePortAsync(async port =>
     {
-        var idp = new FakeIdentityProvider(Loopback.FreePort());
+        var idp = new FakeIdentityProvider(port);
         await idp.StartAgainAsync();
         return idp;
-    }
+    });
 
     public async Task StartAgainAsync()
     {
@@ -47,7 +47,16 @@ internal sealed class FakeIdentityProvider : IAsyncDisposable
             Interlocked.Increment(ref _jwksFetches);
             return Results.Text(new JsonObject { ["keys"] = new JsonArray(Forge.Jwk()) }.ToJsonString(), "application/json");
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         _app = app;
     }
 
