@@ -21,15 +21,28 @@ public sealed class ReferenceServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        BaseUrl = $"http://127.0.0.1:{FreePort()}";
-        _app = ReferenceServerApp.Create(
-        [
-            "--urls", BaseUrl,
-            "--environment", "Development",
-            "--Msil:Mcp:Audit:Directory", AuditDirectory,
-            "--Logging:LogLevel:Default", "Warning",
-        ]);
-        await _app.StartAsync();
+        // The server must know its URL before it starts (the development issuer names it), so the port is picked first;
+        // another one is tried when a parallel test project took it in between.
+        for (var attempt = 1; ; attempt++)
+        {
+            BaseUrl = $"http://127.0.0.1:{FreePort()}";
+            _app = ReferenceServerApp.Create(
+            [
+                "--urls", BaseUrl,
+                "--environment", "Development",
+                "--Msil:Mcp:Audit:Directory", AuditDirectory,
+                "--Logging:LogLevel:Default", "Warning",
+            ]);
+            try
+            {
+                await _app.StartAsync();
+                return;
+            }
+            catch (IOException ex) when (attempt < 5 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                await _app.DisposeAsync();
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

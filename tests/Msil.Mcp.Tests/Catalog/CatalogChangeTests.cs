@@ -39,9 +39,17 @@ public sealed class CatalogChangeTests
         });
         Assert.True(client.ServerCapabilities.Tools?.ListChanged);
 
-        host.Services.GetRequiredService<IToolCatalogWriter>().ReplaceSource("runtime", [Tools.Define("second", RiskLevel.Read)]);
+        // The client opens its GET stream for unsolicited notifications after connecting, in the background; a change
+        // made before that stream is up has nobody to reach. So the change is repeated (a new tool each time) until a
+        // notification arrives, bounded.
+        var writer = host.Services.GetRequiredService<IToolCatalogWriter>();
+        for (var i = 0; i < 20 && !received.Task.IsCompleted; i++)
+        {
+            writer.ReplaceSource("runtime", [Tools.Define("second", RiskLevel.Read), Tools.Define("extra_" + i, RiskLevel.Read)]);
+            await Task.WhenAny(received.Task, Task.Delay(TimeSpan.FromMilliseconds(500), Ct));
+        }
 
-        await received.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.True(received.Task.IsCompleted, "no notifications/tools/list_changed arrived within 20 catalog changes (10 s)");
         Assert.Contains("second", (await client.ListToolsAsync(cancellationToken: Ct)).Select(t => t.Name));
     }
 
