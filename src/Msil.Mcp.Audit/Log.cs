@@ -41,6 +41,9 @@ internal static partial class Log
     [LoggerMessage(6016, LogLevel.Critical, "Audit shipping to {Target} stopped: {Problem}")]
     public static partial void TargetConflict(ILogger logger, string target, string problem);
 
+    [LoggerMessage(6017, LogLevel.Warning, "Audit manifest {Key} cannot be read (an upload cut by a crash); the batch after record {Sequence} is shipped again and its manifest rewritten")]
+    public static partial void ManifestIncomplete(ILogger logger, string key, long sequence);
+
     [LoggerMessage(6020, LogLevel.Information, "Audit table {Table} is ready (schema created or checked)")]
     public static partial void SchemaReady(ILogger logger, string table);
 }

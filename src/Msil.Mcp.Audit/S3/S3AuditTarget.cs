@@ -1,6 +1,8 @@
 using System.Text;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Audit.Outbox;
 
@@ -10,19 +12,23 @@ namespace Msil.Mcp.Audit.S3;
 /// Ships the outbox to S3 as WORM batch objects (SHA-256 checksum, Object Lock mode and retain-until date from the
 /// options) and one manifest per batch that chains to the manifest before it. Order per batch: batch object, manifest,
 /// then the local checkpoint. After a crash between those steps the next start reconciles with the bucket: a manifest
-/// beyond the checkpoint is adopted; a batch without its manifest is uploaded again with the same boundaries.
+/// beyond the checkpoint is adopted; a batch without its manifest is uploaded again with the same boundaries. A manifest
+/// that is the last one listed and cannot be read (empty or cut: an upload cut by the crash, which some S3-compatible
+/// servers keep while S3 keeps nothing) counts as not written: its batch is uploaded again and the manifest rewritten.
 /// </summary>
 internal sealed class S3AuditTarget : IAuditShipTarget, IDisposable
 {
     private readonly AuditS3Options _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private AmazonS3Client? _client;
 
-    public S3AuditTarget(IOptions<AuditOptions> options, TimeProvider time)
+    public S3AuditTarget(IOptions<AuditOptions> options, TimeProvider time, ILogger<S3AuditTarget>? logger = null)
     {
         _options = options.Value.S3;
         _time = time;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     public string Name => "s3";
@@ -52,15 +58,26 @@ internal sealed class S3AuditTarget : IAuditShipTarget, IDisposable
         var position = checkpoint with { ManifestHash = checkpoint.ManifestHash ?? AuditRecordSerializer.Genesis };
         var manifestsPrefix = S3AuditLayout.ManifestsPrefix(_options.Prefix, chainId);
         var startAfter = position.Sequence == 0 ? null : manifestsPrefix + S3AuditLayout.Range(position.Sequence, long.MaxValue);
-        foreach (var key in await S3Objects.ListAsync(Client, bucket, manifestsPrefix, startAfter, cancellationToken).ConfigureAwait(false))
+        var keys = new List<(string Key, long First)>();
+        foreach (var listed in await S3Objects.ListAsync(Client, bucket, manifestsPrefix, startAfter, cancellationToken).ConfigureAwait(false))
         {
-            if (!S3AuditLayout.TryParseRange(key, out var first, out _))
+            if (S3AuditLayout.TryParseRange(listed, out var from, out _))
             {
-                continue;
+                keys.Add((listed, from));
             }
+        }
 
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var (key, first) = keys[i];
             var bytes = await S3Objects.GetAsync(Client, bucket, key, cancellationToken).ConfigureAwait(false);
             var manifest = bytes is null ? null : S3AuditManifest.TryParse(bytes);
+            if (manifest is null && first == position.Sequence + 1 && i == keys.Count - 1)
+            {
+                Log.ManifestIncomplete(_logger, key, position.Sequence);
+                break;
+            }
+
             if (first != position.Sequence + 1 || manifest is null
                 || !string.Equals(manifest.Chain, chainId, StringComparison.Ordinal)
                 || !string.Equals(manifest.PreviousManifest, position.ManifestHash, StringComparison.Ordinal)

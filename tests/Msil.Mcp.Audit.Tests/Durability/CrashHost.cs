@@ -27,6 +27,9 @@ internal static class CrashHost
         var builder = WebApplication.CreateBuilder(["--environment", "Production"]);
         builder.WebHost.UseUrls($"http://127.0.0.1:{settings["--port"]}");
         builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Msil.Mcp.Audit", LogLevel.Information);
         builder.Services.AddMsilMcp().AddAudit(o =>
         {
             o.Directory = settings["--dir"];

@@ -75,7 +75,22 @@ public sealed class CrashTests(PostgresDatabase db, ITestOutputHelper output) : 
             output.WriteLine($"killed after {answeredAtKill} answered calls with {killedWithInFlight} in flight; {answered.Count} answered of {sent.Count} sent in all");
 
             // Let the restarted server ship everything, then kill it too.
-            await Eventually.TrueAsync(async () => (await child.StatusAsync(http, ct)) is var (last, pg, s3) && pg == last && s3 == last, TimeSpan.FromSeconds(90), "the restarted server shipped every record");
+            (long Last, long Postgres, long S3) status = default;
+            try
+            {
+                await Eventually.TrueAsync(async () => (status = await child.StatusAsync(http, ct)) is var (last, pg, s3) && pg == last && s3 == last, TimeSpan.FromSeconds(90), "the restarted server shipped every record");
+            }
+            finally
+            {
+                output.WriteLine($"restarted server: last record {status.Last}, shipped to postgresql {status.Postgres}, to s3 {status.S3}");
+                if (status.Postgres != status.Last || status.S3 != status.Last)
+                {
+                    foreach (var line in child.Log.Where(l => l.Length > 0).TakeLast(40))
+                    {
+                        output.WriteLine("  restarted server: " + line);
+                    }
+                }
+            }
         }
         finally
         {
@@ -125,7 +140,7 @@ public sealed class CrashTests(PostgresDatabase db, ITestOutputHelper output) : 
         process.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var child = new Child(process, $"http://127.0.0.1:{port}");
+        var child = new Child(process, $"http://127.0.0.1:{port}", log);
         var started = TimeProvider.System.GetTimestamp();
         while (true)
         {
@@ -162,9 +177,12 @@ public sealed class CrashTests(PostgresDatabase db, ITestOutputHelper output) : 
             ? host
             : Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
 
-    private sealed class Child(Process process, string baseUrl)
+    private sealed class Child(Process process, string baseUrl, ConcurrentQueue<string> log)
     {
         public string BaseUrl { get; } = baseUrl;
+
+        /// <summary>Gets what the child wrote (the audit package's log at Information, everything else at Warning).</summary>
+        public IReadOnlyCollection<string> Log => log;
 
         public async Task<(long Last, long Postgres, long S3)> StatusAsync(HttpClient http, CancellationToken ct)
         {

@@ -106,6 +106,37 @@ public sealed class S3AuditTests : IDisposable
     }
 
     [Fact]
+    public async Task InitializeAsync_LastManifestCutByACrash_BatchRepeatedAndTheManifestRewritten()
+    {
+        // What s3rver keeps when the uploading process is killed mid-PUT: an empty object (S3 itself keeps nothing).
+        var (chain, records) = await ChainAsync(12);
+        var first = await _target.ShipAsync(chain, records[..5], ShipPosition.Start, Ct);
+        var second = await _target.ShipAsync(chain, records[5..9], first, Ct);
+        await PutAsync(S3AuditLayout.ManifestKey(_s3.Prefix, chain, 6, 9), string.Empty);
+
+        var (position, batchEnd) = await _target.InitializeAsync(chain, first, Ct);
+        var again = await _target.ShipAsync(chain, records[5..9], position, Ct);
+        var (after, _) = await _target.InitializeAsync(chain, first, Ct);
+
+        Assert.Equal(first, position);
+        Assert.Equal(9, batchEnd);
+        Assert.Equal((second.Sequence, second.Hash), (again.Sequence, again.Hash)); // the same records as the batch the crash cut
+        Assert.Equal(again, after); // the rewritten manifest continues the chain and is adopted
+    }
+
+    [Fact]
+    public async Task InitializeAsync_UnreadableManifestFollowedByAnother_StopsWithConflict()
+    {
+        var (chain, records) = await ChainAsync(12);
+        var first = await _target.ShipAsync(chain, records[..5], ShipPosition.Start, Ct);
+        var second = await _target.ShipAsync(chain, records[5..9], first, Ct);
+        await _target.ShipAsync(chain, records[9..], second, Ct);
+        await PutAsync(S3AuditLayout.ManifestKey(_s3.Prefix, chain, 6, 9), "{not a manifest");
+
+        await Assert.ThrowsAsync<AuditTargetConflictException>(() => _target.InitializeAsync(chain, first, Ct));
+    }
+
+    [Fact]
     public async Task InitializeAsync_ForeignManifestAfterCheckpoint_StopsWithConflict()
     {
         var (chain, records) = await ChainAsync(6);
