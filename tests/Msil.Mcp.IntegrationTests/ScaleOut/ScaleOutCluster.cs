@@ -144,8 +144,20 @@ public sealed class ScaleOutCluster : IAsyncLifetime
 
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // Picked below the OS's ephemeral range (32768 and up), which port-0 binds and outgoing connections draw from,
+        // so the port cannot be taken by those between this check and the bind that follows it.
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 32000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException) when (attempt < 100)
+            {
+            }
+        }
     }
 }
