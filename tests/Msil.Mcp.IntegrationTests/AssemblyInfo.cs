@@ -1,5 +1,4 @@
-// The reference-server hosts of these tests share one process, and OpenTelemetry's meter provider of each host listens
-// to every meter of the process by name: a host started by another test class at the same time registers the same
-// instruments first, and the Prometheus scrape of the shared fixture then missed its own tool metrics (seen in CI).
-// One host runs at a time.
+// The reference-server hosts of these tests share one process, and each host's OpenTelemetry meter provider listens to
+// every meter of the process with the Msil names. Once, with other test classes' hosts starting and stopping at the
+// same time, the shared fixture's scrape held none of its own tool metrics for 10 s. One host runs at a time.
 [assembly: Xunit.v3.Parallelization(Mode = Xunit.Sdk.ParallelMode.None)]

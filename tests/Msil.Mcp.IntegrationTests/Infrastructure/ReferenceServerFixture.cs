@@ -63,6 +63,27 @@ public sealed class ReferenceServerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Reads <c>/metrics</c> until the scrape holds every one of <paramref name="expected"/> (at most 10 s) and returns the
+    /// last scrape. The Prometheus exporter answers from a cache for 300 ms, so a scrape right after another test's
+    /// can predate this test's calls.
+    /// </summary>
+    public async Task<string> ScrapeMetricsAsync(params string[] expected)
+    {
+        var text = string.Empty;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            text = await Http.GetStringAsync(BaseUrl + "/metrics", TestContext.Current.CancellationToken);
+            if (expected.All(e => text.Contains(e, StringComparison.Ordinal)) || waited.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                return text;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
     public async Task<string> GetTokenAsync(string username)
     {
         using var response = await Http.PostAsync($"{BaseUrl}/dev/oidc/token", new FormUrlEncodedContent([new("username", username)]));

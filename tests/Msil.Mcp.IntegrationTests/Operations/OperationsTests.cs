@@ -29,18 +29,7 @@ public sealed class OperationsTests(ReferenceServerFixture server)
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
 
-        // The Prometheus exporter caches its answer for 300 ms, and other tests of this collection scrape too: read until
-        // the scrape is newer than the call (bounded), then check it.
-        var text = string.Empty;
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        for (; waited.Elapsed < TimeSpan.FromSeconds(10); await Task.Delay(100, Ct))
-        {
-            text = await server.Http.GetStringAsync(server.BaseUrl + "/metrics", Ct);
-            if (text.Contains("mcp_tool_name=\"get_vehicle_inventory\"", StringComparison.Ordinal) && text.Contains("msil_mcp_auth_failures", StringComparison.Ordinal))
-            {
-                break;
-            }
-        }
+        var text = await server.ScrapeMetricsAsync("mcp_tool_name=\"get_vehicle_inventory\"", "msil_mcp_auth_failures", "msil_mcp_policy_decisions");
 
         Assert.Contains("msil_mcp_tool_executions", text, StringComparison.Ordinal);
         Assert.Contains("mcp_tool_name=\"get_vehicle_inventory\"", text, StringComparison.Ordinal);

@@ -85,7 +85,7 @@ public sealed class TelemetryTests : IDisposable
         await CallAsync("get_vehicle_inventory", traceparent: null, httpTraceparent: null);
         await CallAsync("no_such_tool", traceparent: null, httpTraceparent: null);
 
-        var text = await server.Http.GetStringAsync(server.BaseUrl + "/metrics", Ct);
+        var text = await server.ScrapeMetricsAsync("msil_mcp_errors_total{", "msil_outcome=\"unknown_tool\"", "msil_mcp_tool_duration_seconds_bucket{");
 
         Assert.Contains("msil_mcp_requests_total{", text, StringComparison.Ordinal);
         Assert.Contains("mcp_method_name=\"tools/call\"", text, StringComparison.Ordinal);
