@@ -70,7 +70,7 @@ public sealed class CliAppTests : IDisposable
     [Fact]
     public async Task RunAsync_PostgresUnreachable_ExitTwoWithMessage()
     {
-        var (code, _, error) = await RunAsync("audit", "verify", "--postgres", $"Host=127.0.0.1;Port={AuditTestHost.FreePort()};Username=x;Password=y;Timeout=3");
+        var (code, _, error) = await RunAsync("audit", "verify", "--postgres", $"Host=127.0.0.1;Port={Msil.Mcp.Testing.LoopbackPorts.Free()};Username=x;Password=y;Timeout=3");
 
         Assert.Equal(2, code);
         Assert.Contains("cannot read the audit records", error, StringComparison.Ordinal);

@@ -122,7 +122,7 @@ public sealed class CrashTests(PostgresDatabase db, ITestOutputHelper output) : 
 
     private async Task<Child> StartChildAsync(HttpClient http, CancellationToken ct)
     {
-        var port = AuditTestHost.FreePort();
+        var port = Msil.Mcp.Testing.LoopbackPorts.Free();
         var start = new ProcessStartInfo(DotNet())
         {
             UseShellExecute = false,

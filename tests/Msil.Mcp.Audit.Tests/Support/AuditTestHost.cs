@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Msil.Mcp.Audit.Outbox;
 using Msil.Mcp.Audit.PostgreSql;
 using Msil.Mcp.Audit.S3;
@@ -87,22 +85,4 @@ internal sealed class AuditTestHost : IAsyncDisposable
         await _host.DisposeAsync();
     }
 
-    public static int FreePort()
-    {
-        // Picked below the OS's ephemeral range (32768 and up), which port-0 binds and outgoing connections draw from,
-        // so the port cannot be taken by those between this check and the bind that follows it.
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException) when (attempt < 100)
-            {
-            }
-        }
-    }
 }

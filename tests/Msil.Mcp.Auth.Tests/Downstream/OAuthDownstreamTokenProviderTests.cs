@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Auth.Downstream;
-using Msil.Mcp.Auth.Tests.Infrastructure;
 
 namespace Msil.Mcp.Auth.Tests.Downstream;
 
@@ -23,7 +22,7 @@ public sealed class OAuthDownstreamTokenProviderTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _url = $"http://127.0.0.1:{Loopback.FreePort()}";
+        _url = $"http://127.0.0.1:{Msil.Mcp.Testing.LoopbackPorts.Free()}";
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls(_url);
         builder.Logging.ClearProviders();

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Msil.Mcp.Abstractions;
@@ -146,7 +144,7 @@ public class RegistryToolsListBenchmarks
     public void Setup()
     {
         _directory = RegistryBench.TempDirectory();
-        var port = FreePort();
+        var port = Msil.Mcp.Testing.LoopbackPorts.Free();
         var builder = WebApplication.CreateBuilder(["--contentRoot", _directory, "--environment", "Production"]);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
@@ -218,24 +216,6 @@ public class RegistryToolsListBenchmarks
         return response.IsSuccessStatusCode && bytes.Length > 100_000 ? bytes.Length : throw new InvalidOperationException($"tools/list answered {(int)response.StatusCode} with {bytes.Length} bytes: {Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(300, bytes.Length)))}");
     }
 
-    private static int FreePort()
-    {
-        // Picked below the OS's ephemeral range (32768 and up), which port-0 binds and outgoing connections draw from,
-        // so the port cannot be taken by those between this check and the bind that follows it.
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException) when (attempt < 100)
-            {
-            }
-        }
-    }
 
     private sealed class AllowAll : IPolicyDecisionPoint
     {

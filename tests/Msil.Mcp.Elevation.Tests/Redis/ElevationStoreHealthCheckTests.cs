@@ -29,7 +29,7 @@ public sealed class ElevationStoreHealthCheckTests
         using var f = new GateFixture(o =>
         {
             o.Store = ElevationGrantStoreKind.Redis;
-            o.RedisConnectionString = $"127.0.0.1:{ElevationTestHost.FreePort()}";
+            o.RedisConnectionString = $"127.0.0.1:{Msil.Mcp.Testing.LoopbackPorts.Free()}";
             o.RedisTimeout = TimeSpan.FromSeconds(1);
         });
 

@@ -119,7 +119,7 @@ public sealed class RedisElevationHostTests
     [Fact]
     public async Task RedisUnreachableFromStart_PrivilegedRefusedQuickly()
     {
-        var closedPort = ElevationTestHost.FreePort();
+        var closedPort = Msil.Mcp.Testing.LoopbackPorts.Free();
         await using var host = await StartRedisHostAsync($"127.0.0.1:{closedPort}", SharedRedis.UniquePrefix());
         await using var client = await host.ConnectAsync(Carol, "admin");
         var started = TimeProvider.System.GetTimestamp();

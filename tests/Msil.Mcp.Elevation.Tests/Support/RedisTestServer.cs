@@ -39,7 +39,7 @@ internal sealed class ThrowawayRedis : IDisposable
     {
         var executable = FindOnPath("redis-server")
             ?? throw new InvalidOperationException("redis-server is not on PATH: this test starts and stops a Redis of its own. Run build/services/start.sh once (it installs redis-server), or install the redis-server package.");
-        var port = ElevationTestHost.FreePort();
+        var port = Msil.Mcp.Testing.LoopbackPorts.Free();
         var start = new ProcessStartInfo(executable)
         {
             UseShellExecute = false,

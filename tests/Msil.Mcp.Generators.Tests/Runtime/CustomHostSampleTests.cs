@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -15,7 +13,7 @@ public sealed class CustomHostSampleTests
     [Fact]
     public async Task CustomHost_GeneratedTools_AreGovernedEndToEnd()
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{Msil.Mcp.Testing.LoopbackPorts.Free()}";
         var audit = Path.Combine(Path.GetTempPath(), "msil-customhost-" + Guid.NewGuid().ToString("N"));
         await using var app = CustomHostApp.Create(["--environment", "Development", "--urls", url], b =>
         {
@@ -89,22 +87,4 @@ public sealed class CustomHostSampleTests
         return await McpClient.CreateAsync(transport, cancellationToken: Ct);
     }
 
-    private static int FreePort()
-    {
-        // Picked below the OS's ephemeral range (32768 and up), which port-0 binds and outgoing connections draw from,
-        // so the port cannot be taken by those between this check and the bind that follows it.
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException) when (attempt < 100)
-            {
-            }
-        }
-    }
 }

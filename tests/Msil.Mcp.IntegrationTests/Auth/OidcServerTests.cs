@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.IntegrationTests.Infrastructure;
@@ -23,7 +22,7 @@ public sealed class OidcServerTests : IAsyncLifetime
     {
         _issuer = TestServices.Require("OIDC_ISSUER");
         _tokenEndpoint = TestServices.Require("OIDC_TOKEN_ENDPOINT");
-        _baseUrl = $"http://127.0.0.1:{FreePort()}";
+        _baseUrl = $"http://127.0.0.1:{Msil.Mcp.Testing.LoopbackPorts.Free()}";
         var builder = WebApplication.CreateBuilder(["--environment", "Production"]);
         builder.WebHost.UseUrls(_baseUrl);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -134,22 +133,4 @@ public sealed class OidcServerTests : IAsyncLifetime
 
     private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static int FreePort()
-    {
-        // Picked below the OS's ephemeral range (32768 and up), which port-0 binds and outgoing connections draw from,
-        // so the port cannot be taken by those between this check and the bind that follows it.
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException) when (attempt < 100)
-            {
-            }
-        }
-    }
 }

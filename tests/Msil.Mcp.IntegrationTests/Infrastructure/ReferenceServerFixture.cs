@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using Msil.Mcp.ReferenceServer;
@@ -25,7 +23,7 @@ public sealed class ReferenceServerFixture : IAsyncLifetime
         // another one is tried when a parallel test project took it in between.
         for (var attempt = 1; ; attempt++)
         {
-            BaseUrl = $"http://127.0.0.1:{FreePort()}";
+            BaseUrl = $"http://127.0.0.1:{Msil.Mcp.Testing.LoopbackPorts.Free()}";
             _app = ReferenceServerApp.Create(
             [
                 "--urls", BaseUrl,
@@ -104,24 +102,6 @@ public sealed class ReferenceServerFixture : IAsyncLifetime
         return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
     }
 
-    private static int FreePort()
-    {
-        // Picked below the OS's ephemeral range (32768 and up), which port-0 binds and outgoing connections draw from,
-        // so the port cannot be taken by those between this check and the bind that follows it.
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException) when (attempt < 100)
-            {
-            }
-        }
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using Msil.Mcp.Abstractions;
@@ -16,7 +15,7 @@ public sealed class LifecycleTests
     public async Task StopAsync_CallInFlight_CallCompletesAndItsAuditRecordIsInTheFile()
     {
         var audit = Path.Combine(Path.GetTempPath(), "msil-mcp-shutdown-" + Guid.NewGuid().ToString("N")[..8]);
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{Msil.Mcp.Testing.LoopbackPorts.Free()}";
         var gate = new SlowExecutor.Gate();
         var app = ReferenceServerApp.Create(
             ["--urls", url, "--environment", "Development", "--Msil:Mcp:Audit:Directory", audit, "--Logging:LogLevel:Default", "Warning"],
@@ -72,24 +71,6 @@ public sealed class LifecycleTests
         }
     }
 
-    private static int FreePort()
-    {
-        // Picked below the OS's ephemeral range (32768 and up), which port-0 binds and outgoing connections draw from,
-        // so the port cannot be taken by those between this check and the bind that follows it.
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException) when (attempt < 100)
-            {
-            }
-        }
-    }
 
     /// <summary>A read tool that runs until the test releases it.</summary>
     private sealed class SlowExecutor(SlowExecutor.Gate gate) : IToolExecutor

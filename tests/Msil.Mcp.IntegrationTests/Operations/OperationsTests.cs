@@ -65,7 +65,7 @@ public sealed class NoSecretsInLogsTests
     {
         var lines = new ConcurrentQueue<string>();
         var audit = Path.Combine(Path.GetTempPath(), "msil-mcp-logs-" + Guid.NewGuid().ToString("N")[..8]);
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{Msil.Mcp.Testing.LoopbackPorts.Free()}";
         var app = ReferenceServerApp.Create(
             ["--urls", url, "--environment", "Development", "--Msil:Mcp:Audit:Directory", audit],
             b =>
@@ -112,24 +112,6 @@ public sealed class NoSecretsInLogsTests
         }
     }
 
-    private static int FreePort()
-    {
-        // Picked below the OS's ephemeral range (32768 and up), which port-0 binds and outgoing connections draw from,
-        // so the port cannot be taken by those between this check and the bind that follows it.
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException) when (attempt < 100)
-            {
-            }
-        }
-    }
 
     private sealed class CapturingProvider(ConcurrentQueue<string> lines) : ILoggerProvider, ISupportExternalScope
     {

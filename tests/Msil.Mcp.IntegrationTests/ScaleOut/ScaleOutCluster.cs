@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using Msil.Mcp.IntegrationTests.Infrastructure;
@@ -39,7 +37,7 @@ public sealed class ScaleOutCluster : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var redis = TestServices.Require("REDIS_CONNECTION_STRING");
-        var urls = Enumerable.Range(0, 3).Select(_ => $"http://127.0.0.1:{FreePort()}").ToArray();
+        var urls = Enumerable.Range(0, 3).Select(_ => $"http://127.0.0.1:{Msil.Mcp.Testing.LoopbackPorts.Free()}").ToArray();
         var issuer = urls[0] + "/dev/oidc";
         for (var i = 0; i < urls.Length; i++)
         {
@@ -142,22 +140,4 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
     }
 
-    private static int FreePort()
-    {
-        // Picked below the OS's ephemeral range (32768 and up), which port-0 binds and outgoing connections draw from,
-        // so the port cannot be taken by those between this check and the bind that follows it.
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException) when (attempt < 100)
-            {
-            }
-        }
-    }
 }

@@ -453,7 +453,7 @@ internal sealed class SpecServer : IAsyncDisposable
 
     public static async Task<SpecServer> StartAsync(string document)
     {
-        var port = RegistryTestHost.FreePort();
+        var port = Msil.Mcp.Testing.LoopbackPorts.Free();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();

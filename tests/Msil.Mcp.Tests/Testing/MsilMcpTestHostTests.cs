@@ -122,6 +122,16 @@ public sealed class MsilMcpTestHostTests
         Assert.Equal(3, policy.Requests.Count);
     }
 
+    [Fact]
+    public void LoopbackPorts_Free_IsBelowTheEphemeralRangeAndBindable()
+    {
+        var port = LoopbackPorts.Free();
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+
+        Assert.InRange(port, 20000, 31999);
+    }
+
     [Theory]
     [InlineData("al|ice")]
     [InlineData("")]
