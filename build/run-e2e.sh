@@ -18,6 +18,7 @@
 #        tools/call with --protocol-era modern (2026-07-28)
 #   15-16 conformance suite scenario dns-rebinding-protection (0.1.16 and 0.2.0) against the server as configured,
 #        through tests/conformance/token-proxy.mjs (adds bob's token; Host and Origin pass untouched)
+#   security:* tests/e2e/security.mjs, the black-box security suite (raw HTTP, one line per check; docs/security.md)
 #
 # Settings (env vars):
 #   MSIL_E2E_RESULTS     file that receives one "pass|fail|skip <check>" line per check [artifacts/e2e/results.txt]
@@ -252,6 +253,22 @@ elif ! MSIL_CONFORMANCE_RESULTS=$RESULTS MSIL_TOOLS_DIR=$TOOLS_DIR NODE22_VERSIO
      bash "$ROOT/build/conformance.sh" --reference "$BASE_URL"; then
   record fail "conformance:dns-rebinding-protection (build/conformance.sh --reference failed)"
 fi
+
+# ---- 6. the black-box security suite (tests/e2e/security.mjs; docs/security.md) -------------------------------------
+# Raw HTTP as an attacker sends it: forged tokens, denied and unknown tools, early-failure limits, hostile arguments,
+# grants, hosts and origins, the development issuer, the admin API. Each check appends its own result line. It runs
+# last: it spends alice's rate-limit budget and changes (and restores) registry overrides.
+t=$(now_ms)
+sec_before=$(wc -l < "$RESULTS")
+sec_rc=0
+timeout 300 node "$E2E_DIR/security.mjs" --url "$BASE_URL" --results "$RESULTS" > "$LOG_DIR/security.log" 2>&1 || sec_rc=$?
+sed 's/^/    /' "$LOG_DIR/security.log"
+if [ "$sec_rc" != 0 ] && [ "$sec_rc" != 1 ]; then
+  record fail "security:suite (exit $sec_rc, artifacts/e2e/security.log)"
+elif [ "$(wc -l < "$RESULTS")" = "$sec_before" ]; then
+  record fail "security:suite (no check ran, artifacts/e2e/security.log)"
+fi
+log "security checks: $(( $(now_ms) - t )) ms"
 
 passed=$(grep -c '^pass ' "$RESULTS" || true)
 failed=$(grep -c '^fail ' "$RESULTS" || true)
