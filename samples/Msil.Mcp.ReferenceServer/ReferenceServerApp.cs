@@ -59,7 +59,9 @@ public static class ReferenceServerApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapMsilMcpHealthChecks("/health");
-        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        // Operators only (Msil:Mcp:OperatorRole, admin by default), unless Msil:Mcp:AllowAnonymousMetrics is set for a
+        // scrape address callers cannot reach: the metrics name every tool and count every outcome.
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireMsilMcpMetricsAccess();
         app.MapMsilMcp("/mcp").RequireAuthorization();
         app.MapSampleBackend("/backend");
 
@@ -73,7 +75,7 @@ public static class ReferenceServerApp
 
     /// <summary>
     /// Metrics (every Msil.Mcp meter, the MCP SDK's, ASP.NET Core, HttpClient and the runtime) in Prometheus format at
-    /// <c>/metrics</c>; traces from the same sources, exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
+    /// <c>/metrics</c> (operators only, see <c>RequireMsilMcpMetricsAccess</c>); traces from the same sources, exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
     /// (an X-Ray path goes through the collector). Logs are JSON lines on stdout outside Development (appsettings).
     /// </summary>
     private static void AddTelemetry(WebApplicationBuilder builder)

@@ -135,8 +135,14 @@ public sealed record AuditRecord
     /// <summary>Gets the outcome (<see cref="AuditOutcomes"/>).</summary>
     public required string Outcome { get; init; }
 
-    /// <summary>Gets the correlation id.</summary>
+    /// <summary>Gets the correlation id: the server's own, generated for every request (never chosen by the client).</summary>
     public string? CorrelationId { get; init; }
+
+    /// <summary>
+    /// Gets the correlation id the client sent (<c>X-Correlation-ID</c>), bounded to 128 printable ASCII characters, or
+    /// <see langword="null"/> when it sent none. Kept beside <see cref="CorrelationId"/> to find the client's request; never used as a reference.
+    /// </summary>
+    public string? ClientCorrelationId { get; init; }
 
     /// <summary>Gets the trace id.</summary>
     public string? TraceId { get; init; }

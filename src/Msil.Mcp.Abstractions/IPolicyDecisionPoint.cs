@@ -3,8 +3,23 @@ using System.Text.Json;
 namespace Msil.Mcp.Abstractions;
 
 /// <summary>Decides whether a caller may list or execute a tool (seed §6.1).</summary>
+/// <remarks>
+/// The governed call asks before it looks at the arguments, so that a caller who may not call a tool learns nothing
+/// about it (not even its schema). A decision point whose <see cref="RequiresArguments"/> is <see langword="false"/>
+/// (the default) is asked once per call, action <see cref="PolicyAction.Execute"/> with
+/// <see cref="PolicyRequest.Arguments"/> <see langword="null"/>. One that returns <see langword="true"/> is asked twice:
+/// action <see cref="PolicyAction.List"/> before validation (may the caller know the tool?), then action
+/// <see cref="PolicyAction.Execute"/> with the validated arguments.
+/// </remarks>
 public interface IPolicyDecisionPoint
 {
+    /// <summary>
+    /// Gets whether <see cref="PolicyAction.Execute"/> decisions read the call's arguments. Only then are they passed,
+    /// after validation; keep it <see langword="false"/> unless a rule needs them, so that the call is decided once.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>: <see cref="PolicyRequest.Arguments"/> is always <see langword="null"/>.</value>
+    bool RequiresArguments => false;
+
     /// <summary>Evaluates a request. Implementations fail closed: any error is a deny with a reason, not an exception.</summary>
     /// <param name="request">What is asked.</param>
     /// <param name="cancellationToken">Cancels the evaluation.</param>
@@ -26,7 +41,10 @@ public enum PolicyAction
 /// <param name="User">The caller.</param>
 /// <param name="Tool">The tool.</param>
 /// <param name="Action">The action.</param>
-/// <param name="Arguments">The call's arguments, for rules that need them; <see langword="null"/> when listing.</param>
+/// <param name="Arguments">
+/// The call's validated arguments, only for a decision point whose <see cref="IPolicyDecisionPoint.RequiresArguments"/>
+/// is <see langword="true"/> and only for <see cref="PolicyAction.Execute"/>; otherwise <see langword="null"/>.
+/// </param>
 public sealed record PolicyRequest(CallerIdentity User, ToolDefinition Tool, PolicyAction Action, IReadOnlyDictionary<string, JsonElement>? Arguments = null);
 
 /// <summary>The result of a policy decision.</summary>

@@ -93,6 +93,7 @@ internal static class AuditRecordSerializer
         w.WriteString("action", Clean(r.Action));
         w.WriteString("outcome", Clean(r.Outcome));
         Opt(w, "correlation_id", r.CorrelationId);
+        Opt(w, "client_correlation_id", r.ClientCorrelationId);
         Opt(w, "trace_id", r.TraceId);
         Opt(w, "user_id", r.UserId);
         Opt(w, "sub", r.Subject);

@@ -58,7 +58,9 @@ public sealed class OpaPolicyOptions
 
     /// <summary>
     /// Gets or sets whether the call's arguments are sent to OPA as <c>input.arguments</c>, for rules that need them.
-    /// Arguments then leave the process (to the sidecar), and calls are no longer cached.
+    /// Arguments then leave the process (to the sidecar), and calls are no longer cached. Each call is then decided
+    /// twice: action <c>list</c> before its arguments are validated (a caller who may not see the tool learns nothing
+    /// about it), action <c>execute</c> with the validated arguments after. The embedded engine never reads arguments.
     /// </summary>
     /// <value>Defaults to <see langword="false"/>.</value>
     public bool IncludeArguments { get; set; }

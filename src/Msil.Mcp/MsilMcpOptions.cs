@@ -62,6 +62,31 @@ public sealed class MsilMcpOptions
     /// <value>Defaults to <c>msil:dataprotection:keys</c>.</value>
     [Required(ErrorMessage = "Msil:Mcp:KeyRingRedisKey is empty: name the Redis list of the Data Protection key ring (default 'msil:dataprotection:keys').")]
     public string KeyRingRedisKey { get; set; } = "msil:dataprotection:keys";
+
+    /// <summary>
+    /// Gets or sets the role of operators: callers in it may read <c>/metrics</c> (where the host maps it with
+    /// <c>RequireMsilMcpMetricsAccess()</c>) and the details of <c>/health/ready</c>. The role is read from the caller's
+    /// identity as the policy sees it (<c>ICallerIdentityResolver</c>).
+    /// </summary>
+    /// <value>Defaults to <c>admin</c>.</value>
+    [Required(ErrorMessage = "Msil:Mcp:OperatorRole is empty: name the role that may read /metrics and the readiness details (default 'admin').")]
+    public string OperatorRole { get; set; } = "admin";
+
+    /// <summary>
+    /// Gets or sets whether <c>/metrics</c> answers anyone, without a token. Only for a scrape address that callers
+    /// cannot reach (a separate port or a network policy): the metrics name every tool and count every outcome.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>: only callers in <see cref="OperatorRole"/> may read <c>/metrics</c>.</value>
+    public bool AllowAnonymousMetrics { get; set; }
+
+    /// <summary>
+    /// Gets or sets for how many seconds the result of the readiness checks (<c>/health/ready</c>) is reused, so that a
+    /// probe or a flood of anonymous requests does not ask every dependency (the identity provider, the database, OPA…)
+    /// each time. Requests while a check runs wait for that one. 0 asks on every request.
+    /// </summary>
+    /// <value>Defaults to 5 seconds; 0 to 300.</value>
+    [Range(0, 300, ErrorMessage = "Msil:Mcp:ReadinessCacheSeconds must be between 0 and 300.")]
+    public int ReadinessCacheSeconds { get; set; } = 5;
 }
 
 /// <summary>How MCP sessions are kept.</summary>

@@ -13,6 +13,7 @@ using Msil.Mcp.Defaults;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
 using Msil.Mcp.Pipeline;
+using Msil.Mcp.Pipeline.Stages;
 using Msil.Mcp.RateLimiting;
 using Msil.Mcp.Tasks;
 
@@ -269,7 +270,18 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<ToolTaskRunner>();
         services.AddHostedService(static sp => sp.GetRequiredService<ToolTaskRunner>());
         services.TryAddSingleton<ToolTaskRequestHandlers>();
+        services.TryAddSingleton<AuditStage>();
+        services.TryAddSingleton<ResolveStage>();
+        services.TryAddSingleton<PolicyStage>();
+        services.TryAddSingleton<TaskSupportStage>();
+        services.TryAddSingleton<RequestStateStage>();
+        services.TryAddSingleton<ValidationStage>();
+        services.TryAddSingleton<ElevationStage>();
+        services.TryAddSingleton<AuditGateStage>();
+        services.TryAddSingleton<ExecuteStage>();
+        services.TryAddSingleton<ShapeStage>();
         services.TryAddSingleton<ToolCallPipeline>();
+        services.TryAddSingleton<ReadinessProbe>();
         services.TryAddSingleton<ToolListFilter>();
         services.AddHostedService<ToolCatalogSeeder>();
         services.AddHostedService<StartupReporter>();

@@ -41,6 +41,9 @@ internal sealed class OpaPolicyDecisionPoint : IPolicyDecisionPoint
 
     internal OpaDecisionCache Cache { get; }
 
+    /// <summary>Gets whether calls are decided with their arguments: only with <see cref="OpaPolicyOptions.IncludeArguments"/>.</summary>
+    public bool RequiresArguments => _options.CurrentValue.IncludeArguments;
+
     public async ValueTask<PolicyDecision> EvaluateAsync(PolicyRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

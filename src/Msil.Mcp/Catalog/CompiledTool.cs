@@ -15,6 +15,7 @@ internal sealed class CompiledTool
         Validator = validator;
         ProtocolTool = protocolTool;
         Headers = headers;
+        Spans = new Diagnostics.ToolSpanNames(definition.Name);
     }
 
     public ToolDefinition Definition { get; }
@@ -25,6 +26,9 @@ internal sealed class CompiledTool
 
     /// <summary>Gets the arguments mirrored into <c>Mcp-Param-*</c> headers (SEP-2243); the SDK transport checks them.</summary>
     public IReadOnlyList<McpHeaderDeclaration> Headers { get; }
+
+    /// <summary>Gets the names of the call's spans for this tool (never built from caller input).</summary>
+    public Diagnostics.ToolSpanNames Spans { get; }
 
     public static CompiledTool Compile(ToolDefinition definition)
     {

@@ -4,8 +4,8 @@ using Msil.Mcp.Pipeline;
 
 namespace Msil.Mcp.Catalog;
 
-/// <summary>The SDK-facing form of a catalog tool. Runs only inside the governed pipeline.</summary>
-internal sealed class GovernedTool(CompiledTool compiled) : McpServerTool
+/// <summary>The SDK-facing form of a catalog tool. Runs only inside the governed pipeline, through its execute stage.</summary>
+internal sealed class GovernedTool(CompiledTool compiled, Pipeline.Stages.ExecuteStage execute) : McpServerTool
 {
     public CompiledTool Compiled { get; } = compiled;
 
@@ -24,6 +24,6 @@ internal sealed class GovernedTool(CompiledTool compiled) : McpServerTool
             throw new InvalidOperationException($"Tool '{Compiled.Definition.Name}' was invoked outside the governed pipeline.");
         }
 
-        return state.Pipeline.ExecuteAsync(state, cancellationToken);
+        return execute.ExecuteAsync(state, cancellationToken);
     }
 }

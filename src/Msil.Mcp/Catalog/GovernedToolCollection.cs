@@ -13,13 +13,15 @@ internal sealed class GovernedToolCollection : IDisposable
 {
     private readonly IToolCatalog _catalog;
     private readonly ILogger<GovernedToolCollection> _logger;
+    private readonly Pipeline.Stages.ExecuteStage _execute;
     private readonly Lock _gate = new();
     private Dictionary<string, GovernedTool> _byName = new(StringComparer.Ordinal);
     private long _syncedVersion = -1;
 
-    public GovernedToolCollection(IToolCatalog catalog, ILogger<GovernedToolCollection> logger)
+    public GovernedToolCollection(IToolCatalog catalog, Pipeline.Stages.ExecuteStage execute, ILogger<GovernedToolCollection> logger)
     {
         _catalog = catalog;
+        _execute = execute;
         _logger = logger;
         _catalog.Changed += OnCatalogChanged;
         Sync(_catalog.Current);
@@ -62,7 +64,7 @@ internal sealed class GovernedToolCollection : IDisposable
                     GovernedTool governed;
                     try
                     {
-                        governed = new GovernedTool(CompiledTool.Compile(definition));
+                        governed = new GovernedTool(CompiledTool.Compile(definition), _execute);
                     }
                     catch (ArgumentException ex)
                     {

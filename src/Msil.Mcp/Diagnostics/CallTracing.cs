@@ -8,17 +8,31 @@ namespace Msil.Mcp.Diagnostics;
 /// <summary>The spans of a governed call: one per pipeline stage, and the client's trace context from <c>params._meta</c>.</summary>
 internal static class CallTracing
 {
-    /// <summary>Starts the span of one pipeline stage, named <c>"{stage} {tool}"</c> and tagged <c>msil.stage</c>.</summary>
-    public static Activity? StartStage(string stage, string tool)
+    /// <summary>The name of the call's span before the tool is resolved, and for a name that is not a catalog tool.</summary>
+    public const string CallSpan = "tools/call";
+
+    /// <summary>
+    /// Starts the span of one pipeline stage, named <paramref name="name"/> (<c>"{stage} {tool}"</c>, precomputed per
+    /// catalog tool in <see cref="ToolSpanNames"/>, or the bare stage before the tool is known) and tagged
+    /// <c>msil.stage</c> and, for a catalog tool, <c>mcp.tool.name</c>. Never built from caller input.
+    /// </summary>
+    public static Activity? StartStage(string stage, string name, string? tool)
     {
         if (!MsilMcpTelemetry.Source.HasListeners())
         {
             return null;
         }
 
-        var activity = MsilMcpTelemetry.Source.StartActivity(stage + " " + tool, ActivityKind.Internal);
-        activity?.SetTag("msil.stage", stage);
-        activity?.SetTag("mcp.tool.name", tool);
+        var activity = MsilMcpTelemetry.Source.StartActivity(name, ActivityKind.Internal);
+        if (activity is not null)
+        {
+            activity.SetTag("msil.stage", stage);
+            if (tool is not null)
+            {
+                activity.SetTag("mcp.tool.name", tool);
+            }
+        }
+
         return activity;
     }
 
@@ -58,4 +72,22 @@ internal static class CallTracing
 
         return context;
     }
+}
+
+/// <summary>The span names of one catalog tool, built once when the tool is compiled so no call concatenates them.</summary>
+internal sealed class ToolSpanNames(string tool)
+{
+    public string Call { get; } = CallTracing.CallSpan + " " + tool;
+
+    public string RateLimit { get; } = "rate-limit " + tool;
+
+    public string Authorize { get; } = "authorize " + tool;
+
+    public string Validate { get; } = "validate " + tool;
+
+    public string Elevate { get; } = "elevate " + tool;
+
+    public string Execute { get; } = "execute " + tool;
+
+    public string Audit { get; } = "audit " + tool;
 }

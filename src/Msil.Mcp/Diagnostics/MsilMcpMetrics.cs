@@ -1,10 +1,14 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ModelContextProtocol.Protocol;
 using Msil.Mcp.Abstractions;
 
 namespace Msil.Mcp.Diagnostics;
 
-/// <summary>The core's instruments (names in docs/telemetry.md).</summary>
+/// <summary>
+/// The core's instruments (names in docs/telemetry.md). No label takes caller input: <c>mcp.tool.name</c> is a catalog
+/// tool's name or <see cref="CallerText.UnknownTool"/>, <c>mcp.method.name</c> one of the MCP methods or <c>_other</c>.
+/// </summary>
 internal sealed class MsilMcpMetrics
 {
     private readonly Counter<long> _toolExecutions;
@@ -31,8 +35,13 @@ internal sealed class MsilMcpMetrics
         _requestDuration = meter.CreateHistogram<double>("msil.mcp.request.duration", "s", "Time from receiving an MCP JSON-RPC request to its handling being done, by method.");
     }
 
-    public void ToolExecution(string tool, string outcome, RiskLevel? risk, double seconds)
+    /// <summary>The <c>mcp.method.name</c> label of a request whose method is not one of MCP's.</summary>
+    public const string OtherMethod = "_other";
+
+    /// <summary>Records a governed call; <paramref name="catalogTool"/> is <see langword="null"/> when the name was not a catalog tool.</summary>
+    public void ToolExecution(string? catalogTool, string outcome, RiskLevel? risk, double seconds)
     {
+        var tool = catalogTool ?? CallerText.UnknownTool;
         var tags = new TagList
         {
             { "mcp.tool.name", tool },
@@ -49,7 +58,7 @@ internal sealed class MsilMcpMetrics
 
     public void Request(string method, string? errorType, double seconds)
     {
-        var tags = new TagList { { "mcp.method.name", method } };
+        var tags = new TagList { { "mcp.method.name", KnownMethod(method) } };
         if (errorType is not null)
         {
             tags.Add("error.type", errorType);
@@ -75,8 +84,49 @@ internal sealed class MsilMcpMetrics
         }
     }
 
-    public void RateLimited(string tool, string limit)
-        => _rateLimited.Add(1, new KeyValuePair<string, object?>("mcp.tool.name", tool), new KeyValuePair<string, object?>("msil.ratelimit.limit", limit));
+    /// <summary>Records a rate-limit refusal; the caller's own limit is taken before the tool is resolved, so it has no tool.</summary>
+    public void RateLimited(string? catalogTool, string limit)
+    {
+        if (catalogTool is null)
+        {
+            _rateLimited.Add(1, new KeyValuePair<string, object?>("msil.ratelimit.limit", limit));
+        }
+        else
+        {
+            _rateLimited.Add(1, new KeyValuePair<string, object?>("mcp.tool.name", catalogTool), new KeyValuePair<string, object?>("msil.ratelimit.limit", limit));
+        }
+    }
+
+    /// <summary>Returns the method as a label when it is an MCP request method (the same string instance), else <see cref="OtherMethod"/>.</summary>
+#pragma warning disable MCP9005 // logging, sampling and roots are deprecated from 2026-07-28 (SEP-2577), and still requests of earlier revisions.
+    internal static string KnownMethod(string method) => method switch
+    {
+        RequestMethods.Initialize => RequestMethods.Initialize,
+        RequestMethods.Ping => RequestMethods.Ping,
+        RequestMethods.ToolsList => RequestMethods.ToolsList,
+        RequestMethods.ToolsCall => RequestMethods.ToolsCall,
+        RequestMethods.PromptsList => RequestMethods.PromptsList,
+        RequestMethods.PromptsGet => RequestMethods.PromptsGet,
+        RequestMethods.ResourcesList => RequestMethods.ResourcesList,
+        RequestMethods.ResourcesRead => RequestMethods.ResourcesRead,
+        RequestMethods.ResourcesTemplatesList => RequestMethods.ResourcesTemplatesList,
+        RequestMethods.ResourcesSubscribe => RequestMethods.ResourcesSubscribe,
+        RequestMethods.ResourcesUnsubscribe => RequestMethods.ResourcesUnsubscribe,
+        RequestMethods.CompletionComplete => RequestMethods.CompletionComplete,
+        RequestMethods.LoggingSetLevel => RequestMethods.LoggingSetLevel,
+        RequestMethods.SamplingCreateMessage => RequestMethods.SamplingCreateMessage,
+        RequestMethods.ElicitationCreate => RequestMethods.ElicitationCreate,
+        RequestMethods.RootsList => RequestMethods.RootsList,
+        RequestMethods.ServerDiscover => RequestMethods.ServerDiscover,
+        RequestMethods.SubscriptionsListen => RequestMethods.SubscriptionsListen,
+        "tasks/get" => "tasks/get",
+        "tasks/update" => "tasks/update",
+        "tasks/cancel" => "tasks/cancel",
+        "tasks/result" => "tasks/result",
+        "tasks/list" => "tasks/list",
+        _ => OtherMethod,
+    };
+#pragma warning restore MCP9005
 
     public void Elevation(ElevationOutcome outcome)
         => _elevation.Add(1, new KeyValuePair<string, object?>("msil.elevation.outcome", outcome switch

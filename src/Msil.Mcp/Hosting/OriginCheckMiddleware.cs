@@ -20,7 +20,7 @@ internal sealed class OriginCheckMiddleware(RequestDelegate next, IOptionsMonito
             return next(context);
         }
 
-        Log.OriginRefused(logger, origin.Length > 200 ? origin[..200] : origin);
+        Log.OriginRefused(logger, CallerText.Bound(origin));
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         return context.Response.WriteAsync("Cross-origin request refused: add the origin to Msil:Mcp:AllowedOrigins to allow it.");
     }

@@ -9,11 +9,14 @@ internal sealed class CallState
 {
     public const string ItemKey = "msil.mcp.call";
 
-    public required ToolCallPipeline Pipeline { get; init; }
+    /// <summary>The tool name as the caller sent it, bounded (<see cref="Diagnostics.CallerText"/>), then the catalog tool's: what audit, spans and logs may take.</summary>
+    public required string ToolName { get; set; }
 
-    public required string ToolName { get; init; }
-
+    /// <summary>The server's correlation id of the request (never the client's).</summary>
     public required string CorrelationId { get; init; }
+
+    /// <summary>The client's <c>X-Correlation-ID</c>, bounded and sanitised, or <see langword="null"/>.</summary>
+    public string? ClientCorrelationId { get; init; }
 
     public required long StartTimestamp { get; init; }
 
@@ -55,6 +58,19 @@ internal sealed class CallState
 
     /// <summary>The task the call became, returned in place of the tool's result.</summary>
     public Tasks.CreateTaskResult? CreatedTask { get; set; }
+
+    /// <summary>The invocation of the executor for this call: its validated arguments, caller and ids.</summary>
+    public ToolInvocation CreateInvocation(IToolCallContext? context, IServiceProvider? services) => new()
+    {
+        Tool = Tool!.Definition,
+        Arguments = Arguments,
+        Caller = Caller,
+        CorrelationId = CorrelationId,
+        SubjectToken = SubjectToken,
+        IdempotencyKey = IdempotencyKey,
+        Services = services ?? Services,
+        Context = context,
+    };
 
     /// <summary>A copy for the task's own audit record, detached from the request's (which records the creation).</summary>
     public CallState CloneForTask() => (CallState)MemberwiseClone();

@@ -1,17 +1,25 @@
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Catalog;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Pipeline;
 
 namespace Msil.Mcp.RateLimiting;
 
 /// <summary>
-/// The rate-limit stage: after the tool is resolved (its risk level picks the limit), before anything costly.
-/// A call takes a token from the user's bucket and from the user-and-tool bucket.
+/// The rate-limit stage, in two steps: the caller's bucket before the tool is even resolved (so calls that fail early,
+/// unknown names included, are limited too), and the caller-and-tool bucket by risk level once policy has let the
+/// caller know the tool.
 /// </summary>
 internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<RateLimitOptions> options, MsilMcpMetrics metrics)
 {
-    public async ValueTask CheckAsync(CallerIdentity caller, ToolDefinition tool, CancellationToken cancellationToken)
+    private const string Stage = "rate-limit";
+
+    /// <summary>Takes a token from the caller's bucket (every call, whatever it names).</summary>
+    /// <param name="caller">The caller.</param>
+    /// <param name="toolName">The name the caller sent, bounded; only for the error message.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    public async ValueTask CheckCallerAsync(CallerIdentity caller, string toolName, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
         if (!o.Enabled)
@@ -19,26 +27,40 @@ internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<Rate
             return;
         }
 
-        using var span = CallTracing.StartStage("rate-limit", tool.Name);
-        var rule = tool.RiskLevel switch
+        using var span = CallTracing.StartStage(Stage, Stage, tool: null);
+        var perUser = await store.TryAcquireAsync(o.KeyPrefix + caller.UserId, o.PerUser, cancellationToken).ConfigureAwait(false);
+        if (!perUser.Acquired)
+        {
+            metrics.RateLimited(catalogTool: null, "user");
+            throw new RateLimitExceededException(toolName, $"at most {o.PerUser.PermitsPerMinute} calls a minute (bursts of {o.PerUser.Burst}) per user", perUser.RetryAfter);
+        }
+    }
+
+    /// <summary>Takes a token from the caller-and-tool bucket of the tool's risk level.</summary>
+    /// <param name="caller">The caller.</param>
+    /// <param name="tool">The catalog tool.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    public async ValueTask CheckToolAsync(CallerIdentity caller, CompiledTool tool, CancellationToken cancellationToken)
+    {
+        var o = options.CurrentValue;
+        if (!o.Enabled)
+        {
+            return;
+        }
+
+        var definition = tool.Definition;
+        using var span = CallTracing.StartStage(Stage, tool.Spans.RateLimit, definition.Name);
+        var rule = definition.RiskLevel switch
         {
             RiskLevel.Read => o.Read,
             RiskLevel.Write => o.Write,
             _ => o.Privileged,
         };
-        var user = caller.UserId;
-        var perTool = await store.TryAcquireAsync($"{o.KeyPrefix}{user}:{tool.Name}", rule, cancellationToken).ConfigureAwait(false);
+        var perTool = await store.TryAcquireAsync($"{o.KeyPrefix}{caller.UserId}:{definition.Name}", rule, cancellationToken).ConfigureAwait(false);
         if (!perTool.Acquired)
         {
-            metrics.RateLimited(tool.Name, "tool");
-            throw new RateLimitExceededException(tool.Name, $"at most {rule.PermitsPerMinute} calls a minute (bursts of {rule.Burst}) per user for {tool.RiskLevel.ToWire()} tools", perTool.RetryAfter);
-        }
-
-        var perUser = await store.TryAcquireAsync($"{o.KeyPrefix}{user}", o.PerUser, cancellationToken).ConfigureAwait(false);
-        if (!perUser.Acquired)
-        {
-            metrics.RateLimited(tool.Name, "user");
-            throw new RateLimitExceededException(tool.Name, $"at most {o.PerUser.PermitsPerMinute} calls a minute (bursts of {o.PerUser.Burst}) per user", perUser.RetryAfter);
+            metrics.RateLimited(definition.Name, "tool");
+            throw new RateLimitExceededException(definition.Name, $"at most {rule.PermitsPerMinute} calls a minute (bursts of {rule.Burst}) per user for {definition.RiskLevel.ToWire()} tools", perTool.RetryAfter);
         }
     }
 }

@@ -73,7 +73,7 @@ internal sealed class ToolTaskRequestHandlers
         {
             if (value is not JsonObject)
             {
-                throw new McpProtocolException($"tasks/update: inputResponses['{key}'] must be an object (the result of the request the task asked for).", McpErrorCode.InvalidParams);
+                throw new McpProtocolException($"tasks/update: inputResponses['{CallerText.Bound(key)}'] must be an object (the result of the request the task asked for).", McpErrorCode.InvalidParams);
             }
 
             var element = JsonSerializer.SerializeToElement(value, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonNode)));
@@ -161,12 +161,13 @@ internal sealed class ToolTaskRequestHandlers
         }
 
         var caller = _identity.Resolve(request.Context?.User ?? _http.HttpContext?.User);
-        var record = await _store.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
+        // Task ids are ours (32 hex digits): a longer one is not looked up at all.
+        var record = taskId.Length > CallerText.MaxLength ? null : await _store.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
 
         // Another caller's task is answered exactly like an unknown one: its existence is not disclosed.
         if (record is null || !string.Equals(record.OwnerUserId, caller.UserId, StringComparison.Ordinal))
         {
-            throw new McpProtocolException($"Unknown task '{taskId}'.", McpErrorCode.InvalidParams);
+            throw new McpProtocolException($"Unknown task '{CallerText.Bound(taskId)}'.", McpErrorCode.InvalidParams);
         }
 
         return (record, caller);
@@ -222,6 +223,7 @@ internal sealed class ToolTaskRequestHandlers
             Action = AuditActions.ToolTaskCancel,
             Outcome = AuditOutcomes.Cancelled,
             CorrelationId = CorrelationIdMiddleware.Get(_http.HttpContext),
+            ClientCorrelationId = CorrelationIdMiddleware.GetClient(_http.HttpContext),
             TraceId = Activity.Current?.TraceId.ToString(),
             UserId = caller.UserId,
             Subject = caller.Subject,

@@ -10,6 +10,7 @@ using ModelContextProtocol.Protocol;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Pipeline;
+using Msil.Mcp.Pipeline.Stages;
 
 namespace Msil.Mcp.Tasks;
 
@@ -17,11 +18,12 @@ namespace Msil.Mcp.Tasks;
 internal readonly record struct ToolTaskStart(ToolResult? Result, CreateTaskResult? Created);
 
 /// <summary>
-/// Runs task-supporting calls (SEP-2663) after every governance stage has passed inline: starts the executor on a
+/// Runs task-supporting calls (SEP-2663) for the execute stage, after every governance stage has passed inline: starts the executor on a
 /// cancellation it owns, answers inline when the executor finishes within the immediate-result window, otherwise (or
 /// when the executor calls <see cref="IToolCallContext.RunAsTaskAsync"/>) writes the task to the store first and lets
 /// the executor run on in the background; then records its end, its input rounds, its cancellation. Host shutdown
-/// cancels every running task (status <c>failed</c>).
+/// cancels every running task (status <c>failed</c>). Shapes results with the shape stage and records a task's end with
+/// the audit stage; it never calls back into the pipeline.
 /// </summary>
 internal sealed class ToolTaskRunner : IHostedService, IDisposable
 {
@@ -32,12 +34,23 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
     private readonly TimeProvider _time;
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<ToolTaskRunner> _logger;
+    private readonly ShapeStage _shape;
+    private readonly AuditStage _audit;
     private readonly ConcurrentDictionary<string, ToolTaskRun> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _background = new();
     private readonly IDisposable _subscription;
 
-    public ToolTaskRunner(IToolTaskStore store, IOptionsMonitor<ToolTaskOptions> options, TimeProvider time, IServiceScopeFactory scopes, ILogger<ToolTaskRunner> logger)
+    public ToolTaskRunner(
+        IToolTaskStore store,
+        IOptionsMonitor<ToolTaskOptions> options,
+        TimeProvider time,
+        IServiceScopeFactory scopes,
+        ShapeStage shape,
+        AuditStage audit,
+        ILogger<ToolTaskRunner> logger)
     {
+        _shape = shape;
+        _audit = audit;
         _store = store;
         _options = options;
         _time = time;
@@ -51,11 +64,7 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
     public IToolTaskStore Store => _store;
 
     /// <summary>Starts the executor of a call that may become a task; see the class summary.</summary>
-    public async ValueTask<ToolTaskStart> RunAsync(
-        CallState state,
-        IToolExecutor executor,
-        Func<IToolCallContext?, IServiceProvider?, ToolInvocation> invocation,
-        CancellationToken cancellationToken)
+    public async ValueTask<ToolTaskStart> RunAsync(CallState state, IToolExecutor executor, CancellationToken cancellationToken)
     {
         var options = _options.CurrentValue;
         var active = await _store.CountActiveAsync(state.Caller.UserId, cancellationToken).ConfigureAwait(false);
@@ -69,7 +78,7 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
         var run = new ToolTaskRun(state, executor, capabilities, _scopes.CreateAsyncScope());
         run.OnProgress = message => SetStatusMessageAsync(run, message);
         var context = new McpToolCallContext(request, state.ToolName, state.RequestState, run);
-        var call = invocation(context, run.Services);
+        var call = state.CreateInvocation(context, run.Services);
 
         Task<ToolResult> execution;
         var link = cancellationToken.Register(static r => ((ToolTaskRun)r!).Cancel(ToolTaskEnd.Request), run);
@@ -195,7 +204,7 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
                 return;
             }
 
-            var shaped = state.Pipeline.Complete(state, result);
+            var shaped = _shape.Complete(state, result);
             var json = JsonSerializer.SerializeToElement(shaped, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(CallToolResult)));
             await EndAsync(run, r => r with { Status = ToolTaskStatus.Completed, Result = json }, state.Outcome!, state.Detail).ConfigureAwait(false);
         }
@@ -240,7 +249,7 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
             var state = run.State;
             state.Outcome = outcome;
             state.Detail = detail is null ? "task " + taskId : $"task {taskId}: {detail}";
-            await state.Pipeline.AuditTaskAsync(state, AuditActions.ToolTask).ConfigureAwait(false);
+            await _audit.WriteTaskAsync(state).ConfigureAwait(false);
             Log.TaskEnded(_logger, state.ToolName, taskId, outcome);
         }
         finally
@@ -311,18 +320,7 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
 
         var state = run.State;
         var context = new McpToolCallContext(null, state.ToolName, record.RequestState, run, record.InputResponses);
-        var call = new ToolInvocation
-        {
-            Tool = state.Tool!.Definition,
-            Arguments = state.Arguments,
-            Caller = state.Caller,
-            CorrelationId = state.CorrelationId,
-            SubjectToken = state.SubjectToken,
-            IdempotencyKey = state.IdempotencyKey,
-            Services = run.Services,
-            Context = context,
-        };
-        await FollowAsync(run, Start(run.Executor, call, run.Token)).ConfigureAwait(false);
+        await FollowAsync(run, Start(run.Executor, state.CreateInvocation(context, run.Services), run.Token)).ConfigureAwait(false);
     }
 
     private async ValueTask SetStatusMessageAsync(ToolTaskRun run, string message)

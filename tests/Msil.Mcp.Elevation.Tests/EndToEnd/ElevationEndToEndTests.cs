@@ -145,9 +145,12 @@ public sealed class ElevationEndToEndTests
         Assert.Equal(-32042, error.GetProperty("code").GetInt32());
         var elicitation = error.GetProperty("data").GetProperty("elicitations")[0];
         Assert.Equal("url", elicitation.GetProperty("mode").GetString());
-        Assert.Equal("elev-corr-raw-1", elicitation.GetProperty("elicitationId").GetString());
+        // The request reference is the server's correlation id, never the one the client chose.
+        var ours = Assert.Single(response.Headers.GetValues("X-Correlation-ID"));
+        Assert.NotEqual("corr-raw-1", ours);
+        Assert.Equal("elev-" + ours, elicitation.GetProperty("elicitationId").GetString());
         var url = elicitation.GetProperty("url").GetString()!;
-        Assert.EndsWith("/dev/pim/approve?user=carol%40example.test&scope=delete_customer_data&ref=corr-raw-1", url, StringComparison.Ordinal);
+        Assert.EndsWith("/dev/pim/approve?user=carol%40example.test&scope=delete_customer_data&ref=" + ours, url, StringComparison.Ordinal);
         Assert.Contains(url, error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 

@@ -121,6 +121,9 @@ public sealed class GeneratedToolRuntimeTests
             ["customer"] = "ACME",
             ["lines"] = new[] { new { sku = "ABC-123", quantity = 1 } },
         }, cancellationToken: Ct).AsTask());
-        Assert.Contains("write", ex.Message, StringComparison.OrdinalIgnoreCase);
+
+        // A tool the caller may not list is answered like a name that is not a tool (the reason stays in the audit).
+        Assert.Equal(McpErrorCode.InvalidParams, ex.ErrorCode);
+        Assert.Contains("Unknown tool: 'place_order'", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -43,7 +43,7 @@ public sealed class ProtocolRevisionTests(ReferenceServerFixture server)
     [Theory]
     [InlineData("2025-06-18")]
     [InlineData("2026-07-28")]
-    public async Task CallTool_ViewerOnWriteTool_IsDeniedAsProtocolErrorOnEveryRevision(string revision)
+    public async Task CallTool_ViewerOnWriteTool_IsRefusedAsAnUnknownToolOnEveryRevision(string revision)
     {
         var token = await server.GetTokenAsync("alice");
         var transport = new HttpClientTransport(new HttpClientTransportOptions
@@ -58,6 +58,9 @@ public sealed class ProtocolRevisionTests(ReferenceServerFixture server)
             "create_booking",
             new Dictionary<string, object?> { ["customer_id"] = "C001", ["vehicle_id"] = "V001", ["dealer_id"] = "DL001" },
             cancellationToken: Ct).AsTask());
-        Assert.Contains("denied", ex.Message, StringComparison.OrdinalIgnoreCase);
+
+        // The viewer may not list the tool either, so it is told nothing about it (issue 17).
+        Assert.Equal(ModelContextProtocol.McpErrorCode.InvalidParams, ex.ErrorCode);
+        Assert.Contains("Unknown tool: 'create_booking'", ex.Message, StringComparison.Ordinal);
     }
 }

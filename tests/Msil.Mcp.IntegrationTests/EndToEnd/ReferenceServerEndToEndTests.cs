@@ -72,18 +72,18 @@ public sealed class ReferenceServerEndToEndTests(ReferenceServerFixture server)
     }
 
     [Fact]
-    public async Task CallTool_ViewerCallsWriteTool_DeniedWithReasonAndDecisionId()
+    public async Task CallTool_ViewerCallsWriteToolWithNoArguments_ToldExactlyWhatAMadeUpNameIsTold()
     {
         await using var client = await server.ConnectAsync("alice");
 
-        var ex = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync(
-            "create_booking",
-            new Dictionary<string, object?> { ["customer_id"] = "C001", ["vehicle_id"] = "V001", ["dealer_id"] = "DL001" },
-            cancellationToken: Ct).AsTask());
+        var hidden = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("create_booking", new Dictionary<string, object?>(), cancellationToken: Ct).AsTask());
+        var madeUp = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("create_bookings", new Dictionary<string, object?>(), cancellationToken: Ct).AsTask());
 
-        Assert.Contains("denied", ex.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("viewer", ex.Message, StringComparison.Ordinal);
-        Assert.Matches("decision dec_[0-9a-f]{16}", ex.Message);
+        // Issue 17: validation used to answer first and list every required field of a tool alice may not even list.
+        Assert.Equal(madeUp.ErrorCode, hidden.ErrorCode);
+        Assert.Equal(madeUp.Message.Replace("create_bookings", "create_booking", StringComparison.Ordinal), hidden.Message);
+        Assert.DoesNotContain("customer_id", hidden.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("viewer", hidden.Message, StringComparison.Ordinal);
     }
 
     [Fact]

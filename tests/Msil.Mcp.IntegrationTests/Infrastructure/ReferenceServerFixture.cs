@@ -62,17 +62,22 @@ public sealed class ReferenceServerFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Reads <c>/metrics</c> until the scrape holds every one of <paramref name="expected"/> (at most 10 s) and returns the
+    /// Reads <c>/metrics</c> as an operator (carol, admin) until the scrape holds every one of <paramref name="expected"/> (at most 10 s) and returns the
     /// last scrape. The Prometheus exporter answers from a cache for 300 ms, so a scrape right after another test's
     /// can predate this test's calls.
     /// </summary>
     public async Task<string> ScrapeMetricsAsync(params string[] expected)
     {
         var text = string.Empty;
+        var token = await GetTokenAsync("carol"); // /metrics is for operators (the admin role)
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            text = await Http.GetStringAsync(BaseUrl + "/metrics", TestContext.Current.CancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Get, BaseUrl + "/metrics");
+            request.Headers.Authorization = new("Bearer", token);
+            using var response = await Http.SendAsync(request, TestContext.Current.CancellationToken);
+            response.EnsureSuccessStatusCode();
+            text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             if (expected.All(e => text.Contains(e, StringComparison.Ordinal)) || waited.Elapsed > TimeSpan.FromSeconds(10))
             {
                 return text;

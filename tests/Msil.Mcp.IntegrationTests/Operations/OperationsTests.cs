@@ -38,12 +38,17 @@ public sealed class OperationsTests(ReferenceServerFixture server)
     }
 
     [Fact]
-    public async Task Health_ReadyAndLive_ReportEachDependency()
+    public async Task Health_ReadyAndLive_ReportEachDependencyToOperatorsOnly()
     {
         using var live = await server.Http.GetAsync(server.BaseUrl + "/health/live", Ct);
-        using var ready = await server.Http.GetAsync(server.BaseUrl + "/health/ready", Ct);
+        using var anonymous = await server.Http.GetAsync(server.BaseUrl + "/health/ready", Ct);
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.BaseUrl + "/health/ready");
+        request.Headers.Authorization = new("Bearer", await server.GetTokenAsync("carol"));
+        using var ready = await server.Http.SendAsync(request, Ct);
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+        Assert.Equal("""{"status":"healthy"}""", await anonymous.Content.ReadAsStringAsync(Ct));
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal("healthy", body.GetProperty("status").GetString());
@@ -51,6 +56,18 @@ public sealed class OperationsTests(ReferenceServerFixture server)
         Assert.Equal("healthy", checks.GetProperty("msil-catalog").GetProperty("status").GetString());
         Assert.Contains("6 tools", checks.GetProperty("msil-catalog").GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Equal("healthy", checks.GetProperty("msil-auth-issuers").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Metrics_AnonymousOrNotAnOperator_Refused()
+    {
+        using var anonymous = await server.Http.GetAsync(server.BaseUrl + "/metrics", Ct);
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.BaseUrl + "/metrics");
+        request.Headers.Authorization = new("Bearer", await server.GetTokenAsync("alice"));
+        using var viewer = await server.Http.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, viewer.StatusCode);
     }
 }
 

@@ -8,7 +8,8 @@ namespace Msil.Mcp.Policy.Opa.Tests.EndToEnd;
 
 /// <summary>
 /// A real host with AddMsilMcp().AddOpaPolicy(o => o.DataFile = …) driven by the MCP C# SDK client: the same policy
-/// governs tools/list and tools/call, a denial carries its reason and decision id (also in the audit record), and a
+/// governs tools/list and tools/call, a denial's reason and decision id are in the audit record (the caller is told only
+/// what a made-up name is told when it may not list the tool either), and a
 /// changed data.json changes the next decision while the server runs.
 /// </summary>
 [Trait("Category", "EndToEnd")]
@@ -49,7 +50,7 @@ public sealed class PolicyEndToEndTests
     }
 
     [Fact]
-    public async Task CallTool_ViewerCallsWriteTool_DeniedWithReasonAndDecisionIdThenAllowedAfterReload()
+    public async Task CallTool_ViewerCallsWriteTool_AnsweredAsUnknownReasonInTheAuditThenAllowedAfterReload()
     {
         using var file = TempDataFile.CopyOfShipped();
         var time = new FakeTimeProvider();
@@ -61,13 +62,15 @@ public sealed class PolicyEndToEndTests
         time.Advance(EmbeddedPolicyDecisionPoint.ReloadCheckInterval);
         var allowed = await alice.CallToolAsync("create_booking", new Dictionary<string, object?>(), cancellationToken: Ct);
 
-        Assert.Contains("denied by policy: no role of the caller (viewer) may use write tools", denied.Message, StringComparison.Ordinal);
-        var id = Assert.Single(System.Text.RegularExpressions.Regex.Matches(denied.Message, "dec_[0-9a-f]{16}")).Value;
+        // The embedded engine decides list like execute: a tool the viewer may not list is answered as an unknown name,
+        // and only the audit record carries the reason and the decision id.
+        Assert.Contains("Unknown tool: 'create_booking'", denied.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("viewer", denied.Message, StringComparison.Ordinal);
         Assert.NotEqual(true, allowed.IsError);
         await host.Audit.WaitForAsync(r => r.ToolName == "create_booking" && r.PolicyAllow == true, TimeSpan.FromSeconds(10), Ct);
         var records = host.Audit.Records.Where(r => r.ToolName == "create_booking").ToArray();
         Assert.Equal(2, records.Length);
-        Assert.Equal(id, records[0].DecisionId);
+        Assert.Matches("^dec_[0-9a-f]{16}$", records[0].DecisionId);
         Assert.Equal(false, records[0].PolicyAllow);
         Assert.Equal("no role of the caller (viewer) may use write tools", records[0].PolicyReason);
         Assert.Equal(true, records[1].PolicyAllow);

@@ -45,6 +45,8 @@ internal sealed class TestHost : IAsyncDisposable
     public Task<McpClient> ConnectAsync(McpClientOptions? clientOptions, string? user, params string[] roles)
         => _host.ConnectAsync(user is null ? null : TestCaller.Create(user, roles), clientOptions, TestContext.Current.CancellationToken);
 
+    public HttpClient CreateHttpClient(string? user, params string[] roles) => _host.CreateHttpClient(user is null ? null : TestCaller.Create(user, roles));
+
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
@@ -127,8 +129,12 @@ internal sealed class RecordingElevation(StageLog log) : IElevationGate
 {
     public Func<ElevationCheck>? Result { get; set; }
 
+    /// <summary>Gets the request reference (the correlation id) of the last check.</summary>
+    public string? LastCorrelationId { get; private set; }
+
     public ValueTask<ElevationCheck> CheckAsync(CallerIdentity caller, ToolDefinition tool, IReadOnlyDictionary<string, JsonElement> arguments, string correlationId, CancellationToken cancellationToken)
     {
+        LastCorrelationId = correlationId;
         log.Add("elevation:" + tool.Name);
         return new(Result?.Invoke() ?? new ElevationCheck(ElevationOutcome.Granted, "granted", tool.Name, new ElevationGrant
         {

@@ -28,14 +28,16 @@ public sealed class FailClosedDefaultsTests
     }
 
     [Fact]
-    public async Task CallTool_NoPolicyEngine_WriteDeniedWithReason()
+    public async Task CallTool_NoPolicyEngine_WriteDeniedAsAToolTheCallerCannotSee()
     {
         await using var host = await StartAsync();
         await using var client = await host.ConnectAsync("bob", "admin");
 
         var ex = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("change", new Dictionary<string, object?>(), cancellationToken: Ct).AsTask());
 
-        Assert.Contains("no policy engine configured", ex.Message, StringComparison.Ordinal);
+        // Denied for list too (tools/list does not show it), so the caller learns nothing about it: the unknown-tool answer.
+        Assert.Contains("Unknown tool: 'change'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(McpErrorCode.InvalidParams, ex.ErrorCode);
     }
 
     [Fact]
@@ -50,14 +52,14 @@ public sealed class FailClosedDefaultsTests
     }
 
     [Fact]
-    public async Task CallTool_Anonymous_EvenReadDenied()
+    public async Task CallTool_Anonymous_EvenReadDeniedAsUnknown()
     {
         await using var host = await StartAsync();
         await using var client = await host.ConnectAsync(user: null);
 
         var ex = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("look", new Dictionary<string, object?>(), cancellationToken: Ct).AsTask());
 
-        Assert.Contains("authentication required", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Unknown tool: 'look'", ex.Message, StringComparison.Ordinal);
     }
 }
 

@@ -3,7 +3,6 @@ using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using Msil.Mcp.Abstractions;
-using Msil.Mcp.Pipeline;
 using Msil.Mcp.Tests.Hosting;
 
 namespace Msil.Mcp.Tests.Pipeline;
@@ -65,25 +64,6 @@ public sealed class ToolCallContextTests
         var record = Assert.Single(audit.Records);
         Assert.Equal(AuditOutcomes.Success, record.Outcome);
         Assert.Equal(5 + Png.Length + 8 + 13 + "test://link".Length + 4, record.ResultSize);
-    }
-
-    [Fact]
-    public void Shape_ContentOverLimit_CutsTextLeavesOutBinaryAndSaysSo()
-    {
-        var result = new ToolResult
-        {
-            Text = "s",
-            StructuredContent = JsonDocument.Parse("""{"a":1}""").RootElement.Clone(),
-            Content = [new TextToolContent(new string('x', 1000)), new ImageToolContent(new string('A', 2000), "image/png"), new TextToolContent(new string('y', 100))],
-        };
-
-        var shaped = ToolCallPipeline.Shape(result, 1024);
-
-        Assert.Equal(3, shaped.Content.Count);
-        Assert.Equal(1000, Assert.IsType<TextContentBlock>(shaped.Content[0]).Text.Length);
-        Assert.Equal(24, Assert.IsType<TextContentBlock>(shaped.Content[1]).Text.Length);
-        Assert.Contains("cut at 1024 of 3100 characters; 1 content block(s) left out", Assert.IsType<TextContentBlock>(shaped.Content[2]).Text, StringComparison.Ordinal);
-        Assert.Null(shaped.StructuredContent);
     }
 
     [Fact]

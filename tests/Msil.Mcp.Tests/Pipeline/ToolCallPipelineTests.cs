@@ -51,7 +51,7 @@ public sealed class ToolCallPipelineTests
     }
 
     [Fact]
-    public async Task CallTool_InvalidArguments_StopsBeforePolicyAndNamesEachField()
+    public async Task CallTool_InvalidArguments_PolicyDecidesFirstThenEveryFieldIsNamed()
     {
         var log = new StageLog();
         var tool = Tools.Define("book", RiskLevel.Write, """
@@ -77,7 +77,7 @@ public sealed class ToolCallPipelineTests
         Assert.Contains("customer_id: is required", text, StringComparison.Ordinal);
         Assert.Contains("amount: must be a number", text, StringComparison.Ordinal);
         Assert.Contains("colour", text, StringComparison.Ordinal);
-        Assert.Equal(["audit:invalid_arguments"], log.Entries);
+        Assert.Equal(["policy:book", "audit:invalid_arguments"], log.Entries);
         Assert.NotNull(audit.Records.Single().ArgumentsHash);
     }
 
@@ -85,7 +85,10 @@ public sealed class ToolCallPipelineTests
     public async Task CallTool_PolicyDenies_NeitherElevationNorExecutorRunAndDenialIsAudited()
     {
         var log = new StageLog();
-        var policy = new RecordingPolicy(log) { Decide = _ => new PolicyDecision(false, "tool is off today", "dec_0123456789abcdef", "test") };
+        var policy = new RecordingPolicy(log)
+        {
+            Decide = r => r.Action == PolicyAction.List ? PolicyDecision.Allowed("may see it", "test") : new PolicyDecision(false, "tool is off today", "dec_0123456789abcdef", "test"),
+        };
         var audit = new RecordingAudit(log);
         await using var host = await StartRecordingHostAsync(log, policy: policy, audit: audit, tools: Tools.Define("wipe", RiskLevel.Privileged));
         await using var client = await host.ConnectAsync("carol", "admin");

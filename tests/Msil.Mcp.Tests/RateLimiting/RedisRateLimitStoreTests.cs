@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using ModelContextProtocol;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Catalog;
 using Msil.Mcp.Pipeline;
 using Msil.Mcp.RateLimiting;
 using Msil.Mcp.Tests.Hosting;
@@ -140,12 +141,20 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
         var a = Tools.Define("a", RiskLevel.Read);
         var b = Tools.Define("b", RiskLevel.Read);
 
-        await one.CheckAsync(bob, a, Ct);
-        await two.CheckAsync(bob, a, Ct);
-        var perTool = await Assert.ThrowsAsync<RateLimitExceededException>(() => one.CheckAsync(bob, a, Ct).AsTask());
-        await two.CheckAsync(bob, b, Ct);
-        var perUser = await Assert.ThrowsAsync<RateLimitExceededException>(() => one.CheckAsync(bob, b, Ct).AsTask());
-        await two.CheckAsync(alice, a, Ct);
+        var compiledA = CompiledTool.Compile(a);
+        var compiledB = CompiledTool.Compile(b);
+
+        // The pipeline's order: the caller's bucket, then the caller-and-tool bucket.
+        await one.CheckCallerAsync(bob, "a", Ct);
+        await one.CheckToolAsync(bob, compiledA, Ct);
+        await two.CheckCallerAsync(bob, "a", Ct);
+        await two.CheckToolAsync(bob, compiledA, Ct);
+        await one.CheckCallerAsync(bob, "a", Ct);
+        var perTool = await Assert.ThrowsAsync<RateLimitExceededException>(() => one.CheckToolAsync(bob, compiledA, Ct).AsTask());
+        await two.CheckToolAsync(bob, compiledB, Ct);
+        var perUser = await Assert.ThrowsAsync<RateLimitExceededException>(() => one.CheckCallerAsync(bob, "b", Ct).AsTask());
+        await two.CheckCallerAsync(alice, "a", Ct);
+        await two.CheckToolAsync(alice, compiledA, Ct);
 
         Assert.Contains("for read tools", perTool.Message, StringComparison.Ordinal);
         Assert.Contains("Retry in", perTool.Message, StringComparison.Ordinal);
