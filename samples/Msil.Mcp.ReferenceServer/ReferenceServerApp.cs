@@ -51,7 +51,12 @@ public static class ReferenceServerApp
 
         // The sample backend trusts the same issuer but only tokens for its own audience: the MCP server must
         // exchange the caller's token, it cannot pass it through.
-        builder.Services.AddSampleBackend(o => o.Authority = config["SampleBackend:Authority"] ?? config["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"]);
+        // Its /_test endpoints show every caller's recorded headers: Development only unless SampleBackend:EnableTestEndpoints says.
+        builder.Services.AddSampleBackend(o =>
+        {
+            o.Authority = config["SampleBackend:Authority"] ?? config["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"];
+            o.EnableTestEndpoints = bool.TryParse(config["SampleBackend:EnableTestEndpoints"], out var enabled) ? enabled : null;
+        });
 
         configure?.Invoke(builder);
 

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Msil.Mcp.SampleBackend;
 using Msil.Mcp.SampleBackend.Data;
 using static Msil.Mcp.SampleBackend.Http.SampleBackendHandlers;
@@ -14,8 +16,9 @@ public static class SampleBackendEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the backend under <paramref name="prefix"/>: the six <c>/v1</c> operations of its OpenAPI document (each
-    /// requiring the <c>SampleBackend</c> policy), and, anonymous, <c>/openapi.json</c>, <c>/_test/recent-requests</c>
-    /// and <c>/_test/stats</c>.
+    /// requiring the <c>SampleBackend</c> policy), and, anonymous, <c>/openapi.json</c>; <c>/_test/recent-requests</c>
+    /// and <c>/_test/stats</c> only when <see cref="SampleBackendOptions.EnableTestEndpoints"/> allows them (by default in
+    /// Development only).
     /// </summary>
     /// <param name="endpoints">The endpoint route builder.</param>
     /// <param name="prefix">The route prefix; the default is <c>/backend</c>, which the document's <c>servers</c> entry names.</param>
@@ -35,8 +38,13 @@ public static class SampleBackendEndpointRouteBuilderExtensions
         var backend = endpoints.MapGroup(prefix);
 
         backend.MapGet("/openapi.json", GetOpenApiDocumentAsync).AllowAnonymous().WithDisplayName("Sample backend OpenAPI document");
-        backend.MapGet("/_test/recent-requests", GetRecentRequestsAsync).AllowAnonymous().WithDisplayName("Sample backend recent requests");
-        backend.MapGet("/_test/stats", GetStatsAsync).AllowAnonymous().WithDisplayName("Sample backend stats");
+        var services = endpoints.ServiceProvider;
+        if (services.GetRequiredService<IOptions<SampleBackendOptions>>().Value.EnableTestEndpoints
+            ?? services.GetService<IHostEnvironment>()?.IsDevelopment() ?? false)
+        {
+            backend.MapGet("/_test/recent-requests", GetRecentRequestsAsync).AllowAnonymous().WithDisplayName("Sample backend recent requests");
+            backend.MapGet("/_test/stats", GetStatsAsync).AllowAnonymous().WithDisplayName("Sample backend stats");
+        }
 
         var v1 = backend.MapGroup("/v1").RequireAuthorization(SampleBackendDefaults.AuthorizationPolicy);
         v1.MapGet("/dealers/{id}/enquiries", Recorded(GetDealerEnquiriesAsync)).WithDisplayName("getDealerEnquiries").WithTags("dealer");

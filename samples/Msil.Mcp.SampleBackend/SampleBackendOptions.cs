@@ -40,6 +40,17 @@ public sealed class SampleBackendOptions
     public string? Issuer { get; set; }
 
     /// <summary>
+    /// Gets or sets whether the anonymous test endpoints (<c>/_test/recent-requests</c>, which shows every caller's
+    /// recorded headers, and <c>/_test/stats</c>) are mapped.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: mapped in the Development environment only. <see langword="true"/> maps
+    /// them anywhere (a test host); <see langword="false"/> never. Configuration key <c>SampleBackend:EnableTestEndpoints</c>
+    /// in the reference server.
+    /// </value>
+    public bool? EnableTestEndpoints { get; set; }
+
+    /// <summary>
     /// Gets or sets how many of the most recent requests the request recorder keeps.
     /// </summary>
     /// <value>The default is 100. Must be at least 1.</value>

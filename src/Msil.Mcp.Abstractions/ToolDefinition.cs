@@ -12,6 +12,15 @@ public sealed record ToolDefinition
     /// <summary>Gets the tool name, unique in the catalog, matching <c>^[A-Za-z0-9_-]{1,64}$</c>.</summary>
     public required string Name { get; init; }
 
+    /// <summary>Gets the tool's stable identity, which a curation rename does not change; <see langword="null"/> means the tool's <see cref="Name"/>.</summary>
+    /// <remarks>
+    /// Policy rules are keyed by it: a rule under the id applies to the tool whatever name it is served under, and wins over
+    /// a rule under the served name (which still matches a tool that has no rule under its id). The tool registry sets it to
+    /// the tool's stored (compiled) name, so renaming a tool by an override neither escapes its rules nor inherits another's.
+    /// </remarks>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public string? Id { get; init; }
+
     /// <summary>Gets the human-readable title, if any.</summary>
     public string? Title { get; init; }
 

@@ -116,6 +116,14 @@ public sealed class DevelopmentIssuerOptions
     /// <value>Defaults to one hour.</value>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Gets the audiences the issuer exchanges tokens for (token exchange and on-behalf-of), for example a backend's
+    /// <c>api://msil-sample-backend</c>. A password-grant token is only ever issued for <c>Msil:Mcp:Auth:Audience</c>;
+    /// any other requested audience is refused with <c>invalid_target</c>.
+    /// </summary>
+    /// <value>Defaults to empty: no exchange is allowed until its audiences are listed.</value>
+    public IList<string> ExchangeAudiences { get; } = [];
+
     /// <summary>Gets the demo users.</summary>
     /// <value>Defaults to alice (viewer), bob (operator), carol (admin) and pim-approver (the approval system's identity).</value>
     public IList<DevelopmentUser> Users { get; } =

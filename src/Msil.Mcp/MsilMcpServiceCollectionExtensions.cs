@@ -166,7 +166,7 @@ public static class MsilMcpServiceCollectionExtensions
     /// Lets MCP callers without a token in, as one fixed identity with the roles given here, for test and conformance hosts
     /// only. Every governance stage still runs (policy decides on these roles, calls are audited and rate limited under
     /// <paramref name="userId"/>). Off unless a host calls this in code; there is no configuration key. The host refuses to
-    /// start in the Production environment and logs a warning at start elsewhere. Only callers the authentication
+    /// start in any environment but Development and logs a warning at start there. Only callers the authentication
     /// middleware left unauthenticated get this identity, so do not require authorization on the MCP endpoint.
     /// </summary>
     /// <param name="builder">The builder.</param>
@@ -285,6 +285,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<ToolListFilter>();
         services.AddHostedService<ToolCatalogSeeder>();
         services.AddHostedService<StartupReporter>();
+        services.TryAddSingleton(static sp => new AllowedHostList(sp.GetService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, MsilMcpStartupFilter>());
 
         var mcp = services.AddMcpServer();

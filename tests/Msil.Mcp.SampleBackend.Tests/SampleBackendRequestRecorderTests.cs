@@ -10,6 +10,21 @@ public sealed class SampleBackendRequestRecorderTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    [Theory]
+    [InlineData("Production", HttpStatusCode.NotFound)]
+    [InlineData("Staging", HttpStatusCode.NotFound)]
+    [InlineData("Development", HttpStatusCode.OK)]
+    public async Task TestEndpoints_NotEnabled_MappedInDevelopmentOnly(string environment, HttpStatusCode expected)
+    {
+        await using var host = await SampleBackendTestHost.StartAsync(environment: environment, testEndpoints: false);
+
+        using var recent = await host.Client.GetAsync("/backend/_test/recent-requests", Ct);
+        using var stats = await host.Client.GetAsync("/backend/_test/stats", Ct);
+
+        Assert.Equal(expected, recent.StatusCode);
+        Assert.Equal(expected, stats.StatusCode);
+    }
+
     [Fact]
     public async Task RecentRequests_AfterAuthorizedCall_KeepsHeadersAndClaimsButNeverTheToken()
     {

@@ -38,18 +38,19 @@ internal sealed class SampleBackendTestHost : IAsyncDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static async Task<SampleBackendTestHost> StartAsync(Action<SampleBackendOptions>? configure = null)
+    public static async Task<SampleBackendTestHost> StartAsync(Action<SampleBackendOptions>? configure = null, string? environment = null, bool testEndpoints = true)
     {
         var rsa = RSA.Create(2048);
         var key = new RsaSecurityKey(rsa) { KeyId = "sample-backend-test" };
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment ?? "Production" });
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.Services.AddSampleBackend(options =>
         {
             options.IssuerSigningKeys.Add(key);
             options.Issuer = Issuer;
+            options.EnableTestEndpoints = testEndpoints ? true : null;
             configure?.Invoke(options);
         });
 

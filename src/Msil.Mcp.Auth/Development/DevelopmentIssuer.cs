@@ -34,7 +34,27 @@ internal sealed class DevelopmentIssuer : IDisposable
         Jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(parameters) { KeyId = kid });
         Jwk.Use = "sig";
         Jwk.Alg = SecurityAlgorithms.RsaSha256;
+        _generatedClientSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
     }
+
+    private readonly string _generatedClientSecret;
+
+    /// <summary>
+    /// Gets the client secret token exchange needs: <c>Msil:Mcp:Auth:Downstream:ClientSecret</c> when set, else a random
+    /// one made at start that only this process knows (the downstream token provider sends it).
+    /// </summary>
+    public string ClientSecret => _options.CurrentValue.Downstream.ClientSecret is { Length: > 0 } configured ? configured : _generatedClientSecret;
+
+    /// <summary>Returns whether <paramref name="clientId"/> and <paramref name="clientSecret"/> are this server's client credentials.</summary>
+    public bool AuthenticatesClient(string clientId, string clientSecret)
+        => string.Equals(clientId, _options.CurrentValue.Downstream.ClientId, StringComparison.Ordinal)
+           && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(clientSecret), Encoding.UTF8.GetBytes(ClientSecret));
+
+    /// <summary>Returns whether the issuer exchanges tokens for <paramref name="audience"/>.</summary>
+    public bool ExchangesFor(string audience) => _options.CurrentValue.DevelopmentIssuer.ExchangeAudiences.Contains(audience, StringComparer.Ordinal);
+
+    /// <summary>Gets the only audience the password grant issues tokens for.</summary>
+    public string Audience => _options.CurrentValue.Audience;
 
     public RsaSecurityKey Key { get; }
 

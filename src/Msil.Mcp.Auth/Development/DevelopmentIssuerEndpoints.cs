@@ -30,7 +30,7 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
             ["response_types_supported"] = new JsonArray("token"),
             ["subject_types_supported"] = new JsonArray("public"),
             ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
-            ["token_endpoint_auth_methods_supported"] = new JsonArray("none", "client_secret_post"),
+            ["token_endpoint_auth_methods_supported"] = new JsonArray("client_secret_post"),
         };
         return WriteJsonAsync(context, doc, StatusCodes.Status200OK);
     }
@@ -82,8 +82,22 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
                 return;
             }
 
+            // Only this server, authenticated as its client, may exchange a user's token, and only for a configured audience:
+            // otherwise anyone holding a token could get one for a backend and reach it around the governed pipeline.
             var clientId = form["client_id"].ToString();
-            var exchanged = await issuer.ExchangeAsync(subject, audience, clientId.Length > 0 ? clientId : "msil-mcp-server").ConfigureAwait(false);
+            if (!issuer.AuthenticatesClient(clientId, form["client_secret"].ToString()))
+            {
+                await ErrorAsync(context, "invalid_client", "Token exchange needs this server's client credentials (client_id and client_secret, Msil:Mcp:Auth:Downstream).", StatusCodes.Status401Unauthorized).ConfigureAwait(false);
+                return;
+            }
+
+            if (!issuer.ExchangesFor(audience))
+            {
+                await ErrorAsync(context, "invalid_target", "The development issuer does not exchange tokens for that audience: list it in Msil:Mcp:Auth:DevelopmentIssuer:ExchangeAudiences.").ConfigureAwait(false);
+                return;
+            }
+
+            var exchanged = await issuer.ExchangeAsync(subject, audience, clientId).ConfigureAwait(false);
             if (exchanged is null)
             {
                 await ErrorAsync(context, "invalid_grant", "The subject token is not valid.").ConfigureAwait(false);
@@ -110,7 +124,13 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
         }
 
         var requested = form["audience"].ToString();
-        var (token, expiresIn) = issuer.IssueForUser(user, requested.Length > 0 ? requested : null);
+        if (requested.Length > 0 && !string.Equals(requested, issuer.Audience, StringComparison.Ordinal))
+        {
+            await ErrorAsync(context, "invalid_target", $"The development issuer issues demo tokens only for this server's audience, '{issuer.Audience}' (Msil:Mcp:Auth:Audience).").ConfigureAwait(false);
+            return;
+        }
+
+        var (token, expiresIn) = issuer.IssueForUser(user);
         await TokenResponseAsync(context, token, expiresIn, issued: null).ConfigureAwait(false);
     }
 
@@ -137,8 +157,8 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
         return WriteJsonAsync(context, doc, StatusCodes.Status200OK);
     }
 
-    private static Task ErrorAsync(HttpContext context, string error, string description)
-        => WriteJsonAsync(context, new JsonObject { ["error"] = error, ["error_description"] = description }, StatusCodes.Status400BadRequest);
+    private static Task ErrorAsync(HttpContext context, string error, string description, int status = StatusCodes.Status400BadRequest)
+        => WriteJsonAsync(context, new JsonObject { ["error"] = error, ["error_description"] = description }, status);
 
     private static Task WriteJsonAsync(HttpContext context, JsonObject body, int status)
     {

@@ -69,6 +69,11 @@ internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
         {
             form["client_secret"] = options.ClientSecret;
         }
+        else if (options.TokenEndpoint is null && _development is not null)
+        {
+            // The in-process development issuer authenticates this server by a secret made at start.
+            form["client_secret"] = _development.ClientSecret;
+        }
 
         switch (options.Mode)
         {

@@ -19,7 +19,7 @@ internal sealed class IssuerRegistry
     private readonly IOptionsMonitor<MsilAuthOptions> _options;
     private readonly DevelopmentIssuer? _development;
     private readonly IHttpClientFactory _httpClientFactory;
-    private readonly ConcurrentDictionary<string, TokenValidationParameters> _parameters = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<string, TokenValidationParameters> _parameters = new(StringComparer.Ordinal);
 
     private readonly AuthRedis _redis;
     private readonly ILogger<IssuerRegistry> _logger;
@@ -31,20 +31,37 @@ internal sealed class IssuerRegistry
         _redis = redis;
         _logger = logger;
         _development = options.CurrentValue.DevelopmentIssuer.Enabled ? development : null;
+
+        // A reload may add, drop or change issuers: validators are rebuilt from the new options.
+        options.OnChange(_ => Volatile.Write(ref _parameters, new ConcurrentDictionary<string, TokenValidationParameters>(StringComparer.Ordinal)));
     }
 
     public const string HttpClientName = "Msil.Mcp.Auth.Oidc";
 
     /// <summary>Gets the validation parameters for tokens from <paramref name="issuer"/>, or <see langword="null"/> when it is not trusted.</summary>
+    /// <remarks>
+    /// The cache is keyed by the configured issuer, never by the token's <c>iss</c>: variants of a configured issuer (trailing
+    /// slashes) share its validator and its keys, and an issuer that is not configured gets no entry and causes no fetch. The
+    /// cache so holds at most one entry per configured issuer (plus the development issuer) and is emptied when the options change.
+    /// </remarks>
     public TokenValidationParameters? Get(string issuer)
     {
-        if (_parameters.TryGetValue(issuer, out var cached))
+        // Accepted: the configured issuer with or without one trailing slash. Anything else is refused here, before a
+        // validator is looked up, so a variant can neither create an entry nor trigger a key refresh.
+        var key = Normalize(issuer);
+        if (key.Length == 0 || issuer.Length - key.Length > 1)
+        {
+            return null;
+        }
+
+        var cache = Volatile.Read(ref _parameters);
+        if (cache.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
-        var built = Build(issuer);
-        return built is null ? null : _parameters.GetOrAdd(issuer, built);
+        var built = Build(key);
+        return built is null ? null : cache.GetOrAdd(key, built);
     }
 
     /// <summary>Gets the configured issuer options for <paramref name="issuer"/>, or <see langword="null"/> (development issuer or unknown).</summary>
@@ -57,7 +74,7 @@ internal sealed class IssuerRegistry
 
         foreach (var configured in _options.CurrentValue.Issuers)
         {
-            if (string.Equals(configured.Issuer.TrimEnd('/'), issuer.TrimEnd('/'), StringComparison.Ordinal))
+            if (string.Equals(Normalize(configured.Issuer), Normalize(issuer), StringComparison.Ordinal))
             {
                 return configured;
             }
@@ -65,6 +82,9 @@ internal sealed class IssuerRegistry
 
         return null;
     }
+
+    /// <summary>The issuer without trailing slashes: the form configured issuers and token issuers are compared in.</summary>
+    internal static string Normalize(string issuer) => issuer.TrimEnd('/');
 
     public IEnumerable<string> AuthorizationServers()
     {
@@ -79,33 +99,34 @@ internal sealed class IssuerRegistry
         }
     }
 
-    private TokenValidationParameters? Build(string issuer)
+    /// <summary>Builds the validator of the configured issuer whose normalized form is <paramref name="key"/>; nothing for any other issuer.</summary>
+    private TokenValidationParameters? Build(string key)
     {
         var options = _options.CurrentValue;
         var algorithms = options.ValidAlgorithms.Where(a => !IsRefusedAlgorithm(a)).ToArray();
-        if (_development is not null && string.Equals(issuer, _development.Issuer, StringComparison.Ordinal))
+        if (_development is not null && string.Equals(key, Normalize(_development.Issuer), StringComparison.Ordinal))
         {
-            var dev = Common(options, issuer, algorithms, []);
+            var dev = Common(options, _development.Issuer, algorithms, []);
             dev.IssuerSigningKey = _development.Key;
             return dev;
         }
 
         foreach (var configured in options.Issuers)
         {
-            if (!string.Equals(configured.Issuer.TrimEnd('/'), issuer.TrimEnd('/'), StringComparison.Ordinal))
+            if (!string.Equals(Normalize(configured.Issuer), key, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            var metadata = configured.MetadataAddress ?? configured.Issuer.TrimEnd('/') + "/.well-known/openid-configuration";
+            var metadata = configured.MetadataAddress ?? key + "/.well-known/openid-configuration";
             var http = new HttpDocumentRetriever(_httpClientFactory.CreateClient(HttpClientName)) { RequireHttps = configured.RequireHttpsMetadata };
-            var retriever = new SharedJwksRetriever(http, issuer, metadata, _redis.Database, options.JwksCacheLifetime, _logger);
+            var retriever = new SharedJwksRetriever(http, configured.Issuer, metadata, _redis.Database, options.JwksCacheLifetime, _logger);
             var manager = new ConfigurationManager<OpenIdConnectConfiguration>(metadata, new OpenIdConnectConfigurationRetriever(), retriever)
             {
                 RefreshInterval = UnknownKidRefreshInterval,
                 AutomaticRefreshInterval = TimeSpan.FromHours(12),
             };
-            var external = Common(options, issuer, algorithms, configured.AdditionalAudiences);
+            var external = Common(options, configured.Issuer, algorithms, configured.AdditionalAudiences);
             external.ConfigurationManager = manager;
             return external;
         }
@@ -115,7 +136,8 @@ internal sealed class IssuerRegistry
 
     private static TokenValidationParameters Common(MsilAuthOptions options, string issuer, string[] algorithms, IEnumerable<string> extraAudiences) => new()
     {
-        ValidIssuer = issuer,
+        // The configured issuer, with or without one trailing slash; any other variant is refused.
+        ValidIssuers = [Normalize(issuer), Normalize(issuer) + "/"],
         ValidAudiences = [options.Audience, .. extraAudiences],
         ValidAlgorithms = algorithms,
         ValidateIssuer = true,

@@ -80,7 +80,9 @@ internal sealed class EmbeddedPolicyDecisionPoint : IPolicyDecisionPoint
             return Decisions.Deny($"tool '{tool.Name}' has an unknown risk level '{(int)level}'; expected read, write or privileged", EngineName);
         }
 
-        if (data.Tools.TryGetValue(tool.Name, out var rule))
+        // Rules are keyed by the tool's stable id (a curation rename keeps it); a rule under the served name applies only
+        // when the id has none.
+        if (data.Tools.TryGetValue(tool.Id ?? tool.Name, out var rule) || (tool.Id is not null && data.Tools.TryGetValue(tool.Name, out rule)))
         {
             var match = FirstMatch(rule.DenyRoles, user.Roles) ?? FirstMatch(rule.DenyGroups, user.Groups);
             if (match is not null)

@@ -81,7 +81,7 @@ internal sealed class OpaDecisionCache(TimeProvider time)
         }
 
         var tool = request.Tool;
-        return new Key(request.User.UserId, hash.ToHashCode(), tool.Name, tool.Version, tool.RiskLevel, request.Action);
+        return new Key(request.User.UserId, hash.ToHashCode(), tool.Name, tool.Id, tool.Version, tool.RiskLevel, request.Action);
     }
 
     // The hash only spreads the keys; equality of the roles and groups themselves is what lets an entry answer.
@@ -103,7 +103,7 @@ internal sealed class OpaDecisionCache(TimeProvider time)
         return true;
     }
 
-    private readonly record struct Key(string UserId, int PrincipalHash, string Tool, string Version, RiskLevel Risk, PolicyAction Action);
+    private readonly record struct Key(string UserId, int PrincipalHash, string Tool, string? ToolId, string Version, RiskLevel Risk, PolicyAction Action);
 
     private sealed record Entry(string[] Roles, string[] Groups, bool Allow, string Reason, long ExpiresAt);
 }

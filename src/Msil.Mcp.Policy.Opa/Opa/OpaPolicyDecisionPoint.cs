@@ -188,7 +188,7 @@ internal sealed class OpaPolicyDecisionPoint : IPolicyDecisionPoint
         static Outcome Malformed(string what) => new(Decisions.Deny("malformed policy result: " + what, EngineName), "malformed", null);
     }
 
-    /// <summary>Writes <c>{"input": {"user": {id, authenticated, roles, groups}, "tool": {name, risk_level, version}, "action", "arguments"?}}</c>.</summary>
+    /// <summary>Writes <c>{"input": {"user": {id, authenticated, roles, groups}, "tool": {name, id, risk_level, version}, "action", "arguments"?}}</c>.</summary>
     internal static ReadOnlyMemory<byte> BuildInput(PolicyRequest request, bool includeArguments)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -204,6 +204,7 @@ internal sealed class OpaPolicyDecisionPoint : IPolicyDecisionPoint
             w.WriteEndObject();
             w.WriteStartObject("tool");
             w.WriteString("name", request.Tool.Name);
+            w.WriteString("id", request.Tool.Id ?? request.Tool.Name);
             w.WriteString("risk_level", request.Tool.RiskLevel.ToWire());
             w.WriteString("version", request.Tool.Version);
             w.WriteEndObject();

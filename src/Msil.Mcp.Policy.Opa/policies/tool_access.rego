@@ -17,10 +17,16 @@ tool_named if {
 	input.tool.name != ""
 }
 
-# The tool's allow and deny lists; a tool without an entry has none.
+# The tool's allow and deny lists; a tool without an entry has none. Rules are keyed by the tool's stable id
+# (input.tool.id, which a curation rename keeps); a rule under the served name applies only when the id has none.
 default tool_rule := {}
 
-tool_rule := data.tools[input.tool.name]
+tool_key := input.tool.id if {
+	is_string(input.tool.id)
+	data.tools[input.tool.id]
+} else := input.tool.name
+
+tool_rule := data.tools[tool_key]
 
 # The caller's groups, exactly as the token has them.
 user_groups contains group if {
@@ -51,14 +57,14 @@ allowed_groups contains group if {
 }
 
 # Where several roles or groups match, the first in ordinal order names the reason.
-deny_reason := sprintf("tool '%s' is denied to role '%s'", [input.tool.name, min(denied_roles)]) if {
+deny_reason := sprintf("tool '%s' is denied to role '%s'", [tool_key, min(denied_roles)]) if {
 	count(denied_roles) > 0
-} else := sprintf("tool '%s' is denied to group '%s'", [input.tool.name, min(denied_groups)]) if {
+} else := sprintf("tool '%s' is denied to group '%s'", [tool_key, min(denied_groups)]) if {
 	count(denied_groups) > 0
 }
 
-allow_reason := sprintf("tool '%s' is allowed for role '%s'", [input.tool.name, min(allowed_roles)]) if {
+allow_reason := sprintf("tool '%s' is allowed for role '%s'", [tool_key, min(allowed_roles)]) if {
 	count(allowed_roles) > 0
-} else := sprintf("tool '%s' is allowed for group '%s'", [input.tool.name, min(allowed_groups)]) if {
+} else := sprintf("tool '%s' is allowed for group '%s'", [tool_key, min(allowed_groups)]) if {
 	count(allowed_groups) > 0
 }

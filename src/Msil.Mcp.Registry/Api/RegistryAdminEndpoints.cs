@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Hosting;
@@ -20,12 +22,16 @@ namespace Msil.Mcp.Registry.Api;
 /// <summary>
 /// The registry's write API (admin role): <c>POST /api/mcp/tools/import</c> (document in the body, or <c>{"url": …}</c> on the
 /// allow-list; <c>dryRun=true</c> returns the diff and stores nothing), <c>PUT</c>/<c>DELETE /api/mcp/tools/{name}/override</c>,
-/// <c>POST /api/mcp/tools/{name}/rollback</c> and <c>GET /api/mcp/imports</c>. Every write is audited.
+/// <c>POST /api/mcp/tools/{name}/rollback</c> and <c>GET /api/mcp/imports</c>. Every write is audited, and so is every
+/// refused request (401, 403). A write that weakens a tool's protection (<see cref="CurationElevation"/>) needs an
+/// elevation grant: without one it is refused with 403, problem type <see cref="CurationElevation.ProblemType"/> and the
+/// approval URL in <c>elevation_url</c>; once approved, the same request succeeds.
 /// </summary>
 internal sealed partial class RegistryAdminEndpoints(
     ToolRegistry registry,
     DocumentFetcher fetcher,
     ICallerIdentityResolver identity,
+    IElevationGate elevation,
     IOptions<ToolRegistryOptions> options) : IMsilMcpEndpointContributor
 {
     private const int MaxOverrideBytes = 256 * 1024;
@@ -33,7 +39,8 @@ internal sealed partial class RegistryAdminEndpoints(
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/mcp").RequireAuthorization();
+        // Authentication is checked in each handler (not by RequireAuthorization) so that a refused request is audited too.
+        var group = endpoints.MapGroup("/api/mcp");
         group.MapPost("/tools/import", (RequestDelegate)ImportAsync);
         group.MapPut("/tools/{name}/override", (RequestDelegate)PutOverrideAsync);
         group.MapDelete("/tools/{name}/override", (RequestDelegate)DeleteOverrideAsync);
@@ -43,7 +50,7 @@ internal sealed partial class RegistryAdminEndpoints(
 
     private async Task ImportAsync(HttpContext context)
     {
-        if (await RefuseNonAdminAsync(context).ConfigureAwait(false) is not { } caller)
+        if (await RefuseNonAdminAsync(context, AuditActions.Import, null).ConfigureAwait(false) is not { } caller)
         {
             return;
         }
@@ -116,7 +123,20 @@ internal sealed partial class RegistryAdminEndpoints(
         // The compiler is synchronous and CPU-bound: off the request thread, so the server keeps answering.
         var bytes = document;
         var compilation = await Task.Run(() => compiler.Compile(new MemoryStream(bytes, writable: false), source), context.RequestAborted).ConfigureAwait(false);
-        var outcome = await registry.ImportAsync(source, compilation, DocumentHash.Of(document), dryRun, caller, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        CurationNote? note = null;
+        if (!dryRun && compilation.Succeeded)
+        {
+            var effects = await ImportEffectsAsync(source, compilation, context.RequestAborted).ConfigureAwait(false);
+            var elevated = await ElevateAsync(context, caller, AuditActions.Import, null, "registry.import:" + source, "import", DocumentHash.Of(document), effects).ConfigureAwait(false);
+            if (!elevated.Allowed)
+            {
+                return;
+            }
+
+            note = elevated.Note;
+        }
+
+        var outcome = await registry.ImportAsync(source, compilation, DocumentHash.Of(document), dryRun, caller, CorrelationId(context), context.RequestAborted, note: note).ConfigureAwait(false);
         var body = Report(outcome, dryRun, DocumentHash.Of(document));
         var status = outcome.Refusal switch
         {
@@ -137,7 +157,7 @@ internal sealed partial class RegistryAdminEndpoints(
 
     private async Task PutOverrideAsync(HttpContext context)
     {
-        if (await RefuseNonAdminAsync(context).ConfigureAwait(false) is not { } caller)
+        if (await RefuseNonAdminAsync(context, AuditActions.RegistryOverride, RouteName(context)).ConfigureAwait(false) is not { } caller)
         {
             return;
         }
@@ -169,25 +189,45 @@ internal sealed partial class RegistryAdminEndpoints(
             return;
         }
 
-        var result = await registry.SetOverrideAsync(name, value!, caller, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        var effect = new CurationEffect(name, OverlayApplier.Apply(history.Tool), OverlayApplier.Apply(history.Tool with { Override = value }));
+        var elevated = await ElevateAsync(context, caller, AuditActions.RegistryOverride, name, "registry.curate:" + name, "override", value!.ToJson(), [effect]).ConfigureAwait(false);
+        if (!elevated.Allowed)
+        {
+            return;
+        }
+
+        var result = await registry.SetOverrideAsync(name, value, caller, CorrelationId(context), elevated.Note, context.RequestAborted).ConfigureAwait(false);
         await WriteResultAsync(context, name, result).ConfigureAwait(false);
     }
 
     private async Task DeleteOverrideAsync(HttpContext context)
     {
-        if (await RefuseNonAdminAsync(context).ConfigureAwait(false) is not { } caller)
+        if (await RefuseNonAdminAsync(context, AuditActions.RegistryOverride, RouteName(context)).ConfigureAwait(false) is not { } caller)
         {
             return;
         }
 
         var name = registry.StoredName(RouteName(context));
-        var result = await registry.DeleteOverrideAsync(name, caller, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        CurationNote? note = null;
+        if (await registry.Store.GetToolAsync(name, context.RequestAborted).ConfigureAwait(false) is { } history)
+        {
+            var effect = new CurationEffect(name, OverlayApplier.Apply(history.Tool), OverlayApplier.Apply(history.Tool with { Override = null }));
+            var elevated = await ElevateAsync(context, caller, AuditActions.RegistryOverride, name, "registry.curate:" + name, "override.delete", history.Tool.Override?.ToJson() ?? "{}", [effect]).ConfigureAwait(false);
+            if (!elevated.Allowed)
+            {
+                return;
+            }
+
+            note = elevated.Note;
+        }
+
+        var result = await registry.DeleteOverrideAsync(name, caller, CorrelationId(context), note, context.RequestAborted).ConfigureAwait(false);
         await WriteResultAsync(context, name, result).ConfigureAwait(false);
     }
 
     private async Task RollbackAsync(HttpContext context)
     {
-        if (await RefuseNonAdminAsync(context).ConfigureAwait(false) is not { } caller)
+        if (await RefuseNonAdminAsync(context, AuditActions.RegistryRollback, RouteName(context)).ConfigureAwait(false) is not { } caller)
         {
             return;
         }
@@ -200,13 +240,27 @@ internal sealed partial class RegistryAdminEndpoints(
             return;
         }
 
-        var result = await registry.RollbackAsync(name, version, caller, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        CurationNote? note = null;
+        if (await registry.Store.GetToolAsync(name, context.RequestAborted).ConfigureAwait(false) is { } history
+            && await registry.Store.GetVersionAsync(name, version, context.RequestAborted).ConfigureAwait(false) is { } target)
+        {
+            var effect = new CurationEffect(name, OverlayApplier.Apply(history.Tool), OverlayApplier.Apply(history.Tool with { Definition = target, CurrentVersion = version }));
+            var elevated = await ElevateAsync(context, caller, AuditActions.RegistryRollback, name, "registry.curate:" + name, "rollback", $"{{\"version\":{version.ToString(CultureInfo.InvariantCulture)}}}", [effect]).ConfigureAwait(false);
+            if (!elevated.Allowed)
+            {
+                return;
+            }
+
+            note = elevated.Note;
+        }
+
+        var result = await registry.RollbackAsync(name, version, caller, CorrelationId(context), note, context.RequestAborted).ConfigureAwait(false);
         await WriteResultAsync(context, name, result).ConfigureAwait(false);
     }
 
     private async Task ImportsAsync(HttpContext context)
     {
-        if (await RefuseNonAdminAsync(context).ConfigureAwait(false) is null)
+        if (await RefuseNonAdminAsync(context, "registry.imports.read", null).ConfigureAwait(false) is null)
         {
             return;
         }
@@ -380,7 +434,7 @@ internal sealed partial class RegistryAdminEndpoints(
         }
     }
 
-    private async Task<CallerIdentity?> RefuseNonAdminAsync(HttpContext context)
+    private async Task<CallerIdentity?> RefuseNonAdminAsync(HttpContext context, string action, string? tool)
     {
         var caller = identity.Resolve(context.User);
         if (caller.IsAuthenticated && caller.IsInRole(options.Value.AdminRole))
@@ -388,9 +442,92 @@ internal sealed partial class RegistryAdminEndpoints(
             return caller;
         }
 
+        var what = $"{context.Request.Method} {Bounded(context.Request.Path.Value, 200)}";
+        if (!caller.IsAuthenticated)
+        {
+            await registry.AuditRefusedAsync(action, AuditOutcomes.Denied, caller, Bounded(tool, 128), "refused (401, not signed in): " + what, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+            await ChallengeAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
+        await registry.AuditRefusedAsync(action, AuditOutcomes.Denied, caller, Bounded(tool, 128), $"refused (403, not in role '{options.Value.AdminRole}'): {what}", CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
         await ProblemAsync(context, 403, $"Only the '{options.Value.AdminRole}' role (Msil:Mcp:Registry:AdminRole) may change the tool registry.").ConfigureAwait(false);
         return null;
     }
+
+    /// <summary>A 401 through the host's authentication (its challenge says how to sign in), or a plain 401 when the host has none.</summary>
+    private static async Task ChallengeAsync(HttpContext context)
+    {
+        var schemes = context.RequestServices.GetService<IAuthenticationSchemeProvider>();
+        if (schemes is not null && await schemes.GetDefaultChallengeSchemeAsync().ConfigureAwait(false) is not null)
+        {
+            await context.ChallengeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+    }
+
+    /// <summary>
+    /// Lets a write through when none of <paramref name="effects"/> is privileged, or when the elevation gate finds a grant;
+    /// otherwise answers 403 with the approval URL and audits the refusal.
+    /// </summary>
+    private async Task<(bool Allowed, CurationNote? Note)> ElevateAsync(HttpContext context, CallerIdentity caller, string action, string? tool, string scope, string operation, string change, IReadOnlyList<CurationEffect> effects)
+    {
+        var names = string.Join(", ", effects.Where(e => e.Before?.Name != e.After?.Name || e.Before?.RiskLevel != e.After?.RiskLevel)
+            .Take(20)
+            .Select(e => $"'{e.Before?.Name ?? "(not served)"}' ({e.Before?.RiskLevel.ToWire() ?? "-"}) → '{e.After?.Name ?? "(not served)"}' ({e.After?.RiskLevel.ToWire() ?? "-"})"));
+        var reasons = effects.SelectMany(CurationElevation.Reasons).ToList();
+        if (reasons.Count == 0)
+        {
+            return (true, new CurationNote(names.Length == 0 ? null : "served " + names, null));
+        }
+
+        var why = string.Join("; ", reasons.Take(10)) + (reasons.Count > 10 ? $"; and {reasons.Count - 10} more" : string.Empty);
+        var check = await CurationElevation.CheckAsync(elevation, caller, scope, operation, change, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        if (check.Outcome == ElevationOutcome.Granted)
+        {
+            return (true, new CurationNote($"served {names}; privileged write ({why}) under elevation {check.Grant?.ApprovalReference}", check.Grant?.ApprovalReference));
+        }
+
+        var outcome = check.Outcome == ElevationOutcome.Required ? AuditOutcomes.ElevationRequired : AuditOutcomes.Denied;
+        await registry.AuditRefusedAsync(action, outcome, caller, tool, $"refused: this write {why} and needs elevation for scope '{check.Scope}': {check.Reason}", CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        var body = Problem(403, $"This change {why}, which needs an elevation grant for scope '{check.Scope}' ({check.Reason}). "
+            + (check.ElevationUrl is null ? "Elevation cannot be granted here." : "Get it approved at elevation_url, then send the same request again."));
+        body["type"] = CurationElevation.ProblemType;
+        body["scope"] = check.Scope;
+        body["elevation_url"] = check.ElevationUrl?.ToString();
+        await WriteAsync(context, 403, body).ConfigureAwait(false);
+        return (false, null);
+    }
+
+    /// <summary>What an import would do to each tool already stored under its source, as served before and after.</summary>
+    private async Task<IReadOnlyList<CurationEffect>> ImportEffectsAsync(string source, OpenApiCompilation compilation, CancellationToken cancellationToken)
+    {
+        var plan = await registry.Store.ImportAsync(new ImportRequest("openapi:" + source, compilation.Tools, "(elevation check)", string.Empty, compilation.SpecVersion, DryRun: true), cancellationToken).ConfigureAwait(false);
+        var effects = new List<CurationEffect>();
+        foreach (var change in plan.Plan.Changes)
+        {
+            if (change.Kind is not (ToolChangeKind.Changed or ToolChangeKind.Removed) || change.Pinned)
+            {
+                continue;
+            }
+
+            if (await registry.Store.GetToolAsync(change.Name, cancellationToken).ConfigureAwait(false) is not { Tool.Retired: false } history)
+            {
+                continue;
+            }
+
+            var after = change.Kind == ToolChangeKind.Removed || change.Definition is null
+                ? null
+                : OverlayApplier.Apply(history.Tool with { Definition = change.Definition, CurrentVersion = change.StoredVersion ?? history.Tool.CurrentVersion });
+            effects.Add(new CurationEffect(change.Name, OverlayApplier.Apply(history.Tool), after));
+        }
+
+        return effects;
+    }
+
+    private static string? Bounded(string? text, int max) => text is { } t && t.Length > max ? t[..max] : text;
 
     private static async Task<JsonDocument?> ReadJsonAsync(HttpContext context)
     {

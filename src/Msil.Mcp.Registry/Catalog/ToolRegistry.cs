@@ -31,6 +31,11 @@ internal enum ImportRefusal
     Conflict,
 }
 
+/// <summary>What a registry write's audit record adds: the served names before and after, and the elevation grant used.</summary>
+/// <param name="Text">The names (and why the write was privileged), for the record's detail.</param>
+/// <param name="ElevationReference">The approval reference of the grant used, if the write needed one.</param>
+internal sealed record CurationNote(string? Text, string? ElevationReference);
+
 /// <summary>The outcome of an import through the registry.</summary>
 internal sealed record ImportOutcome(ImportRefusal Refusal, string? Problem, OpenApiCompilation Compilation, ImportResult? Result);
 
@@ -106,7 +111,7 @@ internal sealed class ToolRegistry(
     /// With <c>deferredAudit</c> the audit record is added to that list instead of written (imports at start, before the
     /// audit sink's own background services run; the caller writes them once the host has started).
     /// </remarks>
-    public async Task<ImportOutcome> ImportAsync(string source, OpenApiCompilation compilation, string documentHash, bool dryRun, CallerIdentity caller, string correlationId, CancellationToken cancellationToken, List<AuditRecord>? deferredAudit = null)
+    public async Task<ImportOutcome> ImportAsync(string source, OpenApiCompilation compilation, string documentHash, bool dryRun, CallerIdentity caller, string correlationId, CancellationToken cancellationToken, List<AuditRecord>? deferredAudit = null, CurationNote? note = null)
     {
         var actor = caller.UserId;
         ImportOutcome outcome;
@@ -142,7 +147,7 @@ internal sealed class ToolRegistry(
         var detail = outcome.Refusal == ImportRefusal.None
             ? $"source openapi:{source}{(dryRun ? " (dry run)" : string.Empty)}: {outcome.Result!.Plan.Count(ToolChangeKind.Added)} added, {outcome.Result.Plan.Count(ToolChangeKind.Changed)} changed, {outcome.Result.Plan.Count(ToolChangeKind.Removed)} removed, {outcome.Result.Plan.Count(ToolChangeKind.Unchanged)} unchanged; document sha256 {documentHash}"
             : $"source openapi:{source}{(dryRun ? " (dry run)" : string.Empty)} refused: {outcome.Problem}";
-        var record = Record(AuditActions.Import, outcome.Refusal == ImportRefusal.None ? AuditOutcomes.Success : AuditOutcomes.Failed, caller, null, detail, correlationId);
+        var record = Record(AuditActions.Import, outcome.Refusal == ImportRefusal.None ? AuditOutcomes.Success : AuditOutcomes.Failed, caller, null, Append(detail, note), correlationId, note?.ElevationReference);
         if (deferredAudit is not null)
         {
             deferredAudit.Add(record);
@@ -155,28 +160,32 @@ internal sealed class ToolRegistry(
         return outcome;
     }
 
-    public async Task<StoreWriteResult> SetOverrideAsync(string storedName, ToolOverride value, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    public async Task<StoreWriteResult> SetOverrideAsync(string storedName, ToolOverride value, CallerIdentity caller, string correlationId, CurationNote? note, CancellationToken cancellationToken)
     {
         var result = await store.SetOverrideAsync(storedName, value, caller.UserId, cancellationToken).ConfigureAwait(false);
-        await AfterCurationAsync(AuditActions.RegistryOverride, "override set", storedName, result, caller, correlationId, "override " + value.ToJson(), cancellationToken).ConfigureAwait(false);
+        await AfterCurationAsync(AuditActions.RegistryOverride, "override set", storedName, result, caller, correlationId, "override " + value.ToJson(), note, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    public async Task<StoreWriteResult> DeleteOverrideAsync(string storedName, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    public async Task<StoreWriteResult> DeleteOverrideAsync(string storedName, CallerIdentity caller, string correlationId, CurationNote? note, CancellationToken cancellationToken)
     {
         var result = await store.DeleteOverrideAsync(storedName, caller.UserId, cancellationToken).ConfigureAwait(false);
-        await AfterCurationAsync(AuditActions.RegistryOverride, "override removed", storedName, result, caller, correlationId, "override removed", cancellationToken).ConfigureAwait(false);
+        await AfterCurationAsync(AuditActions.RegistryOverride, "override removed", storedName, result, caller, correlationId, "override removed", note, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    public async Task<StoreWriteResult> RollbackAsync(string storedName, int version, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    public async Task<StoreWriteResult> RollbackAsync(string storedName, int version, CallerIdentity caller, string correlationId, CurationNote? note, CancellationToken cancellationToken)
     {
         var result = await store.RollbackAsync(storedName, version, caller.UserId, cancellationToken).ConfigureAwait(false);
-        await AfterCurationAsync(AuditActions.RegistryRollback, $"rolled to version {version}", storedName, result, caller, correlationId, $"to version {version}{(result.Detail == "pinned" ? " (pinned)" : string.Empty)}", cancellationToken).ConfigureAwait(false);
+        await AfterCurationAsync(AuditActions.RegistryRollback, $"rolled to version {version}", storedName, result, caller, correlationId, $"to version {version}{(result.Detail == "pinned" ? " (pinned)" : string.Empty)}", note, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    private async Task AfterCurationAsync(string action, string what, string storedName, StoreWriteResult result, CallerIdentity caller, string correlationId, string detail, CancellationToken cancellationToken)
+    /// <summary>Audits a refused registry request (not an admin, not signed in, or no elevation for a privileged write); fields are bounded.</summary>
+    public ValueTask AuditRefusedAsync(string action, string outcome, CallerIdentity caller, string? tool, string detail, string correlationId, CancellationToken cancellationToken)
+        => audit.WriteAsync(Record(action, outcome, caller, tool is { Length: > 128 } ? tool[..128] : tool, detail, correlationId, null), cancellationToken);
+
+    private async Task AfterCurationAsync(string action, string what, string storedName, StoreWriteResult result, CallerIdentity caller, string correlationId, string detail, CurationNote? note, CancellationToken cancellationToken)
     {
         if (result.Status == StoreWriteStatus.Done)
         {
@@ -186,8 +195,10 @@ internal sealed class ToolRegistry(
 
         var outcome = result.Status == StoreWriteStatus.Done ? AuditOutcomes.Success : AuditOutcomes.Failed;
         var text = result.Status == StoreWriteStatus.Done ? detail : $"{detail} refused: {result.Status}{(result.Detail is null ? string.Empty : " (" + result.Detail + ")")}";
-        await audit.WriteAsync(Record(action, outcome, caller, storedName, text, correlationId), cancellationToken).ConfigureAwait(false);
+        await audit.WriteAsync(Record(action, outcome, caller, storedName, Append(text, note), correlationId, note?.ElevationReference), cancellationToken).ConfigureAwait(false);
     }
+
+    private static string Append(string detail, CurationNote? note) => note?.Text is { Length: > 0 } text ? detail + "; " + text : detail;
 
     private async Task AfterWriteAsync(long revision, CancellationToken cancellationToken)
     {
@@ -195,7 +206,7 @@ internal sealed class ToolRegistry(
         await bus.PublishAsync(store.Fingerprint, revision, cancellationToken).ConfigureAwait(false);
     }
 
-    private AuditRecord Record(string action, string outcome, CallerIdentity caller, string? tool, string detail, string correlationId) => new()
+    private AuditRecord Record(string action, string outcome, CallerIdentity caller, string? tool, string detail, string correlationId, string? elevationReference) => new()
     {
         Id = Guid.NewGuid().ToString("N"),
         Timestamp = time.GetUtcNow(),
@@ -208,6 +219,7 @@ internal sealed class ToolRegistry(
         PreferredUsername = caller.PreferredUsername,
         Actor = caller.Actor,
         ToolName = tool,
+        ElevationReference = elevationReference,
         Detail = detail.Length > 1024 ? detail[..1024] : detail,
     };
 

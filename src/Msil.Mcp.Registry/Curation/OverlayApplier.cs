@@ -19,7 +19,8 @@ internal static class OverlayApplier
     /// <summary>Returns the served definition, or <see langword="null"/> when the override disables the tool.</summary>
     public static ToolDefinition? Apply(StoredTool tool)
     {
-        var compiled = tool.Definition with { Version = VersionText(tool.CurrentVersion) };
+        // The stored name is the tool's stable identity: an override may rename the tool, never change what its policy rules are keyed by.
+        var compiled = tool.Definition with { Version = VersionText(tool.CurrentVersion), Id = tool.Definition.Id ?? tool.Name };
         if (tool.Override is not { } o)
         {
             return compiled;

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Hosting;
 using Msil.Mcp.Registry.Catalog;
@@ -14,7 +15,12 @@ namespace Msil.Mcp.Registry.Discovery;
 /// <c>GET /api/mcp/tools</c> in the seed's §5.2 shape, filtered by what the caller may see (the same policy as
 /// <c>tools/list</c>), with <c>domain</c>, <c>risk_level</c> and <c>search</c> filters and paging; and <c>GET /api/mcp/tools/{name}</c>.
 /// </summary>
-internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPoint policy, ICallerIdentityResolver identity, ToolRegistry registry) : IMsilMcpEndpointContributor
+/// <remarks>
+/// A caller sees a tool exactly as <c>tools/list</c> shows it to them: the served definition, with hidden and fixed
+/// parameters already out of the schema. The curation override (hidden parameter names, fixed values), the stored name and
+/// the version history are added only for the registry's admin role.
+/// </remarks>
+internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPoint policy, ICallerIdentityResolver identity, ToolRegistry registry, IOptions<ToolRegistryOptions> options) : IMsilMcpEndpointContributor
 {
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
@@ -101,8 +107,8 @@ internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPo
         }
 
         var json = ToJson(tool, full: true);
-        var history = await registry.Store.GetToolAsync(registry.StoredName(tool.Name), context.RequestAborted).ConfigureAwait(false);
-        if (history is not null)
+        if (caller.IsAuthenticated && caller.IsInRole(options.Value.AdminRole)
+            && await registry.Store.GetToolAsync(registry.StoredName(tool.Name), context.RequestAborted).ConfigureAwait(false) is { } history)
         {
             DiscoveryShape.AddHistory(json, history);
         }

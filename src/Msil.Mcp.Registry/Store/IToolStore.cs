@@ -1,3 +1,4 @@
+using Msil.Mcp.Abstractions;
 using Msil.Mcp.Registry.Curation;
 
 namespace Msil.Mcp.Registry.Store;
@@ -28,6 +29,9 @@ internal interface IToolStore
 
     /// <summary>Returns a tool (retired ones too) with all its versions, or <see langword="null"/>.</summary>
     Task<ToolHistory?> GetToolAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Returns the compiled definition of one stored version of a tool, or <see langword="null"/> when there is none.</summary>
+    Task<ToolDefinition?> GetVersionAsync(string name, int version, CancellationToken cancellationToken);
 
     /// <summary>Returns the import history, newest first.</summary>
     Task<IReadOnlyList<ImportRecordInfo>> GetImportsAsync(int offset, int limit, CancellationToken cancellationToken);

@@ -148,6 +148,16 @@ internal abstract class SqlToolStore(TimeProvider time) : IToolStore
         }
     }
 
+    public async Task<ToolDefinition?> GetVersionAsync(string name, int version, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var text = await ScalarAsync(connection, null, $"SELECT definition FROM {Table("tool_versions")} WHERE name = @name AND version = @version", cancellationToken, ("name", name), ("version", version)).ConfigureAwait(false);
+            return text is string json ? Deserialize(json) : null;
+        }
+    }
+
     public async Task<IReadOnlyList<ImportRecordInfo>> GetImportsAsync(int offset, int limit, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

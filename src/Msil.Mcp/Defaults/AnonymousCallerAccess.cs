@@ -17,16 +17,17 @@ internal sealed class AnonymousCallerAccess(CallerIdentity identity)
     public CallerIdentity Identity { get; } = identity;
 }
 
-/// <summary>Refuses to start in the Production environment when anonymous callers are allowed, and warns loudly elsewhere.</summary>
+/// <summary>Refuses to start outside the Development environment when anonymous callers are allowed, and warns loudly in Development.</summary>
 internal sealed class AnonymousCallerGuard(AnonymousCallerAccess access, IHostEnvironment environment, ILogger<AnonymousCallerGuard> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (environment.IsProduction())
+        if (!environment.IsDevelopment())
         {
             throw new InvalidOperationException(
-                "AllowAnonymousCallers() is refused in the Production environment: every MCP call would run as the fixed identity "
-                + $"'{access.Identity.UserId}'. Remove the call, or run the host in another environment (ASPNETCORE_ENVIRONMENT).");
+                $"AllowAnonymousCallers() is allowed only in the Development environment, and this host runs in '{environment.EnvironmentName}': every MCP "
+                + $"call would run as the fixed identity '{access.Identity.UserId}'. Remove the AllowAnonymousCallers() call, or run a test or "
+                + "conformance host with ASPNETCORE_ENVIRONMENT=Development.");
         }
 
         Log.AnonymousCallersAllowed(logger, access.Identity.UserId, string.Join(", ", access.Identity.Roles), environment.EnvironmentName);

@@ -26,6 +26,12 @@ internal static partial class Log
     [LoggerMessage(120, LogLevel.Warning, "Request from origin '{Origin}' refused: not same-origin and not in Msil:Mcp:AllowedOrigins")]
     public static partial void OriginRefused(ILogger logger, string origin);
 
+    [LoggerMessage(121, LogLevel.Warning, "Request for host '{Host}' refused: not in AllowedHosts")]
+    public static partial void HostRefused(ILogger logger, string host);
+
+    [LoggerMessage(122, LogLevel.Information, "AllowedHosts is not set: host filtering accepts only loopback names ({Hosts}) in the {Environment} environment")]
+    public static partial void LoopbackHostsOnly(ILogger logger, string hosts, string environment);
+
     [LoggerMessage(130, LogLevel.Warning, "No audit package is configured: governed calls are not recorded. Add .AddAudit() to record them.")]
     public static partial void NoAuditSink(ILogger logger);
 

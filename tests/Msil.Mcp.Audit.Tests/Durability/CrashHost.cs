@@ -24,7 +24,7 @@ internal static class CrashHost
             settings[args[i]] = args[i + 1];
         }
 
-        var builder = WebApplication.CreateBuilder(["--environment", "Production"]);
+        var builder = WebApplication.CreateBuilder(["--environment", "Production", "--AllowedHosts", "127.0.0.1"]);
         builder.WebHost.UseUrls($"http://127.0.0.1:{settings["--port"]}");
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);

@@ -25,7 +25,7 @@ internal sealed class AuthTestHost : IAsyncDisposable
 
     private static async Task<AuthTestHost> StartAsync(Action<MsilAuthOptions> configure, string environment, string baseUrl)
     {
-        var builder = WebApplication.CreateBuilder(["--environment", environment]);
+        var builder = WebApplication.CreateBuilder(["--environment", environment, "--AllowedHosts", "127.0.0.1"]);
         builder.WebHost.UseUrls(baseUrl);
         builder.Logging.ClearProviders();
         builder.Services.AddMsilMcp().AddMsilAuth(configure);

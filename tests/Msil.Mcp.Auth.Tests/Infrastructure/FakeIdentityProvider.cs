@@ -7,6 +7,7 @@ internal sealed class FakeIdentityProvider : IAsyncDisposable
 {
     private WebApplication? _app;
     private int _jwksFetches;
+    private int _discoveryFetches;
 
     private FakeIdentityProvider(int port)
     {
@@ -23,6 +24,8 @@ internal sealed class FakeIdentityProvider : IAsyncDisposable
 
     public int JwksFetches => Volatile.Read(ref _jwksFetches);
 
+    public int DiscoveryFetches => Volatile.Read(ref _discoveryFetches);
+
     public static Task<FakeIdentityProvider> StartAsync() => Loopback.StartOnFreePortAsync(async port =>
     {
         var idp = new FakeIdentityProvider(port);
@@ -36,12 +39,16 @@ internal sealed class FakeIdentityProvider : IAsyncDisposable
         builder.WebHost.UseUrls(Issuer);
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        app.MapGet("/.well-known/openid-configuration", () => Results.Text(new JsonObject
+        app.MapGet("/.well-known/openid-configuration", () =>
         {
-            ["issuer"] = Issuer,
-            ["jwks_uri"] = Issuer + "/jwks",
-            ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
-        }.ToJsonString(), "application/json"));
+            Interlocked.Increment(ref _discoveryFetches);
+            return Results.Text(new JsonObject
+            {
+                ["issuer"] = Issuer,
+                ["jwks_uri"] = Issuer + "/jwks",
+                ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
+            }.ToJsonString(), "application/json");
+        });
         app.MapGet("/jwks", () =>
         {
             Interlocked.Increment(ref _jwksFetches);

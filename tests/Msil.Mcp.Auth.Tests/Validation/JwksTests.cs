@@ -29,6 +29,69 @@ public sealed class JwksTests
     }
 
     [Fact]
+    public async Task IssuerVariants_TrailingSlashes_CauseNoFurtherDiscoveryOrJwksFetch()
+    {
+        await using var idp = await FakeIdentityProvider.StartAsync();
+        await using var host = await AuthTestHost.StartAsync(o =>
+        {
+            o.Issuers.Add(new OidcIssuerOptions { Issuer = idp.Issuer, RequireHttpsMetadata = false });
+            o.ValidatedTokenCacheSize = 0;
+        });
+        using (var ok = await host.WhoAmIAsync(idp.Forge.Sign(idp.Forge.Claims())))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        var discovery = idp.DiscoveryFetches;
+        var jwks = idp.JwksFetches;
+
+        // Each variant used to build (and keep) a validator of its own, fetching discovery and JWKS before the signature was checked.
+        using var stranger = System.Security.Cryptography.RSA.Create(2048);
+        for (var i = 2; i < 27; i++)
+        {
+            var claims = idp.Forge.Claims(user: "v" + i);
+            claims["iss"] = idp.Issuer + new string('/', i);
+            using var refused = await host.WhoAmIAsync(idp.Forge.Sign(claims, key: i % 2 == 0 ? stranger : null));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        Assert.Equal(discovery, idp.DiscoveryFetches);
+        Assert.Equal(jwks, idp.JwksFetches);
+    }
+
+    [Fact]
+    public async Task IssuerVariant_OneTrailingSlash_ValidatesWithTheConfiguredIssuersKeys()
+    {
+        await using var idp = await FakeIdentityProvider.StartAsync();
+        await using var host = await AuthTestHost.StartAsync(o => o.Issuers.Add(new OidcIssuerOptions { Issuer = idp.Issuer + "/", RequireHttpsMetadata = false }));
+        using (var ok = await host.WhoAmIAsync(idp.Forge.Sign(idp.Forge.Claims())))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        var discovery = idp.DiscoveryFetches;
+        var claims = idp.Forge.Claims(user: "slash");
+        claims["iss"] = idp.Issuer + "/";
+        using var slash = await host.WhoAmIAsync(idp.Forge.Sign(claims));
+
+        Assert.Equal(HttpStatusCode.OK, slash.StatusCode);
+        Assert.Equal(discovery, idp.DiscoveryFetches);
+    }
+
+    [Fact]
+    public async Task UnconfiguredIssuer_NeverFetched()
+    {
+        await using var idp = await FakeIdentityProvider.StartAsync();
+        await using var other = await FakeIdentityProvider.StartAsync();
+        await using var host = await AuthTestHost.StartAsync(o => o.Issuers.Add(new OidcIssuerOptions { Issuer = idp.Issuer, RequireHttpsMetadata = false }));
+
+        using var refused = await host.WhoAmIAsync(other.Forge.Sign(other.Forge.Claims()));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(0, other.DiscoveryFetches + other.JwksFetches);
+    }
+
+    [Fact]
     public async Task IdentityProviderDown_CachedKeysKeepValidating()
     {
         await using var idp = await FakeIdentityProvider.StartAsync();

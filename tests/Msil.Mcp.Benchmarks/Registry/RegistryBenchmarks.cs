@@ -145,7 +145,7 @@ public class RegistryToolsListBenchmarks
     {
         _directory = RegistryBench.TempDirectory();
         var port = Msil.Mcp.Testing.LoopbackPorts.Free();
-        var builder = WebApplication.CreateBuilder(["--contentRoot", _directory, "--environment", "Production"]);
+        var builder = WebApplication.CreateBuilder(["--contentRoot", _directory, "--environment", "Production", "--AllowedHosts", "127.0.0.1"]);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         builder.Services.AddAuthorization();

@@ -23,7 +23,7 @@ public sealed class OidcServerTests : IAsyncLifetime
         _issuer = TestServices.Require("OIDC_ISSUER");
         _tokenEndpoint = TestServices.Require("OIDC_TOKEN_ENDPOINT");
         _baseUrl = $"http://127.0.0.1:{Msil.Mcp.Testing.LoopbackPorts.Free()}";
-        var builder = WebApplication.CreateBuilder(["--environment", "Production"]);
+        var builder = WebApplication.CreateBuilder(["--environment", "Production", "--AllowedHosts", "127.0.0.1"]);
         builder.WebHost.UseUrls(_baseUrl);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddMsilMcp().AddMsilAuth(o =>

@@ -73,6 +73,7 @@ public sealed class OpaPolicyDecisionPointTests : IAsyncLifetime
         Assert.Equal(["dealer-ops"], input.GetProperty("user").GetProperty("groups").EnumerateArray().Select(e => e.GetString()));
         Assert.True(input.GetProperty("user").GetProperty("authenticated").GetBoolean());
         Assert.Equal("get_vehicle_inventory", input.GetProperty("tool").GetProperty("name").GetString());
+        Assert.Equal("get_vehicle_inventory", input.GetProperty("tool").GetProperty("id").GetString());
         Assert.Equal("read", input.GetProperty("tool").GetProperty("risk_level").GetString());
         Assert.Equal("2.1.0", input.GetProperty("tool").GetProperty("version").GetString());
         Assert.Equal("list", input.GetProperty("action").GetString());

@@ -114,7 +114,13 @@ public sealed class PolicyCaseTableTests
             "execute" => PolicyAction.Execute,
             var other => throw new InvalidOperationException($"cases.json: action '{other}' is neither list nor execute."),
         };
-        return new PolicyRequest(caller, Requests.Tool(tool.GetProperty("name").GetString()!, risk, tool.GetProperty("version").GetString()!), action);
+        var definition = Requests.Tool(tool.GetProperty("name").GetString()!, risk, tool.GetProperty("version").GetString()!);
+        if (tool.TryGetProperty("id", out var id))
+        {
+            definition = definition with { Id = id.GetString() };
+        }
+
+        return new PolicyRequest(caller, definition, action);
     }
 
     // The case's "data" replaces data.json's roles and/or tools, exactly as authz_test.rego does with `with data.… as …`.

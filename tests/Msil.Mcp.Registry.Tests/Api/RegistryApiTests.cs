@@ -288,7 +288,7 @@ public sealed class RegistryApiTests
         await host.ImportAsync(Specs.Dealers(listSummary: "New upstream words"));
 
         Assert.Equal(["create_dealer", "find_dealers"], host.Catalog.Current.Tools.Select(t => t.Name));
-        var get = await host.GetAsync("/api/mcp/tools/find_dealers");
+        var get = await host.GetAsync("/api/mcp/tools/find_dealers", "alice", RegistryTestHost.Admin);
         var body = await RegistryTestHost.JsonAsync(get);
         Assert.Equal("get_dealers", body.GetProperty("stored_name").GetString());
         Assert.Equal(2, body.GetProperty("versions").GetArrayLength());
@@ -311,7 +311,7 @@ public sealed class RegistryApiTests
         Assert.Equal(1, body.GetProperty("current_version").GetInt32());
         var served = host.Catalog.Current.Tools.Single(t => t.Name == "get_dealers");
         Assert.Equal(("List dealers", "1.0.0"), (served.Description, served.Version));
-        var get = await RegistryTestHost.JsonAsync(await host.GetAsync("/api/mcp/tools/get_dealers"));
+        var get = await RegistryTestHost.JsonAsync(await host.GetAsync("/api/mcp/tools/get_dealers", "alice", RegistryTestHost.Admin));
         Assert.Equal(["2.0.0", "1.0.0"], get.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetString()));
         Assert.True(get.GetProperty("versions")[1].GetProperty("current").GetBoolean());
         Assert.Equal(AuditOutcomes.Success, Assert.Single(host.Audit.WithAction(AuditActions.RegistryRollback)).Outcome);

@@ -97,7 +97,7 @@ public sealed class TwoInstanceTests : IAsyncLifetime
         await using var a = hosts[0];
         await using var b = hosts[1];
 
-        var body = await RegistryTestHost.JsonAsync(await a.GetAsync("/api/mcp/tools/get_dealers"));
+        var body = await RegistryTestHost.JsonAsync(await a.GetAsync("/api/mcp/tools/get_dealers", "alice", RegistryTestHost.Admin));
 
         Assert.Equal(1, body.GetProperty("versions").GetArrayLength());
         var imports = await RegistryTestHost.JsonAsync(await b.GetAsync("/api/mcp/imports", "alice", RegistryTestHost.Admin));

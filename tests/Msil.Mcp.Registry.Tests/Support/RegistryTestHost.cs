@@ -38,7 +38,7 @@ internal sealed class RegistryTestHost : IAsyncDisposable
 
     public IToolCatalog Catalog => Services.GetRequiredService<IToolCatalog>();
 
-    public static async Task<RegistryTestHost> StartAsync(Action<ToolRegistryOptions>? configure = null, Action<MsilMcpOptions>? core = null, Action<IServiceCollection>? services = null)
+    public static async Task<RegistryTestHost> StartAsync(Action<ToolRegistryOptions>? configure = null, Action<MsilMcpOptions>? core = null, Action<IServiceCollection>? services = null, Action<IMsilMcpBuilder>? features = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "msil-registry-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -54,6 +54,7 @@ internal sealed class RegistryTestHost : IAsyncDisposable
                 mcp.Services.Configure<RateLimitOptions>(o => o.Enabled = false);
                 mcp.Services.AddSingleton(executor);
                 services?.Invoke(mcp.Services);
+                features?.Invoke(mcp);
             },
             o =>
             {

@@ -232,7 +232,7 @@ public sealed class ToolCallContextTests
     [Fact]
     public async Task Start_AnonymousAllowedInProduction_IsRefused()
     {
-        var builder = WebApplication.CreateBuilder(["--environment", "Production", "--urls", "http://127.0.0.1:0"]);
+        var builder = WebApplication.CreateBuilder(["--environment", "Production", "--urls", "http://127.0.0.1:0", "--AllowedHosts", "127.0.0.1"]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddMsilMcp().AllowAnonymousCallers("suite", ["operator"]);
         await using var app = builder.Build();
