@@ -172,7 +172,7 @@ internal sealed class ToolCallPipeline
                 state.Outcome = AuditOutcomes.Denied;
                 state.Detail = decision.Reason;
                 Log.CallDenied(_logger, toolName, decision.DecisionId, decision.Engine);
-                throw new PolicyDeniedException(toolName, decision.Reason, decision.DecisionId);
+                throw PolicyDeniedException.For(toolName, decision, state.Tool.Definition, state.Caller);
             }
 
             // 5. elevation
