@@ -41,6 +41,10 @@ internal static class XmlBodyWriter
         {
             return "the request body cannot be written as XML: " + ex.Message;
         }
+        catch (InvalidOperationException ex)
+        {
+            return "the request body cannot be written as XML: " + ex.Message;
+        }
 
         request.Content = new ByteArrayContent(bytes);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(
@@ -56,7 +60,10 @@ internal static class XmlBodyWriter
         using (var writer = XmlWriter.Create(stream, Settings))
         {
             writer.WriteStartDocument();
-            WriteElement(writer, root, Name(root.Name), body, inheritedNamespace: string.Empty);
+
+            // A document has one root: an array body is always wrapped in the root's element.
+            var mapping = body.ValueKind == JsonValueKind.Array && !root.Wrapped ? root with { Wrapped = true } : root;
+            WriteElement(writer, mapping, Name(mapping.Name), body, inheritedNamespace: string.Empty);
             writer.WriteEndDocument();
         }
 

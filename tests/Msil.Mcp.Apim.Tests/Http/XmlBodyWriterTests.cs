@@ -91,6 +91,17 @@ public sealed class XmlBodyWriterTests
     }
 
     [Fact]
+    public void ToBytes_ArrayBody_IsWrappedInTheRootElement()
+    {
+        var mapping = new XmlMapping { Name = "orders", Type = "array", Items = new XmlMapping { Name = "order", Type = "object" } };
+
+        var root = Parse(XmlBodyWriter.ToBytes(mapping, JsonElement.Parse("""[{"customer":"A"},{"customer":"B"}]"""))).Root!;
+
+        Assert.Equal("orders", root.Name.LocalName);
+        Assert.Equal(["A", "B"], root.Elements("order").Select(o => o.Element("customer")!.Value));
+    }
+
+    [Fact]
     public void Write_SetsTheMediaTypeWithUtf8()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1/");
