@@ -83,6 +83,18 @@ public sealed record ToolDefinition
     /// <value>Defaults to <see cref="ToolTaskSupport.None"/>: the tool always runs inline.</value>
     public ToolTaskSupport TaskSupport { get; init; }
 
+    /// <summary>
+    /// Gets the OAuth 2.0 scopes the caller's token must carry to call the tool, from the operation's OpenAPI security
+    /// requirement (<c>security</c> with an <c>oauth2</c> or <c>openIdConnect</c> scheme).
+    /// </summary>
+    /// <remarks>
+    /// The policy decides on them (<see cref="PolicyRequest"/> carries the tool): by default a call whose token lacks one
+    /// is denied with a reason that starts with <c>insufficient_scope</c> and names the missing scopes. When the
+    /// operation offers several alternative requirements, only the scopes every usable alternative needs are listed.
+    /// </remarks>
+    /// <value>Defaults to an empty list: no scope is required.</value>
+    public IReadOnlyList<string> RequiredScopes { get; init; } = [];
+
     /// <summary>Gets the lower-case hex SHA-256 of the definition's canonical content.</summary>
     public required string ContentHash { get; init; }
 
@@ -161,4 +173,14 @@ public sealed record HttpBinding
 
     /// <summary>Gets the audience for the downstream token, if the backend needs its own.</summary>
     public string? Audience { get; init; }
+
+    /// <summary>Gets how the request body is written as XML, when <see cref="BodyContentType"/> is an XML media type.</summary>
+    public XmlMapping? BodyXml { get; init; }
+
+    /// <summary>Gets how an XML response is read into structured content, when the operation answers in XML and its schema says how.</summary>
+    public XmlMapping? ResponseXml { get; init; }
+
+    /// <summary>Gets the credentials the backend expects (from the operation's OpenAPI security requirement).</summary>
+    /// <value>Defaults to an empty list: the executor sends what the gateway's settings say.</value>
+    public IReadOnlyList<BackendCredential> Credentials { get; init; } = [];
 }

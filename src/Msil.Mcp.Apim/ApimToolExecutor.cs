@@ -72,10 +72,16 @@ internal sealed class ApimToolExecutor(
             }
         }
 
+        if (BackendCredentials.Check(template, token, settings) is { } credentialProblem)
+        {
+            return Error(credentialProblem);
+        }
+
         var headers = request.Headers;
         if (!string.IsNullOrEmpty(settings.SubscriptionKey))
         {
             headers.TryAddWithoutValidation(settings.SubscriptionKeyHeader, settings.SubscriptionKey);
+            BackendCredentials.AddApiKeyHeaders(request, template, settings);
         }
 
         if (IsHeaderSafe(invocation.CorrelationId))

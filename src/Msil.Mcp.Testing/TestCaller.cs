@@ -3,15 +3,17 @@ namespace Msil.Mcp.Testing;
 /// <summary>
 /// A caller of a <see cref="MsilMcpTestHost"/>: a user name with roles and groups, sent in the
 /// <see cref="TestAuthenticationDefaults.HeaderName"/> header and turned into claims by the test authentication scheme
-/// (<c>sub</c> = <c>sub-{name}</c>, <c>preferred_username</c>, <c>roles</c>, <c>groups</c>).
+/// (<c>sub</c> = <c>sub-{name}</c>, <c>preferred_username</c>, <c>roles</c>, <c>groups</c>, and <c>scope</c> when the
+/// caller has scopes).
 /// </summary>
 public sealed record TestCaller
 {
-    private TestCaller(string name, IReadOnlyList<string> roles, IReadOnlyList<string> groups)
+    private TestCaller(string name, IReadOnlyList<string> roles, IReadOnlyList<string> groups, IReadOnlyList<string> scopes)
     {
         Name = name;
         Roles = roles;
         Groups = groups;
+        Scopes = scopes;
     }
 
     /// <summary>Gets the user name (the <c>preferred_username</c> claim; the subject is <c>sub-{Name}</c>).</summary>
@@ -22,6 +24,10 @@ public sealed record TestCaller
 
     /// <summary>Gets the groups (<c>groups</c> claims).</summary>
     public IReadOnlyList<string> Groups { get; }
+
+    /// <summary>Gets the scopes the caller's token grants (one space-separated <c>scope</c> claim).</summary>
+    /// <value>Defaults to an empty list.</value>
+    public IReadOnlyList<string> Scopes { get; }
 
     /// <summary>Creates a caller with roles and no groups.</summary>
     /// <param name="name">The user name: letters, digits, <c>.</c>, <c>_</c>, <c>-</c> and <c>@</c>.</param>
@@ -51,16 +57,32 @@ public sealed record TestCaller
             Check(group, nameof(groups));
         }
 
-        return new TestCaller(name, [.. roles], [.. groups]);
+        return new TestCaller(name, [.. roles], [.. groups], []);
     }
 
-    /// <summary>Returns the header value: <c>name|role1,role2|group1</c>.</summary>
-    /// <returns>The value of the <see cref="TestAuthenticationDefaults.HeaderName"/> header.</returns>
-    public string ToHeaderValue() => $"{Name}|{string.Join(',', Roles)}|{string.Join(',', Groups)}";
-
-    private static void Check(string value, string parameter)
+    /// <summary>Returns this caller with a token that grants <paramref name="scopes"/> (and no others).</summary>
+    /// <param name="scopes">The scopes: letters, digits, <c>.</c>, <c>_</c>, <c>-</c>, <c>@</c>, <c>:</c> and <c>/</c>.</param>
+    /// <returns>The caller.</returns>
+    /// <exception cref="ArgumentException">A scope is empty or has another character.</exception>
+    public TestCaller WithScopes(params string[] scopes)
     {
-        if (string.IsNullOrEmpty(value) || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@'))
+        ArgumentNullException.ThrowIfNull(scopes);
+        foreach (var scope in scopes)
+        {
+            Check(scope, nameof(scopes), ":/");
+        }
+
+        return new TestCaller(Name, Roles, Groups, [.. scopes]);
+    }
+
+    /// <summary>Returns the header value: <c>name|role1,role2|group1</c>, and <c>|scope1,scope2</c> when the caller has scopes.</summary>
+    /// <returns>The value of the <see cref="TestAuthenticationDefaults.HeaderName"/> header.</returns>
+    public string ToHeaderValue() => $"{Name}|{string.Join(',', Roles)}|{string.Join(',', Groups)}"
+        + (Scopes.Count == 0 ? string.Empty : "|" + string.Join(',', Scopes));
+
+    private static void Check(string value, string parameter, string more = "")
+    {
+        if (string.IsNullOrEmpty(value) || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@' || more.Contains(c, StringComparison.Ordinal)))
         {
             throw new ArgumentException($"'{value}' is not a valid test caller value: use letters, digits, '.', '_', '-' and '@' only.", parameter);
         }

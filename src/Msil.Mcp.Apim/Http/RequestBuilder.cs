@@ -432,9 +432,32 @@ internal static class RequestBuilder
                 var textType = MediaTypeHeaderValue.TryParse(template.BodyMediaType, out var parsed) && parsed.MediaType is not null ? parsed.MediaType : "text/plain";
                 request.Content = new StringContent(text.GetString()!, Encoding.UTF8, textType);
                 return null;
+            case BodyEncoding.Xml:
+                return XmlBodyWriter.Write(request, template.BodyMediaType, template.BodyXml, whole ?? BodyObject(template, arguments));
+            case BodyEncoding.Binary:
+                return whole is { } bytes ? BinaryBodyWriter.Write(request, template.BodyMediaType, template.WholeBody!.Argument, bytes) : null;
             default:
                 return $"request bodies of type '{template.BodyMediaType}' are not supported";
         }
+    }
+
+    /// <summary>The body's properties as one JSON object, by their wire names.</summary>
+    private static JsonElement BodyObject(RequestTemplate template, IReadOnlyDictionary<string, JsonElement> arguments)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in Fields(template, arguments, null))
+            {
+                writer.WritePropertyName(name);
+                value.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return JsonElement.Parse(buffer.WrittenSpan);
     }
 
     private static IEnumerable<(string Name, JsonElement Value)> Fields(RequestTemplate template, IReadOnlyDictionary<string, JsonElement> arguments, JsonElement? whole)

@@ -23,6 +23,12 @@ internal enum BodyEncoding
     /// <summary><c>text/*</c>: the whole body is one string.</summary>
     Text,
 
+    /// <summary><c>application/xml</c>, <c>text/xml</c> or <c>*/*+xml</c>: written by <see cref="XmlBodyWriter"/>.</summary>
+    Xml,
+
+    /// <summary><c>application/octet-stream</c>: a base64 argument, written by <see cref="BinaryBodyWriter"/>.</summary>
+    Binary,
+
     /// <summary>A media type this client cannot produce.</summary>
     Unsupported,
 }
@@ -111,6 +117,9 @@ internal sealed class RequestTemplate
         BodyProperties = [.. body];
         BodyMediaType = binding.BodyContentType ?? "application/json";
         BodyEncoding = body.Count == 0 && WholeBody is null ? BodyEncoding.None : EncodingOf(BodyMediaType);
+        BodyXml = binding.BodyXml;
+        ResponseXml = binding.ResponseXml;
+        Credentials = binding.Credentials;
     }
 
     public HttpMethod Method { get; }
@@ -151,6 +160,15 @@ internal sealed class RequestTemplate
 
     public OutputCheck? Output { get; }
 
+    /// <summary>Gets how an XML body is written, if the body is XML.</summary>
+    public XmlMapping? BodyXml { get; }
+
+    /// <summary>Gets how an XML response is read, if the operation answers in XML and its schema says how.</summary>
+    public XmlMapping? ResponseXml { get; }
+
+    /// <summary>Gets the credentials the backend expects.</summary>
+    public IReadOnlyList<BackendCredential> Credentials { get; }
+
     /// <summary>Gets the template of a tool, compiling it on first use.</summary>
     /// <exception cref="InvalidOperationException">The tool has no HTTP binding.</exception>
     public static RequestTemplate For(ToolDefinition tool)
@@ -179,6 +197,17 @@ internal sealed class RequestTemplate
         if (type.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
             return BodyEncoding.Multipart;
+        }
+
+        if (type.Equals("application/xml", StringComparison.OrdinalIgnoreCase) || type.Equals("text/xml", StringComparison.OrdinalIgnoreCase)
+            || type.EndsWith("+xml", StringComparison.OrdinalIgnoreCase))
+        {
+            return BodyEncoding.Xml;
+        }
+
+        if (type.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            return BodyEncoding.Binary;
         }
 
         return type.StartsWith("text/", StringComparison.OrdinalIgnoreCase) ? BodyEncoding.Text : BodyEncoding.Unsupported;

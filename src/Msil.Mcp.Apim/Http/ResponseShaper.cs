@@ -62,6 +62,10 @@ internal static partial class ResponseShaper
         {
             (structured, notice) = Structure(body.Bytes, template.Output);
         }
+        else if (template.ResponseXml is { } xml && IsXml(mediaType) && !body.Cut)
+        {
+            (structured, notice) = StructureXml(body.Bytes, xml, template.Output, maxBytes);
+        }
 
         if (body.Cut)
         {
@@ -153,6 +157,24 @@ internal static partial class ResponseShaper
             _ => (null, null),
         };
     }
+
+    private static (JsonElement? Structured, string? Notice) StructureXml(byte[] bytes, XmlMapping xml, OutputCheck? output, int maxBytes)
+    {
+        var (root, problem) = XmlBodyReader.Read(bytes, xml, maxBytes);
+        if (root is not { } json)
+        {
+            return (null, $"[The XML response could not be read as structured content ({problem}); it is passed on as text only.]");
+        }
+
+        return output?.Check(json) is { } mismatch
+            ? (null, $"[The response does not match the tool's output schema ({mismatch}); it is passed on as text only.]")
+            : (json, null);
+    }
+
+    internal static bool IsXml(string mediaType)
+        => mediaType.Equals("application/xml", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("text/xml", StringComparison.OrdinalIgnoreCase)
+            || mediaType.EndsWith("+xml", StringComparison.OrdinalIgnoreCase);
 
     private static JsonElement Wrap(byte[] array)
     {

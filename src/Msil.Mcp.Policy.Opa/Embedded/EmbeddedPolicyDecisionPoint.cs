@@ -7,9 +7,11 @@ namespace Msil.Mcp.Policy.Opa.Embedded;
 /// <summary>
 /// Decides in process from <c>data.json</c>, with the same rules, order and reasons as the shipped Rego policies
 /// (<c>policies/cases.json</c> holds both to it): an unauthenticated caller is denied; a tool's deny rule (role, then
-/// group) beats everything; a tool's allow rule (role, then group) allows; otherwise one of the caller's roles must allow
-/// the tool's risk level. Where several roles or groups match, the first in ordinal order names the reason.
-/// <c>list</c> is decided exactly like <c>execute</c>, so a user sees only what they may call. The file named by
+/// group) beats everything; a call (<c>execute</c>) whose token lacks a scope of <see cref="ToolDefinition.RequiredScopes"/>
+/// is denied with a reason that starts with <c>insufficient_scope</c> and names the missing scopes; a tool's allow rule
+/// (role, then group) allows; otherwise one of the caller's roles must allow the tool's risk level. <c>list</c> does not
+/// check scopes, so a client sees the tool and learns from the call which scopes to ask for. Where several roles or groups match, the first in ordinal order names the reason.
+/// Otherwise <c>list</c> is decided exactly like <c>execute</c>, so a user sees only what they may call. The file named by
 /// <see cref="OpaPolicyOptions.DataFile"/> is checked for changes at most once a second and reloaded; a file that cannot
 /// be read or parsed leaves the last good data in force.
 /// </summary>
@@ -17,6 +19,9 @@ internal sealed class EmbeddedPolicyDecisionPoint : IPolicyDecisionPoint
 {
     public const string EngineName = "embedded";
     public const string AuthenticationRequired = "authentication required";
+
+    /// <summary>The start of the reason of a deny for missing scopes (the OAuth 2.0 error code of RFC 6750).</summary>
+    public const string InsufficientScope = "insufficient_scope";
 
     internal static readonly TimeSpan ReloadCheckInterval = TimeSpan.FromSeconds(1);
 
@@ -82,15 +87,24 @@ internal sealed class EmbeddedPolicyDecisionPoint : IPolicyDecisionPoint
 
         // Rules are keyed by the tool's stable id (a curation rename keeps it); a rule under the served name applies only
         // when the id has none.
-        if (data.Tools.TryGetValue(tool.Id ?? tool.Name, out var rule) || (tool.Id is not null && data.Tools.TryGetValue(tool.Name, out rule)))
+        var hasRule = data.Tools.TryGetValue(tool.Id ?? tool.Name, out var rule) || (tool.Id is not null && data.Tools.TryGetValue(tool.Name, out rule));
+        if (hasRule)
         {
-            var match = FirstMatch(rule.DenyRoles, user.Roles) ?? FirstMatch(rule.DenyGroups, user.Groups);
+            var match = FirstMatch(rule!.DenyRoles, user.Roles) ?? FirstMatch(rule.DenyGroups, user.Groups);
             if (match is not null)
             {
                 return Decisions.Deny(match.Reason, EngineName);
             }
+        }
 
-            match = FirstMatch(rule.AllowRoles, user.Roles) ?? FirstMatch(rule.AllowGroups, user.Groups);
+        if (request.Action == PolicyAction.Execute && tool.RequiredScopes.Count > 0 && MissingScopes(tool.RequiredScopes, user.Scopes) is { } missing)
+        {
+            return Decisions.Deny($"{InsufficientScope}: tool '{tool.Name}' requires scopes the token lacks: {missing}", EngineName);
+        }
+
+        if (hasRule)
+        {
+            var match = FirstMatch(rule!.AllowRoles, user.Roles) ?? FirstMatch(rule.AllowGroups, user.Groups);
             if (match is not null)
             {
                 return Decisions.Allow(match.Reason, EngineName);
@@ -113,6 +127,27 @@ internal sealed class EmbeddedPolicyDecisionPoint : IPolicyDecisionPoint
         }
 
         return Decisions.Deny(roles.Count == 0 ? NoRoleReasons[(int)level] : NoRoleAllows(roles, level), EngineName);
+    }
+
+    /// <summary>The required scopes the token lacks (ordinal, case-sensitive), once each, in ordinal order and space-separated; <see langword="null"/> when none.</summary>
+    internal static string? MissingScopes(IReadOnlyList<string> required, IReadOnlyList<string> granted)
+    {
+        List<string>? missing = null;
+        foreach (var scope in required)
+        {
+            if (!granted.Contains(scope, StringComparer.Ordinal) && !(missing?.Contains(scope, StringComparer.Ordinal) ?? false))
+            {
+                (missing ??= []).Add(scope);
+            }
+        }
+
+        if (missing is null)
+        {
+            return null;
+        }
+
+        missing.Sort(StringComparer.Ordinal);
+        return string.Join(' ', missing);
     }
 
     private static RuleMatch? FirstMatch(System.Collections.Frozen.FrozenDictionary<string, RuleMatch> rules, IReadOnlyList<string> values)

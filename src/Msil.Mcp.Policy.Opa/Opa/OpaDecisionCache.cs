@@ -6,7 +6,8 @@ namespace Msil.Mcp.Policy.Opa.Opa;
 /// <summary>
 /// A short-lived cache of OPA's answers per (user, roles and groups, tool, tool version, risk level, action), so a
 /// <c>tools/list</c> followed by calls does not ask OPA again for each. Only well-formed answers are cached, never a
-/// fail-closed deny; privileged tools, unauthenticated callers and (when arguments are sent) calls are never cached.
+/// fail-closed deny; privileged tools, tools that require scopes (the answer depends on the token's scopes),
+/// unauthenticated callers and (when arguments are sent) calls are never cached.
 /// A hit hands out a fresh decision id with the cached answer. Bounded: past <see cref="MaxEntries"/> expired entries
 /// are dropped, and if that is not enough, all of them.
 /// </summary>
@@ -21,6 +22,7 @@ internal sealed class OpaDecisionCache(TimeProvider time)
     public static bool IsCacheable(PolicyRequest request, OpaPolicyOptions options)
         => options.DecisionCacheDuration > TimeSpan.Zero
             && request.Tool.RiskLevel != RiskLevel.Privileged
+            && request.Tool.RequiredScopes.Count == 0
             && request.User.IsAuthenticated
             && !(options.IncludeArguments && request.Action == PolicyAction.Execute);
 

@@ -188,7 +188,7 @@ internal sealed class OpaPolicyDecisionPoint : IPolicyDecisionPoint
         static Outcome Malformed(string what) => new(Decisions.Deny("malformed policy result: " + what, EngineName), "malformed", null);
     }
 
-    /// <summary>Writes <c>{"input": {"user": {id, authenticated, roles, groups}, "tool": {name, id, risk_level, version}, "action", "arguments"?}}</c>.</summary>
+    /// <summary>Writes <c>{"input": {"user": {id, authenticated, roles, groups, scopes}, "tool": {name, id, risk_level, version, required_scopes}, "action", "arguments"?}}</c>.</summary>
     internal static ReadOnlyMemory<byte> BuildInput(PolicyRequest request, bool includeArguments)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -201,12 +201,14 @@ internal sealed class OpaPolicyDecisionPoint : IPolicyDecisionPoint
             w.WriteBoolean("authenticated", request.User.IsAuthenticated);
             WriteArray(w, "roles", request.User.Roles);
             WriteArray(w, "groups", request.User.Groups);
+            WriteArray(w, "scopes", request.User.Scopes);
             w.WriteEndObject();
             w.WriteStartObject("tool");
             w.WriteString("name", request.Tool.Name);
             w.WriteString("id", request.Tool.Id ?? request.Tool.Name);
             w.WriteString("risk_level", request.Tool.RiskLevel.ToWire());
             w.WriteString("version", request.Tool.Version);
+            WriteArray(w, "required_scopes", request.Tool.RequiredScopes);
             w.WriteEndObject();
             w.WriteString("action", PolicyTelemetry.Action(request.Action));
             if (includeArguments && request.Arguments is not null)

@@ -18,6 +18,7 @@ internal static class CompileCodes
     public const string OutputSchemaDropped = "output-schema-dropped";
     public const string BudgetExhausted = "budget-exhausted";
     public const string McpHeaderInvalid = "mcp-header-invalid";
+    public const string XmlRootNameMissing = "xml-root-name-missing";
 
     public const string LintDescriptionMissing = "description-missing";
     public const string LintDescriptionShort = "description-short";
@@ -27,4 +28,5 @@ internal static class CompileCodes
     public const string LintOutputSchemaLarge = "output-schema-large";
     public const string LintSchemaDepthCapped = "schema-depth-capped";
     public const string LintOperationDeprecated = "operation-deprecated";
+    public const string LintSecurityUnsatisfiable = "security-unsatisfiable";
 }

@@ -41,6 +41,7 @@ internal sealed class DocumentCompiler
     private readonly List<LintFinding> _lint = [];
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private SchemaEmitter _emitter = null!;
+    private OpenApiDocument _document = null!;
     private long _schemaBytes;
     private int _skipped;
 
@@ -65,6 +66,7 @@ internal sealed class DocumentCompiler
         var operations = CollectOperations(document);
         var names = AssignNames(operations);
         _emitter = new SchemaEmitter(document, _settings.MaxSchemaDepth, _settings.AllowedExternalHosts);
+        _document = document;
 
         var tools = new List<ToolDefinition>(operations.Count);
         foreach (var operation in operations)
@@ -295,6 +297,7 @@ internal sealed class DocumentCompiler
         string? bodyContentType = null;
         IOpenApiMediaType? bodyMedia = null;
         Argument? wholeBody = null;
+        XmlMapping? bodyXml = null;
         if (operation.RequestBody is { } body)
         {
             if (body is OpenApiRequestBodyReference { UnresolvedReference: true } bodyReference)
@@ -314,7 +317,7 @@ internal sealed class DocumentCompiler
                 if (body.Required)
                 {
                     return Skip(entry, CompileSeverity.Warning, CompileCodes.UnsupportedContentType,
-                        $"The required request body has only unsupported media types ({types}); tools can send JSON, application/x-www-form-urlencoded or multipart/form-data bodies.");
+                        $"The required request body has only unsupported media types ({types}); tools can send JSON, XML, application/x-www-form-urlencoded, multipart/form-data, text/plain or application/octet-stream bodies.");
                 }
 
                 Report(entry, CompileSeverity.Info, CompileCodes.RequestBodyIgnored,
@@ -324,7 +327,30 @@ internal sealed class DocumentCompiler
             {
                 bodyContentType = selected.ContentType;
                 bodyMedia = selected.Media;
-                wholeBody = AddBody(body, selected.Media.Schema, arguments, taken, renamed);
+                switch (BodyKindOf(selected.ContentType))
+                {
+                    case BodyKind.Text:
+                        wholeBody = AddWholeBody(body, TextSchema(selected.Media.Schema), null, arguments, taken);
+                        break;
+                    case BodyKind.Binary:
+                        // Sent as the decoded bytes; the executor caps the size and says which argument was too large.
+                        wholeBody = AddWholeBody(body, new OpenApiSchema { Type = JsonSchemaType.String, Format = "byte" },
+                            "The body's bytes, base64-encoded.", arguments, taken);
+                        break;
+                    case BodyKind.Xml:
+                        wholeBody = AddBody(body, selected.Media.Schema, arguments, taken, renamed);
+                        bodyXml = new XmlMappingBuilder(_emitter).Build(selected.Media.Schema, XmlFallbackRoot, out var named);
+                        if (!named)
+                        {
+                            Report(entry, CompileSeverity.Info, CompileCodes.XmlRootNameMissing,
+                                $"The XML request body's schema has no xml.name and is not a named component; its root element is '{XmlFallbackRoot}'.");
+                        }
+
+                        break;
+                    default:
+                        wholeBody = AddBody(body, selected.Media.Schema, arguments, taken, renamed);
+                        break;
+                }
             }
         }
 
@@ -357,7 +383,8 @@ internal sealed class DocumentCompiler
         var inputSize = inputBytes.Length;
 
         // Output schema.
-        var (outputSchema, outputSize, responseMedia, outputScope) = CompileOutput(entry);
+        var (outputSchema, outputSize, responseMedia, outputScope, responseXml) = CompileOutput(entry);
+        var security = SecurityCompiler.Compile(_document, operation);
         _schemaBytes += inputSize + outputSize;
 
         ReportUnresolved(entry, inputScope, outputScope);
@@ -370,6 +397,9 @@ internal sealed class DocumentCompiler
             BodyContentType = bodyContentType,
             Gateway = _settings.Gateway,
             Audience = _settings.Audience,
+            BodyXml = bodyXml,
+            ResponseXml = responseXml,
+            Credentials = security.Credentials,
         };
 
         var composed = DescriptionText.Compose(operation.Summary, operation.Description)
@@ -388,16 +418,26 @@ internal sealed class DocumentCompiler
             OutputSchema = outputSchema,
             Http = http,
             Executor = _settings.ExecutorKind,
-            Examples = BuildExamples(arguments, wholeBody, bodyMedia, responseMedia),
+            // Examples of XML, text or binary bodies are documents, not JSON arguments: only JSON ones are carried over.
+            Examples = BuildExamples(arguments, wholeBody,
+                BodyKindOf(bodyContentType) is BodyKind.Json or BodyKind.Form or BodyKind.Multipart ? bodyMedia : null,
+                responseMedia),
             Source = "openapi:" + _sourceName,
             Domain = DomainOf(entry),
             // An operation that takes an Idempotency-Key header is safe to retry whatever its method (the executor sends one key per call).
             Idempotent = entry.Method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE" or "QUERY" || takesIdempotencyKey,
+            RequiredScopes = security.RequiredScopes,
             ContentHash = string.Empty,
         };
         tool = tool with { ContentHash = ToolDefinitionHasher.Compute(tool) };
 
         Lint(entry, tool, toolName, composed, arguments, inputSize, outputSize, inputScope.DepthCapped || (outputScope?.DepthCapped ?? false));
+        if (security.Unsatisfiable is { } unsatisfiable)
+        {
+            _lint.Add(new LintFinding(tool.Name, CompileCodes.LintSecurityUnsatisfiable,
+                $"{entry.Key} requires credentials the gateway cannot send ({unsatisfiable}); configure the API manager to supply them, or the backend refuses the call."));
+        }
+
         return tool;
     }
 
@@ -657,6 +697,46 @@ internal sealed class DocumentCompiler
         return argument;
     }
 
+    /// <summary>Adds the request body as one <c>body</c> argument of <paramref name="schema"/> (text and binary bodies).</summary>
+    private Argument AddWholeBody(IOpenApiRequestBody body, IOpenApiSchema schema, string? fallbackDescription, List<Argument> arguments, HashSet<string> taken)
+    {
+        var bodyName = ToolNaming.Reserve(taken, taken.Contains("body") ? "request_body" : "body", "body");
+        var description = string.IsNullOrWhiteSpace(body.Description) ? fallbackDescription : body.Description;
+        var argument = new Argument
+        {
+            Name = bodyName,
+            Wire = bodyName,
+            Location = ToolLocation.WholeBody,
+            Schema = schema,
+            Overrides = description is null ? null : new SchemaOverrides { Description = description },
+            Required = body.Required,
+            Documented = !string.IsNullOrWhiteSpace(body.Description) || !string.IsNullOrWhiteSpace(SafeDescription(schema)),
+        };
+        arguments.Add(argument);
+        return argument;
+    }
+
+    /// <summary>The schema of a <c>text/plain</c> body: the document's when it is a string schema, else a plain string.</summary>
+    private IOpenApiSchema TextSchema(IOpenApiSchema? schema)
+        => _emitter.Resolve(schema) is { Type: JsonSchemaType.String } ? schema! : new OpenApiSchema { Type = JsonSchemaType.String };
+
+    /// <summary>The root element's name of an XML body whose schema names none.</summary>
+    internal const string XmlFallbackRoot = "root";
+
+    private static BodyKind BodyKindOf(string? contentType) => contentType switch
+    {
+        null => BodyKind.None,
+        "application/x-www-form-urlencoded" => BodyKind.Form,
+        "multipart/form-data" => BodyKind.Multipart,
+        "text/plain" => BodyKind.Text,
+        "application/octet-stream" => BodyKind.Binary,
+        _ when IsXml(contentType) => BodyKind.Xml,
+        _ => BodyKind.Json,
+    };
+
+    private static bool IsXml(string type)
+        => type is "application/xml" or "text/xml" || type.EndsWith("+xml", StringComparison.Ordinal);
+
     /// <summary>Collects the properties of an object schema, flattening <c>allOf</c>; fails when the merge would be ambiguous.</summary>
     private bool TryCollectObject(IOpenApiSchema schema, List<KeyValuePair<string, IOpenApiSchema>> properties, HashSet<string> names, HashSet<string> required, int depth)
     {
@@ -710,25 +790,35 @@ internal sealed class DocumentCompiler
         return true;
     }
 
-    private (JsonElement? Schema, int Size, IOpenApiMediaType? Media, EmitScope? Scope) CompileOutput(OperationEntry entry)
+    private (JsonElement? Schema, int Size, IOpenApiMediaType? Media, EmitScope? Scope, XmlMapping? Xml) CompileOutput(OperationEntry entry)
     {
         if (entry.Operation.Responses is not { Count: > 0 } responses || SelectResponse(responses) is not { } response)
         {
-            return (null, 0, null, null);
+            return (null, 0, null, null, null);
         }
 
         if (response.Content is not { Count: > 0 } content || SelectMedia(content, request: false) is not { } selected)
         {
-            return (null, 0, null, null);
+            return (null, 0, null, null, null);
         }
 
         var schema = selected.Media.Schema;
         var resolved = _emitter.Resolve(schema);
         var isObject = resolved is not null
             && (resolved.Type == JsonSchemaType.Object || (resolved.Type is null && resolved.Properties is { Count: > 0 }));
+
+        // An XML answer becomes structured content only when its schema says how: an object, or an array of items.
+        XmlMapping? xml = null;
+        if (IsXml(selected.ContentType) && (isObject || resolved is { Type: JsonSchemaType.Array, Items: not null }))
+        {
+            xml = new XmlMappingBuilder(_emitter).Build(schema, XmlFallbackRoot, out _);
+        }
+
+        // An XML answer's examples are documents, not JSON: they are not carried into the tool's examples.
+        var media = IsXml(selected.ContentType) ? null : selected.Media;
         if (!isObject)
         {
-            return (null, 0, selected.Media, null);
+            return (null, 0, media, null, xml);
         }
 
         var scope = SchemaEmitter.CreateScope(MaxToolSchemaBytes);
@@ -742,13 +832,13 @@ internal sealed class DocumentCompiler
                 _emitter.WriteDefinitions(writer, scope);
                 writer.WriteEndObject();
             });
-            return (JsonElement.Parse(bytes, ParseOptions), bytes.Length, selected.Media, scope);
+            return (JsonElement.Parse(bytes, ParseOptions), bytes.Length, media, scope, xml);
         }
         catch (SchemaTooLargeException)
         {
             Report(entry, CompileSeverity.Info, CompileCodes.OutputSchemaDropped,
                 $"The output schema is larger than {MaxToolSchemaBytes} bytes; the tool declares none.");
-            return (null, 0, selected.Media, null);
+            return (null, 0, media, null, xml);
         }
     }
 
@@ -804,6 +894,9 @@ internal sealed class DocumentCompiler
                 "*/*" or "application/*" => 3,
                 "application/x-www-form-urlencoded" when request => 4,
                 "multipart/form-data" when request => 5,
+                _ when IsXml(type) => 6,
+                "text/plain" when request => 7,
+                "application/octet-stream" when request => 8,
                 _ => int.MaxValue,
             };
             if (rank < bestRank)
@@ -1117,6 +1210,18 @@ internal sealed class DocumentCompiler
     }
 
     private JsonElement ToElement(Action<Utf8JsonWriter> write) => JsonElement.Parse(WriteJson(write), ParseOptions);
+
+    /// <summary>How a request body is encoded, by its media type.</summary>
+    private enum BodyKind
+    {
+        None,
+        Json,
+        Form,
+        Multipart,
+        Xml,
+        Text,
+        Binary,
+    }
 
     /// <summary>One operation of the document.</summary>
     private sealed record OperationEntry(string Path, string Method, OpenApiOperation Operation, IOpenApiPathItem PathItem)

@@ -60,7 +60,8 @@ public enum CompileSeverity
 /// reported while still producing a document), <c>operation-failed</c>, <c>unsupported-content-type</c>,
 /// <c>request-body-ignored</c>, <c>reference-unresolved</c>, <c>parameter-ignored</c>, <c>path-parameter-added</c>,
 /// <c>argument-renamed</c>, <c>risk-level-invalid</c>, <c>schema-too-large</c>, <c>output-schema-dropped</c>,
-/// <c>budget-exhausted</c> and <c>mcp-header-invalid</c> (an <c>x-mcp-header</c> on a parameter that SEP-2243 does not allow; the tool is imported without its headers).
+/// <c>budget-exhausted</c>, <c>mcp-header-invalid</c> (an <c>x-mcp-header</c> on a parameter that SEP-2243 does not allow; the tool is imported without its headers)
+/// and <c>xml-root-name-missing</c> (an XML request body whose schema names no root element; <c>root</c> is used).
 /// </remarks>
 public sealed record CompileDiagnostic(
     string? Operation,
@@ -74,7 +75,9 @@ public sealed record CompileDiagnostic(
 /// <param name="Code">
 /// A stable, lower-case, hyphenated code: <c>description-missing</c>, <c>description-short</c>,
 /// <c>parameters-undocumented</c>, <c>name-changed</c>, <c>input-schema-large</c>, <c>output-schema-large</c>,
-/// <c>schema-depth-capped</c> or <c>operation-deprecated</c>.
+/// <c>schema-depth-capped</c>, <c>operation-deprecated</c> or <c>security-unsatisfiable</c> (the operation's security
+/// requirement has no alternative the gateway can meet: HTTP basic, an API key in a query or cookie, mutual TLS, an
+/// undefined scheme).
 /// </param>
 /// <param name="Message">What was found, for people.</param>
 public sealed record LintFinding(string Tool, string Code, string Message);

@@ -21,6 +21,13 @@ namespace Msil.Mcp.Registry.OpenApi;
 /// <para>
 /// The input schema is one JSON Schema object of the path, query, header and cookie parameters and the request body.
 /// The properties of an object body become top-level arguments; any other body becomes one argument, <c>body</c>.
+/// Request bodies are read in this order of preference: JSON (<c>application/json</c>, <c>*/*+json</c>, <c>*/*</c>),
+/// <c>application/x-www-form-urlencoded</c>, <c>multipart/form-data</c>, XML (<c>application/xml</c>, <c>text/xml</c>,
+/// <c>*/*+xml</c>: arguments as for JSON, plus the <see cref="HttpBinding.BodyXml"/> mapping from the schemas' <c>xml</c>
+/// objects), <c>text/plain</c> (one string argument) and <c>application/octet-stream</c> (one base64 string argument).
+/// An XML answer whose schema is an object or an array gets a <see cref="HttpBinding.ResponseXml"/> mapping. The
+/// operation's <c>security</c> (else the document's) gives <see cref="ToolDefinition.RequiredScopes"/> and
+/// <see cref="HttpBinding.Credentials"/>.
 /// When a body property has the name of a parameter, the body property's argument is named <c>body_&lt;name&gt;</c> and its
 /// <see cref="HttpParameterBinding"/> keeps the property's wire name.
 /// </para>

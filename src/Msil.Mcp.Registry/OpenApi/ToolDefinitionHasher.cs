@@ -12,6 +12,9 @@ namespace Msil.Mcp.Registry.OpenApi;
 /// <c>description</c>, <c>version</c>, <c>risk_level</c>, <c>input_schema</c>, <c>output_schema</c>, <c>http</c>,
 /// <c>executor</c>, <c>examples</c>, <c>source</c>, <c>domain</c>, <c>idempotent</c>); absent values are <c>null</c>.
 /// JSON values (schemas, examples) are written as they are held, so the same definition always hashes the same.
+/// Members added later (the binding's <c>body_xml</c>, <c>response_xml</c> and <c>credentials</c>, and
+/// <c>required_scopes</c> last) are written only when they hold something, so the hash of a definition without them is
+/// what it was before they existed.
 /// <see cref="ToolDefinition.ContentHash"/> itself is not part of the input.
 /// </remarks>
 internal static class ToolDefinitionHasher
@@ -77,6 +80,33 @@ internal static class ToolDefinitionHasher
             WriteNullable(writer, "body_content_type", http.BodyContentType);
             WriteNullable(writer, "gateway", http.Gateway);
             WriteNullable(writer, "audience", http.Audience);
+            if (http.BodyXml is { } bodyXml)
+            {
+                writer.WritePropertyName("body_xml");
+                WriteXml(writer, bodyXml);
+            }
+
+            if (http.ResponseXml is { } responseXml)
+            {
+                writer.WritePropertyName("response_xml");
+                WriteXml(writer, responseXml);
+            }
+
+            if (http.Credentials.Count > 0)
+            {
+                writer.WriteStartArray("credentials");
+                foreach (var credential in http.Credentials)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("scheme", credential.Scheme);
+                    writer.WriteString("kind", credential.Kind.ToString());
+                    WriteNullable(writer, "name", credential.Name);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
             writer.WriteEndObject();
         }
         else
@@ -106,6 +136,47 @@ internal static class ToolDefinitionHasher
         else
         {
             writer.WriteNull("idempotent");
+        }
+
+        if (tool.RequiredScopes.Count > 0)
+        {
+            writer.WriteStartArray("required_scopes");
+            foreach (var scope in tool.RequiredScopes)
+            {
+                writer.WriteStringValue(scope);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteXml(Utf8JsonWriter writer, XmlMapping xml)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name", xml.Name);
+        WriteNullable(writer, "property", xml.Property);
+        WriteNullable(writer, "namespace", xml.Namespace);
+        WriteNullable(writer, "prefix", xml.Prefix);
+        writer.WriteBoolean("attribute", xml.Attribute);
+        writer.WriteBoolean("wrapped", xml.Wrapped);
+        WriteNullable(writer, "type", xml.Type);
+        writer.WriteStartArray("properties");
+        foreach (var property in xml.Properties)
+        {
+            WriteXml(writer, property);
+        }
+
+        writer.WriteEndArray();
+        writer.WritePropertyName("items");
+        if (xml.Items is { } items)
+        {
+            WriteXml(writer, items);
+        }
+        else
+        {
+            writer.WriteNullValue();
         }
 
         writer.WriteEndObject();

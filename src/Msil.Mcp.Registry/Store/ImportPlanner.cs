@@ -179,6 +179,11 @@ internal static class ImportPlanner
             parts.Add("idempotency");
         }
 
+        if (!before.RequiredScopes.SequenceEqual(after.RequiredScopes, StringComparer.Ordinal))
+        {
+            parts.Add("required scopes");
+        }
+
         return parts.Count == 0 ? "content hash changed" : string.Join(", ", parts) + " changed";
     }
 
@@ -198,6 +203,19 @@ internal static class ImportPlanner
         }
 
         return a.Method == b.Method && a.PathTemplate == b.PathTemplate && a.BodyContentType == b.BodyContentType
-            && a.Gateway == b.Gateway && a.Audience == b.Audience && a.Parameters.SequenceEqual(b.Parameters);
+            && a.Gateway == b.Gateway && a.Audience == b.Audience && a.Parameters.SequenceEqual(b.Parameters)
+            && SameXml(a.BodyXml, b.BodyXml) && SameXml(a.ResponseXml, b.ResponseXml) && a.Credentials.SequenceEqual(b.Credentials);
+    }
+
+    private static bool SameXml(XmlMapping? a, XmlMapping? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+
+        return a.Name == b.Name && a.Property == b.Property && a.Namespace == b.Namespace && a.Prefix == b.Prefix
+            && a.Attribute == b.Attribute && a.Wrapped == b.Wrapped && a.Type == b.Type && SameXml(a.Items, b.Items)
+            && a.Properties.Count == b.Properties.Count && a.Properties.Zip(b.Properties).All(p => SameXml(p.First, p.Second));
     }
 }

@@ -1,4 +1,5 @@
 using ModelContextProtocol;
+using Msil.Mcp.Abstractions;
 
 namespace Msil.Mcp.Pipeline;
 
@@ -25,6 +26,24 @@ public sealed class PolicyDeniedException : McpProtocolException
 
     /// <summary>Gets the decision id.</summary>
     public string DecisionId { get; }
+
+    /// <summary>
+    /// Creates the exception for a deny; a deny for missing scopes (a reason starting with <c>insufficient_scope</c>)
+    /// carries, in the JSON-RPC error's <c>data</c>, <c>error: "insufficient_scope"</c>, <c>scope</c> (every scope the
+    /// tool requires, space-separated, as a step-up request needs them) and <c>missing_scope</c> (those the token lacks).
+    /// </summary>
+    internal static PolicyDeniedException For(string toolName, PolicyDecision decision, ToolDefinition tool, CallerIdentity caller)
+    {
+        var exception = new PolicyDeniedException(toolName, decision.Reason, decision.DecisionId);
+        if (decision.Reason.StartsWith("insufficient_scope", StringComparison.Ordinal) && tool.RequiredScopes.Count > 0)
+        {
+            exception.Data["error"] = "insufficient_scope";
+            exception.Data["scope"] = string.Join(' ', tool.RequiredScopes);
+            exception.Data["missing_scope"] = string.Join(' ', tool.RequiredScopes.Where(s => !caller.Scopes.Contains(s, StringComparer.Ordinal)));
+        }
+
+        return exception;
+    }
 }
 
 /// <summary>Thrown inside <c>tools/call</c> when a privileged call cannot be checked for elevation; the call is refused (fail closed).</summary>

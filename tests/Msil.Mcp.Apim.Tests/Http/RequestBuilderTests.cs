@@ -275,11 +275,11 @@ public sealed class RequestBuilderTests
     [Fact]
     public void Build_UnsupportedBodyMediaType_IsRefused()
     {
-        var tool = ApimHarness.Tool("t", "POST", "/v1/x", [new HttpParameterBinding("body", "body", ParameterLocation.WholeBody)], bodyContentType: "application/octet-stream");
+        var tool = ApimHarness.Tool("t", "POST", "/v1/x", [new HttpParameterBinding("body", "body", ParameterLocation.WholeBody)], bodyContentType: "image/png");
 
         var (_, error) = Build(tool, """{"body":"AAAA"}""");
 
-        Assert.Equal("request bodies of type 'application/octet-stream' are not supported", error);
+        Assert.Equal("request bodies of type 'image/png' are not supported", error);
     }
 
     [Fact]

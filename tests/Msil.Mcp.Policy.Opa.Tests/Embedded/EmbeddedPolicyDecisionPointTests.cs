@@ -24,6 +24,25 @@ public sealed class EmbeddedPolicyDecisionPointTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task EvaluateAsync_TokenWithoutARequiredScope_IsDeniedForInsufficientScopeOnCallsOnly()
+    {
+        using var services = new PolicyServices(_ => { });
+        var tool = Requests.Tool("create_order", RiskLevel.Write) with { RequiredScopes = ["orders.read", "orders.write"] };
+        var narrow = Requests.User("bob", ["operator"]) with { Scopes = ["orders.read", "ORDERS.WRITE"] };
+        var wide = Requests.User("bob", ["operator"]) with { Scopes = ["orders.write", "orders.read"] };
+
+        var refused = await services.Policy.EvaluateAsync(Requests.Execute(narrow, tool), Ct);
+        var listed = await services.Policy.EvaluateAsync(new PolicyRequest(narrow, tool, PolicyAction.List), Ct);
+        var allowed = await services.Policy.EvaluateAsync(Requests.Execute(wide, tool), Ct);
+
+        Assert.False(refused.Allow);
+        Assert.Equal("insufficient_scope: tool 'create_order' requires scopes the token lacks: orders.write", refused.Reason);
+        Assert.True(listed.Allow);
+        Assert.True(allowed.Allow);
+        Assert.Equal("role 'operator' may use write tools", allowed.Reason);
+    }
+
+    [Fact]
     public async Task EvaluateAsync_NoDataFile_DecidesOnTheShippedRoles()
     {
         using var services = new PolicyServices(_ => { });

@@ -27,6 +27,14 @@ public sealed class OpaDecisionCacheTests
     }
 
     [Fact]
+    public void IsCacheable_ToolWithRequiredScopes_False()
+    {
+        var tool = Requests.Tool("create_order", RiskLevel.Write) with { RequiredScopes = ["orders.write"] };
+
+        Assert.False(OpaDecisionCache.IsCacheable(Requests.Execute(Requests.User("bob", ["operator"]), tool), new OpaPolicyOptions()));
+    }
+
+    [Fact]
     public void IsCacheable_ArgumentsSent_CallsNotCachedListsCached()
     {
         var options = new OpaPolicyOptions { IncludeArguments = true };

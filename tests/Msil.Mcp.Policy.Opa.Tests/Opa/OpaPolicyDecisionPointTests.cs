@@ -78,6 +78,27 @@ public sealed class OpaPolicyDecisionPointTests : IAsyncLifetime
         Assert.Equal("2.1.0", input.GetProperty("tool").GetProperty("version").GetString());
         Assert.Equal("list", input.GetProperty("action").GetString());
         Assert.False(input.TryGetProperty("arguments", out _));
+        Assert.Empty(input.GetProperty("user").GetProperty("scopes").EnumerateArray());
+        Assert.Empty(input.GetProperty("tool").GetProperty("required_scopes").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_ScopedToolAndToken_SendsBothScopeListsAndIsNotCached()
+    {
+        using var services = Services();
+        var caller = Requests.User("bob", ["operator"]) with { Scopes = ["orders.read", "openid"] };
+        var tool = Requests.Tool("create_order", RiskLevel.Write) with { RequiredScopes = ["orders.write"] };
+        _opa.Respond = c => FakeOpaServer.Json(c, """{"result":{"allow":false,"reason":"insufficient_scope: tool 'create_order' requires scopes the token lacks: orders.write"}}""");
+
+        var first = await services.Policy.EvaluateAsync(Requests.Execute(caller, tool), Ct);
+        await services.Policy.EvaluateAsync(Requests.Execute(caller, tool), Ct);
+
+        Assert.Equal(2, _opa.Requests.Count);
+        Assert.StartsWith("insufficient_scope", first.Reason, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(_opa.Requests[0].Body);
+        var input = doc.RootElement.GetProperty("input");
+        Assert.Equal(["orders.read", "openid"], input.GetProperty("user").GetProperty("scopes").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["orders.write"], input.GetProperty("tool").GetProperty("required_scopes").EnumerateArray().Select(e => e.GetString()));
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class OpenApiCommandsTests : IDisposable
     {
         var file = Write("odd.json", """
             {"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/up":{"post":{"operationId":"upload",
-              "requestBody":{"required":true,"content":{"application/octet-stream":{"schema":{"type":"string","format":"binary"}}}},
+              "requestBody":{"required":true,"content":{"image/png":{"schema":{"type":"string","format":"binary"}}}},
               "responses":{"200":{"description":"ok"}}}},"/ok":{"get":{"operationId":"getOk","responses":{"200":{"description":"ok"}}}}}}
             """);
 

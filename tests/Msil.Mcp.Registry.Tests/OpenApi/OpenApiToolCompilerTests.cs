@@ -397,10 +397,10 @@ public sealed partial class OpenApiToolCompilerTests(ITestOutputHelper output)
         var compilation = Compile("""
             {"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{
               "/upload":{"post":{"operationId":"uploadBlob","summary":"Upload a binary blob",
-                "requestBody":{"required":true,"content":{"application/octet-stream":{"schema":{"type":"string","format":"binary"}}}},
+                "requestBody":{"required":true,"content":{"image/png":{"schema":{"type":"string","format":"binary"}}}},
                 "responses":{"200":{"description":"ok"}}}},
               "/touch":{"post":{"operationId":"touch","summary":"Touch the resource, maybe with data",
-                "requestBody":{"content":{"application/octet-stream":{"schema":{"type":"string","format":"binary"}}}},
+                "requestBody":{"content":{"image/png":{"schema":{"type":"string","format":"binary"}}}},
                 "responses":{"200":{"description":"ok"}}}}}}
             """);
 
@@ -413,7 +413,7 @@ public sealed partial class OpenApiToolCompilerTests(ITestOutputHelper output)
         Assert.Equal("POST /upload", skipped.Operation);
         Assert.Equal(CompileSeverity.Warning, skipped.Severity);
         Assert.Equal("unsupported-content-type", skipped.Code);
-        Assert.Contains("application/octet-stream", skipped.Message, StringComparison.Ordinal);
+        Assert.Contains("image/png", skipped.Message, StringComparison.Ordinal);
         Assert.Contains(compilation.Diagnostics, d => d is { Operation: "POST /touch", Severity: CompileSeverity.Info, Code: "request-body-ignored" });
     }
 

@@ -50,7 +50,7 @@ internal sealed class PolicyStage(IPolicyDecisionPoint policy, MsilMcpMetrics me
         if (visible.Allow)
         {
             state.Detail = decision.Reason;
-            throw new PolicyDeniedException(tool.Definition.Name, decision.Reason, decision.DecisionId);
+            throw PolicyDeniedException.For(tool.Definition.Name, decision, tool.Definition, state.Caller);
         }
 
         state.Detail = HiddenDetail;
@@ -70,7 +70,7 @@ internal sealed class PolicyStage(IPolicyDecisionPoint policy, MsilMcpMetrics me
             Log.CallDenied(logger, tool.Definition.Name, decision.DecisionId, decision.Engine);
             state.Outcome = AuditOutcomes.Denied;
             state.Detail = decision.Reason;
-            throw new PolicyDeniedException(tool.Definition.Name, decision.Reason, decision.DecisionId);
+            throw PolicyDeniedException.For(tool.Definition.Name, decision, tool.Definition, state.Caller);
         }
     }
 }
