@@ -73,6 +73,10 @@ internal sealed class TestAuthenticationHandler(IOptionsMonitor<AuthenticationSc
         var claims = new List<Claim> { new("sub", "sub-" + parts[0]), new("preferred_username", parts[0]) };
         claims.AddRange(Split(parts, 1).Select(r => new Claim("roles", r)));
         claims.AddRange(Split(parts, 2).Select(g => new Claim("groups", g)));
+        if (parts.Length > 3 && parts[3].Length > 0)
+        {
+            claims.Add(new Claim("iss", parts[3]));
+        }
         var identity = new ClaimsIdentity(claims, TestAuthenticationDefaults.Scheme, "preferred_username", "roles");
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), TestAuthenticationDefaults.Scheme)));
     }

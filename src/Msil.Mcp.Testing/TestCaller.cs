@@ -54,9 +54,27 @@ public sealed record TestCaller
         return new TestCaller(name, [.. roles], [.. groups]);
     }
 
-    /// <summary>Returns the header value: <c>name|role1,role2|group1</c>.</summary>
+    /// <summary>Gets the token issuer the caller comes from (the <c>iss</c> claim), for tests of callers with the same name from two issuers.</summary>
+    /// <value>Defaults to <see langword="null"/>: no <c>iss</c> claim.</value>
+    public string? Issuer { get; private init; }
+
+    /// <summary>Returns the same caller from <paramref name="issuer"/>.</summary>
+    /// <param name="issuer">The issuer: letters, digits and <c>.</c>, <c>_</c>, <c>-</c>, <c>@</c>, <c>:</c>, <c>/</c>.</param>
+    /// <returns>The caller with <see cref="Issuer"/> set.</returns>
+    /// <exception cref="ArgumentException"><paramref name="issuer"/> is empty or has another character.</exception>
+    public TestCaller FromIssuer(string issuer)
+    {
+        if (string.IsNullOrEmpty(issuer) || !issuer.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@' or ':' or '/'))
+        {
+            throw new ArgumentException($"'{issuer}' is not a valid test issuer: use letters, digits, '.', '_', '-', '@', ':' and '/' only.", nameof(issuer));
+        }
+
+        return this with { Issuer = issuer };
+    }
+
+    /// <summary>Returns the header value: <c>name|role1,role2|group1</c>, and <c>|issuer</c> when <see cref="Issuer"/> is set.</summary>
     /// <returns>The value of the <see cref="TestAuthenticationDefaults.HeaderName"/> header.</returns>
-    public string ToHeaderValue() => $"{Name}|{string.Join(',', Roles)}|{string.Join(',', Groups)}";
+    public string ToHeaderValue() => $"{Name}|{string.Join(',', Roles)}|{string.Join(',', Groups)}" + (Issuer is null ? string.Empty : "|" + Issuer);
 
     private static void Check(string value, string parameter)
     {

@@ -145,7 +145,7 @@ internal sealed class ToolCallPipeline
             // is intact, unexpired and was issued for this tool and caller. Every stage below runs again for the retry.
             if (context.Params?.RequestState is { } echoed)
             {
-                if (!_requestState.TryUnprotect(echoed, toolName, state.Caller.UserId, out var requestState, out var reason))
+                if (!_requestState.TryUnprotect(echoed, toolName, state.Caller.PrincipalKey, out var requestState, out var reason))
                 {
                     state.Outcome = AuditOutcomes.RequestStateRejected;
                     state.Detail = reason;
@@ -318,7 +318,7 @@ internal sealed class ToolCallPipeline
         state.Detail = requests.Count == 0
             ? "request state only"
             : "input requested: " + string.Join(", ", ex.InputRequests.Select(r => r.Key + " (" + r.Value.Method + ")"));
-        var protectedState = ex.RequestState is null ? null : _requestState.Protect(ex.RequestState, state.ToolName, state.Caller.UserId);
+        var protectedState = ex.RequestState is null ? null : _requestState.Protect(ex.RequestState, state.ToolName, state.Caller.PrincipalKey);
         return new InputRequiredException(requests.Count == 0 ? null : requests, protectedState);
     }
 

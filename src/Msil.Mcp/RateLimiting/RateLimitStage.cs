@@ -7,7 +7,8 @@ namespace Msil.Mcp.RateLimiting;
 
 /// <summary>
 /// The rate-limit stage: after the tool is resolved (its risk level picks the limit), before anything costly.
-/// A call takes a token from the user's bucket and from the user-and-tool bucket.
+/// A call takes a token from the user's bucket and from the user-and-tool bucket, both keyed by the caller's
+/// <see cref="CallerIdentity.PrincipalKey"/> (issuer and subject), never by the user name another issuer may share.
 /// </summary>
 internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<RateLimitOptions> options, MsilMcpMetrics metrics)
 {
@@ -26,7 +27,7 @@ internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<Rate
             RiskLevel.Write => o.Write,
             _ => o.Privileged,
         };
-        var user = caller.UserId;
+        var user = caller.PrincipalKey;
         var perTool = await store.TryAcquireAsync($"{o.KeyPrefix}{user}:{tool.Name}", rule, cancellationToken).ConfigureAwait(false);
         if (!perTool.Acquired)
         {

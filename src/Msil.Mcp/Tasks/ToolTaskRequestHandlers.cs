@@ -164,7 +164,7 @@ internal sealed class ToolTaskRequestHandlers
         var record = await _store.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
 
         // Another caller's task is answered exactly like an unknown one: its existence is not disclosed.
-        if (record is null || !string.Equals(record.OwnerUserId, caller.UserId, StringComparison.Ordinal))
+        if (record is null || !string.Equals(record.OwnerKey, caller.PrincipalKey, StringComparison.Ordinal))
         {
             throw new McpProtocolException($"Unknown task '{taskId}'.", McpErrorCode.InvalidParams);
         }
