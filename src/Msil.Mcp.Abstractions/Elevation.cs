@@ -5,8 +5,14 @@ namespace Msil.Mcp.Abstractions;
 /// <summary>A time-limited grant to use privileged tools of one scope (seed §4.2).</summary>
 public sealed record ElevationGrant
 {
-    /// <summary>Gets the user the grant is for (<see cref="CallerIdentity.UserId"/>).</summary>
+    /// <summary>Gets the user the grant is for, as people and audit records name them (<see cref="CallerIdentity.UserId"/>).</summary>
     public required string UserId { get; init; }
+
+    /// <summary>
+    /// Gets the principal the grant is for (<see cref="CallerIdentity.PrincipalKey"/>: issuer and subject). Stores key
+    /// grants by it, so a user of another issuer with the same <see cref="UserId"/> never shares the grant.
+    /// </summary>
+    public required string PrincipalKey { get; init; }
 
     /// <summary>Gets the scope: a tool name or a configured scope group.</summary>
     public required string Scope { get; init; }
@@ -33,35 +39,35 @@ public sealed record ElevationGrant
     public bool IsActive(string scope, DateTimeOffset now) => ExpiresAt > now && string.Equals(Scope, scope, StringComparison.Ordinal);
 }
 
-/// <summary>Stores elevation grants, keyed by user and scope.</summary>
+/// <summary>Stores elevation grants, keyed by principal (<see cref="ElevationGrant.PrincipalKey"/>) and scope.</summary>
 public interface IElevationGrantStore
 {
-    /// <summary>Gets the grant for (<paramref name="userId"/>, <paramref name="scope"/>), if any, active or not.</summary>
-    /// <param name="userId">The user.</param>
+    /// <summary>Gets the grant for (<paramref name="principalKey"/>, <paramref name="scope"/>), if any, active or not.</summary>
+    /// <param name="principalKey">The principal (<see cref="CallerIdentity.PrincipalKey"/>).</param>
     /// <param name="scope">The scope.</param>
     /// <param name="cancellationToken">Cancels the lookup.</param>
     /// <returns>The grant, or <see langword="null"/>.</returns>
-    ValueTask<ElevationGrant?> GetAsync(string userId, string scope, CancellationToken cancellationToken);
+    ValueTask<ElevationGrant?> GetAsync(string principalKey, string scope, CancellationToken cancellationToken);
 
-    /// <summary>Stores a grant, replacing any for the same user and scope.</summary>
+    /// <summary>Stores a grant, replacing any for the same principal and scope.</summary>
     /// <param name="grant">The grant.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the grant is stored.</returns>
     ValueTask SaveAsync(ElevationGrant grant, CancellationToken cancellationToken);
 
-    /// <summary>Removes the grant for (<paramref name="userId"/>, <paramref name="scope"/>).</summary>
-    /// <param name="userId">The user.</param>
+    /// <summary>Removes the grant for (<paramref name="principalKey"/>, <paramref name="scope"/>).</summary>
+    /// <param name="principalKey">The principal (<see cref="CallerIdentity.PrincipalKey"/>).</param>
     /// <param name="scope">The scope.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns><see langword="true"/> when a grant was removed.</returns>
-    ValueTask<bool> RevokeAsync(string userId, string scope, CancellationToken cancellationToken);
+    ValueTask<bool> RevokeAsync(string principalKey, string scope, CancellationToken cancellationToken);
 
     /// <summary>Atomically consumes a single-use grant so that two concurrent calls cannot both use it.</summary>
-    /// <param name="userId">The user.</param>
+    /// <param name="principalKey">The principal (<see cref="CallerIdentity.PrincipalKey"/>).</param>
     /// <param name="scope">The scope.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The consumed grant, or <see langword="null"/> when none was left.</returns>
-    ValueTask<ElevationGrant?> ConsumeAsync(string userId, string scope, CancellationToken cancellationToken);
+    ValueTask<ElevationGrant?> ConsumeAsync(string principalKey, string scope, CancellationToken cancellationToken);
 }
 
 /// <summary>Decides whether a privileged call may go ahead, and where to get elevated if not.</summary>

@@ -25,6 +25,21 @@ public class ApimGatewayOptions
     /// <value>Defaults to <c>Ocp-Apim-Subscription-Key</c>.</value>
     public string SubscriptionKeyHeader { get; set; } = "Ocp-Apim-Subscription-Key";
 
+    /// <summary>
+    /// Gets or sets the query parameter the gateway reads a subscription key from; this client never sends it, and no
+    /// tool argument may set it (nor <c>subscription-key</c>, the API manager's default).
+    /// </summary>
+    /// <value>Defaults to <c>subscription-key</c>.</value>
+    public string SubscriptionKeyQueryName { get; set; } = "subscription-key";
+
+    /// <summary>
+    /// Gets or sets whether a plain <c>http</c> <see cref="GatewayUrl"/> is accepted in Production, where the subscription
+    /// key and the users' downstream tokens would then travel unencrypted. Outside Production http is accepted anyway.
+    /// Setting it logs a warning at start.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>: in Production the host refuses to start with an http gateway URL.</value>
+    public bool AllowInsecureHttp { get; set; }
+
     /// <summary>Gets or sets the audience of the downstream token when a tool's binding names none; <see langword="null"/> sends no user token.</summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     public string? DefaultAudience { get; set; }

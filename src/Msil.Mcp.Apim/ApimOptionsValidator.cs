@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Apim.Http;
 using Msil.Mcp.Apim.Tls;
@@ -6,8 +9,18 @@ using Msil.Mcp.Apim.Tls;
 namespace Msil.Mcp.Apim;
 
 /// <summary>Validates <see cref="ApimOptions"/> and every named gateway at start; each message names the configuration key.</summary>
-internal sealed class ApimOptionsValidator : IValidateOptions<ApimOptions>
+/// <remarks>
+/// A plain http gateway URL is refused in Production (the subscription key and the users' downstream tokens would
+/// travel unencrypted) unless the gateway sets <see cref="ApimGatewayOptions.AllowInsecureHttp"/>, which logs a warning.
+/// Without a host environment (a bare service collection) the Production rule applies, as the host's default
+/// environment is Production.
+/// </remarks>
+internal sealed class ApimOptionsValidator(IHostEnvironment? environment = null, ILogger<ApimOptionsValidator>? logger = null) : IValidateOptions<ApimOptions>
 {
+    private readonly ILogger _logger = logger ?? NullLogger<ApimOptionsValidator>.Instance;
+
+    private bool IsProduction => environment?.IsProduction() ?? true;
+
     public ValidateOptionsResult Validate(string? name, ApimOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -15,6 +28,7 @@ internal sealed class ApimOptionsValidator : IValidateOptions<ApimOptions>
 
         // The default gateway may be left out when named gateways are configured; a tool that needs it then fails with a clear error.
         ValidateGateway(ApimOptions.SectionName, options, urlRequired: options.Gateways.Count == 0, errors);
+        CheckScheme(ApimOptions.SectionName, options, errors);
         foreach (var (gateway, settings) in options.Gateways)
         {
             var prefix = $"{ApimOptions.SectionName}:Gateways:{gateway}";
@@ -31,9 +45,26 @@ internal sealed class ApimOptionsValidator : IValidateOptions<ApimOptions>
             }
 
             ValidateGateway(prefix, settings, urlRequired: true, errors);
+            CheckScheme(prefix, settings, errors);
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private void CheckScheme(string prefix, ApimGatewayOptions o, List<string> errors)
+    {
+        if (o.GatewayUrl is not { IsAbsoluteUri: true, Scheme: "http" } || !IsProduction)
+        {
+            return;
+        }
+
+        if (o.AllowInsecureHttp)
+        {
+            Log.InsecureGatewayAllowed(_logger, prefix + ":GatewayUrl", prefix + ":AllowInsecureHttp");
+            return;
+        }
+
+        errors.Add($"{prefix}:GatewayUrl: '{o.GatewayUrl.GetLeftPart(UriPartial.Authority)}' is plain http, which Production refuses because the subscription key and the users' tokens would travel unencrypted; use https or set {prefix}:AllowInsecureHttp=true.");
     }
 
     private static void ValidateGateway(string prefix, ApimGatewayOptions o, bool urlRequired, List<string> errors)
@@ -55,9 +86,14 @@ internal sealed class ApimOptionsValidator : IValidateOptions<ApimOptions>
             errors.Add($"{prefix}:SubscriptionKeyHeader must be a valid header name, for example Ocp-Apim-Subscription-Key.");
         }
 
-        if (o.SubscriptionKey is { } key && key.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+        if (o.SubscriptionKey is { } key && !Http.HttpText.IsHeaderValue(key))
         {
-            errors.Add($"{prefix}:SubscriptionKey must not contain line breaks.");
+            errors.Add($"{prefix}:SubscriptionKey must be printable ASCII (no line breaks or other control characters), as it is sent in a header.");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.SubscriptionKeyQueryName))
+        {
+            errors.Add($"{prefix}:SubscriptionKeyQueryName must be set (the API manager's default is subscription-key).");
         }
 
         Positive(errors, prefix, nameof(o.ConnectTimeout), o.ConnectTimeout, TimeSpan.FromMilliseconds(10));

@@ -47,7 +47,7 @@ internal sealed class ApimToolExecutor(
         }
 
         using var request = new HttpRequestMessage(template.Method, (Uri?)null);
-        var buildError = RequestBuilder.Build(request, template, settings.GatewayUrl, invocation.Arguments, settings.SubscriptionKeyHeader);
+        var buildError = RequestBuilder.Build(request, template, settings.GatewayUrl, invocation.Arguments, settings.SubscriptionKeyHeader, settings.SubscriptionKeyQueryName);
         if (buildError is not null)
         {
             return Error(buildError);
@@ -111,6 +111,13 @@ internal sealed class ApimToolExecutor(
         {
             response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
+        catch (UnsendableRequestException ex)
+        {
+            // Refused before the gateway's pipeline: not retried, not counted by the breaker.
+            Finish(activity, gateway, "invalid_request", null, call, started);
+            Log.RequestUnsendable(logger, tool.Name, gateway.Name, ex.HeaderName ?? string.Empty);
+            return Error($"the request cannot be sent: the value of its header '{ex.HeaderName}' is not printable ASCII, which HTTP cannot carry (check the tool's name, the downstream token and {gateway.ConfigPrefix}:SubscriptionKey)");
+        }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException or BrokenCircuitException or TimeoutRejectedException)
         {
             var (outcome, message) = DescribeFailure(ex, call, gateway, template);
@@ -155,7 +162,8 @@ internal sealed class ApimToolExecutor(
         }
     }
 
-    private static bool IsHeaderSafe(string? value) => !string.IsNullOrEmpty(value) && value.AsSpan().IndexOfAny('\r', '\n', '\0') < 0;
+    /// <summary>Returns whether a value from the call (correlation id, idempotency key) can be sent as a header; one that cannot is left out.</summary>
+    private static bool IsHeaderSafe(string? value) => !string.IsNullOrEmpty(value) && HttpText.IsHeaderValue(value);
 
     private static (string Outcome, string Message) DescribeFailure(Exception ex, ApimCall call, GatewayRuntime gateway, RequestTemplate template)
     {

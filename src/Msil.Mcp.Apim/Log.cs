@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(5007, LogLevel.Debug, "Response of tool '{ToolName}' was cut at {MaxBytes} bytes")]
     public static partial void ResponseCut(ILogger logger, string toolName, int maxBytes);
 
+    [LoggerMessage(5008, LogLevel.Warning, "Call of tool '{ToolName}' through gateway '{Gateway}' not sent: the value of header '{Header}' is not printable ASCII")]
+    public static partial void RequestUnsendable(ILogger logger, string toolName, string gateway, string header);
+
     [LoggerMessage(5010, LogLevel.Information, "Client certificate of gateway '{Gateway}' loaded: {Subject} ({Thumbprint}), valid until {NotAfter}; rotated: {Rotated}")]
     public static partial void ClientCertificateLoaded(ILogger logger, string gateway, string subject, string thumbprint, DateTime notAfter, bool rotated);
 
@@ -49,6 +52,9 @@ internal static partial class Log
 
     [LoggerMessage(5016, LogLevel.Error, "CA bundle of gateway '{Gateway}' could not be loaded ({ErrorType}); the previous bundle, if any, stays in use")]
     public static partial void CaBundleInvalid(ILogger logger, string gateway, string errorType);
+
+    [LoggerMessage(5021, LogLevel.Warning, "{UrlKey} is plain http in Production because {SettingKey}=true: the subscription key and the users' downstream tokens travel unencrypted to the gateway")]
+    public static partial void InsecureGatewayAllowed(ILogger logger, string urlKey, string settingKey);
 
     [LoggerMessage(5020, LogLevel.Information, "Removed {HandlerType} from the HTTP client '{ClientName}': the API gateway clients have their own resilience, which never resends a request that is not safe to repeat")]
     public static partial void ForeignResilienceHandlerRemoved(ILogger logger, string clientName, string handlerType);

@@ -13,9 +13,10 @@ using Msil.Mcp.Hosting;
 namespace Msil.Mcp.Elevation;
 
 /// <summary>
-/// <c>POST /api/pim/check-elevation</c> (seed §4.2), <c>POST /api/pim/grants</c> and <c>DELETE /api/pim/grants/{user}/{scope}</c>
+/// <c>POST /api/pim/check-elevation</c> (seed §4.2), <c>POST /api/pim/grants</c> and <c>DELETE /api/pim/grants/{principal}/{scope}</c>
 /// for the approval system, and in Development a one-click approval page under <c>/dev/pim</c>. Every check, grant,
-/// revocation and refusal is audited and counted.
+/// revocation and refusal is audited and counted. Grants are for a principal (<c>principal_key</c>: issuer and subject,
+/// <see cref="CallerIdentity.PrincipalKey"/>), never for a user name another issuer may share.
 /// </summary>
 internal sealed class ElevationEndpoints(
     IElevationGrantStore store,
@@ -37,7 +38,7 @@ internal sealed class ElevationEndpoints(
         var api = endpoints.MapGroup("/api/pim").RequireAuthorization();
         api.MapPost("/check-elevation", (RequestDelegate)CheckAsync);
         api.MapPost("/grants", (RequestDelegate)GrantAsync);
-        api.MapDelete("/grants/{user}/{scope}", (RequestDelegate)RevokeAsync);
+        api.MapDelete("/grants/{principal}/{scope}", (RequestDelegate)RevokeAsync);
         if (options.CurrentValue.EnableDevelopmentApprovalPage && environment.IsDevelopment())
         {
             var dev = endpoints.MapGroup("/dev/pim").AllowAnonymous().ExcludeFromDescription();
@@ -52,12 +53,13 @@ internal sealed class ElevationEndpoints(
         using var body = await ReadJsonAsync(context).ConfigureAwait(false);
         if (body is null)
         {
-            await ProblemAsync(context, 400, "The body must be a JSON object: {\"user_id\": \"…\", \"role\": \"…\", \"scope\": \"…\"}.").ConfigureAwait(false);
+            await ProblemAsync(context, 400, "The body must be a JSON object: {\"user_id\": \"…\", \"principal_key\": \"…\", \"role\": \"…\", \"scope\": \"…\"}.").ConfigureAwait(false);
             return;
         }
 
         var root = body.RootElement;
         var userId = Str(root, "user_id") ?? caller.UserId;
+        var principal = Str(root, "principal_key");
         var requested = Str(root, "scope");
         var role = Str(root, "role");
         if (string.IsNullOrWhiteSpace(requested))
@@ -66,18 +68,29 @@ internal sealed class ElevationEndpoints(
             return;
         }
 
-        if (!string.Equals(userId, caller.UserId, StringComparison.Ordinal) && !IsApprover(caller))
+        var self = principal is null
+            ? string.Equals(userId, caller.UserId, StringComparison.Ordinal)
+            : string.Equals(principal, caller.PrincipalKey, StringComparison.Ordinal);
+        if (!self && !IsApprover(caller))
         {
-            await ProblemAsync(context, 403, "You may check only your own elevation ('user_id' must be your own user id).").ConfigureAwait(false);
+            await ProblemAsync(context, 403, "You may check only your own elevation ('user_id' and 'principal_key' must be your own).").ConfigureAwait(false);
             return;
         }
+
+        if (!self && principal is null)
+        {
+            await ProblemAsync(context, 400, "To check another user's elevation send 'principal_key' (issuer and subject, the elevation URL's {principal}): a user id alone may name users of several issuers.").ConfigureAwait(false);
+            return;
+        }
+
+        principal ??= caller.PrincipalKey;
 
         var scope = gate.ScopeOf(requested, options.CurrentValue);
         var correlationId = CorrelationId(context);
         ElevationGrant? grant;
         try
         {
-            grant = await store.GetAsync(userId, scope, context.RequestAborted).ConfigureAwait(false);
+            grant = await store.GetAsync(principal, scope, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
@@ -103,6 +116,7 @@ internal sealed class ElevationEndpoints(
                 ["elevated"] = true,
                 ["requires_elevation"] = false,
                 ["user_id"] = userId,
+                ["principal_key"] = principal,
                 ["scope"] = scope,
                 ["granted_at"] = GrantJson.FormatTime(grant!.GrantedAt),
                 ["expires_at"] = GrantJson.FormatTime(grant.ExpiresAt),
@@ -118,8 +132,9 @@ internal sealed class ElevationEndpoints(
                 ["elevated"] = false,
                 ["requires_elevation"] = true,
                 ["user_id"] = userId,
+                ["principal_key"] = principal,
                 ["scope"] = scope,
-                ["elevation_url"] = gate.BuildUrl(userId, scope, correlationId, requested).ToString(),
+                ["elevation_url"] = gate.BuildUrl(userId, principal, scope, correlationId, requested).ToString(),
             };
         }
 
@@ -144,7 +159,7 @@ internal sealed class ElevationEndpoints(
         using var body = await ReadJsonAsync(context).ConfigureAwait(false);
         if (body is null)
         {
-            await ProblemAsync(context, 400, "The body must be a JSON object: {\"user_id\", \"scope\", \"approval_reference\", \"granted_at\"?, \"expires_at\"?, \"single_use\"?, \"arguments_hash\"? or \"arguments\"?}.").ConfigureAwait(false);
+            await ProblemAsync(context, 400, "The body must be a JSON object: {\"user_id\", \"principal_key\", \"scope\", \"approval_reference\", \"granted_at\"?, \"expires_at\"?, \"single_use\"?, \"arguments_hash\"? or \"arguments\"?}.").ConfigureAwait(false);
             return;
         }
 
@@ -175,7 +190,7 @@ internal sealed class ElevationEndpoints(
             ArgumentsHash = grant.ArgumentsHash,
             Detail = $"until {GrantJson.FormatTime(grant.ExpiresAt)}" + (grant.SingleUse ? ", single use" : string.Empty),
         }).ConfigureAwait(false);
-        context.Response.Headers.Location = $"/api/pim/grants/{Uri.EscapeDataString(grant.UserId)}/{Uri.EscapeDataString(grant.Scope)}";
+        context.Response.Headers.Location = $"/api/pim/grants/{Uri.EscapeDataString(grant.PrincipalKey)}/{Uri.EscapeDataString(grant.Scope)}";
         await JsonAsync(context, 201, GrantJson.ToJson(grant)).ConfigureAwait(false);
     }
 
@@ -188,7 +203,8 @@ internal sealed class ElevationEndpoints(
             return;
         }
 
-        var user = context.Request.RouteValues["user"]?.ToString() ?? string.Empty;
+        // Routing decodes every escape of a path segment except %2F, which a principal key's issuer URL is full of.
+        var user = (context.Request.RouteValues["principal"]?.ToString() ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         var scope = context.Request.RouteValues["scope"]?.ToString() ?? string.Empty;
         var correlationId = CorrelationId(context);
         bool removed;
@@ -214,6 +230,7 @@ internal sealed class ElevationEndpoints(
     private Task ApprovalPageAsync(HttpContext context)
     {
         var user = WebUtility.HtmlEncode(context.Request.Query["user"].ToString());
+        var principal = WebUtility.HtmlEncode(context.Request.Query["principal"].ToString());
         var scope = WebUtility.HtmlEncode(context.Request.Query["scope"].ToString());
         var reference = WebUtility.HtmlEncode(context.Request.Query["ref"].ToString());
         var args = context.Request.Query["args"].ToString();
@@ -227,7 +244,7 @@ internal sealed class ElevationEndpoints(
             <body style="font-family:sans-serif;max-width:40em;margin:2em auto">
             <h1>Approve elevation (Development only)</h1>
             <p>User <b>{{user}}</b> asks to use privileged scope <b>{{scope}}</b> (reference {{reference}}).</p>
-            <form method="post"><input type="hidden" name="user" value="{{user}}"><input type="hidden" name="scope" value="{{scope}}">
+            <form method="post"><input type="hidden" name="user" value="{{user}}"><input type="hidden" name="principal" value="{{principal}}"><input type="hidden" name="scope" value="{{scope}}">
             <button type="submit">Approve for {{minutes}} minutes</button> {{once}}</form>
             <p>In production this page is your PIM/PAM approval system, which records grants through POST /api/pim/grants.</p>
             </body></html>
@@ -238,11 +255,12 @@ internal sealed class ElevationEndpoints(
     {
         var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
         var user = form["user"].ToString();
+        var principal = form["principal"].ToString();
         var scope = form["scope"].ToString();
         var args = form["args"].ToString();
-        if (user.Length == 0 || scope.Length == 0 || (args.Length > 0 && !ElevationArguments.IsWellFormed(args)))
+        if (user.Length == 0 || principal.Length == 0 || scope.Length == 0 || (args.Length > 0 && !ElevationArguments.IsWellFormed(args)))
         {
-            await ProblemAsync(context, 400, "Fields 'user' and 'scope' are required; 'args', when sent, is a 64-digit hex SHA-256.").ConfigureAwait(false);
+            await ProblemAsync(context, 400, "Fields 'user', 'principal' and 'scope' are required; 'args', when sent, is a 64-digit hex SHA-256.").ConfigureAwait(false);
             return;
         }
 
@@ -250,6 +268,7 @@ internal sealed class ElevationEndpoints(
         var grant = new ElevationGrant
         {
             UserId = user,
+            PrincipalKey = principal,
             Scope = scope,
             GrantedAt = now,
             ExpiresAt = now + options.CurrentValue.DefaultGrantLifetime,
@@ -288,6 +307,7 @@ internal sealed class ElevationEndpoints(
     {
         var errors = new List<string>();
         var userId = Required(body, "user_id", errors);
+        var principal = Required(body, "principal_key", errors);
         var scope = Required(body, "scope", errors);
         var reference = Required(body, "approval_reference", errors);
         var grantedAt = Time(body, "granted_at", errors) ?? now;
@@ -369,6 +389,7 @@ internal sealed class ElevationEndpoints(
         return (new ElevationGrant
         {
             UserId = userId!,
+            PrincipalKey = principal!,
             Scope = scope!,
             GrantedAt = grantedAt,
             ExpiresAt = expiresAt,

@@ -7,7 +7,9 @@ using Msil.Mcp.Abstractions;
 namespace Msil.Mcp.Elevation;
 
 /// <summary>
-/// Seed §4.2: a privileged call needs an active grant for (user, scope), the user being the token's identity and the
+/// Seed §4.2: a privileged call needs an active grant for (user, scope), the user being the token's principal
+/// (<see cref="CallerIdentity.PrincipalKey"/>: issuer and subject, so a user of another issuer with the same name never
+/// shares a grant) and the
 /// scope the tool's name or its scope group. A grant is active when <c>expires_at &gt; now</c>, its scope matches and its
 /// <c>granted_at</c> is not later than now plus the allowed clock skew. A grant bound to arguments covers only calls
 /// with those arguments; a single-use grant is consumed atomically. Without a grant the caller is sent to the elevation
@@ -58,11 +60,12 @@ internal sealed class ElevationGate(
     }
 
     /// <summary>Fills the elevation URL template (values URL-escaped); a relative result is resolved against the request's origin.</summary>
-    internal Uri BuildUrl(string userId, string scope, string reference, string? tool = null, Func<string>? argumentsHash = null)
+    internal Uri BuildUrl(string userId, string principalKey, string scope, string reference, string? tool = null, Func<string>? argumentsHash = null)
     {
         var template = options.CurrentValue.ElevationUrlTemplate;
         var text = template
             .Replace("{user}", Uri.EscapeDataString(userId), StringComparison.Ordinal)
+            .Replace("{principal}", Uri.EscapeDataString(principalKey), StringComparison.Ordinal)
             .Replace("{scope}", Uri.EscapeDataString(scope), StringComparison.Ordinal)
             .Replace("{reference}", Uri.EscapeDataString(reference), StringComparison.Ordinal)
             .Replace("{tool}", Uri.EscapeDataString(tool ?? scope), StringComparison.Ordinal);
@@ -84,6 +87,7 @@ internal sealed class ElevationGate(
     private async ValueTask<ElevationCheck> DecideAsync(CallerIdentity caller, ToolDefinition tool, string scope, IReadOnlyDictionary<string, JsonElement> arguments, string correlationId, ElevationOptions o, CancellationToken cancellationToken)
     {
         var user = caller.UserId;
+        var principal = caller.PrincipalKey;
         string? hash = null;
         if (!caller.IsAuthenticated)
         {
@@ -95,7 +99,7 @@ internal sealed class ElevationGate(
         string Hash() => hash ??= ElevationArguments.Hash(arguments);
         try
         {
-            var grant = await store.GetAsync(user, scope, cancellationToken).ConfigureAwait(false);
+            var grant = await store.GetAsync(principal, scope, cancellationToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
             if (grant is null || !grant.IsActive(scope, now))
             {
@@ -127,8 +131,8 @@ internal sealed class ElevationGate(
             }
 
             var consumed = store is IArgumentBoundGrantStore bound
-                ? await bound.TryConsumeAsync(user, scope, Hash(), cancellationToken).ConfigureAwait(false)
-                : await ConsumeThenCompareAsync(user, scope, Hash(), cancellationToken).ConfigureAwait(false);
+                ? await bound.TryConsumeAsync(principal, scope, Hash(), cancellationToken).ConfigureAwait(false)
+                : await ConsumeThenCompareAsync(principal, scope, Hash(), cancellationToken).ConfigureAwait(false);
             now = time.GetUtcNow();
             switch (consumed.Status)
             {
@@ -164,7 +168,7 @@ internal sealed class ElevationGate(
         ElevationCheck Granted(ElevationGrant grant, string reason) => new(ElevationOutcome.Granted, reason, scope, grant);
 
         ElevationCheck Required(string reason) => new(ElevationOutcome.Required, reason, scope,
-            ElevationUrl: BuildUrl(user, scope, correlationId, tool.Name, Hash), ElicitationId: "elev-" + correlationId);
+            ElevationUrl: BuildUrl(user, principal, scope, correlationId, tool.Name, Hash), ElicitationId: "elev-" + correlationId);
 
         async ValueTask<ElevationCheck> MismatchAsync(ElevationGrant grant)
         {
@@ -188,9 +192,9 @@ internal sealed class ElevationGate(
     }
 
     /// <summary>For stores without <see cref="IArgumentBoundGrantStore"/>: consume, then put back a grant that did not fit.</summary>
-    private async ValueTask<ConsumeResult> ConsumeThenCompareAsync(string userId, string scope, string argumentsHash, CancellationToken cancellationToken)
+    private async ValueTask<ConsumeResult> ConsumeThenCompareAsync(string principalKey, string scope, string argumentsHash, CancellationToken cancellationToken)
     {
-        var taken = await store.ConsumeAsync(userId, scope, cancellationToken).ConfigureAwait(false);
+        var taken = await store.ConsumeAsync(principalKey, scope, cancellationToken).ConfigureAwait(false);
         if (taken is null)
         {
             return new ConsumeResult(ConsumeStatus.NotFound, null);

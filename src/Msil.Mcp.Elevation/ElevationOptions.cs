@@ -7,13 +7,15 @@ public sealed class ElevationOptions
     public const string SectionName = "Msil:Mcp:Elevation";
 
     /// <summary>
-    /// Gets or sets where a user requests elevation. Placeholders: <c>{user}</c>, <c>{scope}</c>, <c>{reference}</c> (the
+    /// Gets or sets where a user requests elevation. Placeholders: <c>{user}</c> (the user id, for people),
+    /// <c>{principal}</c> (the principal key, issuer and subject, which the approval system sends back as the grant's
+    /// <c>principal_key</c>), <c>{scope}</c>, <c>{reference}</c> (the
     /// correlation reference), <c>{tool}</c> (the tool called) and <c>{arguments_hash}</c> (the lower-hex SHA-256 of the
     /// call's canonical arguments, for single-use grants bound to them). Each value is URL-escaped. A relative URL is
     /// resolved against the request's own origin.
     /// </summary>
-    /// <value>Defaults to <c>/dev/pim/approve?user={user}&amp;scope={scope}&amp;ref={reference}</c> (the development approval page).</value>
-    public string ElevationUrlTemplate { get; set; } = "/dev/pim/approve?user={user}&scope={scope}&ref={reference}";
+    /// <value>Defaults to <c>/dev/pim/approve?user={user}&amp;principal={principal}&amp;scope={scope}&amp;ref={reference}</c> (the development approval page).</value>
+    public string ElevationUrlTemplate { get; set; } = "/dev/pim/approve?user={user}&principal={principal}&scope={scope}&ref={reference}";
 
     /// <summary>Gets or sets the grant lifetime when the approval system does not say.</summary>
     /// <value>Defaults to 3600 seconds (seed §4.2).</value>

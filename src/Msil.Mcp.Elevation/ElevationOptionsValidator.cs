@@ -119,11 +119,11 @@ internal sealed class ElevationOptionsValidator(IHostEnvironment environment, IS
     {
         if (string.IsNullOrWhiteSpace(template))
         {
-            errors.Add($"{Section}ElevationUrlTemplate is empty: set your PIM/PAM approval URL, with {{user}}, {{scope}} and {{reference}} placeholders.");
+            errors.Add($"{Section}ElevationUrlTemplate is empty: set your PIM/PAM approval URL, with {{user}}, {{principal}}, {{scope}} and {{reference}} placeholders.");
             return;
         }
 
-        var sample = template.Replace("{user}", "u", StringComparison.Ordinal).Replace("{scope}", "s", StringComparison.Ordinal)
+        var sample = template.Replace("{user}", "u", StringComparison.Ordinal).Replace("{principal}", "p", StringComparison.Ordinal).Replace("{scope}", "s", StringComparison.Ordinal)
             .Replace("{reference}", "r", StringComparison.Ordinal).Replace("{tool}", "t", StringComparison.Ordinal)
             .Replace("{arguments_hash}", "h", StringComparison.Ordinal);
         var absolute = Uri.TryCreate(sample, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";

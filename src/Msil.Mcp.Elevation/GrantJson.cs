@@ -19,6 +19,7 @@ internal static class GrantJson
     public static JsonObject ToJson(ElevationGrant grant) => new()
     {
         ["user_id"] = grant.UserId,
+        ["principal_key"] = grant.PrincipalKey,
         ["scope"] = grant.Scope,
         ["granted_at"] = FormatTime(grant.GrantedAt),
         ["expires_at"] = FormatTime(grant.ExpiresAt),

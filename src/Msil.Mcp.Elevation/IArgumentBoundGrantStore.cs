@@ -11,7 +11,7 @@ namespace Msil.Mcp.Elevation;
 internal interface IArgumentBoundGrantStore
 {
     /// <summary>Consumes the grant for (user, scope) if it is single-use and bound to <paramref name="argumentsHash"/> or to no arguments.</summary>
-    ValueTask<ConsumeResult> TryConsumeAsync(string userId, string scope, string argumentsHash, CancellationToken cancellationToken);
+    ValueTask<ConsumeResult> TryConsumeAsync(string principalKey, string scope, string argumentsHash, CancellationToken cancellationToken);
 }
 
 /// <summary>What <see cref="IArgumentBoundGrantStore.TryConsumeAsync"/> found.</summary>

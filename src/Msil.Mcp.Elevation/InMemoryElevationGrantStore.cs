@@ -3,21 +3,21 @@ using Msil.Mcp.Abstractions;
 
 namespace Msil.Mcp.Elevation;
 
-/// <summary>The embedded grant store: grants in memory, expired ones dropped when read. One instance only.</summary>
+/// <summary>The embedded grant store: grants in memory by principal and scope, expired ones dropped when read. One instance only.</summary>
 internal sealed class InMemoryElevationGrantStore(TimeProvider time) : IElevationGrantStore, IArgumentBoundGrantStore
 {
-    private readonly ConcurrentDictionary<(string User, string Scope), ElevationGrant> _grants = new();
+    private readonly ConcurrentDictionary<(string Principal, string Scope), ElevationGrant> _grants = new();
 
-    public ValueTask<ElevationGrant?> GetAsync(string userId, string scope, CancellationToken cancellationToken)
+    public ValueTask<ElevationGrant?> GetAsync(string principalKey, string scope, CancellationToken cancellationToken)
     {
-        if (_grants.TryGetValue((userId, scope), out var grant))
+        if (_grants.TryGetValue((principalKey, scope), out var grant))
         {
             if (grant.ExpiresAt > time.GetUtcNow())
             {
                 return new(grant);
             }
 
-            _grants.TryRemove(new KeyValuePair<(string, string), ElevationGrant>((userId, scope), grant));
+            _grants.TryRemove(new KeyValuePair<(string, string), ElevationGrant>((principalKey, scope), grant));
         }
 
         return new((ElevationGrant?)null);
@@ -26,17 +26,17 @@ internal sealed class InMemoryElevationGrantStore(TimeProvider time) : IElevatio
     public ValueTask SaveAsync(ElevationGrant grant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        _grants[(grant.UserId, grant.Scope)] = grant;
+        _grants[(grant.PrincipalKey, grant.Scope)] = grant;
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<bool> RevokeAsync(string userId, string scope, CancellationToken cancellationToken)
-        => new(_grants.TryRemove((userId, scope), out _));
+    public ValueTask<bool> RevokeAsync(string principalKey, string scope, CancellationToken cancellationToken)
+        => new(_grants.TryRemove((principalKey, scope), out _));
 
-    public ValueTask<ElevationGrant?> ConsumeAsync(string userId, string scope, CancellationToken cancellationToken)
+    public ValueTask<ElevationGrant?> ConsumeAsync(string principalKey, string scope, CancellationToken cancellationToken)
     {
         // TryRemove is atomic: of two concurrent consumers exactly one gets the grant.
-        if (_grants.TryRemove((userId, scope), out var grant) && grant.ExpiresAt > time.GetUtcNow())
+        if (_grants.TryRemove((principalKey, scope), out var grant) && grant.ExpiresAt > time.GetUtcNow())
         {
             return new(grant);
         }
@@ -44,9 +44,9 @@ internal sealed class InMemoryElevationGrantStore(TimeProvider time) : IElevatio
         return new((ElevationGrant?)null);
     }
 
-    public ValueTask<ConsumeResult> TryConsumeAsync(string userId, string scope, string argumentsHash, CancellationToken cancellationToken)
+    public ValueTask<ConsumeResult> TryConsumeAsync(string principalKey, string scope, string argumentsHash, CancellationToken cancellationToken)
     {
-        var key = (userId, scope);
+        var key = (principalKey, scope);
         if (!_grants.TryGetValue(key, out var grant) || grant.ExpiresAt <= time.GetUtcNow())
         {
             return new(new ConsumeResult(ConsumeStatus.NotFound, null));

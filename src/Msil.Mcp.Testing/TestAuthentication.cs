@@ -78,6 +78,11 @@ internal sealed class TestAuthenticationHandler(IOptionsMonitor<AuthenticationSc
             claims.Add(new Claim("scope", string.Join(' ', scopes)));
         }
 
+        if (parts.Length > 4 && parts[4].Length > 0)
+        {
+            claims.Add(new Claim("iss", parts[4]));
+        }
+
         var identity = new ClaimsIdentity(claims, TestAuthenticationDefaults.Scheme, "preferred_username", "roles");
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), TestAuthenticationDefaults.Scheme)));
     }

@@ -60,6 +60,20 @@ public sealed record TestCaller
         return new TestCaller(name, [.. roles], [.. groups], []);
     }
 
+    /// <summary>Gets the token issuer the caller comes from (the <c>iss</c> claim), for tests of callers with the same name from two issuers.</summary>
+    /// <value>Defaults to <see langword="null"/>: no <c>iss</c> claim.</value>
+    public string? Issuer { get; private init; }
+
+    /// <summary>Returns the same caller from <paramref name="issuer"/>.</summary>
+    /// <param name="issuer">The issuer: letters, digits and <c>.</c>, <c>_</c>, <c>-</c>, <c>@</c>, <c>:</c>, <c>/</c>.</param>
+    /// <returns>The caller with <see cref="Issuer"/> set.</returns>
+    /// <exception cref="ArgumentException"><paramref name="issuer"/> is empty or has another character.</exception>
+    public TestCaller FromIssuer(string issuer)
+    {
+        Check(issuer, nameof(issuer), ":/");
+        return this with { Issuer = issuer };
+    }
+
     /// <summary>Returns this caller with a token that grants <paramref name="scopes"/> (and no others).</summary>
     /// <param name="scopes">The scopes: letters, digits, <c>.</c>, <c>_</c>, <c>-</c>, <c>@</c>, <c>:</c> and <c>/</c>.</param>
     /// <returns>The caller.</returns>
@@ -72,13 +86,17 @@ public sealed record TestCaller
             Check(scope, nameof(scopes), ":/");
         }
 
-        return new TestCaller(Name, Roles, Groups, [.. scopes]);
+        return new TestCaller(Name, Roles, Groups, [.. scopes]) { Issuer = Issuer };
     }
 
-    /// <summary>Returns the header value: <c>name|role1,role2|group1</c>, and <c>|scope1,scope2</c> when the caller has scopes.</summary>
+    /// <summary>
+    /// Returns the header value: <c>name|role1,role2|group1</c>, then <c>|scope1,scope2</c> when the caller has scopes
+    /// or an issuer, then <c>|issuer</c> when <see cref="Issuer"/> is set.
+    /// </summary>
     /// <returns>The value of the <see cref="TestAuthenticationDefaults.HeaderName"/> header.</returns>
     public string ToHeaderValue() => $"{Name}|{string.Join(',', Roles)}|{string.Join(',', Groups)}"
-        + (Scopes.Count == 0 ? string.Empty : "|" + string.Join(',', Scopes));
+        + (Scopes.Count == 0 && Issuer is null ? string.Empty : "|" + string.Join(',', Scopes))
+        + (Issuer is null ? string.Empty : "|" + Issuer);
 
     private static void Check(string value, string parameter, string more = "")
     {

@@ -126,6 +126,51 @@ public sealed class ApimOptionsTests
     }
 
     [Fact]
+    public void Validate_PlainHttpGatewayInProduction_RefusesNamingTheKeyAndTheFix()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => ApimHarness.Create(o =>
+        {
+            o.GatewayUrl = new Uri("http://apim.example/dealers");
+            o.Gateways["payments"] = new ApimGatewayOptions { GatewayUrl = new Uri("http://pay.example") };
+        }, environment: "Production"));
+
+        Assert.Contains("Msil:Mcp:Apim:GatewayUrl: 'http://apim.example' is plain http", error.Message, StringComparison.Ordinal);
+        Assert.Contains("use https or set Msil:Mcp:Apim:AllowInsecureHttp=true", error.Message, StringComparison.Ordinal);
+        Assert.Contains("use https or set Msil:Mcp:Apim:Gateways:payments:AllowInsecureHttp=true", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_PlainHttpGatewayInProductionWithAllowInsecureHttp_StartsAndLogsAWarning()
+    {
+        await using var harness = ApimHarness.Create(o =>
+        {
+            o.GatewayUrl = new Uri("http://apim.example/dealers");
+            o.AllowInsecureHttp = true;
+        }, services => services.AddFakeLogging(), environment: "Production");
+
+        var warning = Assert.Single(harness.Services.GetFakeLogCollector().GetSnapshot(), r => r.Id.Name == "InsecureGatewayAllowed");
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("Msil:Mcp:Apim:AllowInsecureHttp=true", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_HttpsGatewayInProduction_Passes()
+    {
+        await using var harness = ApimHarness.Create(o => o.GatewayUrl = new Uri("https://apim.example"), environment: "Production");
+
+        Assert.Equal(new Uri("https://apim.example"), harness.Services.GetRequiredService<IOptions<ApimOptions>>().Value.GatewayUrl);
+    }
+
+    [Fact]
+    public void Validate_PlainHttpWithoutHostEnvironment_IsRefusedAsInProduction()
+    {
+        var result = new ApimOptionsValidator().Validate(null, new ApimOptions { GatewayUrl = new Uri("http://apim.example") });
+
+        Assert.True(result.Failed);
+        Assert.Contains("AllowInsecureHttp=true", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_SeedDefaultsWithUrl_Pass()
     {
         var result = new ApimOptionsValidator().Validate(null, new ApimOptions { GatewayUrl = new Uri("https://apim.example") });

@@ -134,6 +134,84 @@ public sealed class ApimToolExecutorTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_HeaderArgumentNotAscii_IsAToolErrorAndNeverOpensTheSharedBreaker()
+    {
+        // Issue #17 item 3: one user's 'n\u00f6rth' used to fail inside HttpClient, count as a gateway failure, be retried and
+        // open the breaker for every user. Now it never leaves the executor.
+        await using var backend = await ScriptedBackend.StartAsync();
+        await using var harness = ApimHarness.Create(o =>
+        {
+            ApimHarness.Fast(o, backend.Url);
+            o.CircuitBreakerThreshold = 2;
+            o.CircuitBreakerBreakDuration = TimeSpan.FromMinutes(5);
+        });
+        var tool = ApimHarness.Tool("get_stock", "GET", "/v1/stock", [new HttpParameterBinding("region", "X-Region", ParameterLocation.Header)]);
+
+        for (var i = 0; i < 4; i++)
+        {
+            var refused = await harness.CallAsync(tool, """{"region":"n\u00f6rth"}""");
+            Assert.True(refused.IsError);
+            Assert.Contains("header argument 'region'", refused.Text, StringComparison.Ordinal);
+            Assert.DoesNotContain("circuit breaker", refused.Text, StringComparison.Ordinal);
+        }
+
+        var other = await harness.CallAsync(tool, """{"region":"north"}""");
+
+        Assert.False(other.IsError, other.Text);
+        Assert.Equal("north", Assert.Single(backend.Requests).Header("X-Region"));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_HeaderArgumentWithControlCharacter_NeverReachesTheBackend()
+    {
+        await using var backend = await ScriptedBackend.StartAsync();
+        await using var harness = ApimHarness.Create(o => ApimHarness.Fast(o, backend.Url));
+        var tool = ApimHarness.Tool("get_stock", "GET", "/v1/stock", [new HttpParameterBinding("region", "X-Region", ParameterLocation.Header)]);
+
+        var result = await harness.CallAsync(tool, """{"region":"north\u0001\u001b[2J"}""");
+
+        Assert.True(result.IsError);
+        Assert.Contains("header argument 'region'", result.Text, StringComparison.Ordinal);
+        Assert.Equal(0, backend.Count);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_OwnHeaderHttpCannotCarry_FailsTheCallWithoutCountingAgainstTheGateway()
+    {
+        // Any header this client adds (tool name, token, key) is checked before the pipeline: a request that cannot be
+        // written is this process's fault, never the gateway's.
+        await using var backend = await ScriptedBackend.StartAsync();
+        await using var harness = ApimHarness.Create(o =>
+        {
+            ApimHarness.Fast(o, backend.Url);
+            o.CircuitBreakerThreshold = 1;
+            o.CircuitBreakerBreakDuration = TimeSpan.FromMinutes(5);
+        });
+
+        var refused = await harness.CallAsync(ApimHarness.Tool("b\u00fccher", "GET", "/v1/books"));
+        var next = await harness.CallAsync(ApimHarness.Tool("books", "GET", "/v1/books"));
+
+        Assert.True(refused.IsError);
+        Assert.Contains("X-MCP-Tool-Name", refused.Text, StringComparison.Ordinal);
+        Assert.False(next.IsError, next.Text);
+        Assert.Equal(1, backend.Count);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_FreeFormQueryObjectSettingTheSubscriptionKey_IsRefusedBeforeAnyCall()
+    {
+        await using var backend = await ScriptedBackend.StartAsync();
+        await using var harness = ApimHarness.Create(o => ApimHarness.Fast(o, backend.Url));
+        var tool = ApimHarness.Tool("search", "GET", "/v1/search", [new HttpParameterBinding("filter", "filter", ParameterLocation.Query, "form", true)]);
+
+        var result = await harness.CallAsync(tool, """{"filter":{"subscription-key":"stolen"}}""");
+
+        Assert.True(result.IsError);
+        Assert.Contains("protected query parameter 'subscription-key'", result.Text, StringComparison.Ordinal);
+        Assert.Equal(0, backend.Count);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_ArgumentForCustomSubscriptionKeyHeader_IsRefused()
     {
         await using var backend = await ScriptedBackend.StartAsync();

@@ -35,7 +35,8 @@ public sealed class ElevationEndpointsTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(body.GetProperty("elevated").GetBoolean());
         Assert.True(body.GetProperty("requires_elevation").GetBoolean());
-        Assert.StartsWith(host.BaseUrl + "/dev/pim/approve?user=carol%40example.test&scope=delete_customer_data&ref=", body.GetProperty("elevation_url").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith(host.BaseUrl + "/dev/pim/approve?user=carol%40example.test&principal=", body.GetProperty("elevation_url").GetString(), StringComparison.Ordinal);
+        Assert.Contains("sub-carol%40example.test&scope=delete_customer_data&ref=", body.GetProperty("elevation_url").GetString(), StringComparison.Ordinal);
         Assert.Equal("admin", body.GetProperty("role").GetString());
         var record = Assert.Single(host.Audit.WithAction(AuditActions.ElevationCheck));
         Assert.Equal("requires_elevation", record.Outcome);
@@ -92,7 +93,7 @@ public sealed class ElevationEndpointsTests
         await using var host = await ElevationTestHost.StartAsync(time: NewTime());
 
         using var asBob = await host.PostJsonAsync("/api/pim/check-elevation", new { user_id = Carol, scope = TestTools.Privileged }, "bob", "operator");
-        using var asApprover = await host.PostJsonAsync("/api/pim/check-elevation", new { user_id = Carol, scope = TestTools.Privileged }, "pim-system", Approver);
+        using var asApprover = await host.PostJsonAsync("/api/pim/check-elevation", new { user_id = Carol, principal_key = ElevationTestHost.PrincipalOf(Carol), scope = TestTools.Privileged }, "pim-system", Approver);
 
         Assert.Equal(HttpStatusCode.Forbidden, asBob.StatusCode);
         Assert.Equal(HttpStatusCode.OK, asApprover.StatusCode);
@@ -132,6 +133,7 @@ public sealed class ElevationEndpointsTests
         using var response = await host.PostJsonAsync("/api/pim/grants", new
         {
             user_id = Carol,
+            principal_key = ElevationTestHost.PrincipalOf(Carol),
             scope = TestTools.Privileged,
             granted_at = "2026-01-31T10:00:00Z",
             expires_at = "2026-01-31T11:00:00Z",
@@ -140,7 +142,7 @@ public sealed class ElevationEndpointsTests
         var body = await ElevationTestHost.ReadJsonAsync(response);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal("/api/pim/grants/carol%40example.test/delete_customer_data", response.Headers.Location?.OriginalString);
+        Assert.Equal($"/api/pim/grants/{Uri.EscapeDataString(ElevationTestHost.PrincipalOf(Carol))}/delete_customer_data", response.Headers.Location?.OriginalString);
         Assert.Equal("2026-01-31T11:00:00Z", body.GetProperty("expires_at").GetString());
         Assert.False(body.GetProperty("single_use").GetBoolean());
         var record = Assert.Single(host.Audit.WithAction(AuditActions.ElevationGrant));
@@ -148,7 +150,7 @@ public sealed class ElevationEndpointsTests
         Assert.Equal("pim-system", record.Actor);
         Assert.Equal("PIM-2026-001234", record.ElevationReference);
         Assert.Equal(1, Count(events, "grant"));
-        var stored = await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync(Carol, TestTools.Privileged, Ct);
+        var stored = await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync(ElevationTestHost.PrincipalOf(Carol), TestTools.Privileged, Ct);
         Assert.Equal(new DateTimeOffset(2026, 1, 31, 11, 0, 0, TimeSpan.Zero), stored!.ExpiresAt);
     }
 
@@ -157,7 +159,7 @@ public sealed class ElevationEndpointsTests
     {
         await using var host = await ElevationTestHost.StartAsync(o => o.DefaultGrantLifetime = TimeSpan.FromMinutes(20), NewTime());
 
-        using var response = await host.PostJsonAsync("/api/pim/grants", new { user_id = Carol, scope = TestTools.Privileged, approval_reference = "PIM-1" }, "pim-system", Approver);
+        using var response = await host.PostJsonAsync("/api/pim/grants", new { user_id = Carol, principal_key = ElevationTestHost.PrincipalOf(Carol), scope = TestTools.Privileged, approval_reference = "PIM-1" }, "pim-system", Approver);
 
         Assert.Equal("2026-01-31T10:20:00Z", (await ElevationTestHost.ReadJsonAsync(response)).GetProperty("expires_at").GetString());
     }
@@ -182,10 +184,10 @@ public sealed class ElevationEndpointsTests
         var time = NewTime();
         await using var host = await ElevationTestHost.StartAsync(time: time);
 
-        using var response = await host.PostJsonAsync("/api/pim/grants", new { user_id = Carol, scope = TestTools.Privileged, approval_reference = "PIM-1" }, Carol, "admin");
+        using var response = await host.PostJsonAsync("/api/pim/grants", new { user_id = Carol, principal_key = ElevationTestHost.PrincipalOf(Carol), scope = TestTools.Privileged, approval_reference = "PIM-1" }, Carol, "admin");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Null(await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync(Carol, TestTools.Privileged, Ct));
+        Assert.Null(await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync(ElevationTestHost.PrincipalOf(Carol), TestTools.Privileged, Ct));
         Assert.Empty(host.Audit.WithAction(AuditActions.ElevationGrant));
     }
 
@@ -216,7 +218,7 @@ public sealed class ElevationEndpointsTests
     {
         await using var host = await ElevationTestHost.StartAsync(o => o.MaxClockSkew = TimeSpan.FromMinutes(1), NewTime());
 
-        using var response = await host.PostJsonAsync("/api/pim/grants", """{"user_id":"u","scope":"x","approval_reference":"r","granted_at":"2026-01-31T10:00:45Z","expires_at":"2026-01-31T11:00:00Z"}""", "pim-system", Approver);
+        using var response = await host.PostJsonAsync("/api/pim/grants", """{"user_id":"u","principal_key":"urn:msil-mcp:local|sub-u","scope":"x","approval_reference":"r","granted_at":"2026-01-31T10:00:45Z","expires_at":"2026-01-31T11:00:00Z"}""", "pim-system", Approver);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
@@ -229,14 +231,14 @@ public sealed class ElevationEndpointsTests
         using var events = Events(host);
         (await host.GrantAsync(Carol, TestTools.Privileged, time.GetUtcNow().AddMinutes(30))).Dispose();
 
-        using var revoke = await host.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/pim/grants/carol%40example.test/delete_customer_data"), "pim-system", Approver);
-        using var again = await host.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/pim/grants/carol%40example.test/delete_customer_data"), "pim-system", Approver);
+        using var revoke = await host.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/pim/grants/{Uri.EscapeDataString(ElevationTestHost.PrincipalOf(Carol))}/delete_customer_data"), "pim-system", Approver);
+        using var again = await host.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/pim/grants/{Uri.EscapeDataString(ElevationTestHost.PrincipalOf(Carol))}/delete_customer_data"), "pim-system", Approver);
 
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         Assert.Equal(["success", "not_found"], host.Audit.WithAction(AuditActions.ElevationRevoke).Select(r => r.Outcome));
         Assert.Equal(2, Count(events, "revoke"));
-        Assert.Null(await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync(Carol, TestTools.Privileged, Ct));
+        Assert.Null(await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync(ElevationTestHost.PrincipalOf(Carol), TestTools.Privileged, Ct));
     }
 
     [Fact]
@@ -255,7 +257,7 @@ public sealed class ElevationEndpointsTests
         await using var host = await ElevationTestHost.StartAsync(time: NewTime(), services: s => s.AddSingleton<IElevationGrantStore, DownStore>());
 
         using var check = await host.PostJsonAsync("/api/pim/check-elevation", new { scope = TestTools.Privileged }, Carol, "admin");
-        using var grant = await host.PostJsonAsync("/api/pim/grants", new { user_id = Carol, scope = TestTools.Privileged, approval_reference = "PIM-1" }, "pim-system", Approver);
+        using var grant = await host.PostJsonAsync("/api/pim/grants", new { user_id = Carol, principal_key = ElevationTestHost.PrincipalOf(Carol), scope = TestTools.Privileged, approval_reference = "PIM-1" }, "pim-system", Approver);
         using var revoke = await host.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/pim/grants/carol/delete_customer_data"), "pim-system", Approver);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, check.StatusCode);
@@ -274,12 +276,12 @@ public sealed class ElevationEndpointsTests
         using var page = await host.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/dev/pim/approve?user=carol%40example.test&scope=delete_customer_data&ref=abc"), null);
         using var approve = await host.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/dev/pim/approve")
         {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["user"] = Carol, ["scope"] = TestTools.Privileged }),
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["user"] = Carol, ["principal"] = ElevationTestHost.PrincipalOf(Carol), ["scope"] = TestTools.Privileged }),
         }, null);
 
         Assert.Contains("carol@example.test", await page.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
-        var grant = await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync(Carol, TestTools.Privileged, Ct);
+        var grant = await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync(ElevationTestHost.PrincipalOf(Carol), TestTools.Privileged, Ct);
         Assert.Equal(time.GetUtcNow().AddHours(1), grant!.ExpiresAt);
         Assert.False(grant.SingleUse);
         Assert.Equal("dev-approval-page", Assert.Single(host.Audit.WithAction(AuditActions.ElevationGrant)).Actor);
@@ -291,14 +293,14 @@ public sealed class ElevationEndpointsTests
         await using var host = await ElevationTestHost.StartAsync(time: NewTime());
         var hash = ElevationArguments.Hash(TestTools.Args("""{"id":"C042"}"""));
 
-        using var page = await host.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/dev/pim/approve?user=carol&scope=delete_customer_data&ref=abc&args={hash}"), null);
+        using var page = await host.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/dev/pim/approve?user=carol&principal={Uri.EscapeDataString(ElevationTestHost.PrincipalOf("carol"))}&scope=delete_customer_data&ref=abc&args={hash}"), null);
         using var approve = await host.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/dev/pim/approve")
         {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["user"] = "carol", ["scope"] = TestTools.Privileged, ["args"] = hash }),
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["user"] = "carol", ["principal"] = ElevationTestHost.PrincipalOf("carol"), ["scope"] = TestTools.Privileged, ["args"] = hash }),
         }, null);
 
         Assert.Contains("Approve once", await page.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-        var grant = await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync("carol", TestTools.Privileged, Ct);
+        var grant = await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync(ElevationTestHost.PrincipalOf("carol"), TestTools.Privileged, Ct);
         Assert.True(grant!.SingleUse);
         Assert.Equal(hash, grant.ArgumentsHash);
     }
@@ -315,12 +317,12 @@ public sealed class ElevationEndpointsTests
 
     private sealed class DownStore : IElevationGrantStore
     {
-        public ValueTask<ElevationGrant?> GetAsync(string userId, string scope, CancellationToken cancellationToken) => throw new TimeoutException();
+        public ValueTask<ElevationGrant?> GetAsync(string principalKey, string scope, CancellationToken cancellationToken) => throw new TimeoutException();
 
         public ValueTask SaveAsync(ElevationGrant grant, CancellationToken cancellationToken) => throw new TimeoutException();
 
-        public ValueTask<bool> RevokeAsync(string userId, string scope, CancellationToken cancellationToken) => throw new TimeoutException();
+        public ValueTask<bool> RevokeAsync(string principalKey, string scope, CancellationToken cancellationToken) => throw new TimeoutException();
 
-        public ValueTask<ElevationGrant?> ConsumeAsync(string userId, string scope, CancellationToken cancellationToken) => throw new TimeoutException();
+        public ValueTask<ElevationGrant?> ConsumeAsync(string principalKey, string scope, CancellationToken cancellationToken) => throw new TimeoutException();
     }
 }

@@ -24,13 +24,38 @@ public sealed class ElevationGateTests
     }
 
     [Fact]
+    public async Task CheckAsync_GrantOfTheSameUserNameFromAnotherIssuer_IsNotShared()
+    {
+        // Issue #17 item 8: grants were keyed by preferred_username, which another issuer may also have.
+        using var f = new GateFixture();
+        var carolA = GateFixture.Caller(Carol) with { Issuer = "https://idp-a.example" };
+        var carolB = GateFixture.Caller(Carol) with { Issuer = "https://idp-b.example" };
+        await f.Store.SaveAsync(new ElevationGrant
+        {
+            UserId = Carol,
+            PrincipalKey = carolA.PrincipalKey,
+            Scope = TestTools.Privileged,
+            GrantedAt = f.Time.GetUtcNow(),
+            ExpiresAt = f.Time.GetUtcNow().AddHours(1),
+            ApprovalReference = "PIM-A",
+        }, TestContext.Current.CancellationToken);
+
+        var other = await f.Gate.CheckAsync(carolB, TestTools.Get(TestTools.Privileged), TestTools.Args(Args42), "corr-b", TestContext.Current.CancellationToken);
+        var owner = await f.Gate.CheckAsync(carolA, TestTools.Get(TestTools.Privileged), TestTools.Args(Args42), "corr-a", TestContext.Current.CancellationToken);
+
+        Assert.Equal(ElevationOutcome.Required, other.Outcome);
+        Assert.Contains("principal=https%3A%2F%2Fidp-b.example%7C", other.ElevationUrl!.AbsoluteUri, StringComparison.Ordinal);
+        Assert.Equal(ElevationOutcome.Granted, owner.Outcome);
+    }
+
+    [Fact]
     public async Task CheckAsync_RelativeTemplateWithoutRequest_ResolvedAgainstLocalhost()
     {
         using var f = new GateFixture();
 
         var check = await f.CheckAsync();
 
-        Assert.Equal("http://localhost/dev/pim/approve?user=carol%40example.test&scope=delete_customer_data&ref=corr-1", check.ElevationUrl!.AbsoluteUri);
+        Assert.Equal("http://localhost/dev/pim/approve?user=carol%40example.test&principal=urn%3Amsil-mcp%3Alocal%7Csub-carol%40example.test&scope=delete_customer_data&ref=corr-1", check.ElevationUrl!.AbsoluteUri);
     }
 
     [Fact]
@@ -197,7 +222,7 @@ public sealed class ElevationGateTests
 
         Assert.Equal(ElevationOutcome.Granted, first.Outcome);
         Assert.Equal(ElevationOutcome.Required, second.Outcome);
-        Assert.Null(await f.Store.GetAsync(Carol, TestTools.Privileged, TestContext.Current.CancellationToken));
+        Assert.Null(await f.Store.GetAsync(GateFixture.Caller(Carol).PrincipalKey, TestTools.Privileged, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -300,13 +325,13 @@ public sealed class ElevationGateTests
 
     private sealed class ThrowingStore : IElevationGrantStore
     {
-        public ValueTask<ElevationGrant?> GetAsync(string userId, string scope, CancellationToken cancellationToken) => throw new IOException("connection refused");
+        public ValueTask<ElevationGrant?> GetAsync(string principalKey, string scope, CancellationToken cancellationToken) => throw new IOException("connection refused");
 
         public ValueTask SaveAsync(ElevationGrant grant, CancellationToken cancellationToken) => throw new IOException("connection refused");
 
-        public ValueTask<bool> RevokeAsync(string userId, string scope, CancellationToken cancellationToken) => throw new IOException("connection refused");
+        public ValueTask<bool> RevokeAsync(string principalKey, string scope, CancellationToken cancellationToken) => throw new IOException("connection refused");
 
-        public ValueTask<ElevationGrant?> ConsumeAsync(string userId, string scope, CancellationToken cancellationToken) => throw new IOException("connection refused");
+        public ValueTask<ElevationGrant?> ConsumeAsync(string principalKey, string scope, CancellationToken cancellationToken) => throw new IOException("connection refused");
     }
 
     /// <summary>A store with only the Abstractions contract (no conditional consume).</summary>
@@ -316,11 +341,11 @@ public sealed class ElevationGateTests
 
         public int Consumes { get; private set; }
 
-        public ValueTask<ElevationGrant?> GetAsync(string userId, string scope, CancellationToken cancellationToken)
+        public ValueTask<ElevationGrant?> GetAsync(string principalKey, string scope, CancellationToken cancellationToken)
         {
             lock (_grants)
             {
-                return new(_grants.GetValueOrDefault((userId, scope)));
+                return new(_grants.GetValueOrDefault((principalKey, scope)));
             }
         }
 
@@ -328,26 +353,26 @@ public sealed class ElevationGateTests
         {
             lock (_grants)
             {
-                _grants[(grant.UserId, grant.Scope)] = grant;
+                _grants[(grant.PrincipalKey, grant.Scope)] = grant;
             }
 
             return ValueTask.CompletedTask;
         }
 
-        public ValueTask<bool> RevokeAsync(string userId, string scope, CancellationToken cancellationToken)
+        public ValueTask<bool> RevokeAsync(string principalKey, string scope, CancellationToken cancellationToken)
         {
             lock (_grants)
             {
-                return new(_grants.Remove((userId, scope)));
+                return new(_grants.Remove((principalKey, scope)));
             }
         }
 
-        public ValueTask<ElevationGrant?> ConsumeAsync(string userId, string scope, CancellationToken cancellationToken)
+        public ValueTask<ElevationGrant?> ConsumeAsync(string principalKey, string scope, CancellationToken cancellationToken)
         {
             lock (_grants)
             {
                 Consumes++;
-                return new(_grants.Remove((userId, scope), out var grant) ? grant : null);
+                return new(_grants.Remove((principalKey, scope), out var grant) ? grant : null);
             }
         }
     }

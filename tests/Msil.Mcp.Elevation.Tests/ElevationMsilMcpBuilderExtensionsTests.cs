@@ -178,12 +178,12 @@ public sealed class ElevationMsilMcpBuilderExtensionsTests
 
     private sealed class CustomStore : IElevationGrantStore
     {
-        public ValueTask<ElevationGrant?> GetAsync(string userId, string scope, CancellationToken cancellationToken) => new((ElevationGrant?)null);
+        public ValueTask<ElevationGrant?> GetAsync(string principalKey, string scope, CancellationToken cancellationToken) => new((ElevationGrant?)null);
 
         public ValueTask SaveAsync(ElevationGrant grant, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public ValueTask<bool> RevokeAsync(string userId, string scope, CancellationToken cancellationToken) => new(false);
+        public ValueTask<bool> RevokeAsync(string principalKey, string scope, CancellationToken cancellationToken) => new(false);
 
-        public ValueTask<ElevationGrant?> ConsumeAsync(string userId, string scope, CancellationToken cancellationToken) => new((ElevationGrant?)null);
+        public ValueTask<ElevationGrant?> ConsumeAsync(string principalKey, string scope, CancellationToken cancellationToken) => new((ElevationGrant?)null);
     }
 }

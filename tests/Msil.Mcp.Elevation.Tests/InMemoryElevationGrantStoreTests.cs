@@ -12,6 +12,7 @@ public sealed class InMemoryElevationGrantStoreTests
     private static ElevationGrant Grant(FakeTimeProvider time, TimeSpan lifetime, bool singleUse = false, string? hash = null, string reference = "PIM-1") => new()
     {
         UserId = "carol",
+        PrincipalKey = "carol",
         Scope = "wipe",
         GrantedAt = time.GetUtcNow(),
         ExpiresAt = time.GetUtcNow() + lifetime,

@@ -9,8 +9,11 @@ namespace Msil.Mcp.Apim.Http;
 
 /// <summary>
 /// Builds a tool call's HTTP request from its <see cref="RequestTemplate"/> and validated arguments, serializing values
-/// per OpenAPI <c>style</c>/<c>explode</c>. Path values are escaped and may not contain <c>/</c> or <c>\</c> or be
-/// <c>.</c>/<c>..</c>, so nothing can be smuggled into the path; arguments can never set security or hop-by-hop headers.
+/// per OpenAPI <c>style</c>/<c>explode</c>. Path values are escaped and may not contain <c>/</c>, <c>\</c> or control
+/// characters or be <c>.</c>/<c>..</c>, so nothing can be smuggled into the path; arguments can never set security or
+/// hop-by-hop headers, nor credential query parameters; header values must be printable ASCII. Every refusal is a
+/// message for the model naming the argument, returned before the request exists: nothing a caller sends can make the
+/// request fail inside the HTTP client, where it would look like a failure of the gateway.
 /// </summary>
 internal static class RequestBuilder
 {
@@ -25,6 +28,27 @@ internal static class RequestBuilder
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     private static readonly string[] ProtectedPrefixes = ["Proxy-", "Sec-", "X-MCP-", "X-Forwarded-", "X-Ms-", "Ocp-Apim-"];
+
+    /// <summary>The query parameter the API manager reads a subscription key from unless configured otherwise.</summary>
+    public const string DefaultSubscriptionKeyQueryName = "subscription-key";
+
+    /// <summary>
+    /// Query parameters no key taken from an argument's object may set (a free-form <c>form</c>/<c>explode</c> object):
+    /// credentials that gateways, OAuth servers and storage services read from the query string, and the query forms of
+    /// the protected headers that some gateways accept. Compared case-insensitively.
+    /// </summary>
+    private static readonly FrozenSet<string> ProtectedQueryNames = new[]
+    {
+        DefaultSubscriptionKeyQueryName, "subscription_key", "Ocp-Apim-Subscription-Key", "access_token", "id_token",
+        "refresh_token", "token", "code", "client_id", "client_secret", "client_assertion", "client_assertion_type",
+        "assertion", "password", "api-key", "apikey", "api_key", "x-api-key", "key", "sig", "signature", "se", "sp", "sv",
+        "sr", "st", "spr", "skoid", "sktid", "skt", "ske", "sks", "skv", "X-Amz-Signature", "X-Amz-Credential",
+        "X-Amz-Security-Token", "X-Goog-Signature", "X-Goog-Credential", "Authorization", "Cookie", "Idempotency-Key",
+        "X-Correlation-ID", "traceparent", "tracestate",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Returns whether <paramref name="name"/> is a query parameter no argument object may add (the gateway's own key name is checked per call).</summary>
+    public static bool IsProtectedQueryName(string name) => ProtectedQueryNames.Contains(name) || name.StartsWith("X-MCP-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Returns whether <paramref name="name"/> is a header no argument may set (the gateway's own subscription key header is checked per call).</summary>
     public static bool IsProtectedHeader(string name)
@@ -71,7 +95,8 @@ internal static class RequestBuilder
         RequestTemplate template,
         Uri gateway,
         IReadOnlyDictionary<string, JsonElement> arguments,
-        string subscriptionKeyHeader)
+        string subscriptionKeyHeader,
+        string subscriptionKeyQueryName = DefaultSubscriptionKeyQueryName)
     {
         var url = new StringBuilder(256);
         var baseText = gateway.AbsoluteUri;
@@ -89,7 +114,7 @@ internal static class RequestBuilder
                 return $"the path parameter '{part.Variable}' has no value";
             }
 
-            var error = AppendPath(url, p, value);
+            var error = CheckText("path", p.Argument, value, TextRule.NoControl) ?? AppendPath(url, template, p, value);
             if (error is not null)
             {
                 return error;
@@ -101,11 +126,22 @@ internal static class RequestBuilder
         {
             if (TryGet(arguments, p.Argument, out var value) && value.ValueKind != JsonValueKind.Null)
             {
+                var error = CheckText("query", p.Argument, value, TextRule.NoNul) ?? CheckQueryNames(template, p, value, subscriptionKeyQueryName);
+                if (error is not null)
+                {
+                    return error;
+                }
+
                 AppendQuery(url, ref firstQuery, p, value);
             }
         }
 
-        request.RequestUri = new Uri(url.ToString(), UriKind.Absolute);
+        if (!Uri.TryCreate(url.ToString(), UriKind.Absolute, out var uri))
+        {
+            return "the request URL cannot be built from the path and query arguments";
+        }
+
+        request.RequestUri = uri;
 
         for (var i = 0; i < template.Headers.Length; i++)
         {
@@ -125,10 +161,15 @@ internal static class RequestBuilder
                 return $"argument '{p.Argument}' would set the protected header '{p.Name}'";
             }
 
-            var text = Simple(value, p.Explode ?? false, escape: false);
-            if (text.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            if (CheckText("header", p.Argument, value, TextRule.Any) is { } invalid)
             {
-                return $"header argument '{p.Argument}' must not contain line breaks";
+                return invalid;
+            }
+
+            var text = Simple(value, p.Explode ?? false, escape: false);
+            if (HttpText.HeaderValueProblem(text) is { } bad)
+            {
+                return $"header argument '{p.Argument}' {bad}";
             }
 
             if (!request.Headers.TryAddWithoutValidation(p.Name, text))
@@ -144,6 +185,11 @@ internal static class RequestBuilder
             {
                 if (TryGet(arguments, p.Argument, out var value) && value.ValueKind != JsonValueKind.Null)
                 {
+                    if (CheckText("cookie", p.Argument, value, TextRule.Any) is { } invalid)
+                    {
+                        return invalid;
+                    }
+
                     cookie.Append(cookie.Length > 0 ? "; " : string.Empty)
                         .Append(Uri.EscapeDataString(p.Name)).Append('=').Append(Simple(value, explode: false, escape: true));
                 }
@@ -158,6 +204,125 @@ internal static class RequestBuilder
         return template.BodyEncoding == BodyEncoding.None ? null : BuildBody(request, template, arguments);
     }
 
+    private enum TextRule
+    {
+        Any,
+        NoNul,
+        NoControl,
+    }
+
+    /// <summary>
+    /// Checks every string of an argument (keys too): it must be text (a JSON string with a lone surrogate escape cannot be
+    /// read as one), and per <paramref name="rule"/> free of NUL or of every control character.
+    /// </summary>
+    private static string? CheckText(string location, string argument, JsonElement value, TextRule rule)
+    {
+        try
+        {
+            return Walk(value) ? null : rule switch
+            {
+                TextRule.NoControl => $"{location} argument '{argument}' must not contain control characters (line breaks, tabs, NUL, DEL)",
+                _ => $"{location} argument '{argument}' must not contain NUL characters",
+            };
+        }
+        catch (InvalidOperationException)
+        {
+            return $"{location} argument '{argument}' is not valid Unicode text (it has an unpaired surrogate escape): send the text without it";
+        }
+
+        bool Walk(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    return Fits(element.GetString()!);
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        if (!Walk(item))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        if (!Fits(property.Name) || !Walk(property.Value))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                default:
+                    return true;
+            }
+        }
+
+        bool Fits(string text) => rule switch
+        {
+            TextRule.NoControl => !HttpText.HasControl(text),
+            TextRule.NoNul => !text.Contains('\0', StringComparison.Ordinal),
+            _ => true,
+        };
+    }
+
+    /// <summary>
+    /// Checks the query parameter names a query argument produces. Its declared name may not be the gateway's
+    /// subscription key parameter; keys of an object spread into the query (<c>form</c> exploded) may not be protected
+    /// or another binding's name; and when the argument's schema says <c>additionalProperties: false</c>, keys spread
+    /// into names (exploded or <c>deepObject</c>) must be among its declared <c>properties</c>.
+    /// </summary>
+    private static string? CheckQueryNames(RequestTemplate template, HttpParameterBinding p, JsonElement value, string subscriptionKeyQueryName)
+    {
+        if (IsSubscriptionKeyQueryName(p.Name, subscriptionKeyQueryName))
+        {
+            return $"query argument '{p.Argument}' would set the protected query parameter '{p.Name}'";
+        }
+
+        var style = p.Style ?? "form";
+        var deep = style == "deepObject";
+        if (value.ValueKind != JsonValueKind.Object || !(deep || (p.Explode ?? style == "form")))
+        {
+            return null;
+        }
+
+        var allowed = template.AllowedObjectKeys.GetValueOrDefault(p.Argument);
+        foreach (var property in value.EnumerateObject())
+        {
+            var key = property.Name;
+            if (allowed is not null && !allowed.Contains(key))
+            {
+                return $"query argument '{p.Argument}' may not set the query parameter '{key}': its schema allows only {Names(allowed)}";
+            }
+
+            if (deep)
+            {
+                continue;
+            }
+
+            if (IsProtectedQueryName(key) || IsSubscriptionKeyQueryName(key, subscriptionKeyQueryName))
+            {
+                return $"query argument '{p.Argument}' would set the protected query parameter '{key}'";
+            }
+
+            if (template.QueryNames.Contains(key))
+            {
+                return $"query argument '{p.Argument}' would set the query parameter '{key}', which another argument of the tool sets; leave it out of '{p.Argument}'";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsSubscriptionKeyQueryName(string name, string configured)
+        => string.Equals(name, configured, StringComparison.OrdinalIgnoreCase) || string.Equals(name, DefaultSubscriptionKeyQueryName, StringComparison.OrdinalIgnoreCase);
+
+    private static string Names(FrozenSet<string> names)
+        => names.Count == 0 ? "no keys" : string.Join(", ", names.Order(StringComparer.Ordinal).Select(n => "'" + n + "'"));
+
     /// <summary>Renders a scalar the way it goes on the wire: strings as they are, other JSON as its text.</summary>
     internal static string Scalar(JsonElement value) => value.ValueKind switch
     {
@@ -171,7 +336,7 @@ internal static class RequestBuilder
     private static bool TryGet(IReadOnlyDictionary<string, JsonElement> arguments, string name, out JsonElement value)
         => arguments.TryGetValue(name, out value) && value.ValueKind != JsonValueKind.Undefined;
 
-    private static string? AppendPath(StringBuilder url, HttpParameterBinding p, JsonElement value)
+    private static string? AppendPath(StringBuilder url, RequestTemplate template, HttpParameterBinding p, JsonElement value)
     {
         // Each primitive is checked before it is escaped: no separator, no dot segment, nothing empty.
         var error = CheckPathValues(p, value);
@@ -181,6 +346,17 @@ internal static class RequestBuilder
         }
 
         var explode = p.Explode ?? false;
+        if (p.Style == "matrix" && explode && value.ValueKind == JsonValueKind.Object && template.AllowedObjectKeys.GetValueOrDefault(p.Argument) is { } allowed)
+        {
+            foreach (var property in value.EnumerateObject())
+            {
+                if (!allowed.Contains(property.Name))
+                {
+                    return $"path argument '{p.Argument}' may not set the parameter '{property.Name}': its schema allows only {Names(allowed)}";
+                }
+            }
+        }
+
         switch (p.Style)
         {
             case "label":
@@ -388,8 +564,13 @@ internal static class RequestBuilder
                 return null;
             case BodyEncoding.Form:
                 var fields = new List<KeyValuePair<string, string>>();
-                foreach (var (name, value) in Fields(template, arguments, whole))
+                foreach (var (argument, name, value) in Fields(template, arguments, whole))
                 {
+                    if (CheckText("body", argument, value, TextRule.Any) is { } invalid)
+                    {
+                        return invalid;
+                    }
+
                     if (value.ValueKind == JsonValueKind.Array)
                     {
                         foreach (var item in value.EnumerateArray())
@@ -407,8 +588,22 @@ internal static class RequestBuilder
                 return null;
             case BodyEncoding.Multipart:
                 var multipart = new MultipartFormDataContent();
-                foreach (var (name, value) in Fields(template, arguments, whole))
+                foreach (var (argument, name, value) in Fields(template, arguments, whole))
                 {
+                    // The field name goes into the part's Content-Disposition header: a quote or a line break there would
+                    // end the header early (or throw inside the HTTP client).
+                    if (name.Contains('"', StringComparison.Ordinal) || HttpText.HasControl(name))
+                    {
+                        multipart.Dispose();
+                        return $"body argument '{argument}' has a field name with a quote or a control character, which a multipart part cannot carry: rename the field";
+                    }
+
+                    if (CheckText("body", argument, value, TextRule.Any) is { } invalid)
+                    {
+                        multipart.Dispose();
+                        return invalid;
+                    }
+
                     if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
                     {
                         var part = new ByteArrayContent(Encoding.UTF8.GetBytes(value.GetRawText()));
@@ -427,6 +622,11 @@ internal static class RequestBuilder
                 if (whole is not { ValueKind: JsonValueKind.String } text)
                 {
                     return $"the request body ({template.BodyMediaType}) must be a string";
+                }
+
+                if (CheckText("body", template.WholeBody!.Argument, text, TextRule.Any) is { } notText)
+                {
+                    return notText;
                 }
 
                 var textType = MediaTypeHeaderValue.TryParse(template.BodyMediaType, out var parsed) && parsed.MediaType is not null ? parsed.MediaType : "text/plain";
@@ -448,7 +648,7 @@ internal static class RequestBuilder
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            foreach (var (name, value) in Fields(template, arguments, null))
+            foreach (var (_, name, value) in Fields(template, arguments, null))
             {
                 writer.WritePropertyName(name);
                 value.WriteTo(writer);
@@ -460,24 +660,37 @@ internal static class RequestBuilder
         return JsonElement.Parse(buffer.WrittenSpan);
     }
 
-    private static IEnumerable<(string Name, JsonElement Value)> Fields(RequestTemplate template, IReadOnlyDictionary<string, JsonElement> arguments, JsonElement? whole)
+    private static List<(string Argument, string Name, JsonElement Value)> Fields(RequestTemplate template, IReadOnlyDictionary<string, JsonElement> arguments, JsonElement? whole)
     {
+        var fields = new List<(string, string, JsonElement)>();
         if (whole is { ValueKind: JsonValueKind.Object } obj)
         {
-            foreach (var property in obj.EnumerateObject())
+            var argument = template.WholeBody!.Argument;
+            try
             {
-                yield return (property.Name, property.Value);
+                foreach (var property in obj.EnumerateObject())
+                {
+                    fields.Add((argument, property.Name, property.Value));
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // A key that is not text: reported by the value check of the whole argument.
+                fields.Clear();
+                fields.Add((argument, string.Empty, obj));
             }
 
-            yield break;
+            return fields;
         }
 
         foreach (var p in template.BodyProperties)
         {
             if (TryGet(arguments, p.Argument, out var value))
             {
-                yield return (p.Name, value);
+                fields.Add((p.Argument, p.Name, value));
             }
         }
+
+        return fields;
     }
 }

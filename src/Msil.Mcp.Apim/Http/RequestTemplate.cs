@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Msil.Mcp.Abstractions;
@@ -106,6 +107,8 @@ internal sealed class RequestTemplate
 
         Path = ParsePath(binding.PathTemplate, path);
         Query = [.. query];
+        QueryNames = query.Select(p => p.Name).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        AllowedObjectKeys = ClosedObjects(tool.InputSchema, binding.Parameters);
         Headers = [.. headers];
 
         // Checked once here, enforced per call when the argument has a value (an optional header the model leaves out,
@@ -142,6 +145,17 @@ internal sealed class RequestTemplate
     public PathPart[] Path { get; }
 
     public HttpParameterBinding[] Query { get; }
+
+    /// <summary>Gets the names of the declared query parameters (case-insensitive): keys an argument object may not add again.</summary>
+    public FrozenSet<string> QueryNames { get; }
+
+    /// <summary>
+    /// Gets, by argument, the only keys an object argument may spread into parameter names (query <c>form</c> exploded,
+    /// <c>deepObject</c>, path <c>matrix</c> exploded): its schema's <c>properties</c>, for arguments whose schema says
+    /// <c>additionalProperties: false</c>. An argument not listed may use any key its schema allows (the protected query
+    /// names are refused whatever the schema says).
+    /// </summary>
+    public FrozenDictionary<string, FrozenSet<string>> AllowedObjectKeys { get; }
 
     public HttpParameterBinding[] Headers { get; }
 
@@ -211,6 +225,33 @@ internal sealed class RequestTemplate
         }
 
         return type.StartsWith("text/", StringComparison.OrdinalIgnoreCase) ? BodyEncoding.Text : BodyEncoding.Unsupported;
+    }
+
+    private static FrozenDictionary<string, FrozenSet<string>> ClosedObjects(JsonElement schema, IReadOnlyList<HttpParameterBinding> parameters)
+    {
+        var closed = new Dictionary<string, FrozenSet<string>>(StringComparer.Ordinal);
+        if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
+        {
+            return closed.ToFrozenDictionary(StringComparer.Ordinal);
+        }
+
+        foreach (var p in parameters)
+        {
+            if (p.Location is not (ParameterLocation.Query or ParameterLocation.Path)
+                || !properties.TryGetProperty(p.Argument, out var argument) || argument.ValueKind != JsonValueKind.Object
+                || !argument.TryGetProperty("additionalProperties", out var additional) || additional.ValueKind != JsonValueKind.False
+                || argument.TryGetProperty("patternProperties", out _))
+            {
+                continue;
+            }
+
+            var keys = argument.TryGetProperty("properties", out var declared) && declared.ValueKind == JsonValueKind.Object
+                ? declared.EnumerateObject().Select(k => k.Name)
+                : [];
+            closed[p.Argument] = keys.ToFrozenSet(StringComparer.Ordinal);
+        }
+
+        return closed.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     private static PathPart[] ParsePath(string template, Dictionary<string, HttpParameterBinding> parameters)

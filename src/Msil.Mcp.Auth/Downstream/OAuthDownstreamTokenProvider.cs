@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,12 +10,22 @@ using Msil.Mcp.Auth.Development;
 namespace Msil.Mcp.Auth.Downstream;
 
 /// <summary>
-/// Gets backend tokens by token exchange (RFC 8693), on-behalf-of or client credentials, cached per user and audience
-/// until shortly before expiry. Passthrough forwards the caller's token only when configured explicitly.
+/// Gets backend tokens by token exchange (RFC 8693), on-behalf-of or client credentials, cached until shortly before
+/// expiry. Passthrough forwards the caller's token only when configured explicitly.
 /// </summary>
+/// <remarks>
+/// A token obtained on the user's behalf is cached under the SHA-256 of the subject token it was exchanged for (never
+/// the token itself), with the caller's issuer and subject and the audience (which also determines the scope): a
+/// narrower token of the same user is exchanged on its own and never reuses a broader one's result. Client-credential
+/// tokens are cached per audience. Expired entries are dropped once the cache holds more than
+/// <see cref="SweepThreshold"/> entries.
+/// </remarks>
 internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
 {
     public const string HttpClientName = "Msil.Mcp.Auth.Downstream";
+
+    /// <summary>The number of cached tokens above which a new entry first drops the expired ones.</summary>
+    internal const int SweepThreshold = 1024;
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptionsMonitor<MsilAuthOptions> _options;
@@ -48,8 +60,7 @@ internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
                 return subjectToken;
         }
 
-        var userKey = options.Mode == DownstreamTokenMode.ClientCredentials ? "(client)" : caller.Subject + "|" + caller.Issuer;
-        var key = userKey + "|" + audience;
+        var key = CacheKey(options.Mode, caller, subjectToken, audience);
         var now = _time.GetUtcNow();
         if (_cache.TryGetValue(key, out var cached) && cached.ExpiresAt - options.RefreshBeforeExpiry > now)
         {
@@ -121,8 +132,34 @@ internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
 
         var lifetime = doc.RootElement.TryGetProperty("expires_in", out var exp) && exp.TryGetInt32(out var seconds) ? seconds : 300;
         var token = new SensitiveString(tokenElement.GetString()!);
+        if (_cache.Count >= SweepThreshold)
+        {
+            foreach (var (staleKey, stale) in _cache)
+            {
+                if (stale.ExpiresAt <= now)
+                {
+                    _cache.TryRemove(new KeyValuePair<string, CachedToken>(staleKey, stale));
+                }
+            }
+        }
+
         _cache[key] = new CachedToken(token, now.AddSeconds(lifetime));
         return token;
+    }
+
+    /// <summary>
+    /// The cache key of a downstream token: the mode and audience, and for a token on the user's behalf the caller's
+    /// issuer and subject and the SHA-256 of the subject token (hex; the token itself is never kept as a key).
+    /// </summary>
+    internal static string CacheKey(DownstreamTokenMode mode, CallerIdentity caller, SensitiveString? subjectToken, string audience)
+    {
+        if (mode == DownstreamTokenMode.ClientCredentials)
+        {
+            return "client|" + audience;
+        }
+
+        var hash = subjectToken is null ? "none" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(subjectToken.Reveal())));
+        return string.Join('\n', mode.ToString(), caller.Issuer ?? string.Empty, caller.Subject, hash, audience);
     }
 
     private sealed record CachedToken(SensitiveString Token, DateTimeOffset ExpiresAt);

@@ -5,7 +5,8 @@ using StackExchange.Redis;
 namespace Msil.Mcp.Elevation.Redis;
 
 /// <summary>
-/// Grants in Redis (seed §4.2): key <c>{prefix}{user_id}:{scope}</c> (prefix <c>elevation:</c> by default), value the
+/// Grants in Redis (seed §4.2): key <c>{prefix}{principal_key}:{scope}</c> (prefix <c>elevation:</c> by default; the
+/// principal key is issuer and subject, see <see cref="CallerIdentity.PrincipalKey"/>), value the
 /// grant's JSON, TTL the grant's remaining lifetime capped at <see cref="ElevationOptions.MaxGrantLifetime"/>. Every
 /// instance sees the same grants. Single-use grants are consumed by a Lua script, so of any number of concurrent
 /// calls exactly one gets the grant. Redis errors propagate; the gate turns them into a refusal (never an allow).
@@ -13,14 +14,14 @@ namespace Msil.Mcp.Elevation.Redis;
 internal sealed class RedisElevationGrantStore(ElevationRedisConnection connection, IOptions<ElevationOptions> options, TimeProvider time)
     : IElevationGrantStore, IArgumentBoundGrantStore
 {
-    // The value names its user and scope; a value written for another (user, scope) whose key happens to be the same
-    // (a user id with ':' in it) is neither returned nor consumed. ARGV: user_id, scope[, arguments hash].
+    // The value names its principal and scope; a value written for another (principal, scope) whose key happens to be
+    // the same (a principal key with ':' in it) is neither returned nor consumed. ARGV: principal_key, scope[, arguments hash].
     private const string CheckOwner = """
         local v = redis.call('GET', KEYS[1])
         if not v then return {0} end
         local ok, g = pcall(cjson.decode, v)
         if not ok or type(g) ~= 'table' then return {0} end
-        if (type(g.user_id) == 'string' and g.user_id ~= ARGV[1]) or (type(g.scope) == 'string' and g.scope ~= ARGV[2]) then return {0} end
+        if (type(g.principal_key) == 'string' and g.principal_key ~= ARGV[1]) or (type(g.scope) == 'string' and g.scope ~= ARGV[2]) then return {0} end
         """;
 
     // GET + DEL in one step (GETDEL needs Redis 6.2; Lua works everywhere). Returns {0} or {1, value}.
@@ -41,17 +42,17 @@ internal sealed class RedisElevationGrantStore(ElevationRedisConnection connecti
     private readonly string _prefix = options.Value.RedisKeyPrefix;
     private readonly TimeSpan _maxLifetime = options.Value.MaxGrantLifetime;
 
-    public async ValueTask<ElevationGrant?> GetAsync(string userId, string scope, CancellationToken cancellationToken)
+    public async ValueTask<ElevationGrant?> GetAsync(string principalKey, string scope, CancellationToken cancellationToken)
     {
         var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var value = await db.StringGetAsync(Key(userId, scope)).ConfigureAwait(false);
-        return value.IsNull ? null : RedisGrantCodec.Decode((byte[])value!, userId, scope);
+        var value = await db.StringGetAsync(Key(principalKey, scope)).ConfigureAwait(false);
+        return value.IsNull ? null : RedisGrantCodec.Decode((byte[])value!, principalKey, scope);
     }
 
     public async ValueTask SaveAsync(ElevationGrant grant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        var key = Key(grant.UserId, grant.Scope);
+        var key = Key(grant.PrincipalKey, grant.Scope);
         var ttl = TimeToLive(grant, time.GetUtcNow(), _maxLifetime);
         var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         if (ttl <= TimeSpan.Zero)
@@ -64,27 +65,27 @@ internal sealed class RedisElevationGrantStore(ElevationRedisConnection connecti
         await db.StringSetAsync(key, RedisGrantCodec.Encode(grant), ttl, When.Always).ConfigureAwait(false);
     }
 
-    public async ValueTask<bool> RevokeAsync(string userId, string scope, CancellationToken cancellationToken)
+    public async ValueTask<bool> RevokeAsync(string principalKey, string scope, CancellationToken cancellationToken)
     {
         var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        return await db.KeyDeleteAsync(Key(userId, scope)).ConfigureAwait(false);
+        return await db.KeyDeleteAsync(Key(principalKey, scope)).ConfigureAwait(false);
     }
 
-    public async ValueTask<ElevationGrant?> ConsumeAsync(string userId, string scope, CancellationToken cancellationToken)
+    public async ValueTask<ElevationGrant?> ConsumeAsync(string principalKey, string scope, CancellationToken cancellationToken)
     {
         var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var parts = (RedisResult[])(await db.ScriptEvaluateAsync(ConsumeScript, [Key(userId, scope)], [userId, scope]).ConfigureAwait(false))!;
-        var grant = parts.Length > 1 ? RedisGrantCodec.Decode((byte[])parts[1]!, userId, scope) : null;
+        var parts = (RedisResult[])(await db.ScriptEvaluateAsync(ConsumeScript, [Key(principalKey, scope)], [principalKey, scope]).ConfigureAwait(false))!;
+        var grant = parts.Length > 1 ? RedisGrantCodec.Decode((byte[])parts[1]!, principalKey, scope) : null;
         return grant is not null && grant.ExpiresAt > time.GetUtcNow() ? grant : null;
     }
 
-    public async ValueTask<ConsumeResult> TryConsumeAsync(string userId, string scope, string argumentsHash, CancellationToken cancellationToken)
+    public async ValueTask<ConsumeResult> TryConsumeAsync(string principalKey, string scope, string argumentsHash, CancellationToken cancellationToken)
     {
         var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var result = await db.ScriptEvaluateAsync(ConsumeBoundScript, [Key(userId, scope)], [userId, scope, argumentsHash.ToLowerInvariant()]).ConfigureAwait(false);
+        var result = await db.ScriptEvaluateAsync(ConsumeBoundScript, [Key(principalKey, scope)], [principalKey, scope, argumentsHash.ToLowerInvariant()]).ConfigureAwait(false);
         var parts = (RedisResult[])result!;
         var status = (int)parts[0];
-        var grant = parts.Length > 1 ? RedisGrantCodec.Decode((byte[])parts[1]!, userId, scope) : null;
+        var grant = parts.Length > 1 ? RedisGrantCodec.Decode((byte[])parts[1]!, principalKey, scope) : null;
         if (grant is null || grant.ExpiresAt <= time.GetUtcNow())
         {
             return new ConsumeResult(ConsumeStatus.NotFound, null);
@@ -106,5 +107,5 @@ internal sealed class RedisElevationGrantStore(ElevationRedisConnection connecti
         return left > maxLifetime ? maxLifetime : left;
     }
 
-    internal RedisKey Key(string userId, string scope) => string.Concat(_prefix, userId, ":", scope);
+    internal RedisKey Key(string principalKey, string scope) => string.Concat(_prefix, principalKey, ":", scope);
 }

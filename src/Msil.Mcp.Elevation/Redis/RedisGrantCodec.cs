@@ -6,7 +6,7 @@ namespace Msil.Mcp.Elevation.Redis;
 
 /// <summary>
 /// The JSON value of a grant in Redis: the seed's fields (<c>granted_at</c>, <c>expires_at</c>, <c>scope</c>,
-/// <c>approval_reference</c>) plus <c>user_id</c>, <c>single_use</c> and <c>arguments_hash</c>. Written and read by
+/// <c>approval_reference</c>) plus <c>principal_key</c>, <c>user_id</c>, <c>single_use</c> and <c>arguments_hash</c>. Written and read by
 /// hand so that no reflection is needed (AOT) and times keep the seed's <c>…Z</c> form.
 /// </summary>
 internal static class RedisGrantCodec
@@ -17,6 +17,7 @@ internal static class RedisGrantCodec
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
+            writer.WriteString("principal_key", grant.PrincipalKey);
             writer.WriteString("user_id", grant.UserId);
             writer.WriteString("scope", grant.Scope);
             writer.WriteString("granted_at", GrantJson.FormatTime(grant.GrantedAt));
@@ -38,11 +39,14 @@ internal static class RedisGrantCodec
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Reads a stored grant; <paramref name="userId"/> and <paramref name="scope"/> fill fields a seed-shaped value leaves out.</summary>
+    /// <summary>
+    /// Reads a stored grant; <paramref name="principalKey"/> and <paramref name="scope"/> (the key's) fill fields a
+    /// seed-shaped value leaves out, and a value that names another principal or scope is not a grant for the key.
+    /// </summary>
     /// <returns>The grant, or <see langword="null"/> when the value is not a grant.</returns>
-    public static ElevationGrant? Decode(ReadOnlySpan<byte> json, string userId, string scope)
+    public static ElevationGrant? Decode(ReadOnlySpan<byte> json, string principalKey, string scope)
     {
-        string? user = null, grantScope = null, reference = null, argumentsHash = null;
+        string? principal = null, user = null, grantScope = null, reference = null, argumentsHash = null;
         DateTimeOffset? grantedAt = null, expiresAt = null;
         var singleUse = false;
         try
@@ -59,6 +63,9 @@ internal static class RedisGrantCodec
                 reader.Read();
                 switch (name)
                 {
+                    case "principal_key":
+                        principal = StringOrNull(ref reader);
+                        break;
                     case "user_id":
                         user = StringOrNull(ref reader);
                         break;
@@ -97,7 +104,7 @@ internal static class RedisGrantCodec
         }
 
         if (expiresAt is null
-            || (user is not null && !string.Equals(user, userId, StringComparison.Ordinal))
+            || (principal is not null && !string.Equals(principal, principalKey, StringComparison.Ordinal))
             || (grantScope is not null && !string.Equals(grantScope, scope, StringComparison.Ordinal)))
         {
             return null;
@@ -105,7 +112,8 @@ internal static class RedisGrantCodec
 
         return new ElevationGrant
         {
-            UserId = userId,
+            UserId = user ?? principalKey,
+            PrincipalKey = principalKey,
             Scope = scope,
             GrantedAt = grantedAt ?? DateTimeOffset.MinValue,
             ExpiresAt = expiresAt.Value,

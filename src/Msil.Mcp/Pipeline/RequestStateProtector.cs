@@ -8,7 +8,8 @@ namespace Msil.Mcp.Pipeline;
 
 /// <summary>
 /// Protects the request state of an input-required result (MRTR, SEP-2322): the executor's state is encrypted and
-/// authenticated with ASP.NET Core Data Protection, bound to the tool and the caller, and valid for
+/// authenticated with ASP.NET Core Data Protection, bound to the tool and the caller (its
+/// <see cref="Abstractions.CallerIdentity.PrincipalKey"/>: issuer and subject), and valid for
 /// <see cref="MsilMcpOptions.InputRequestStateLifetimeSeconds"/>. The client sees an opaque base64url string.
 /// </summary>
 internal sealed class RequestStateProtector
@@ -25,18 +26,18 @@ internal sealed class RequestStateProtector
         _time = time;
     }
 
-    /// <summary>Protects <paramref name="state"/> for a retry of <paramref name="toolName"/> by <paramref name="userId"/>.</summary>
-    public string Protect(string state, string toolName, string userId)
+    /// <summary>Protects <paramref name="state"/> for a retry of <paramref name="toolName"/> by the principal <paramref name="principalKey"/>.</summary>
+    public string Protect(string state, string toolName, string principalKey)
     {
         var expires = _time.GetUtcNow() + TimeSpan.FromSeconds(_options.CurrentValue.InputRequestStateLifetimeSeconds);
         var payload = JsonSerializer.SerializeToUtf8Bytes(
-            new Payload(toolName, userId, expires.ToUnixTimeMilliseconds(), state),
+            new Payload(toolName, principalKey, expires.ToUnixTimeMilliseconds(), state),
             PipelineJsonContext.Default.Payload);
         return Base64Url.EncodeToString(_protector.Protect(payload));
     }
 
     /// <summary>Verifies an echoed state; on failure <paramref name="reason"/> says why (never the state itself).</summary>
-    public bool TryUnprotect(string echoed, string toolName, string userId, out string? state, out string reason)
+    public bool TryUnprotect(string echoed, string toolName, string principalKey, out string? state, out string reason)
     {
         state = null;
         byte[] payload;
@@ -57,7 +58,7 @@ internal sealed class RequestStateProtector
             return false;
         }
 
-        if (!string.Equals(data.User, userId, StringComparison.Ordinal))
+        if (!string.Equals(data.User, principalKey, StringComparison.Ordinal))
         {
             reason = "request state was issued to another caller";
             return false;

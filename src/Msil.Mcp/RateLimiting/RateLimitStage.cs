@@ -10,6 +10,8 @@ namespace Msil.Mcp.RateLimiting;
 /// The rate-limit stage, in two steps: the caller's bucket before the tool is even resolved (so calls that fail early,
 /// unknown names included, are limited too), and the caller-and-tool bucket by risk level once policy has let the
 /// caller know the tool.
+/// Both buckets are keyed by the caller's <see cref="CallerIdentity.PrincipalKey"/> (issuer and subject), never by the
+/// user name another issuer may share.
 /// </summary>
 internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<RateLimitOptions> options, MsilMcpMetrics metrics)
 {
@@ -28,7 +30,7 @@ internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<Rate
         }
 
         using var span = CallTracing.StartStage(Stage, Stage, tool: null);
-        var perUser = await store.TryAcquireAsync(o.KeyPrefix + caller.UserId, o.PerUser, cancellationToken).ConfigureAwait(false);
+        var perUser = await store.TryAcquireAsync(o.KeyPrefix + caller.PrincipalKey, o.PerUser, cancellationToken).ConfigureAwait(false);
         if (!perUser.Acquired)
         {
             metrics.RateLimited(catalogTool: null, "user");
@@ -56,7 +58,7 @@ internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<Rate
             RiskLevel.Write => o.Write,
             _ => o.Privileged,
         };
-        var perTool = await store.TryAcquireAsync($"{o.KeyPrefix}{caller.UserId}:{definition.Name}", rule, cancellationToken).ConfigureAwait(false);
+        var perTool = await store.TryAcquireAsync($"{o.KeyPrefix}{caller.PrincipalKey}:{definition.Name}", rule, cancellationToken).ConfigureAwait(false);
         if (!perTool.Acquired)
         {
             metrics.RateLimited(definition.Name, "tool");

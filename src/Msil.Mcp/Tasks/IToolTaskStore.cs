@@ -13,7 +13,7 @@ internal interface IToolTaskStore
     ValueTask<bool> TryCreateAsync(ToolTaskRecord record, int maxActivePerOwner, CancellationToken cancellationToken);
 
     /// <summary>Counts the owner's tasks that have not ended.</summary>
-    ValueTask<int> CountActiveAsync(string ownerUserId, CancellationToken cancellationToken);
+    ValueTask<int> CountActiveAsync(string ownerKey, CancellationToken cancellationToken);
 
     /// <summary>Gets a task, or <see langword="null"/> when it is unknown or expired.</summary>
     ValueTask<ToolTaskRecord?> GetAsync(string taskId, CancellationToken cancellationToken);

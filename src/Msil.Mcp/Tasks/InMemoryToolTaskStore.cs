@@ -18,21 +18,21 @@ internal sealed class InMemoryToolTaskStore(TimeProvider time) : IToolTaskStore
         lock (_gate)
         {
             expired = Sweep();
-            created = CountActive(record.OwnerUserId) < maxActivePerOwner && _tasks.TryAdd(record.TaskId, record);
+            created = CountActive(record.OwnerKey) < maxActivePerOwner && _tasks.TryAdd(record.TaskId, record);
         }
 
         Expire(expired);
         return ValueTask.FromResult(created);
     }
 
-    public ValueTask<int> CountActiveAsync(string ownerUserId, CancellationToken cancellationToken)
+    public ValueTask<int> CountActiveAsync(string ownerKey, CancellationToken cancellationToken)
     {
         List<string>? expired;
         int count;
         lock (_gate)
         {
             expired = Sweep();
-            count = CountActive(ownerUserId);
+            count = CountActive(ownerKey);
         }
 
         Expire(expired);
@@ -94,7 +94,7 @@ internal sealed class InMemoryToolTaskStore(TimeProvider time) : IToolTaskStore
         var count = 0;
         foreach (var task in _tasks.Values)
         {
-            if (!task.IsTerminal && string.Equals(task.OwnerUserId, owner, StringComparison.Ordinal))
+            if (!task.IsTerminal && string.Equals(task.OwnerKey, owner, StringComparison.Ordinal))
             {
                 count++;
             }

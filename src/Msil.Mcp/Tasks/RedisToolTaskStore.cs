@@ -56,7 +56,7 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
     public async ValueTask<bool> TryCreateAsync(ToolTaskRecord record, int maxActivePerOwner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (await CountActiveAsync(record.OwnerUserId, cancellationToken).ConfigureAwait(false) >= maxActivePerOwner)
+        if (await CountActiveAsync(record.OwnerKey, cancellationToken).ConfigureAwait(false) >= maxActivePerOwner)
         {
             return false;
         }
@@ -66,21 +66,21 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
         var transaction = db.CreateTransaction();
         transaction.AddCondition(Condition.KeyNotExists(Key(record.TaskId)));
         _ = transaction.StringSetAsync(Key(record.TaskId), Write(record), ttl);
-        _ = transaction.SetAddAsync(OwnerKey(record.OwnerUserId), record.TaskId);
-        _ = transaction.KeyExpireAsync(OwnerKey(record.OwnerUserId), ttl);
+        _ = transaction.SetAddAsync(OwnerKey(record.OwnerKey), record.TaskId);
+        _ = transaction.KeyExpireAsync(OwnerKey(record.OwnerKey), ttl);
         return await transaction.ExecuteAsync().ConfigureAwait(false);
     }
 
-    public async ValueTask<int> CountActiveAsync(string ownerUserId, CancellationToken cancellationToken)
+    public async ValueTask<int> CountActiveAsync(string ownerKey, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
         var count = 0;
-        foreach (var id in await db.SetMembersAsync(OwnerKey(ownerUserId)).ConfigureAwait(false))
+        foreach (var id in await db.SetMembersAsync(OwnerKey(ownerKey)).ConfigureAwait(false))
         {
             var record = Read(await db.StringGetAsync(Key(id.ToString())).ConfigureAwait(false));
             if (record is null)
             {
-                await db.SetRemoveAsync(OwnerKey(ownerUserId), id).ConfigureAwait(false);
+                await db.SetRemoveAsync(OwnerKey(ownerKey), id).ConfigureAwait(false);
             }
             else if (!record.IsTerminal)
             {
@@ -148,7 +148,7 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
 
     private RedisKey Key(string taskId) => Prefix + taskId;
 
-    private RedisKey OwnerKey(string ownerUserId) => Prefix + "owner:" + ownerUserId;
+    private RedisKey OwnerKey(string ownerKey) => Prefix + "owner:" + ownerKey;
 
     private TimeSpan Ttl(ToolTaskRecord record)
     {

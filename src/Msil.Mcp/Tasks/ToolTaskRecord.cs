@@ -24,8 +24,8 @@ internal sealed record ToolTaskRecord
 {
     public required string TaskId { get; init; }
 
-    /// <summary>The caller that created the task (<c>CallerIdentity.UserId</c>); nobody else sees it.</summary>
-    public required string OwnerUserId { get; init; }
+    /// <summary>The caller that created the task (<c>CallerIdentity.PrincipalKey</c>: issuer and subject); nobody else sees it.</summary>
+    public required string OwnerKey { get; init; }
 
     public required string ToolName { get; init; }
 

@@ -165,7 +165,7 @@ internal sealed class ToolTaskRequestHandlers
         var record = taskId.Length > CallerText.MaxLength ? null : await _store.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
 
         // Another caller's task is answered exactly like an unknown one: its existence is not disclosed.
-        if (record is null || !string.Equals(record.OwnerUserId, caller.UserId, StringComparison.Ordinal))
+        if (record is null || !string.Equals(record.OwnerKey, caller.PrincipalKey, StringComparison.Ordinal))
         {
             throw new McpProtocolException($"Unknown task '{CallerText.Bound(taskId)}'.", McpErrorCode.InvalidParams);
         }

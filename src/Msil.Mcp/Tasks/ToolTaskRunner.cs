@@ -67,7 +67,7 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
     public async ValueTask<ToolTaskStart> RunAsync(CallState state, IToolExecutor executor, CancellationToken cancellationToken)
     {
         var options = _options.CurrentValue;
-        var active = await _store.CountActiveAsync(state.Caller.UserId, cancellationToken).ConfigureAwait(false);
+        var active = await _store.CountActiveAsync(state.Caller.PrincipalKey, cancellationToken).ConfigureAwait(false);
         if (active >= options.MaxActivePerCaller)
         {
             throw TooManyTasks(state, options);
@@ -142,7 +142,7 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
         var record = new ToolTaskRecord
         {
             TaskId = Guid.NewGuid().ToString("N"),
-            OwnerUserId = state.Caller.UserId,
+            OwnerKey = state.Caller.PrincipalKey,
             ToolName = state.ToolName,
             CorrelationId = state.CorrelationId,
             CreatedAt = now,

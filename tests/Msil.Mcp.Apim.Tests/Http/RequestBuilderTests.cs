@@ -140,6 +140,206 @@ public sealed class RequestBuilderTests
     }
 
     [Theory]
+    [InlineData("n\u00f6rth")]
+    [InlineData("\u65e5\u672c")]
+    [InlineData("caf\u00e9 \ud83d\ude00")]
+    public void Build_HeaderValueNotAscii_IsRefusedNamingTheArgumentAndTheFix(string value)
+    {
+        var tool = ApimHarness.Tool("h", "GET", "/v1/x", [new HttpParameterBinding("region", "X-Region", ParameterLocation.Header)]);
+
+        var (request, error) = Build(tool, JsonSerializer.Serialize(new Dictionary<string, string> { ["region"] = value }));
+
+        Assert.NotNull(error);
+        Assert.StartsWith("header argument 'region' ", error, StringComparison.Ordinal);
+        Assert.Contains("ASCII", error, StringComparison.Ordinal);
+        Assert.False(request.Headers.Contains("X-Region"));
+    }
+
+    [Theory]
+    [InlineData("a\u0001b")]
+    [InlineData("a\u001bb")]
+    [InlineData("a\u007fb")]
+    [InlineData("a\u0000b")]
+    [InlineData("a\u000bb")]
+    public void Build_HeaderValueWithControlCharacter_IsRefused(string value)
+    {
+        var tool = ApimHarness.Tool("h", "GET", "/v1/x", [new HttpParameterBinding("region", "X-Region", ParameterLocation.Header)]);
+
+        var (request, error) = Build(tool, JsonSerializer.Serialize(new Dictionary<string, string> { ["region"] = value }));
+
+        Assert.NotNull(error);
+        Assert.StartsWith("header argument 'region' ", error, StringComparison.Ordinal);
+        Assert.False(request.Headers.Contains("X-Region"));
+    }
+
+    [Fact]
+    public void Build_HeaderObjectWithNonAsciiKey_IsRefused()
+    {
+        var tool = ApimHarness.Tool("h", "GET", "/v1/x", [new HttpParameterBinding("meta", "X-Meta", ParameterLocation.Header, Explode: true)]);
+
+        var (_, error) = Build(tool, """{"meta":{"k\u00e9y":"v"}}""");
+
+        Assert.NotNull(error);
+        Assert.StartsWith("header argument 'meta' ", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a\u0000b")]
+    [InlineData("a\nb")]
+    [InlineData("a\u007fb")]
+    public void Build_PathValueWithControlCharacter_IsRefused(string value)
+    {
+        var (_, error) = Build(PathTool(), JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = value }));
+
+        Assert.NotNull(error);
+        Assert.Contains("path argument 'id' must not contain control characters", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_PathValueWithLoneSurrogate_IsRefused()
+    {
+        var (_, error) = Build(PathTool(), """{"id":"a\ud800b"}""");
+
+        Assert.NotNull(error);
+        Assert.Contains("'id'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_QueryValueWithLoneSurrogate_IsRefused()
+    {
+        var (_, error) = Build(QueryTool(), """{"v":"a\udc00"}""");
+
+        Assert.NotNull(error);
+        Assert.Contains("'v'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_QueryValueWithNul_IsRefused()
+    {
+        var (_, error) = Build(QueryTool(), """{"v":"a\u0000b"}""");
+
+        Assert.NotNull(error);
+        Assert.Contains("query argument 'v'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_NonAsciiQueryAndPathValues_ArePercentEncodedUtf8()
+        => Assert.Equal("/dealer-api/v1/items?tag=n%C3%B6rth", Target(QueryTool(), """{"v":"n\u00f6rth"}"""));
+
+    [Theory]
+    [InlineData("na\"me")]
+    [InlineData("na\r\nContent-Type: text/html")]
+    public void Build_MultipartFieldNameFromArgumentsThatBreaksItsPartHeader_IsRefused(string name)
+    {
+        var tool = ApimHarness.Tool("m", "POST", "/v1/x", [new HttpParameterBinding("form", "form", ParameterLocation.WholeBody)], bodyContentType: "multipart/form-data");
+
+        var (_, error) = Build(tool, JsonSerializer.Serialize(new Dictionary<string, object> { ["form"] = new Dictionary<string, string> { [name] = "x" } }));
+
+        Assert.NotNull(error);
+        Assert.Contains("'form'", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("subscription-key")]
+    [InlineData("Subscription-Key")]
+    [InlineData("access_token")]
+    [InlineData("code")]
+    [InlineData("client_secret")]
+    [InlineData("api-key")]
+    [InlineData("apikey")]
+    [InlineData("sig")]
+    public void Build_FreeFormQueryObjectWithProtectedKey_IsRefused(string key)
+    {
+        var (request, error) = Build(QueryTool(), JsonSerializer.Serialize(new Dictionary<string, object> { ["v"] = new Dictionary<string, string> { ["color"] = "red", [key] = "x" } }));
+
+        Assert.NotNull(error);
+        Assert.Contains($"query argument 'v' would set the protected query parameter '{key}'", error, StringComparison.Ordinal);
+        Assert.Null(request.RequestUri);
+    }
+
+    [Fact]
+    public void Build_FreeFormQueryObjectWithConfiguredSubscriptionKeyQueryName_IsRefused()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, (Uri?)null);
+        var tool = QueryTool();
+        var args = ApimHarness.Invocation(tool, """{"v":{"gw-key":"x"}}""").Arguments;
+
+        var error = RequestBuilder.Build(request, RequestTemplate.For(tool), Gateway, args, "Ocp-Apim-Subscription-Key", "gw-key");
+
+        Assert.NotNull(error);
+        Assert.Contains("protected query parameter 'gw-key'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_FreeFormQueryObjectWithKeyOfAnotherQueryBinding_IsRefused()
+    {
+        // A curated tool fixes 'tenant'; a free-form object must not send a second 'tenant' the backend may prefer.
+        var tool = ApimHarness.Tool("q", "GET", "/v1/items",
+        [
+            new HttpParameterBinding("tenant", "tenant", ParameterLocation.Query),
+            new HttpParameterBinding("v", "filter", ParameterLocation.Query),
+        ]);
+
+        var (_, error) = Build(tool, """{"tenant":"mine","v":{"tenant":"theirs"}}""");
+
+        Assert.NotNull(error);
+        Assert.Contains("'tenant'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_FreeFormQueryObjectWithAdditionalPropertiesFalse_SendsOnlyDeclaredKeys()
+    {
+        var tool = ApimHarness.Tool("q", "GET", "/v1/items", [new HttpParameterBinding("v", "filter", ParameterLocation.Query)],
+            inputSchema: """{"type":"object","properties":{"v":{"type":"object","properties":{"color":{"type":"string"}},"additionalProperties":false}}}""");
+
+        var (_, refused) = Build(tool, """{"v":{"color":"red","size":"L"}}""");
+        var allowed = Target(tool, """{"v":{"color":"red"}}""");
+
+        Assert.NotNull(refused);
+        Assert.Contains("query argument 'v' may not set the query parameter 'size'", refused, StringComparison.Ordinal);
+        Assert.Equal("/dealer-api/v1/items?color=red", allowed);
+    }
+
+    [Fact]
+    public void Build_FreeFormQueryObjectWithAdditionalPropertiesSchema_SendsOtherUnprotectedKeys()
+    {
+        var tool = ApimHarness.Tool("q", "GET", "/v1/items", [new HttpParameterBinding("v", "filter", ParameterLocation.Query)],
+            inputSchema: """{"type":"object","properties":{"v":{"type":"object","properties":{"color":{"type":"string"}},"additionalProperties":{"type":"string"}}}}""");
+
+        Assert.Equal("/dealer-api/v1/items?color=red&size=L", Target(tool, """{"v":{"color":"red","size":"L"}}"""));
+        Assert.NotNull(Build(tool, """{"v":{"access_token":"x"}}""").Error);
+    }
+
+    [Fact]
+    public void Build_DeepObjectWithAdditionalPropertiesFalse_SendsOnlyDeclaredKeys()
+    {
+        var tool = ApimHarness.Tool("q", "GET", "/v1/items", [new HttpParameterBinding("v", "filter", ParameterLocation.Query, "deepObject")],
+            inputSchema: """{"type":"object","properties":{"v":{"type":"object","properties":{"color":{"type":"string"}},"additionalProperties":false}}}""");
+
+        Assert.NotNull(Build(tool, """{"v":{"color":"red","size":"L"}}""").Error);
+        Assert.Equal("/dealer-api/v1/items?filter%5Bcolor%5D=red", Target(tool, """{"v":{"color":"red"}}"""));
+    }
+
+    [Fact]
+    public void Build_DeclaredQueryBindingForTheSubscriptionKey_IsRefusedWhenUsed()
+    {
+        var tool = ApimHarness.Tool("q", "GET", "/v1/items", [new HttpParameterBinding("k", "subscription-key", ParameterLocation.Query)]);
+
+        Assert.Null(Build(tool, "{}").Error);
+        Assert.Contains("protected query parameter 'subscription-key'", Build(tool, """{"k":"x"}""").Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_MatrixObjectWithAdditionalPropertiesFalse_SendsOnlyDeclaredKeys()
+    {
+        var tool = ApimHarness.Tool("p", "GET", "/v1/items/{id}", [new HttpParameterBinding("id", "id", ParameterLocation.Path, "matrix", true)],
+            inputSchema: """{"type":"object","properties":{"id":{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}}}""");
+
+        Assert.NotNull(Build(tool, """{"id":{"a":"1","b":"2"}}""").Error);
+        Assert.Equal("/dealer-api/v1/items/;a=1", Target(tool, """{"id":{"a":"1"}}"""));
+    }
+
+    [Theory]
     [InlineData("Authorization")]
     [InlineData("host")]
     [InlineData("Cookie")]

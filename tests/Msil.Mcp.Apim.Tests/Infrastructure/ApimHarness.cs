@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
 
@@ -17,11 +18,12 @@ public sealed class ApimHarness : IAsyncDisposable
 
     internal ApimToolExecutor Executor => _services.GetRequiredService<ApimToolExecutor>();
 
-    /// <summary>Builds the harness; the options are validated as the host would on start.</summary>
-    public static ApimHarness Create(Action<ApimOptions> configure, Action<IServiceCollection>? services = null)
+    /// <summary>Builds the harness in <paramref name="environment"/>; the options are validated as the host would on start.</summary>
+    public static ApimHarness Create(Action<ApimOptions> configure, Action<IServiceCollection>? services = null, string environment = "Development")
     {
         var collection = new ServiceCollection();
         collection.AddLogging();
+        collection.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = environment, ApplicationName = "tests", ContentRootPath = AppContext.BaseDirectory });
         collection.AddMsilMcp()
             .UseDownstreamTokenProvider<FakeTokens>()
             .AddApim(configure);
@@ -54,12 +56,13 @@ public sealed class ApimHarness : IAsyncDisposable
         bool? idempotent = null,
         string? gateway = null,
         string? bodyContentType = null,
-        string? outputSchema = null) => new()
+        string? outputSchema = null,
+        string? inputSchema = null) => new()
         {
             Name = name,
             Description = "A test tool.",
             RiskLevel = risk,
-            InputSchema = JsonElement.Parse("""{"type":"object"}"""),
+            InputSchema = JsonElement.Parse(inputSchema ?? """{"type":"object"}"""),
             OutputSchema = outputSchema is null ? null : JsonElement.Parse(outputSchema),
             Executor = "http",
             Source = "test",

@@ -94,6 +94,46 @@ public sealed class OAuthDownstreamTokenProviderTests : IAsyncLifetime
         Assert.Equal(3, _requests.Count);
     }
 
+    [Theory]
+    [InlineData(DownstreamTokenMode.TokenExchange)]
+    [InlineData(DownstreamTokenMode.OnBehalfOf)]
+    public async Task GetToken_SameUserWithAnotherSubjectToken_IsExchangedAgainNotServedFromTheCache(DownstreamTokenMode mode)
+    {
+        // Issue #17 item 8: keyed by user, a narrower token reused the broader token's exchange until it expired.
+        var provider = Provider(mode);
+
+        var broad = await provider.GetTokenAsync(Bob, new SensitiveString("caller-token-all-scopes"), "api://backend", Ct);
+        var narrow = await provider.GetTokenAsync(Bob, new SensitiveString("caller-token-read-only"), "api://backend", Ct);
+        var narrowAgain = await provider.GetTokenAsync(Bob, new SensitiveString("caller-token-read-only"), "api://backend", Ct);
+
+        Assert.NotEqual(broad!.Reveal(), narrow!.Reveal());
+        Assert.Equal(narrow.Reveal(), narrowAgain!.Reveal());
+        Assert.Equal(2, _requests.Count);
+        Assert.Equal("caller-token-read-only", _requests.Last()[mode == DownstreamTokenMode.TokenExchange ? "subject_token" : "assertion"]);
+    }
+
+    [Fact]
+    public async Task GetToken_SameSubjectTokenForAnotherCaller_IsExchangedAgain()
+    {
+        var provider = Provider(DownstreamTokenMode.TokenExchange);
+        var subject = new SensitiveString("caller-token");
+        var mallory = new CallerIdentity { UserId = "mallory", Subject = "user-mallory", Issuer = "https://idp.example" };
+
+        await provider.GetTokenAsync(Bob, subject, "api://backend", Ct);
+        await provider.GetTokenAsync(mallory, subject, "api://backend", Ct);
+
+        Assert.Equal(2, _requests.Count);
+    }
+
+    [Fact]
+    public void CacheKey_NeverHoldsTheSubjectToken()
+    {
+        var key = OAuthDownstreamTokenProvider.CacheKey(DownstreamTokenMode.TokenExchange, Bob, new SensitiveString("caller-token"), "api://backend");
+
+        Assert.DoesNotContain("caller-token", key, StringComparison.Ordinal);
+        Assert.Contains(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData("caller-token"u8)), key, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task GetToken_None_SendsNoToken()
     {

@@ -52,6 +52,7 @@ internal static class ApimBenchmarkCalls
         services.AddMsilMcp().AddApim(o =>
         {
             o.GatewayUrl = gateway;
+            o.AllowInsecureHttp = true; // a loopback backend, and a bare service collection counts as Production
             o.SubscriptionKey = "bench-subscription-key";
         });
         if (primary is not null)

@@ -32,6 +32,7 @@ internal static class ElevationBench
     public static ElevationGrant Grant(ToolDefinition tool, bool singleUse = false) => new()
     {
         UserId = Carol.UserId,
+        PrincipalKey = Carol.PrincipalKey,
         Scope = tool.Name,
         GrantedAt = TimeProvider.System.GetUtcNow(),
         ExpiresAt = TimeProvider.System.GetUtcNow().AddHours(1),
@@ -128,8 +129,8 @@ public class ElevationGateRedisBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _store.RevokeAsync(ElevationBench.Carol.UserId, ElevationBench.Tool.Name, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        _store.RevokeAsync(ElevationBench.Carol.UserId, ElevationBench.Ungranted.Name, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        _store.RevokeAsync(ElevationBench.Carol.PrincipalKey, ElevationBench.Tool.Name, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        _store.RevokeAsync(ElevationBench.Carol.PrincipalKey, ElevationBench.Ungranted.Name, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         _provider.Dispose();
     }
 

@@ -32,7 +32,8 @@ public sealed class ElevationEndToEndTests
         var first = await Assert.ThrowsAnyAsync<McpProtocolException>(() => client.CallToolAsync(TestTools.Privileged, Args, cancellationToken: Ct).AsTask());
         Assert.Equal(McpErrorCode.UrlElicitationRequired, first.ErrorCode);
         var url = ElicitationUrl(first);
-        Assert.StartsWith(host.BaseUrl + "/dev/pim/approve?user=carol%40example.test&scope=delete_customer_data&ref=", url, StringComparison.Ordinal);
+        Assert.StartsWith(host.BaseUrl + "/dev/pim/approve?user=carol%40example.test&principal=", url, StringComparison.Ordinal);
+        Assert.Contains("sub-carol%40example.test&scope=delete_customer_data&ref=", url, StringComparison.Ordinal);
         Assert.Contains(url, first.Message, StringComparison.Ordinal);
         Assert.Equal(0, host.Executor.Runs(TestTools.Privileged));
 
@@ -150,7 +151,8 @@ public sealed class ElevationEndToEndTests
         Assert.NotEqual("corr-raw-1", ours);
         Assert.Equal("elev-" + ours, elicitation.GetProperty("elicitationId").GetString());
         var url = elicitation.GetProperty("url").GetString()!;
-        Assert.EndsWith("/dev/pim/approve?user=carol%40example.test&scope=delete_customer_data&ref=" + ours, url, StringComparison.Ordinal);
+        Assert.Contains("/dev/pim/approve?user=carol%40example.test&principal=", url, StringComparison.Ordinal);
+        Assert.EndsWith("sub-carol%40example.test&scope=delete_customer_data&ref=" + ours, url, StringComparison.Ordinal);
         Assert.Contains(url, error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 

@@ -12,6 +12,9 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
 {
     private const string Carol = "carol@example.test";
 
+    /// <summary>Carol's principal key, as the gate fixture's caller has it: grants are stored under it.</summary>
+    private static readonly string CarolKey = GateFixture.Caller(Carol).PrincipalKey;
+
     private readonly string _prefix = SharedRedis.UniquePrefix();
     private ConnectionMultiplexer? _raw;
 
@@ -53,7 +56,7 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
 
         await f.SaveAsync(lifetime: TimeSpan.FromMinutes(10));
 
-        var key = _prefix + Carol + ":" + TestTools.Privileged;
+        var key = _prefix + CarolKey + ":" + TestTools.Privileged;
         var ttl = await Raw.KeyTimeToLiveAsync(key);
         Assert.NotNull(ttl);
         Assert.InRange(ttl.Value, TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10));
@@ -78,7 +81,7 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
 
         await f.SaveAsync(user: user, lifetime: TimeSpan.FromMinutes(1));
 
-        var key = "elevation:" + user + ":" + TestTools.Privileged;
+        var key = "elevation:" + GateFixture.Caller(user).PrincipalKey + ":" + TestTools.Privileged;
         try
         {
             Assert.True(await Raw.KeyExistsAsync(key));
@@ -100,7 +103,7 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
 
         await f.SaveAsync(lifetime: TimeSpan.FromHours(2));
 
-        var ttl = await Raw.KeyTimeToLiveAsync(_prefix + Carol + ":" + TestTools.Privileged);
+        var ttl = await Raw.KeyTimeToLiveAsync(_prefix + CarolKey + ":" + TestTools.Privileged);
         Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(29), TimeSpan.FromMinutes(30));
     }
 
@@ -112,7 +115,7 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
 
         await f.SaveAsync(lifetime: TimeSpan.FromMinutes(-1));
 
-        Assert.False(await Raw.KeyExistsAsync(_prefix + Carol + ":" + TestTools.Privileged));
+        Assert.False(await Raw.KeyExistsAsync(_prefix + CarolKey + ":" + TestTools.Privileged));
     }
 
     [Fact]
@@ -123,26 +126,27 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
         await real.Store.SaveAsync(new ElevationGrant
         {
             UserId = Carol,
+            PrincipalKey = CarolKey,
             Scope = TestTools.Privileged,
             GrantedAt = TimeProvider.System.GetUtcNow(),
             ExpiresAt = TimeProvider.System.GetUtcNow().AddMilliseconds(800),
             ApprovalReference = "PIM-SHORT",
         }, Ct);
 
-        var before = await real.Store.GetAsync(Carol, TestTools.Privileged, Ct);
+        var before = await real.Store.GetAsync(CarolKey, TestTools.Privileged, Ct);
         await Task.Delay(1200, Ct);
-        var after = await real.Store.GetAsync(Carol, TestTools.Privileged, Ct);
+        var after = await real.Store.GetAsync(CarolKey, TestTools.Privileged, Ct);
 
         Assert.Equal("PIM-SHORT", before!.ApprovalReference);
         Assert.Null(after);
-        Assert.False(await Raw.KeyExistsAsync(prefix + Carol + ":" + TestTools.Privileged));
+        Assert.False(await Raw.KeyExistsAsync(prefix + CarolKey + ":" + TestTools.Privileged));
     }
 
     [Fact]
     public async Task GetAsync_SeedShapedValueWrittenByAnotherSystem_HonouredByTheGate()
     {
         using var f = NewFixture();
-        await Raw.StringSetAsync(_prefix + Carol + ":" + TestTools.Privileged,
+        await Raw.StringSetAsync(_prefix + CarolKey + ":" + TestTools.Privileged,
             """{"granted_at":"2026-01-31T10:00:00Z","expires_at":"2026-01-31T11:00:00Z","scope":"delete_customer_data","approval_reference":"PIM-2026-001234"}""",
             TimeSpan.FromMinutes(5));
 
@@ -160,7 +164,7 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
 
         await a.SaveAsync(lifetime: TimeSpan.FromMinutes(10), reference: "PIM-SHARED");
         var seenByB = await b.CheckAsync();
-        Assert.True(await b.Store.RevokeAsync(Carol, TestTools.Privileged, Ct));
+        Assert.True(await b.Store.RevokeAsync(CarolKey, TestTools.Privileged, Ct));
         var afterRevoke = await a.CheckAsync();
 
         Assert.Equal(ElevationOutcome.Granted, seenByB.Outcome);
@@ -189,7 +193,7 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
         Assert.Equal(1, results.Count(r => r.Outcome == ElevationOutcome.Granted));
         Assert.Equal(19, results.Count(r => r.Outcome == ElevationOutcome.Required));
         Assert.Equal(1, a.EventCount(ElevationEvents.Use) + b.EventCount(ElevationEvents.Use));
-        Assert.False(await Raw.KeyExistsAsync(_prefix + Carol + ":" + TestTools.Privileged));
+        Assert.False(await Raw.KeyExistsAsync(_prefix + CarolKey + ":" + TestTools.Privileged));
     }
 
     [Fact]
@@ -203,7 +207,7 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
         var consumers = Enumerable.Range(0, 20).Select(_ => Task.Run(async () =>
         {
             await start.Task;
-            return await store.TryConsumeAsync(Carol, TestTools.Privileged, new string('a', 64), Ct);
+            return await store.TryConsumeAsync(CarolKey, TestTools.Privileged, new string('a', 64), Ct);
         })).ToArray();
         start.SetResult();
         var results = await Task.WhenAll(consumers);
@@ -219,12 +223,12 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
         await f.SaveAsync(singleUse: true, argumentsHash: new string('B', 64));
         var store = (RedisElevationGrantStore)f.Store;
 
-        var mismatch = await store.TryConsumeAsync(Carol, TestTools.Privileged, new string('a', 64), Ct);
-        var match = await store.TryConsumeAsync(Carol, TestTools.Privileged, new string('b', 64), Ct);
+        var mismatch = await store.TryConsumeAsync(CarolKey, TestTools.Privileged, new string('a', 64), Ct);
+        var match = await store.TryConsumeAsync(CarolKey, TestTools.Privileged, new string('b', 64), Ct);
 
         Assert.Equal(ConsumeStatus.ArgumentsMismatch, mismatch.Status);
         Assert.Equal(ConsumeStatus.Consumed, match.Status);
-        Assert.False(await Raw.KeyExistsAsync(_prefix + Carol + ":" + TestTools.Privileged));
+        Assert.False(await Raw.KeyExistsAsync(_prefix + CarolKey + ":" + TestTools.Privileged));
     }
 
     [Fact]
@@ -234,10 +238,36 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
         await f.SaveAsync();
         var store = (RedisElevationGrantStore)f.Store;
 
-        var result = await store.TryConsumeAsync(Carol, TestTools.Privileged, new string('a', 64), Ct);
+        var result = await store.TryConsumeAsync(CarolKey, TestTools.Privileged, new string('a', 64), Ct);
 
         Assert.Equal(ConsumeStatus.Reusable, result.Status);
-        Assert.True(await Raw.KeyExistsAsync(_prefix + Carol + ":" + TestTools.Privileged));
+        Assert.True(await Raw.KeyExistsAsync(_prefix + CarolKey + ":" + TestTools.Privileged));
+    }
+
+    [Fact]
+    public async Task CheckAsync_GrantOfTheSameUserNameFromAnotherIssuer_IsNotShared()
+    {
+        // Issue #17 item 8: the key was elevation:{user_id}:{scope}, shared by users of the same name from two issuers.
+        using var f = NewFixture();
+        var carolA = GateFixture.Caller(Carol) with { Issuer = "https://idp-a.example" };
+        var carolB = GateFixture.Caller(Carol) with { Issuer = "https://idp-b.example" };
+        await f.Store.SaveAsync(new ElevationGrant
+        {
+            UserId = Carol,
+            PrincipalKey = carolA.PrincipalKey,
+            Scope = TestTools.Privileged,
+            GrantedAt = f.Time.GetUtcNow(),
+            ExpiresAt = f.Time.GetUtcNow().AddHours(1),
+            ApprovalReference = "PIM-A",
+        }, Ct);
+
+        var other = await f.Gate.CheckAsync(carolB, TestTools.Get(TestTools.Privileged), TestTools.Args("{}"), "corr-b", Ct);
+        var owner = await f.Gate.CheckAsync(carolA, TestTools.Get(TestTools.Privileged), TestTools.Args("{}"), "corr-a", Ct);
+
+        Assert.Equal(ElevationOutcome.Required, other.Outcome);
+        Assert.Equal(ElevationOutcome.Granted, owner.Outcome);
+        Assert.Null(await f.Store.GetAsync(carolB.PrincipalKey, TestTools.Privileged, Ct));
+        Assert.True(await Raw.KeyExistsAsync(_prefix + carolA.PrincipalKey + ":" + TestTools.Privileged));
     }
 
     [Fact]
@@ -245,10 +275,10 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
     {
         using var f = NewFixture();
         await f.SaveAsync(singleUse: true);
-        await Raw.StringSetAsync(_prefix + "mallory:" + TestTools.Privileged, """{"user_id":"someone-else","expires_at":"2026-01-31T11:00:00Z"}""", TimeSpan.FromMinutes(1));
+        await Raw.StringSetAsync(_prefix + "mallory:" + TestTools.Privileged, """{"principal_key":"someone-else","expires_at":"2026-01-31T11:00:00Z"}""", TimeSpan.FromMinutes(1));
 
-        var first = await f.Store.ConsumeAsync(Carol, TestTools.Privileged, Ct);
-        var second = await f.Store.ConsumeAsync(Carol, TestTools.Privileged, Ct);
+        var first = await f.Store.ConsumeAsync(CarolKey, TestTools.Privileged, Ct);
+        var second = await f.Store.ConsumeAsync(CarolKey, TestTools.Privileged, Ct);
         var foreign = await f.Store.ConsumeAsync("mallory", TestTools.Privileged, Ct);
 
         Assert.NotNull(first);
@@ -271,7 +301,7 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
         f.Dispose();
 
         Assert.Equal("PIM-OWN", check.Grant!.ApprovalReference);
-        Assert.True(await Raw.KeyExistsAsync(_prefix + Carol + ":" + TestTools.Privileged));
+        Assert.True(await Raw.KeyExistsAsync(_prefix + CarolKey + ":" + TestTools.Privileged));
     }
 
     [Fact]

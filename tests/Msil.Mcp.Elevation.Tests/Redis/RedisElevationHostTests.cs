@@ -43,7 +43,7 @@ public sealed class RedisElevationHostTests
         }
 
         var throughB = await clientB.CallToolAsync(TestTools.Privileged, Args, cancellationToken: Ct);
-        using (var revoked = await b.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/pim/grants/{Uri.EscapeDataString(Carol)}/{TestTools.Privileged}"), "pim-system", ElevationTestHost.ApproverRole))
+        using (var revoked = await b.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/pim/grants/{Uri.EscapeDataString(ElevationTestHost.PrincipalOf(Carol))}/{TestTools.Privileged}"), "pim-system", ElevationTestHost.ApproverRole))
         {
             Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
         }

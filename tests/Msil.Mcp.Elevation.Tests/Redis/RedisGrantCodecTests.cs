@@ -11,6 +11,7 @@ public sealed class RedisGrantCodecTests
     private static readonly ElevationGrant Sample = new()
     {
         UserId = "carol@example.test",
+        PrincipalKey = "carol@example.test",
         Scope = "delete_customer_data",
         GrantedAt = new DateTimeOffset(2026, 1, 31, 10, 0, 0, TimeSpan.Zero),
         ExpiresAt = new DateTimeOffset(2026, 1, 31, 16, 30, 0, TimeSpan.FromHours(5.5)),
@@ -61,7 +62,7 @@ public sealed class RedisGrantCodecTests
     [InlineData("not json")]
     [InlineData("[1,2]")]
     [InlineData("""{"scope":"delete_customer_data"}""")]
-    [InlineData("""{"user_id":"mallory","expires_at":"2026-01-31T11:00:00Z"}""")]
+    [InlineData("""{"principal_key":"mallory","expires_at":"2026-01-31T11:00:00Z"}""")]
     [InlineData("""{"scope":"other_tool","expires_at":"2026-01-31T11:00:00Z"}""")]
     public void Decode_NotAGrantForThisKey_Null(string value)
         => Assert.Null(RedisGrantCodec.Decode(Encoding.UTF8.GetBytes(value), "carol@example.test", "delete_customer_data"));

@@ -88,12 +88,16 @@ internal sealed class ElevationTestHost : IAsyncDisposable
         return _http.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
+    /// <summary>Returns the principal key of a test caller of this host (no issuer, subject <c>sub-{user}</c>).</summary>
+    public static string PrincipalOf(string user) => Msil.Mcp.Abstractions.CallerIdentity.KeyFor(null, "sub-" + user);
+
     /// <summary>Posts a grant as the approval system would.</summary>
     public async Task<HttpResponseMessage> GrantAsync(string user, string scope, DateTimeOffset expiresAt, string reference = "PIM-2026-000042", bool singleUse = false, object? arguments = null)
     {
         var body = new Dictionary<string, object?>
         {
             ["user_id"] = user,
+            ["principal_key"] = PrincipalOf(user),
             ["scope"] = scope,
             ["approval_reference"] = reference,
             ["expires_at"] = expiresAt.ToString("O"),

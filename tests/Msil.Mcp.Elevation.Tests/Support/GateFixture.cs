@@ -49,6 +49,7 @@ internal sealed class GateFixture : IDisposable
         => Store.SaveAsync(new ElevationGrant
         {
             UserId = user,
+            PrincipalKey = Caller(user).PrincipalKey,
             Scope = scope,
             GrantedAt = grantedAt ?? Time.GetUtcNow(),
             ExpiresAt = Time.GetUtcNow() + (lifetime ?? TimeSpan.FromHours(1)),

@@ -184,6 +184,8 @@ public sealed class ReferenceServerEndToEndTests(ReferenceServerFixture server)
         var ex = await Assert.ThrowsAnyAsync<McpProtocolException>(() => client.CallToolAsync("delete_customer_data", args, cancellationToken: Ct).AsTask());
         Assert.Equal(McpErrorCode.UrlElicitationRequired, ex.ErrorCode);
         Assert.Contains("/dev/pim/approve", ex.Message, StringComparison.Ordinal);
+        var principal = Uri.UnescapeDataString(System.Text.RegularExpressions.Regex.Match(ex.Message, "[?&]principal=([^&\\s\"]+)").Groups[1].Value);
+        Assert.NotEmpty(principal);
 
         var approverToken = await server.GetTokenAsync("pim-approver");
         using var grant = new HttpRequestMessage(HttpMethod.Post, $"{server.BaseUrl}/api/pim/grants")
@@ -191,6 +193,7 @@ public sealed class ReferenceServerEndToEndTests(ReferenceServerFixture server)
             Content = JsonContent.Create(new Dictionary<string, object>
             {
                 ["user_id"] = "carol@example.test",
+                ["principal_key"] = principal,
                 ["scope"] = "delete_customer_data",
                 ["approval_reference"] = "PIM-2026-000042",
                 ["expires_at"] = TimeProvider.System.GetUtcNow().AddMinutes(10).ToString("O"),

@@ -40,10 +40,14 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
     public async Task Elevation_GrantedThroughOneReplica_IsHonouredByTheOthers()
     {
         var args = new Dictionary<string, object?> { ["id"] = "C005" };
+        string principal;
         await using (var before = await cluster.ConnectAsync(cluster.Instances[2], "carol"))
         {
             var ex = await Assert.ThrowsAnyAsync<McpProtocolException>(() => before.CallToolAsync("delete_customer_data", args, cancellationToken: Ct).AsTask());
             Assert.Equal(McpErrorCode.UrlElicitationRequired, ex.ErrorCode);
+
+            // The approval system learns whom to grant from the elevation URL's principal (issuer and subject).
+            principal = Uri.UnescapeDataString(System.Text.RegularExpressions.Regex.Match(ex.Message, "[?&]principal=([^&\\s\"]+)").Groups[1].Value);
         }
 
         using var grant = new HttpRequestMessage(HttpMethod.Post, $"{cluster.Instances[1]}/api/pim/grants")
@@ -51,6 +55,7 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
             Content = JsonContent.Create(new Dictionary<string, object>
             {
                 ["user_id"] = "carol@example.test",
+                ["principal_key"] = principal,
                 ["scope"] = "delete_customer_data",
                 ["approval_reference"] = "PIM-SCALE-1",
                 ["expires_at"] = TimeProvider.System.GetUtcNow().AddMinutes(10).ToString("O"),

@@ -139,6 +139,7 @@ internal sealed class RecordingElevation(StageLog log) : IElevationGate
         return new(Result?.Invoke() ?? new ElevationCheck(ElevationOutcome.Granted, "granted", tool.Name, new ElevationGrant
         {
             UserId = caller.UserId,
+            PrincipalKey = caller.PrincipalKey,
             Scope = tool.Name,
             GrantedAt = DateTimeOffset.MinValue,
             ExpiresAt = DateTimeOffset.MaxValue,

@@ -207,6 +207,25 @@ public sealed class InputRequiredTests
     }
 
     [Fact]
+    public async Task CallTool_StateEchoedBySameUserNameOfAnotherIssuer_IsRefused()
+    {
+        // Issue #17 item 8: the state was bound to preferred_username, which another issuer may also have.
+        var audit = new RecordingAudit(new StageLog());
+        var runs = new List<string>();
+        await using var host = await StartAsync(Greeter(runs), audit);
+        using var http = new HttpClient();
+        var state = (string)(await CallAsync(http, host, "work", "bob#https://idp-a.example"))["result"]!["requestState"]!;
+
+        var refused = await CallAsync(http, host, "work", "bob#https://idp-b.example", state, AcceptName("Eve"));
+        var owner = await CallAsync(http, host, "work", "bob#https://idp-a.example", state, AcceptName("Bob"));
+
+        Assert.Equal(-32602, (int?)refused["error"]!["code"]);
+        Assert.Equal("request state was issued to another caller", audit.Records.Single(r => r.Outcome == AuditOutcomes.RequestStateRejected).Detail);
+        Assert.NotNull(owner["result"]);
+        Assert.Equal(2, runs.Count);
+    }
+
+    [Fact]
     public async Task CallTool_StateOlderThanItsLifetime_IsRefusedAsExpired()
     {
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
@@ -330,7 +349,7 @@ public sealed class InputRequiredTests
         request.Headers.Add("MCP-Protocol-Version", Revision);
         request.Headers.Add("Mcp-Method", "tools/call");
         request.Headers.Add("Mcp-Name", tool);
-        request.Headers.Add(Msil.Mcp.Testing.TestAuthenticationDefaults.HeaderName, Msil.Mcp.Testing.TestCaller.Create(user, "operator").ToHeaderValue());
+        request.Headers.Add(Msil.Mcp.Testing.TestAuthenticationDefaults.HeaderName, Caller(user).ToHeaderValue());
         using var response = await http.SendAsync(request, Ct);
         var text = await response.Content.ReadAsStringAsync(Ct);
         if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
@@ -340,4 +359,10 @@ public sealed class InputRequiredTests
 
         return JsonNode.Parse(text)!.AsObject();
     }
+
+    /// <summary>A test caller with role operator; <c>name#issuer</c> names one from that issuer (the same name may come from two).</summary>
+    internal static Msil.Mcp.Testing.TestCaller Caller(string user)
+        => user.Split('#') is [var name, var issuer]
+            ? Msil.Mcp.Testing.TestCaller.Create(name, "operator").FromIssuer(issuer)
+            : Msil.Mcp.Testing.TestCaller.Create(user, "operator");
 }

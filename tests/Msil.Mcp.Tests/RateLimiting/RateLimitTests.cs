@@ -1,6 +1,11 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ModelContextProtocol;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Diagnostics;
+using Msil.Mcp.Pipeline;
 using Msil.Mcp.RateLimiting;
 using Msil.Mcp.Tests.Hosting;
 
@@ -9,6 +14,35 @@ namespace Msil.Mcp.Tests.RateLimiting;
 public sealed class RateLimitTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task CheckAsync_SameUserNameFromTwoIssuers_DoNotShareABucket()
+    {
+        // Issue #17 item 8: buckets were keyed by preferred_username, so one issuer's alice used up the other's.
+        var options = new RateLimitOptions();
+        options.Read.PermitsPerMinute = 1;
+        options.Read.Burst = 2;
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var stage = new RateLimitStage(new InMemoryRateLimitStore(new FakeTimeProvider()), new FixedMonitor(options), new MsilMcpMetrics(services.GetRequiredService<IMeterFactory>()));
+        var tool = new ToolDefinition
+        {
+            Name = "read_orders",
+            Description = "Reads.",
+            RiskLevel = RiskLevel.Read,
+            InputSchema = JsonElement.Parse("""{"type":"object"}"""),
+            Executor = "test",
+            Source = "test",
+            ContentHash = "h",
+        };
+        var alice = new CallerIdentity { UserId = "alice", Subject = "sub-1", PreferredUsername = "alice", Issuer = "https://idp-a.example" };
+        var otherAlice = alice with { Issuer = "https://idp-b.example" };
+
+        await stage.CheckAsync(alice, tool, Ct);
+        await stage.CheckAsync(alice, tool, Ct);
+        await Assert.ThrowsAsync<RateLimitExceededException>(() => stage.CheckAsync(alice, tool, Ct).AsTask());
+        await stage.CheckAsync(otherAlice, tool, Ct);
+        await stage.CheckAsync(otherAlice, tool, Ct);
+    }
 
     [Fact]
     public async Task TryAcquire_BurstUsedUp_RefusedUntilRefilled()
@@ -80,5 +114,14 @@ public sealed class RateLimitTests
             mcp.Services.Configure<RateLimitOptions>(o => o.Privileged.PermitsPerMinute = 0)));
 
         Assert.Contains("Msil:Mcp:RateLimit:Privileged:PermitsPerMinute", ex.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class FixedMonitor(RateLimitOptions value) : IOptionsMonitor<RateLimitOptions>
+    {
+        public RateLimitOptions CurrentValue => value;
+
+        public RateLimitOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<RateLimitOptions, string?> listener) => null;
     }
 }

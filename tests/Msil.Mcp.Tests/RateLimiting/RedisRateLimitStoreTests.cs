@@ -161,10 +161,12 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
         Assert.Contains("per user", perUser.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("read tools", perUser.Message, StringComparison.Ordinal);
         var db = _redis!.GetDatabase();
-        Assert.True(await db.KeyExistsAsync(_prefix + "bob:a"));
-        Assert.True(await db.KeyExistsAsync(_prefix + "bob:b"));
-        Assert.True(await db.KeyExistsAsync(_prefix + "bob"));
-        Assert.True(await db.KeyExistsAsync(_prefix + "alice"));
+        // Buckets are keyed by the principal (issuer and subject), never by the user name another issuer may share.
+        Assert.True(await db.KeyExistsAsync(_prefix + bob.PrincipalKey + ":a"));
+        Assert.True(await db.KeyExistsAsync(_prefix + bob.PrincipalKey + ":b"));
+        Assert.True(await db.KeyExistsAsync(_prefix + bob.PrincipalKey));
+        Assert.True(await db.KeyExistsAsync(_prefix + alice.PrincipalKey));
+        Assert.False(await db.KeyExistsAsync(_prefix + "bob"));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class InMemoryToolTaskStoreTests
     private static ToolTaskRecord Task(string id, string owner, DateTimeOffset now, long ttlMs = 60_000) => new()
     {
         TaskId = id,
-        OwnerUserId = owner,
+        OwnerKey = owner,
         ToolName = "job",
         CorrelationId = "c-" + id,
         CreatedAt = now,

@@ -51,7 +51,7 @@ public sealed class RedisToolTaskStoreTests : IAsyncLifetime
     private ToolTaskRecord Task(string id, string owner) => new()
     {
         TaskId = id,
-        OwnerUserId = owner,
+        OwnerKey = owner,
         ToolName = "job",
         CorrelationId = "c-" + id,
         CreatedAt = _time.GetUtcNow(),

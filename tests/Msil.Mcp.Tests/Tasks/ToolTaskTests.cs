@@ -413,6 +413,26 @@ public sealed class ToolTaskTests
     }
 
     [Fact]
+    public async Task TasksGet_SameUserNameOfAnotherIssuer_IsInvalidParams()
+    {
+        // Issue #17 item 8: task ownership was keyed by preferred_username, which another issuer may also have.
+        var audit = new RecordingAudit(new StageLog());
+        var gate = new TaskCompletionSource<ToolResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await StartAsync(Gated(gate), audit);
+        using var http = new HttpClient();
+        var taskId = (string)Result(await CallAsync(http, host, "job", "bob#https://idp-a.example"))["taskId"]!;
+
+        var foreign = await SendAsync(http, host, "tasks/get", new JsonObject { ["taskId"] = taskId }, "bob#https://idp-b.example", taskId);
+        var foreignCancel = await SendAsync(http, host, "tasks/cancel", new JsonObject { ["taskId"] = taskId }, "bob#https://idp-b.example", taskId);
+        var own = Result(await SendAsync(http, host, "tasks/get", new JsonObject { ["taskId"] = taskId }, "bob#https://idp-a.example", taskId));
+
+        Assert.Equal(-32602, (int?)foreign["error"]!["code"]);
+        Assert.Equal(-32602, (int?)foreignCancel["error"]!["code"]);
+        Assert.Equal("working", (string?)own["status"]);
+        gate.SetResult(new ToolResult { Text = "ok" });
+    }
+
+    [Fact]
     public async Task CallTool_PolicyDenies_NoTaskIsCreatedAndTheExecutorDoesNotRun()
     {
         var log = new StageLog();
@@ -587,7 +607,7 @@ public sealed class ToolTaskTests
             request.Headers.Add("Mcp-Name", name);
         }
 
-        request.Headers.Add(Msil.Mcp.Testing.TestAuthenticationDefaults.HeaderName, Msil.Mcp.Testing.TestCaller.Create(user, "operator").ToHeaderValue());
+        request.Headers.Add(Msil.Mcp.Testing.TestAuthenticationDefaults.HeaderName, Caller(user).ToHeaderValue());
         using var response = await http.SendAsync(request, Ct);
         var text = await response.Content.ReadAsStringAsync(Ct);
         if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
@@ -597,4 +617,10 @@ public sealed class ToolTaskTests
 
         return JsonNode.Parse(text)!.AsObject();
     }
+
+    /// <summary>A test caller with role operator; <c>name#issuer</c> names one from that issuer (the same name may come from two).</summary>
+    internal static Msil.Mcp.Testing.TestCaller Caller(string user)
+        => user.Split('#') is [var name, var issuer]
+            ? Msil.Mcp.Testing.TestCaller.Create(name, "operator").FromIssuer(issuer)
+            : Msil.Mcp.Testing.TestCaller.Create(user, "operator");
 }

@@ -87,7 +87,7 @@ internal sealed class ExecuteStage(ToolExecutorRegistry executors, ToolTaskRunne
         state.Detail = requests.Count == 0
             ? "request state only"
             : "input requested: " + string.Join(", ", ex.InputRequests.Select(r => r.Key + " (" + r.Value.Method + ")"));
-        var protectedState = ex.RequestState is null ? null : requestState.Protect(ex.RequestState, state.ToolName, state.Caller.UserId);
+        var protectedState = ex.RequestState is null ? null : requestState.Protect(ex.RequestState, state.ToolName, state.Caller.PrincipalKey);
         return new InputRequiredException(requests.Count == 0 ? null : requests, protectedState);
     }
 }

@@ -14,7 +14,7 @@ internal sealed class RequestStateStage(RequestStateProtector protector, ILogger
 {
     public void Verify(CallState state, string echoed)
     {
-        if (!protector.TryUnprotect(echoed, state.ToolName, state.Caller.UserId, out var requestState, out var reason))
+        if (!protector.TryUnprotect(echoed, state.ToolName, state.Caller.PrincipalKey, out var requestState, out var reason))
         {
             state.Outcome = AuditOutcomes.RequestStateRejected;
             state.Detail = reason;
