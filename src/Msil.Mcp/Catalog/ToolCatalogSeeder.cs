@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.CustomHeaders;
+using Msil.Mcp.Validation;
 
 namespace Msil.Mcp.Catalog;
 
@@ -14,7 +15,11 @@ internal interface IToolCatalogSeed
 
 internal sealed record ToolCatalogSeed(string Source, IReadOnlyCollection<ToolDefinition> Tools) : IToolCatalogSeed;
 
-/// <summary>Writes the seeds into the catalog before the server takes requests; a bad tool stops the host with its name.</summary>
+/// <summary>
+/// Writes the seeds into the catalog before the server takes requests. A bad tool stops the host with its name: an
+/// invalid <c>x-mcp-header</c> declaration, or an input schema the validator cannot enforce as written (the message
+/// names the schema path and keyword). Tools from other sources are only left out (see <see cref="GovernedToolCollection"/>).
+/// </summary>
 internal sealed class ToolCatalogSeeder(IEnumerable<IToolCatalogSeed> seeds, IToolCatalogWriter writer) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -27,6 +32,17 @@ internal sealed class ToolCatalogSeeder(IEnumerable<IToolCatalogSeed> seeds, ITo
                 if (McpHeaderSchema.Validate(tool.Name, tool.InputSchema) is { } problem)
                 {
                     throw new InvalidOperationException($"Tool '{tool.Name}' from source '{group.Key}' cannot be added to the catalog. {problem}");
+                }
+
+                try
+                {
+                    _ = JsonSchemaValidator.Compile(tool.InputSchema);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new InvalidOperationException(
+                        $"Tool '{tool.Name}' from source '{group.Key}' cannot be added to the catalog: its input schema is refused. {ex.Message} Fix the schema: the validator enforces every JSON Schema 2020-12 keyword or refuses it (docs/architecture.md, Argument validation).",
+                        ex);
                 }
             }
 

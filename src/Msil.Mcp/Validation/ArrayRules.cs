@@ -77,14 +77,15 @@ internal sealed class ArrayRules
                     return false;
                 }
             }
+        }
 
-            if (Contains is not null && !EvaluateContains(instance, context))
+        // Also for an empty array: it contains nothing, which fails minContains (1 unless set lower).
+        if (Contains is not null && !EvaluateContains(instance, context))
+        {
+            valid = false;
+            if (context.StopOnFailure)
             {
-                valid = false;
-                if (context.StopOnFailure)
-                {
-                    return false;
-                }
+                return false;
             }
         }
 

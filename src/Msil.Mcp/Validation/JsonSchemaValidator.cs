@@ -14,9 +14,12 @@ namespace Msil.Mcp.Validation;
 /// violations.
 /// </para>
 /// <para>
-/// Not supported (ignored): <c>unevaluatedProperties</c>, <c>unevaluatedItems</c>, <c>propertyNames</c>,
-/// <c>$dynamicRef</c>, and <c>$ref</c> to other documents or to <c>$anchor</c> names (those throw at compile time).
-/// Patterns use .NET regular expression syntax, which differs from ECMA-262 in corner cases.
+/// Every keyword of the 2020-12 core, applicator, unevaluated and validation vocabularies is enforced, or the schema
+/// is refused by <see cref="Compile"/>: <c>$ref</c>/<c>$dynamicRef</c> to other documents, <c>$recursiveRef</c>
+/// (2019-09), keyword values of the wrong shape, and patterns .NET cannot parse. Annotations and unknown keywords are
+/// ignored; <c>format</c> is asserted for the formats <see cref="SchemaFormat"/> lists. Schemas with
+/// <c>unevaluatedProperties</c>, <c>unevaluatedItems</c> or <c>propertyNames</c> allocate while validating.
+/// Patterns use .NET's ECMAScript mode, which differs from ECMA-262 in corner cases (docs/architecture.md).
 /// </para>
 /// </remarks>
 internal sealed class JsonSchemaValidator
@@ -34,9 +37,10 @@ internal sealed class JsonSchemaValidator
     /// </param>
     /// <returns>The compiled validator.</returns>
     /// <exception cref="ArgumentException">
-    /// The schema cannot be compiled: it is not an object or a boolean, a <c>$ref</c> points nowhere or outside
-    /// the document, or a <c>pattern</c> is not a valid regular expression. The message names the keyword and its
-    /// JSON pointer.
+    /// The schema cannot be compiled, or would be enforced more loosely than written: it is not an object or a
+    /// boolean, a <c>$ref</c> points nowhere or outside the document, a keyword's value has the wrong shape, a
+    /// keyword is not supported, or a <c>pattern</c> is not a valid regular expression. The message names the
+    /// keyword and its JSON pointer.
     /// </exception>
     public static JsonSchemaValidator Compile(JsonElement schema) => new(SchemaCompiler.Compile(schema));
 

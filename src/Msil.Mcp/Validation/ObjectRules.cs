@@ -72,6 +72,9 @@ internal sealed class ObjectRules
 
     internal DependentSchemaRule[]? DependentSchemas { get; set; }
 
+    /// <summary>Gets or sets the <c>propertyNames</c> schema, which every property name (as a string) must match.</summary>
+    internal SchemaNode? PropertyNames { get; set; }
+
     internal bool Evaluate(JsonElement instance, ValidationContext context)
     {
         bool valid = true;
@@ -125,12 +128,72 @@ internal sealed class ObjectRules
             }
         }
 
+        if (!valid && context.StopOnFailure)
+        {
+            return false;
+        }
+
+        if (PropertyNames is not null && !EvaluatePropertyNames(instance, context))
+        {
+            valid = false;
+            if (context.StopOnFailure)
+            {
+                return false;
+            }
+        }
+
         if (DependentRequired is null && DependentSchemas is null)
         {
             return valid;
         }
 
         return EvaluateDependencies(instance, context) && valid;
+    }
+
+    /// <summary>
+    /// Checks each property name against <c>propertyNames</c>. A violation is reported at the property, with the
+    /// name's problem as the message; the name itself shows only in the (shortened) path.
+    /// </summary>
+    private bool EvaluatePropertyNames(JsonElement instance, ValidationContext context)
+    {
+        bool valid = true;
+        foreach (JsonProperty property in instance.EnumerateObject())
+        {
+            if (PropertyNames!.AlwaysInvalid)
+            {
+                valid = context.FailChild(property, "is not allowed (no property names are allowed here)");
+            }
+            else
+            {
+                // The name as a JSON string: raw property names are valid JSON string contents, escapes included.
+                ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8PropertyName(property);
+                byte[] json = new byte[raw.Length + 2];
+                json[0] = (byte)'"';
+                raw.CopyTo(json.AsSpan(1));
+                json[^1] = (byte)'"';
+                using JsonDocument name = JsonDocument.Parse(json);
+                if (SchemaNode.Matches(PropertyNames, name.RootElement, context))
+                {
+                    continue;
+                }
+
+                valid = false;
+                if (context.Collecting)
+                {
+                    context.PushProperty(property);
+                    string reason = context.FirstViolation(PropertyNames, name.RootElement) ?? "is not allowed";
+                    context.Pop();
+                    context.FailChild(property, "has a name that is not allowed: the name " + reason);
+                }
+            }
+
+            if (!valid && context.StopOnFailure)
+            {
+                return false;
+            }
+        }
+
+        return valid;
     }
 
     private bool Walk(JsonElement instance, ValidationContext context, Span<ulong> seen, out int count)

@@ -87,6 +87,28 @@ internal sealed class SchemaNode
 
     internal SchemaNode? Else { get; set; }
 
+    /// <summary>Gets or sets the statically resolved target of <c>$dynamicRef</c>.</summary>
+    internal SchemaNode? DynamicRef { get; set; }
+
+    /// <summary>
+    /// Gets or sets the anchor name a <c>$dynamicRef</c> looks up in the dynamic scope, when its static target has a
+    /// matching <c>$dynamicAnchor</c>; otherwise <see langword="null"/> and <see cref="DynamicRef"/> is used as is.
+    /// </summary>
+    internal string? DynamicRefName { get; set; }
+
+    /// <summary>
+    /// Gets or sets the schema resource (<c>$id</c>) the node belongs to; set only when the document uses
+    /// <c>$dynamicRef</c>, so other documents pay nothing for dynamic scope tracking.
+    /// </summary>
+    internal SchemaResource? Resource { get; set; }
+
+    internal SchemaNode? UnevaluatedProperties { get; set; }
+
+    internal SchemaNode? UnevaluatedItems { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the node has in-place applicators or unevaluated keywords.</summary>
+    internal bool HasApplicators { get; set; }
+
     /// <summary>Validates <paramref name="instance"/> at the context's current path.</summary>
     internal bool Evaluate(JsonElement instance, ValidationContext context)
     {
@@ -111,10 +133,20 @@ internal sealed class SchemaNode
             return false;
         }
 
+        bool entered = Resource is not null && context.EnterResource(Resource);
         bool valid = EvaluateCore(instance, kind, context);
+        if (entered)
+        {
+            context.ExitResource();
+        }
+
         context.ExitNode();
         return valid;
     }
+
+    /// <summary>Resolves <c>$dynamicRef</c> against the dynamic scope of the current evaluation.</summary>
+    internal SchemaNode ResolveDynamicRef(ValidationContext context) =>
+        DynamicRefName is not null && context.FindDynamicAnchor(DynamicRefName) is { } dynamic ? dynamic : DynamicRef!;
 
     /// <summary>Tells whether this node's <c>type</c> (if any) admits the instance.</summary>
     internal bool AcceptsType(JsonElement instance, JsonValueKind kind)
@@ -243,7 +275,7 @@ internal sealed class SchemaNode
         best.Evaluate(instance, context);
     }
 
-    private static bool Matches(SchemaNode node, JsonElement instance, ValidationContext context)
+    internal static bool Matches(SchemaNode node, JsonElement instance, ValidationContext context)
     {
         List<SchemaViolation>? sink = context.SuspendCollecting();
         bool matched = node.Evaluate(instance, context);
@@ -305,7 +337,7 @@ internal sealed class SchemaNode
             }
         }
 
-        if (AllOf is null && AnyOf is null && OneOf is null && Not is null && If is null)
+        if (!HasApplicators)
         {
             return valid;
         }
@@ -358,7 +390,36 @@ internal sealed class SchemaNode
             if (branch is not null && !branch.Evaluate(instance, context))
             {
                 valid = false;
+                if (context.StopOnFailure)
+                {
+                    return false;
+                }
             }
+        }
+
+        if (DynamicRef is not null && !ResolveDynamicRef(context).Evaluate(instance, context))
+        {
+            valid = false;
+            if (context.StopOnFailure)
+            {
+                return false;
+            }
+        }
+
+        if (UnevaluatedProperties is not null && kind == JsonValueKind.Object
+            && !Annotations.EvaluateUnevaluatedProperties(this, instance, context))
+        {
+            valid = false;
+            if (context.StopOnFailure)
+            {
+                return false;
+            }
+        }
+
+        if (UnevaluatedItems is not null && kind == JsonValueKind.Array
+            && !Annotations.EvaluateUnevaluatedItems(this, instance, context))
+        {
+            valid = false;
         }
 
         return valid;

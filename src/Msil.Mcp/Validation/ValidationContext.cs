@@ -25,6 +25,9 @@ internal sealed class ValidationContext
     private const int MaxEvaluationDepth = 512;
     private const string SchemaTooDeepMessage = "could not be validated: the schema refers to itself too deeply";
 
+    // Property names in paths are the caller's text: a path shows at most this many characters of each name.
+    private const int MaxNameChars = 64;
+
     [ThreadStatic]
     private static ValidationContext? t_cached;
 
@@ -33,6 +36,8 @@ internal sealed class ValidationContext
     private int _depth;
     private int _highWater;
     private int _evaluationDepth;
+    private SchemaResource?[]? _scope;
+    private int _scopeDepth;
     private List<SchemaViolation>? _sink;
     private int _count;
     private int _max;
@@ -65,6 +70,12 @@ internal sealed class ValidationContext
         context._highWater = 0;
         context._depth = 0;
         context._evaluationDepth = 0;
+        if (context._scope is not null)
+        {
+            Array.Clear(context._scope, 0, context._scope.Length);
+            context._scopeDepth = 0;
+        }
+
         context._sink = null;
         context._count = 0;
         t_cached = context;
@@ -80,6 +91,26 @@ internal sealed class ValidationContext
 
     internal void ResumeCollecting(List<SchemaViolation>? sink) => _sink = sink;
 
+    /// <summary>
+    /// Evaluates <paramref name="node"/> only to learn its first violation's message (to explain a failed check, such
+    /// as <c>propertyNames</c>, in other words); nothing is added to the violations of the call.
+    /// </summary>
+    internal string? FirstViolation(SchemaNode node, JsonElement instance)
+    {
+        List<SchemaViolation>? sink = _sink;
+        int count = _count;
+        int max = _max;
+        var scratch = new List<SchemaViolation>(1);
+        _sink = scratch;
+        _count = 0;
+        _max = 1;
+        node.Evaluate(instance, this);
+        _sink = sink;
+        _count = count;
+        _max = max;
+        return scratch.Count > 0 ? scratch[0].Message : null;
+    }
+
     internal bool EnterNode()
     {
         _evaluationDepth++;
@@ -94,6 +125,38 @@ internal sealed class ValidationContext
     }
 
     internal void ExitNode() => _evaluationDepth--;
+
+    /// <summary>
+    /// Enters a schema resource (the dynamic scope of <c>$dynamicRef</c>) unless it is already the innermost one;
+    /// returns whether it was entered, so the caller knows to call <see cref="ExitResource"/>.
+    /// </summary>
+    internal bool EnterResource(SchemaResource resource)
+    {
+        _scope ??= new SchemaResource?[MaxEvaluationDepth + 1];
+        if ((_scopeDepth > 0 && ReferenceEquals(_scope[_scopeDepth - 1], resource)) || _scopeDepth == _scope.Length)
+        {
+            return false;
+        }
+
+        _scope[_scopeDepth++] = resource;
+        return true;
+    }
+
+    internal void ExitResource() => _scope![--_scopeDepth] = null;
+
+    /// <summary>Finds the outermost <c>$dynamicAnchor</c> with this name in the dynamic scope.</summary>
+    internal SchemaNode? FindDynamicAnchor(string name)
+    {
+        for (int i = 0; i < _scopeDepth; i++)
+        {
+            if (_scope![i]!.DynamicAnchors.TryGetValue(name, out SchemaNode? node))
+            {
+                return node;
+            }
+        }
+
+        return null;
+    }
 
     internal void PushName(string name)
     {
@@ -215,7 +278,13 @@ internal sealed class ValidationContext
 
     private static void AppendName(StringBuilder builder, string name)
     {
-        if (IsPlainName(name))
+        bool cut = name.Length > MaxNameChars;
+        if (cut)
+        {
+            name = string.Concat(name.AsSpan(0, MaxNameChars - 3), "...");
+        }
+
+        if (IsPlainName(name) && !cut)
         {
             if (builder.Length > 0)
             {

@@ -785,18 +785,191 @@ public sealed class JsonSchemaValidatorTests
         AssertCompileFails("42");
 
     [Fact]
-    public void Compile_OddButLegalSchema_DoesNotThrow()
+    public void Compile_AnnotationsAndUnknownKeywords_AreIgnored()
     {
         const string schema = """
             {
-              "$schema": "https://json-schema.org/draft/2020-12/schema",
+              "$schema": "https://json-schema.org/draft/2020-12/schema", "$comment": "c",
               "title": "odd", "description": "x", "examples": [1], "default": {}, "deprecated": true,
+              "readOnly": false, "writeOnly": false, "contentMediaType": "text/plain", "contentEncoding": "base64",
               "x-vendor": { "anything": true }, "discriminator": { "propertyName": "kind" },
-              "type": "weird", "format": "made-up", "minLength": -1, "maxItems": "ten", "required": "nope",
-              "properties": { "a": "not a schema", "b": {} }, "items": 5, "allOf": [], "unknownKeyword": [1, 2]
+              "format": "made-up", "unknownKeyword": [1, 2], "properties": { "b": {} }
             }
             """;
         AssertValid(schema, """{ "a": 1, "b": 2 }""");
+    }
+
+    // A keyword whose value has the wrong shape used to be ignored, so the schema was enforced more loosely than
+    // written (issue #17 item 9); it is refused at compile time, naming the keyword and where it is.
+    [Theory]
+    [InlineData("""{ "type": "weird" }""", "'type' at '#/type'")]
+    [InlineData("""{ "properties": { "a": { "type": ["string", "int"] } } }""", "'type' at '#/properties/a/type'")]
+    [InlineData("""{ "minLength": -1 }""", "'minLength' at '#/minLength'")]
+    [InlineData("""{ "maxItems": "ten" }""", "'maxItems' at '#/maxItems'")]
+    [InlineData("""{ "maxLength": 2.5 }""", "'maxLength' at '#/maxLength'")]
+    [InlineData("""{ "required": "nope" }""", "'required' at '#/required'")]
+    [InlineData("""{ "properties": { "a": "not a schema" } }""", "'properties' at '#/properties'")]
+    [InlineData("""{ "items": 5 }""", "'items' at '#/items'")]
+    [InlineData("""{ "allOf": [] }""", "'allOf' at '#/allOf'")]
+    [InlineData("""{ "anyOf": [ 1 ] }""", "'anyOf' at '#/anyOf'")]
+    [InlineData("""{ "additionalProperties": "no" }""", "'additionalProperties' at '#/additionalProperties'")]
+    [InlineData("""{ "pattern": 5 }""", "'pattern' at '#/pattern'")]
+    [InlineData("""{ "enum": "a" }""", "'enum' at '#/enum'")]
+    [InlineData("""{ "multipleOf": 0 }""", "'multipleOf' at '#/multipleOf'")]
+    [InlineData("""{ "minimum": "1" }""", "'minimum' at '#/minimum'")]
+    [InlineData("""{ "uniqueItems": "yes" }""", "'uniqueItems' at '#/uniqueItems'")]
+    [InlineData("""{ "dependentRequired": { "a": "b" } }""", "'dependentRequired' at '#/dependentRequired'")]
+    [InlineData("""{ "unevaluatedProperties": 1 }""", "'unevaluatedProperties' at '#/unevaluatedProperties'")]
+    [InlineData("""{ "$recursiveRef": "#" }""", "'$recursiveRef' at '#/$recursiveRef'")]
+    [InlineData("""{ "$ref": 1 }""", "'$ref' at '#/$ref'")]
+    public void Compile_KeywordValueOfTheWrongShape_IsRefusedNamingKeywordAndPointer(string schema, string expected)
+    {
+        ArgumentException exception = AssertCompileFails(schema);
+        Assert.Contains(expected, exception.Message, StringComparison.Ordinal);
+    }
+
+    // ---- keywords the validator used to ignore (issue #17 item 9) ----------------------------------------------
+
+    [Fact]
+    public void Validate_UnevaluatedPropertiesFalse_RefusesAPropertyNoSubschemaDeclares() =>
+        AssertSingle(
+            """
+            {
+              "allOf": [ { "properties": { "name": { "type": "string" } } } ],
+              "anyOf": [ { "properties": { "id": { "type": "integer" } }, "required": ["id"] }, { "required": ["code"] } ],
+              "unevaluatedProperties": false
+            }
+            """,
+            """{ "name": "a", "id": 1, "admin": true }""",
+            "admin",
+            "is not allowed (unknown property)");
+
+    [Fact]
+    public void Validate_UnevaluatedPropertiesSchema_AppliesToTheRestOnly()
+    {
+        const string schema = """
+            { "properties": { "name": { "type": "string" } }, "unevaluatedProperties": { "type": "integer" } }
+            """;
+        AssertValid(schema, """{ "name": "a", "count": 3 }""");
+        AssertSingle(schema, """{ "name": "a", "count": "3" }""", "count", "must be an integer, but is a string");
+    }
+
+    [Fact]
+    public void Validate_UnevaluatedPropertiesFalse_DoesNotCountAFailedBranch() =>
+        AssertSingle(
+            """
+            {
+              "oneOf": [ { "properties": { "a": { "const": 1 } }, "required": ["a"] }, { "properties": { "b": true }, "required": ["b"] } ],
+              "unevaluatedProperties": false
+            }
+            """,
+            """{ "a": 2, "b": 1 }""",
+            "a",
+            "is not allowed (unknown property)");
+
+    [Fact]
+    public void Validate_UnevaluatedItemsFalse_RefusesItemsAfterThePrefix() =>
+        AssertSingle(
+            """{ "prefixItems": [ { "type": "string" } ], "allOf": [ { "prefixItems": [ true, { "type": "integer" } ] } ], "unevaluatedItems": false }""",
+            """[ "a", 1, "extra" ]""",
+            "[2]",
+            "is not allowed (no schema covers this item)");
+
+    [Fact]
+    public void Validate_UnevaluatedItems_ItemsMatchedByContainsAreEvaluated()
+    {
+        const string schema = """{ "contains": { "type": "string" }, "unevaluatedItems": { "type": "integer" } }""";
+        AssertValid(schema, """[ "a", 1, "b" ]""");
+        AssertSingle(schema, """[ "a", true ]""", "[1]", "must be an integer, but is a boolean");
+    }
+
+    [Fact]
+    public void Validate_PropertyNames_ReportsTheOffendingPropertyWithTheReason() =>
+        AssertSingle(
+            """{ "propertyNames": { "pattern": "^[a-z_]+$", "maxLength": 20 } }""",
+            """{ "ok_name": 1, "Bad-Name": 2 }""",
+            "Bad-Name",
+            "has a name that is not allowed: the name must match pattern ^[a-z_]+$");
+
+    [Fact]
+    public void Validate_PropertyNamesFalse_RefusesAnyProperty()
+    {
+        const string schema = """{ "propertyNames": false }""";
+        AssertValid(schema, "{}");
+        AssertSingle(schema, """{ "a": 1 }""", "a", "is not allowed (no property names are allowed here)");
+    }
+
+    [Fact]
+    public void Validate_ContainsOnAnEmptyArray_Fails() =>
+        AssertSingle("""{ "contains": { "type": "integer" } }""", "[]", "(arguments)", "must contain at least 1 matching item(s)");
+
+    [Fact]
+    public void Validate_RefToAnAnchorAndToAnEmbeddedResource_Resolve()
+    {
+        const string schema = """
+            {
+              "$id": "https://example.com/order.json",
+              "properties": {
+                "customer": { "$ref": "#customer" },
+                "line": { "$ref": "line.json" }
+              },
+              "$defs": {
+                "c": { "$anchor": "customer", "type": "object", "required": ["id"] },
+                "l": { "$id": "line.json", "type": "object", "properties": { "sku": { "$ref": "#/$defs/sku" } },
+                       "$defs": { "sku": { "type": "string", "pattern": "^[A-Z]{3}-[0-9]+$" } } }
+              }
+            }
+            """;
+        AssertValid(schema, """{ "customer": { "id": 1 }, "line": { "sku": "ABC-1" } }""");
+        AssertSingle(schema, """{ "customer": { "id": 1 }, "line": { "sku": "abc" } }""", "line.sku", "must match pattern ^[A-Z]{3}-[0-9]+$");
+    }
+
+    [Fact]
+    public void Validate_DynamicRef_ResolvesToTheOutermostDynamicAnchor()
+    {
+        // A generic list whose item type the referring schema decides ($dynamicRef "#item" in list.json).
+        const string schema = """
+            {
+              "$id": "https://example.com/strings.json",
+              "$ref": "list.json",
+              "$defs": {
+                "item": { "$dynamicAnchor": "item", "type": "string" },
+                "list": { "$id": "list.json", "type": "array", "items": { "$dynamicRef": "#item" },
+                          "$defs": { "any": { "$dynamicAnchor": "item" } } }
+              }
+            }
+            """;
+        AssertValid(schema, """[ "a", "b" ]""");
+        AssertSingle(schema, """[ "a", 1 ]""", "[1]", "must be a string, but is an integer");
+    }
+
+    [Fact]
+    public void Compile_RefToAnotherDocument_IsRefused()
+    {
+        ArgumentException exception = AssertCompileFails("""{ "$ref": "https://json-schema.org/draft/2020-12/schema" }""");
+        Assert.Contains("'$ref' at '#/$ref'", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("outside this schema document", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("৪২")]
+    [InlineData("４２")]
+    public void Validate_PatternDigitClass_MatchesAsciiDigitsOnly(string digits) =>
+        AssertSingle("""{ "pattern": "^\\d+$" }""", $"\"{digits}\"", "(arguments)", "must match pattern ^\\d+$");
+
+    [Fact]
+    public void Validate_PatternNonWhitespaceClass_RefusesANoBreakSpace() =>
+        AssertSingle("""{ "pattern": "^\\S+$" }""", "\"a\u00a0b\"", "(arguments)", "must match pattern ^\\S+$");
+
+    [Fact]
+    public void Validate_VeryLongUnknownPropertyName_IsShortenedInThePath()
+    {
+        string name = new('x', 10_000);
+        SchemaViolation violation = Assert.Single(Validate("""{ "additionalProperties": false }""", $$"""{ "{{name}}": 1 }"""));
+
+        Assert.True(violation.Path.Length < 100, violation.Path);
+        Assert.StartsWith("[\"xxxx", violation.Path, StringComparison.Ordinal);
+        Assert.EndsWith("...\"]", violation.Path, StringComparison.Ordinal);
     }
 
     // ---- guards and limits ------------------------------------------------------------------------------------
