@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ModelContextProtocol;
@@ -20,28 +19,18 @@ public sealed class RateLimitTests
     {
         // Issue #17 item 8: buckets were keyed by preferred_username, so one issuer's alice used up the other's.
         var options = new RateLimitOptions();
-        options.Read.PermitsPerMinute = 1;
-        options.Read.Burst = 2;
+        options.PerUser.PermitsPerMinute = 1;
+        options.PerUser.Burst = 2;
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var stage = new RateLimitStage(new InMemoryRateLimitStore(new FakeTimeProvider()), new FixedMonitor(options), new MsilMcpMetrics(services.GetRequiredService<IMeterFactory>()));
-        var tool = new ToolDefinition
-        {
-            Name = "read_orders",
-            Description = "Reads.",
-            RiskLevel = RiskLevel.Read,
-            InputSchema = JsonElement.Parse("""{"type":"object"}"""),
-            Executor = "test",
-            Source = "test",
-            ContentHash = "h",
-        };
         var alice = new CallerIdentity { UserId = "alice", Subject = "sub-1", PreferredUsername = "alice", Issuer = "https://idp-a.example" };
         var otherAlice = alice with { Issuer = "https://idp-b.example" };
 
-        await stage.CheckAsync(alice, tool, Ct);
-        await stage.CheckAsync(alice, tool, Ct);
-        await Assert.ThrowsAsync<RateLimitExceededException>(() => stage.CheckAsync(alice, tool, Ct).AsTask());
-        await stage.CheckAsync(otherAlice, tool, Ct);
-        await stage.CheckAsync(otherAlice, tool, Ct);
+        await stage.CheckCallerAsync(alice, "read_orders", Ct);
+        await stage.CheckCallerAsync(alice, "read_orders", Ct);
+        await Assert.ThrowsAsync<RateLimitExceededException>(() => stage.CheckCallerAsync(alice, "read_orders", Ct).AsTask());
+        await stage.CheckCallerAsync(otherAlice, "read_orders", Ct);
+        await stage.CheckCallerAsync(otherAlice, "read_orders", Ct);
     }
 
     [Fact]
