@@ -73,7 +73,7 @@ internal sealed class ElevationEndpoints(
             : string.Equals(principal, caller.PrincipalKey, StringComparison.Ordinal);
         if (!self && !IsApprover(caller))
         {
-            await ProblemAsync(context, 403, "You may check only your own elevation ('user_id' and 'principal_key' must be your own).").ConfigureAwait(false);
+            await RefusedAsync(context, "check", caller, userId, requested, "You may check only your own elevation ('user_id' and 'principal_key' must be your own).").ConfigureAwait(false);
             return;
         }
 
@@ -152,7 +152,7 @@ internal sealed class ElevationEndpoints(
         var o = options.CurrentValue;
         if (!IsApprover(caller))
         {
-            await ProblemAsync(context, 403, $"Only the approval system (role '{o.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) may record grants.").ConfigureAwait(false);
+            await RefusedAsync(context, "grant", caller, caller.UserId, string.Empty, $"Only the approval system (role '{o.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) may record grants.").ConfigureAwait(false);
             return;
         }
 
@@ -199,7 +199,8 @@ internal sealed class ElevationEndpoints(
         var caller = identity.Resolve(context.User);
         if (!IsApprover(caller))
         {
-            await ProblemAsync(context, 403, $"Only the approval system (role '{options.CurrentValue.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) may revoke grants.").ConfigureAwait(false);
+            await RefusedAsync(context, "revoke", caller, caller.UserId, context.Request.RouteValues["scope"]?.ToString() ?? string.Empty,
+                $"Only the approval system (role '{options.CurrentValue.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) may revoke grants.").ConfigureAwait(false);
             return;
         }
 
@@ -410,6 +411,23 @@ internal sealed class ElevationEndpoints(
         }).ConfigureAwait(false);
         await ProblemAsync(context, 503, message).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Answers 403 and audits the refused attempt (<c>elevation.refuse</c>, outcome <c>denied</c>): who tried which
+    /// operation on whose elevation, with the caller-supplied user and scope cut to <see cref="MaxFieldLength"/>.
+    /// </summary>
+    private async Task RefusedAsync(HttpContext context, string operation, CallerIdentity caller, string userId, string scope, string message)
+    {
+        await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Refused, ElevationAuditActions.Refuse, AuditOutcomes.Denied, Bound(userId), Bound(scope))
+        {
+            Caller = caller,
+            CorrelationId = CorrelationId(context),
+            Detail = operation + ": the caller is not the approval system and not the user",
+        }).ConfigureAwait(false);
+        await ProblemAsync(context, 403, message).ConfigureAwait(false);
+    }
+
+    private static string Bound(string value) => value.Length <= MaxFieldLength ? value : string.Concat(value.AsSpan(0, MaxFieldLength), "…");
 
     private bool IsApprover(CallerIdentity caller) => caller.IsAuthenticated && caller.IsInRole(options.CurrentValue.ApproverRole);
 

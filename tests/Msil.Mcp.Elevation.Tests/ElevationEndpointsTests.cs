@@ -97,6 +97,10 @@ public sealed class ElevationEndpointsTests
 
         Assert.Equal(HttpStatusCode.Forbidden, asBob.StatusCode);
         Assert.Equal(HttpStatusCode.OK, asApprover.StatusCode);
+        var refused = Assert.Single(host.Audit.WithAction("elevation.refuse"));
+        Assert.Equal("denied", refused.Outcome);
+        Assert.Equal("bob", refused.Actor); // who tried; UserId is whose elevation they asked about
+        Assert.StartsWith("check:", refused.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -189,6 +193,9 @@ public sealed class ElevationEndpointsTests
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Null(await host.Services.GetRequiredService<IElevationGrantStore>().GetAsync(ElevationTestHost.PrincipalOf(Carol), TestTools.Privileged, Ct));
         Assert.Empty(host.Audit.WithAction(AuditActions.ElevationGrant));
+        var refused = Assert.Single(host.Audit.WithAction("elevation.refuse"));
+        Assert.Equal("denied", refused.Outcome);
+        Assert.StartsWith("grant:", refused.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -249,6 +256,9 @@ public sealed class ElevationEndpointsTests
         using var response = await host.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/pim/grants/carol/delete_customer_data"), Carol, "admin");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var refused = Assert.Single(host.Audit.WithAction("elevation.refuse"));
+        Assert.Equal("denied", refused.Outcome);
+        Assert.StartsWith("revoke:", refused.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
