@@ -218,6 +218,7 @@ public static class MsilMcpServiceCollectionExtensions
 
         services.AddOptions<MsilMcpOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpListOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddMetrics();
@@ -270,6 +271,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.AddHostedService(static sp => sp.GetRequiredService<ToolTaskRunner>());
         services.TryAddSingleton<ToolTaskRequestHandlers>();
         services.TryAddSingleton<ToolCallPipeline>();
+        services.TryAddSingleton<ToolListCursor>();
         services.TryAddSingleton<ToolListFilter>();
         services.AddHostedService<ToolCatalogSeeder>();
         services.AddHostedService<StartupReporter>();
