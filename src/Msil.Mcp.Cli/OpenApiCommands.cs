@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Registry.Discovery;
 using Msil.Mcp.Registry.OpenApi;
 using Msil.Mcp.Registry.Store;
 
@@ -45,7 +46,7 @@ internal static class OpenApiCommands
 
         if (json)
         {
-            await output.WriteLineAsync(ToJson(compilation).ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+            await output.WriteLineAsync(ToJson(compilation, Path.GetFileName(file)).ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
             return CliApp.Verified;
         }
 
@@ -143,12 +144,12 @@ internal static class OpenApiCommands
         }
     }
 
-    private static JsonObject ToJson(OpenApiCompilation compilation)
+    private static JsonObject ToJson(OpenApiCompilation compilation, string sourceSpec)
     {
         var tools = new JsonArray();
         foreach (var t in compilation.Tools)
         {
-            tools.Add((JsonNode)new JsonObject
+            var tool = new JsonObject
             {
                 ["name"] = t.Name,
                 ["title"] = t.Title,
@@ -156,12 +157,12 @@ internal static class OpenApiCommands
                 ["risk_level"] = t.RiskLevel.ToWire(),
                 ["domain"] = t.Domain,
                 ["idempotent"] = t.Idempotent,
-                ["http_method"] = t.Http?.Method,
-                ["api_endpoint"] = t.Http?.PathTemplate,
                 ["content_hash"] = t.ContentHash,
                 ["input_schema"] = JsonNode.Parse(t.InputSchema.GetRawText()),
                 ["output_schema"] = t.OutputSchema is { } o ? JsonNode.Parse(o.GetRawText()) : null,
-            });
+            };
+            DiscoveryShape.AddSeedFields(tool, t, sourceSpec);
+            tools.Add((JsonNode)tool);
         }
 
         var report = new JsonArray();

@@ -41,6 +41,25 @@ public sealed class MsilMcpOptions
     public int MaxArgumentBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// Gets or sets how many tools one <c>tools/list</c> page holds. A caller who may see more gets a
+    /// <c>nextCursor</c>, an opaque string protected with ASP.NET Core Data Protection that MCP clients send back for
+    /// the next page; every page runs the policy filter again. 0 answers every tool the caller may see in one page.
+    /// </summary>
+    /// <value>Defaults to 0 (one page); 0 to 10,000.</value>
+    [Range(0, 10_000, ErrorMessage = "Msil:Mcp:ToolsListPageSize must be between 0 (every tool in one page) and 10000.")]
+    public int ToolsListPageSize { get; set; }
+
+    /// <summary>
+    /// Gets or sets the time-to-live hint (<c>ttlMs</c>, SEP-2549) of a <c>tools/list</c> result on protocol
+    /// 2026-07-28 and later: how long a client may reuse the list before asking again. The list is filtered per caller,
+    /// so its <c>cacheScope</c> is always <c>private</c>. A catalog change still reaches stateful sessions as
+    /// <c>notifications/tools/list_changed</c> whatever the hint.
+    /// </summary>
+    /// <value>Defaults to 0 (immediately stale, the protocol's default); 0 to 86,400.</value>
+    [Range(0, 24 * 60 * 60, ErrorMessage = "Msil:Mcp:ToolsListTtlSeconds must be between 0 and 86400.")]
+    public int ToolsListTtlSeconds { get; set; }
+
+    /// <summary>
     /// Gets or sets how long the request state of an input-required result (MRTR, SEP-2322) stays valid: a retry that
     /// echoes an older state is refused. The state is encrypted and authenticated with ASP.NET Core Data Protection;
     /// replicas behind one load balancer need a shared Data Protection key ring.

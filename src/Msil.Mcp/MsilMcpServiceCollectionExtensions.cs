@@ -219,6 +219,7 @@ public static class MsilMcpServiceCollectionExtensions
 
         services.AddOptions<MsilMcpOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpListOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddMetrics();
@@ -282,6 +283,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<ShapeStage>();
         services.TryAddSingleton<ToolCallPipeline>();
         services.TryAddSingleton<ReadinessProbe>();
+        services.TryAddSingleton<ToolListCursor>();
         services.TryAddSingleton<ToolListFilter>();
         services.AddHostedService<ToolCatalogSeeder>();
         services.AddHostedService<StartupReporter>();

@@ -141,17 +141,12 @@ internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPo
             ["input_schema"] = JsonNode.Parse(tool.InputSchema.GetRawText()),
             ["positive_examples"] = examples,
         };
+        DiscoveryShape.AddSeedFields(json, tool, DiscoveryShape.SourceSpec(tool));
         if (full)
         {
             json["output_schema"] = tool.OutputSchema is { } o ? JsonNode.Parse(o.GetRawText()) : null;
             json["content_hash"] = tool.ContentHash;
             json["source"] = tool.Source;
-            if (tool.Http is { } http)
-            {
-                json["api_endpoint"] = http.PathTemplate;
-                json["http_method"] = http.Method;
-            }
-
             json["versions"] = new JsonArray(new JsonObject { ["version"] = tool.Version, ["content_hash"] = tool.ContentHash, ["current"] = true });
         }
 

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.CustomHeaders;
@@ -9,6 +11,8 @@ namespace Msil.Mcp.Catalog;
 /// <summary>Everything derived from one tool definition, built once per content hash and reused for every call.</summary>
 internal sealed class CompiledTool
 {
+    private static readonly JsonTypeInfo<Tool> ToolTypeInfo = (JsonTypeInfo<Tool>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(Tool));
+
     private CompiledTool(ToolDefinition definition, JsonSchemaValidator validator, Tool protocolTool, IReadOnlyList<McpHeaderDeclaration> headers)
     {
         Definition = definition;
@@ -16,6 +20,7 @@ internal sealed class CompiledTool
         ProtocolTool = protocolTool;
         Headers = headers;
         Spans = new Diagnostics.ToolSpanNames(definition.Name);
+        ProtocolJson = JsonSerializer.SerializeToElement(protocolTool, ToolTypeInfo);
     }
 
     public ToolDefinition Definition { get; }
@@ -23,6 +28,12 @@ internal sealed class CompiledTool
     public JsonSchemaValidator Validator { get; }
 
     public Tool ProtocolTool { get; }
+
+    /// <summary>
+    /// Gets <see cref="ProtocolTool"/> as the SDK serializes it (its own JSON contract), serialized and parsed once per
+    /// tool version; <c>tools/list</c> writes this JSON into the response instead of serializing the tool again.
+    /// </summary>
+    public JsonElement ProtocolJson { get; }
 
     /// <summary>Gets the arguments mirrored into <c>Mcp-Param-*</c> headers (SEP-2243); the SDK transport checks them.</summary>
     public IReadOnlyList<McpHeaderDeclaration> Headers { get; }

@@ -16,6 +16,7 @@ internal sealed class GovernedToolCollection : IDisposable
     private readonly Pipeline.Stages.ExecuteStage _execute;
     private readonly Lock _gate = new();
     private Dictionary<string, GovernedTool> _byName = new(StringComparer.Ordinal);
+    private CompiledTool[] _listing = [];
     private long _syncedVersion = -1;
 
     public GovernedToolCollection(IToolCatalog catalog, Pipeline.Stages.ExecuteStage execute, ILogger<GovernedToolCollection> logger)
@@ -28,6 +29,12 @@ internal sealed class GovernedToolCollection : IDisposable
     }
 
     public McpServerPrimitiveCollection<McpServerTool> Tools { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets every governed tool in ordinal name order, built once per catalog change (never per request), so
+    /// <c>tools/list</c> pages over it by name without copying or sorting the catalog.
+    /// </summary>
+    public IReadOnlyList<CompiledTool> Listing => Volatile.Read(ref _listing);
 
     public bool TryGet(string name, out GovernedTool? tool)
     {
@@ -91,7 +98,16 @@ internal sealed class GovernedToolCollection : IDisposable
                 }
             }
 
+            var listing = new CompiledTool[next.Count];
+            var index = 0;
+            foreach (var tool in next.Values)
+            {
+                listing[index++] = tool.Compiled;
+            }
+
+            Array.Sort(listing, static (a, b) => string.CompareOrdinal(a.Definition.Name, b.Definition.Name));
             Volatile.Write(ref _byName, next);
+            Volatile.Write(ref _listing, listing);
             _syncedVersion = snapshot.Version;
             Log.CatalogSynced(_logger, snapshot.Version, next.Count, rejected);
         }

@@ -44,6 +44,7 @@ internal sealed class MsilMcpServerOptionsSetup(
         mcp.ToolCollection = tools.Tools;
         mcp.Filters.Request.CallToolFilters.Insert(0, callPipeline.Filter);
         mcp.Filters.Request.ListToolsFilters.Insert(0, listFilter.Filter);
+        mcp.Filters.Message.OutgoingFilters.Insert(0, ToolListPage.OutgoingFilter);
         mcp.Filters.Message.IncomingFilters.Insert(0, requestMetrics.Filter);
         if (taskOptions.CurrentValue.Enabled)
         {

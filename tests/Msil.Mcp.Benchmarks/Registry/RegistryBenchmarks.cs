@@ -131,6 +131,7 @@ public class RegistryCatalogBenchmarks
 [MemoryDiagnoser]
 public class RegistryToolsListBenchmarks
 {
+    private const string InitializeLine = """{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}""";
     private const string Body = """{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}""";
     private string _directory = null!;
     private WebApplication _app = null!;
@@ -139,6 +140,11 @@ public class RegistryToolsListBenchmarks
     private ModelContextProtocol.Server.McpServer _server = null!;
     private ModelContextProtocol.Server.RequestContext<ModelContextProtocol.Protocol.ListToolsRequestParams> _listContext = null!;
     private Msil.Mcp.Pipeline.ToolListFilter _filter = null!;
+    private System.IO.Pipelines.Pipe _serverInput = null!;
+    private System.IO.Pipelines.Pipe _serverOutput = null!;
+    private ModelContextProtocol.Server.McpServer _streamServer = null!;
+    private Task _streamServerRun = null!;
+    private int _streamRequestId;
 
     [GlobalSetup]
     public void Setup()
@@ -174,11 +180,28 @@ public class RegistryToolsListBenchmarks
         {
             throw new InvalidOperationException("The governed list filter did not keep the 1,000 tools.");
         }
+
+        // The server side alone: an SDK server built from the host's own options (governed tools and filters), fed
+        // JSON-RPC lines through in-memory pipes, so the figure has no HTTP, loopback or client in it.
+        _serverInput = new System.IO.Pipelines.Pipe();
+        _serverOutput = new System.IO.Pipelines.Pipe();
+        var serverOptions = _app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsFactory<ModelContextProtocol.Server.McpServerOptions>>().Create(Microsoft.Extensions.Options.Options.DefaultName);
+        _streamServer = ModelContextProtocol.Server.McpServer.Create(
+            new ModelContextProtocol.Server.StreamServerTransport(_serverInput.Reader.AsStream(), _serverOutput.Writer.AsStream()),
+            serverOptions,
+            serviceProvider: _app.Services);
+        _streamServerRun = _streamServer.RunAsync();
+        ExchangeAsync(InitializeLine).GetAwaiter().GetResult();
+        var listed = ServerSideThousandTools().GetAwaiter().GetResult();
+        Console.WriteLine($"// tools/list line from the in-memory server: {listed} bytes");
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _serverInput.Writer.Complete();
+        _streamServer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _ = _streamServerRun;
         _server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _client.Dispose();
         _app.StopAsync().GetAwaiter().GetResult();
@@ -190,21 +213,46 @@ public class RegistryToolsListBenchmarks
     [Benchmark]
     public Task<int> ToolsListThousandTools() => ListAsync();
 
-    /// <summary>The governed share alone: the list filter (a policy decision per tool, then the ordinal sort) over the 1,000 tools, in process.</summary>
+    /// <summary>The governed share alone: the list filter (a policy decision per tool over the name-ordered listing) over the 1,000 tools, in process.</summary>
     [Benchmark]
     public async Task<int> FilterThousandTools()
     {
-        var result = await _filter.InvokeAsync(
-            _listContext,
-            (_, _) => ValueTask.FromResult(new ModelContextProtocol.Protocol.ListToolsResult { Tools = [.. _listed.Tools] }),
-            CancellationToken.None);
-        return result.Tools.Count;
+        var (page, _) = await _filter.ListPageAsync(_listContext, CancellationToken.None);
+        return page.Tools.Count;
     }
 
     /// <summary>The serialization share alone: the SDK's JSON of a result holding the 1,000 protocol tools, in process.</summary>
     [Benchmark]
     public int SerializeThousandTools()
         => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(_listed, ModelContextProtocol.McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ModelContextProtocol.Protocol.ListToolsResult))).Length;
+
+    /// <summary>
+    /// The server side of a 1,000-tool <c>tools/list</c>, apart from loopback and client: the request line parsed, the
+    /// governed filter, the SDK's handler and result JSON, and the response line written, through in-memory pipes.
+    /// </summary>
+    [Benchmark]
+    public Task<int> ServerSideThousandTools()
+        => ExchangeAsync("{\"jsonrpc\":\"2.0\",\"id\":" + Interlocked.Increment(ref _streamRequestId).ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"method\":\"tools/list\",\"params\":{}}");
+
+    private async Task<int> ExchangeAsync(string line)
+    {
+        await _serverInput.Writer.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
+        var total = 0;
+        while (true)
+        {
+            var read = await _serverOutput.Reader.ReadAsync();
+            var buffer = read.Buffer;
+            if (System.Buffers.BuffersExtensions.PositionOf(buffer, (byte)'\n') is { } end)
+            {
+                total += (int)buffer.Slice(0, end).Length;
+                _serverOutput.Reader.AdvanceTo(buffer.GetPosition(1, end));
+                return total;
+            }
+
+            total += (int)buffer.Length;
+            _serverOutput.Reader.AdvanceTo(buffer.End);
+        }
+    }
 
     private async Task<int> ListAsync()
     {

@@ -262,6 +262,42 @@ public sealed class RegistryApiTests
     }
 
     [Fact]
+    public async Task Discovery_ListAndGet_CarryTheSeedsEndpointMethodQueryParamsAndSourceSpec()
+    {
+        await using var host = await RegistryTestHost.StartAsync();
+        await host.ImportAsync(Specs.Dealers());
+
+        var list = await RegistryTestHost.JsonAsync(await host.GetAsync("/api/mcp/tools?search=get_dealers"));
+        var one = await RegistryTestHost.JsonAsync(await host.GetAsync("/api/mcp/tools/get_dealers"));
+
+        foreach (var tool in new[] { list.GetProperty("tools").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "get_dealers"), one })
+        {
+            Assert.Equal("/v1/dealers", tool.GetProperty("api_endpoint").GetString());
+            Assert.Equal("GET", tool.GetProperty("http_method").GetString());
+            Assert.Equal(["region", "limit"], tool.GetProperty("query_params").EnumerateArray().Select(p => p.GetString()));
+            Assert.Equal("dealers", tool.GetProperty("source_spec").GetString());
+            Assert.Equal("read", tool.GetProperty("risk_level").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Discovery_OverrideHidesAndFixesParameters_QueryParamsNameNeither()
+    {
+        await using var host = await RegistryTestHost.StartAsync();
+        await host.ImportAsync(Specs.Dealers());
+        var put = await host.SendAsync(HttpMethod.Put, "/api/mcp/tools/get_dealers/override", JsonContent.Create(new
+        {
+            hidden_parameters = new[] { "limit" },
+            fixed_parameters = new Dictionary<string, object> { ["region"] = "north" },
+        }), "alice", RegistryTestHost.Admin);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var one = await RegistryTestHost.JsonAsync(await host.GetAsync("/api/mcp/tools/get_dealers"));
+
+        Assert.Empty(one.GetProperty("query_params").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Override_Invalid_400NamingEachProblem()
     {
         await using var host = await RegistryTestHost.StartAsync();

@@ -45,6 +45,22 @@ public sealed class OpenApiCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Compile_Json_ToolsCarryTheSeedsEndpointMethodQueryParamsAndSourceSpec()
+    {
+        var file = Write("dealer-service-v1.yaml", Specs.Dealers());
+
+        var (code, output, _) = await RunAsync("openapi", "compile", file, "--json");
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        var tool = json.RootElement.GetProperty("tools").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "get_dealers");
+        Assert.Equal("/v1/dealers", tool.GetProperty("api_endpoint").GetString());
+        Assert.Equal("GET", tool.GetProperty("http_method").GetString());
+        Assert.Equal(["region", "limit"], tool.GetProperty("query_params").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal("dealer-service-v1.yaml", tool.GetProperty("source_spec").GetString());
+    }
+
+    [Fact]
     public async Task Diff_TwoVersions_PrintsAddedChangedRemoved()
     {
         var before = Write("v1.yaml", Specs.Dealers());
