@@ -391,10 +391,16 @@ internal sealed class SchemaEmitter
             writer.WriteString(ClassificationKeyword, classification);
         }
 
-        if (schema.Const is { } constant)
+        if (TypedConst.Of(schema.Extensions, out var typedConstant))
         {
             writer.WritePropertyName("const");
-            WriteLiteral(writer, constant, type);
+            WriteValue(writer, typedConstant);
+        }
+        else if (schema.Const is { } constant)
+        {
+            // The reader keeps 'const' as text; a value that was not a JSON string was moved aside before reading (TypedConst).
+            writer.WritePropertyName("const");
+            writer.WriteStringValue(constant);
         }
 
         if (schema.Enum is { Count: > 0 } values)
@@ -701,32 +707,6 @@ internal sealed class SchemaEmitter
         {
             writer.WriteNumber(keyword, real);
         }
-    }
-
-    private static void WriteLiteral(Utf8JsonWriter writer, string value, JsonSchemaType? type)
-    {
-        if (type is { } t && !t.HasFlag(JsonSchemaType.String))
-        {
-            if (value is "true" or "false")
-            {
-                writer.WriteBooleanValue(value == "true");
-                return;
-            }
-
-            if (value == "null")
-            {
-                writer.WriteNullValue();
-                return;
-            }
-
-            if (decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-            {
-                writer.WriteNumberValue(number);
-                return;
-            }
-        }
-
-        writer.WriteStringValue(value);
     }
 
     /// <summary>Orders required names as their properties are declared, then the rest in ordinal order.</summary>
