@@ -27,4 +27,5 @@ internal static class CompileCodes
     public const string LintOutputSchemaLarge = "output-schema-large";
     public const string LintSchemaDepthCapped = "schema-depth-capped";
     public const string LintOperationDeprecated = "operation-deprecated";
+    public const string LintSchemaBudget = "schema-budget";
 }
