@@ -413,8 +413,11 @@ internal sealed class DocumentCompiler
     {
         var merged = new List<IOpenApiParameter>();
         var positions = new Dictionary<(OpenApiLocation?, string), int>();
-        foreach (var parameter in (entry.PathItem.Parameters ?? []).Concat(entry.Operation.Parameters ?? []))
+        foreach (var declared in (entry.PathItem.Parameters ?? []).Concat(entry.Operation.Parameters ?? []))
         {
+            // Every property read through a reference resolves it again; read its target instead (unless the reference
+            // carries its own description, or cannot be resolved, which AddParameter reports).
+            var parameter = declared is OpenApiParameterReference { Reference.Description: null, Target: { } target } ? target : declared;
             if (parameter is null)
             {
                 continue;

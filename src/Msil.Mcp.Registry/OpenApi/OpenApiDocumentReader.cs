@@ -73,7 +73,7 @@ internal static class OpenApiDocumentReader
                     return (null, "The document is not a JSON object.");
                 }
 
-                if (TypedConst.Mentions(bytes))
+                if (TypedConst.Mentions(bytes, json: true))
                 {
                     _ = TypedConst.Annotate(node);
                 }
@@ -91,7 +91,7 @@ internal static class OpenApiDocumentReader
                 });
                 using var stream = new MemoryStream(utf8.ToArray(), writable: false);
                 result = reader.Read(stream, BaseUri, settings);
-                if (result.Document is not null && TypedConst.Mentions(bytes) && ReadYamlTree(utf8) is { } tree && TypedConst.Annotate(tree) > 0)
+                if (result.Document is not null && TypedConst.Mentions(bytes, json: false) && ReadYamlTree(utf8) is { } tree && TypedConst.Annotate(tree) > 0)
                 {
                     // Read again from the annotated tree: the YAML reader above accepted the document within its limits.
                     result = new OpenApiJsonReader().Read(tree, BaseUri, settings);

@@ -32,7 +32,9 @@ internal static class TypedConst
     };
 
     /// <summary>Returns whether the document text may hold a <c>const</c> keyword at all (a cheap test before <see cref="Annotate"/>).</summary>
-    public static bool Mentions(ReadOnlySpan<byte> utf8) => utf8.IndexOf("const"u8) >= 0;
+    /// <param name="utf8">The document.</param>
+    /// <param name="json"><see langword="true"/> for JSON, where the keyword is quoted; YAML keys may be bare.</param>
+    public static bool Mentions(ReadOnlySpan<byte> utf8, bool json) => utf8.IndexOf(json ? "\"const\""u8 : "const"u8) >= 0;
 
     /// <summary>Moves every schema's <c>const</c> whose value is not a JSON string into <see cref="Extension"/>.</summary>
     /// <param name="root">The document as JSON; changed in place.</param>
