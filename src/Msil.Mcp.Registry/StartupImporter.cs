@@ -40,6 +40,7 @@ internal sealed class StartupImporter(
             var compiler = new OpenApiToolCompiler(new OpenApiCompilerOptions
             {
                 MaxDescriptionLength = o.MaxDescriptionLength,
+                MaxToolSchemaBytes = o.MaxToolSchemaBytes,
                 MaxDocumentBytes = o.MaxDocumentBytes,
                 Gateway = source.Gateway,
                 Audience = source.Audience,

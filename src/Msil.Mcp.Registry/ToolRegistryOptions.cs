@@ -14,6 +14,13 @@ public sealed class ToolRegistryOptions
     /// <value>Defaults to 1024.</value>
     public int MaxDescriptionLength { get; set; } = 1024;
 
+    /// <summary>
+    /// Gets or sets the size budget of one imported tool: its input and output schemas together, serialized, in bytes
+    /// (<see cref="OpenApi.OpenApiCompilerOptions.MaxToolSchemaBytes"/>).
+    /// </summary>
+    /// <value>Defaults to 65536 (64 KB).</value>
+    public int MaxToolSchemaBytes { get; set; } = 64 * 1024;
+
     /// <summary>Gets or sets the largest OpenAPI document accepted (a file, a request body or a fetched URL), in bytes.</summary>
     /// <value>Defaults to 25 MB.</value>
     public long MaxDocumentBytes { get; set; } = 25L * 1024 * 1024;

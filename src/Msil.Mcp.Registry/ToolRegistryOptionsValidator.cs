@@ -17,6 +17,11 @@ internal sealed class ToolRegistryOptionsValidator : IValidateOptions<ToolRegist
             errors.Add($"{Section}MaxDescriptionLength must be at least 16.");
         }
 
+        if (options.MaxToolSchemaBytes < 1024)
+        {
+            errors.Add($"{Section}MaxToolSchemaBytes must be at least 1024 (default 65536, 64 KB).");
+        }
+
         if (options.MaxDocumentBytes < 1)
         {
             errors.Add($"{Section}MaxDocumentBytes must be positive (default 26214400, 25 MB).");

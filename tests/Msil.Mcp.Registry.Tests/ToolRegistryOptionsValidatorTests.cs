@@ -37,6 +37,15 @@ public sealed class ToolRegistryOptionsValidatorTests
     }
 
     [Fact]
+    public void MaxToolSchemaBytesBelow1024_IsRefusedNamingTheKey()
+    {
+        var result = Validator.Validate(null, new ToolRegistryOptions { MaxToolSchemaBytes = 1023 });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Msil:Mcp:Registry:MaxToolSchemaBytes must be at least 1024", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PostgreSqlWithoutConnectionString_IsRefusedNamingTheKey()
     {
         var result = Validator.Validate(null, new ToolRegistryOptions { Store = ToolStoreKind.PostgreSql });

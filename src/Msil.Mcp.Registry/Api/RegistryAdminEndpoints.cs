@@ -109,6 +109,7 @@ internal sealed partial class RegistryAdminEndpoints(
         var compilerOptions = new OpenApiCompilerOptions
         {
             MaxDescriptionLength = o.MaxDescriptionLength,
+            MaxToolSchemaBytes = o.MaxToolSchemaBytes,
             MaxDocumentBytes = o.MaxDocumentBytes,
             Gateway = NullIfEmpty(query["gateway"]),
             Audience = NullIfEmpty(query["audience"]),

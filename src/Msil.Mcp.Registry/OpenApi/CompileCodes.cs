@@ -29,4 +29,5 @@ internal static class CompileCodes
     public const string LintSchemaDepthCapped = "schema-depth-capped";
     public const string LintOperationDeprecated = "operation-deprecated";
     public const string LintSecurityUnsatisfiable = "security-unsatisfiable";
+    public const string LintSchemaBudget = "schema-budget";
 }

@@ -80,6 +80,19 @@ internal static class DescriptionText
         return s + "\n\n" + d;
     }
 
+    /// <summary>Shortens <paramref name="text"/> to its first sentence on one line, cut to at most <paramref name="maxLength"/> characters.</summary>
+    public static string Shorten(string text, int maxLength)
+    {
+        var line = SingleLine(text) ?? string.Empty;
+        var end = line.IndexOf(". ", StringComparison.Ordinal);
+        if (end >= 0 && end + 1 < line.Length)
+        {
+            line = line[..(end + 1)];
+        }
+
+        return Cut(line, maxLength);
+    }
+
     /// <summary>Cuts <paramref name="text"/> to at most <paramref name="maxLength"/> characters, ending with <c>…</c> when cut.</summary>
     public static string Cut(string text, int maxLength)
     {

@@ -13,8 +13,9 @@ namespace Msil.Mcp.Registry.OpenApi;
 /// <summary>Compiles one parsed OpenAPI document into tool definitions; one instance per compilation.</summary>
 internal sealed class DocumentCompiler
 {
-    /// <summary>The largest input or output schema of one tool, in bytes; a larger input schema skips the operation.</summary>
-    internal const int MaxToolSchemaBytes = 4 * 1024 * 1024;
+    /// <summary>The largest input or output schema written at all, in bytes; a larger input schema skips the operation.</summary>
+    /// <remarks>A hard limit on the work per schema, far above the tool's budget (<see cref="CompilerSettings.MaxToolSchemaBytes"/>).</remarks>
+    internal const int MaxSchemaBytes = 4 * 1024 * 1024;
 
     /// <summary>The most schema bytes one compilation produces; operations after that are skipped.</summary>
     internal const long TotalSchemaBudgetBytes = 256L * 1024 * 1024;
@@ -87,7 +88,7 @@ internal sealed class DocumentCompiler
                 catch (SchemaTooLargeException)
                 {
                     Skip(operation, CompileSeverity.Warning, CompileCodes.SchemaTooLarge,
-                        $"The input schema is larger than {MaxToolSchemaBytes} bytes even after shared schemas were moved to $defs.");
+                        $"The input schema is larger than {MaxSchemaBytes} bytes even after shared schemas were moved to $defs.");
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -361,7 +362,7 @@ internal sealed class DocumentCompiler
         }
 
         // Input schema.
-        var (inputBytes, inputScope) = WriteInputSchema(arguments);
+        var (inputBytes, inputScope) = WriteInputSchema(arguments, EmitMode.Normal);
         var inputSchema = JsonElement.Parse(inputBytes, ParseOptions);
 
         // x-mcp-header (SEP-2243), copied from parameters: a bad declaration would make the catalog refuse the tool and
@@ -376,14 +377,21 @@ internal sealed class DocumentCompiler
                 argument.Overrides!.McpHeader = null;
             }
 
-            (inputBytes, inputScope) = WriteInputSchema(arguments);
+            (inputBytes, inputScope) = WriteInputSchema(arguments, EmitMode.Normal);
+            inputSchema = JsonElement.Parse(inputBytes, ParseOptions);
+        }
+
+        // Output schema, then the tool's size budget.
+        var (outputBytes, responseMedia, outputScope, responseXml) = CompileOutput(entry, EmitMode.Normal);
+        if (inputBytes.Length + (outputBytes?.Length ?? 0) > _settings.MaxToolSchemaBytes)
+        {
+            (inputBytes, inputScope, outputBytes, outputScope) = FitBudget(entry, toolName.Name, arguments, inputBytes, inputScope, outputBytes, outputScope);
             inputSchema = JsonElement.Parse(inputBytes, ParseOptions);
         }
 
         var inputSize = inputBytes.Length;
-
-        // Output schema.
-        var (outputSchema, outputSize, responseMedia, outputScope, responseXml) = CompileOutput(entry);
+        var outputSize = outputBytes?.Length ?? 0;
+        JsonElement? outputSchema = outputBytes is null ? null : JsonElement.Parse(outputBytes, ParseOptions);
         var security = SecurityCompiler.Compile(_document, operation);
         _schemaBytes += inputSize + outputSize;
 
@@ -445,8 +453,11 @@ internal sealed class DocumentCompiler
     {
         var merged = new List<IOpenApiParameter>();
         var positions = new Dictionary<(OpenApiLocation?, string), int>();
-        foreach (var parameter in (entry.PathItem.Parameters ?? []).Concat(entry.Operation.Parameters ?? []))
+        foreach (var declared in (entry.PathItem.Parameters ?? []).Concat(entry.Operation.Parameters ?? []))
         {
+            // Every property read through a reference resolves it again; read its target instead (unless the reference
+            // carries its own description, or cannot be resolved, which AddParameter reports).
+            var parameter = declared is OpenApiParameterReference { Reference.Description: null, Target: { } target } ? target : declared;
             if (parameter is null)
             {
                 continue;
@@ -790,16 +801,16 @@ internal sealed class DocumentCompiler
         return true;
     }
 
-    private (JsonElement? Schema, int Size, IOpenApiMediaType? Media, EmitScope? Scope, XmlMapping? Xml) CompileOutput(OperationEntry entry)
+    private (byte[]? Schema, IOpenApiMediaType? Media, EmitScope? Scope, XmlMapping? Xml) CompileOutput(OperationEntry entry, EmitMode mode)
     {
         if (entry.Operation.Responses is not { Count: > 0 } responses || SelectResponse(responses) is not { } response)
         {
-            return (null, 0, null, null, null);
+            return (null, null, null, null);
         }
 
         if (response.Content is not { Count: > 0 } content || SelectMedia(content, request: false) is not { } selected)
         {
-            return (null, 0, null, null, null);
+            return (null, null, null, null);
         }
 
         var schema = selected.Media.Schema;
@@ -818,13 +829,12 @@ internal sealed class DocumentCompiler
         var media = IsXml(selected.ContentType) ? null : selected.Media;
         if (!isObject)
         {
-            return (null, 0, media, null, xml);
+            return (null, media, null, xml);
         }
 
-        var scope = SchemaEmitter.CreateScope(MaxToolSchemaBytes);
         try
         {
-            var bytes = WriteJson(writer =>
+            var (bytes, scope) = _emitter.Emit(MaxSchemaBytes, mode, (writer, scope) =>
             {
                 writer.WriteStartObject();
                 writer.WriteString("type", "object");
@@ -832,14 +842,60 @@ internal sealed class DocumentCompiler
                 _emitter.WriteDefinitions(writer, scope);
                 writer.WriteEndObject();
             });
-            return (JsonElement.Parse(bytes, ParseOptions), bytes.Length, media, scope, xml);
+            return (bytes, media, scope, xml);
         }
         catch (SchemaTooLargeException)
         {
-            Report(entry, CompileSeverity.Info, CompileCodes.OutputSchemaDropped,
-                $"The output schema is larger than {MaxToolSchemaBytes} bytes; the tool declares none.");
-            return (null, 0, media, null, xml);
+            if (mode == EmitMode.Normal)
+            {
+                Report(entry, CompileSeverity.Info, CompileCodes.OutputSchemaDropped,
+                    $"The output schema is larger than {MaxSchemaBytes} bytes; the tool declares none.");
+            }
+
+            return (null, media, null, xml);
         }
+    }
+
+    /// <summary>
+    /// Brings a tool whose input and output schemas together are larger than <see cref="CompilerSettings.MaxToolSchemaBytes"/>
+    /// within it: every referenced schema shared under <c>$defs</c>, then descriptions shortened, then no output schema
+    /// (the tool still returns <c>structuredContent</c>). A <c>schema-budget</c> lint finding names the steps with the sizes.
+    /// </summary>
+    private (byte[] Input, EmitScope InputScope, byte[]? Output, EmitScope? OutputScope) FitBudget(
+        OperationEntry entry, string name, List<Argument> arguments, byte[] input, EmitScope inputScope, byte[]? output, EmitScope? outputScope)
+    {
+        var budget = _settings.MaxToolSchemaBytes;
+        var before = input.Length + (output?.Length ?? 0);
+        var steps = new List<string>();
+        foreach (var (mode, step) in (ReadOnlySpan<(EmitMode, string)>)[(EmitMode.Shared, "every referenced schema shared under $defs"), (EmitMode.Compact, "descriptions shortened")])
+        {
+            if (input.Length + (output?.Length ?? 0) <= budget)
+            {
+                break;
+            }
+
+            (input, inputScope) = WriteInputSchema(arguments, mode);
+            if (output is not null)
+            {
+                (output, _, outputScope, _) = CompileOutput(entry, mode);
+            }
+
+            steps.Add($"{step} → {Bytes(input.Length + (output?.Length ?? 0))} bytes");
+        }
+
+        if (output is not null && input.Length + output.Length > budget)
+        {
+            output = null;
+            outputScope = null;
+            steps.Add($"output schema dropped (the tool still returns structuredContent) → {Bytes(input.Length)} bytes");
+        }
+
+        var over = input.Length > budget ? "; the input schema alone is still over the budget" : string.Empty;
+        _lint.Add(new LintFinding(name, CompileCodes.LintSchemaBudget,
+            $"The input and output schemas were {Bytes(before)} bytes, over the budget of {Bytes(budget)} (MaxToolSchemaBytes): " + string.Join("; ", steps) + over + "."));
+        return (input, inputScope, output, outputScope);
+
+        static string Bytes(int count) => count.ToString("N0", CultureInfo.InvariantCulture);
     }
 
     private static IOpenApiResponse? SelectResponse(OpenApiResponses responses)
@@ -1116,10 +1172,9 @@ internal sealed class DocumentCompiler
     }
 
     /// <summary>Writes the tool's input schema: one property per argument, the required ones, no others.</summary>
-    private (byte[] Bytes, EmitScope Scope) WriteInputSchema(List<Argument> arguments)
+    private (byte[] Bytes, EmitScope Scope) WriteInputSchema(List<Argument> arguments, EmitMode mode)
     {
-        var inputScope = SchemaEmitter.CreateScope(MaxToolSchemaBytes);
-        var bytes = WriteJson(writer =>
+        return _emitter.Emit(MaxSchemaBytes, mode, (writer, inputScope) =>
         {
             writer.WriteStartObject();
             writer.WriteString("type", "object");
@@ -1145,8 +1200,7 @@ internal sealed class DocumentCompiler
             writer.WriteBoolean("additionalProperties", false);
             _emitter.WriteDefinitions(writer, inputScope);
             writer.WriteEndObject();
-        }).ToArray();
-        return (bytes, inputScope);
+        });
     }
 
     private void Report(OperationEntry entry, CompileSeverity severity, string code, string message) =>
@@ -1260,6 +1314,7 @@ internal sealed class DocumentCompiler
 /// <summary>A validated snapshot of <see cref="OpenApiCompilerOptions"/>.</summary>
 internal sealed record CompilerSettings(
     int MaxDescriptionLength,
+    int MaxToolSchemaBytes,
     long MaxDocumentBytes,
     int MaxSchemaDepth,
     string ExecutorKind,

@@ -75,9 +75,10 @@ public sealed record CompileDiagnostic(
 /// <param name="Code">
 /// A stable, lower-case, hyphenated code: <c>description-missing</c>, <c>description-short</c>,
 /// <c>parameters-undocumented</c>, <c>name-changed</c>, <c>input-schema-large</c>, <c>output-schema-large</c>,
-/// <c>schema-depth-capped</c>, <c>operation-deprecated</c> or <c>security-unsatisfiable</c> (the operation's security
+/// <c>schema-depth-capped</c>, <c>operation-deprecated</c>, <c>security-unsatisfiable</c> (the operation's security
 /// requirement has no alternative the gateway can meet: HTTP basic, an API key in a query or cookie, mutual TLS, an
-/// undefined scheme).
+/// undefined scheme) or <c>schema-budget</c> (the tool's schemas were over
+/// <see cref="OpenApiCompilerOptions.MaxToolSchemaBytes"/>; the message names the steps taken to fit, with the sizes).
 /// </param>
 /// <param name="Message">What was found, for people.</param>
 public sealed record LintFinding(string Tool, string Code, string Message);

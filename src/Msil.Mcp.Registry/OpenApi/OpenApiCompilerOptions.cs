@@ -24,6 +24,15 @@ public sealed class OpenApiCompilerOptions
     [Range(1, 256)]
     public int MaxSchemaDepth { get; set; } = 64;
 
+    /// <summary>
+    /// Gets or sets the size budget of one tool: its input and output schemas together, serialized, in bytes. A tool over
+    /// it has every referenced schema shared under <c>$defs</c>, then its schema descriptions shortened, then its output
+    /// schema dropped, until it fits; a <c>schema-budget</c> lint finding says which steps were taken, with the sizes.
+    /// </summary>
+    /// <value>Defaults to <c>65536</c> (64 KB). The smallest accepted value is <c>1024</c>.</value>
+    [Range(1024, int.MaxValue)]
+    public int MaxToolSchemaBytes { get; set; } = 64 * 1024;
+
     /// <summary>Gets or sets the executor kind written into every compiled tool (<c>ToolDefinition.Executor</c>).</summary>
     /// <value>Defaults to <c>http</c>.</value>
     [Required]

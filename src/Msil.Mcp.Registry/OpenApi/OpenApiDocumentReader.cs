@@ -11,6 +11,9 @@ namespace Msil.Mcp.Registry.OpenApi;
 /// External references are never loaded: <see cref="OpenApiReaderSettings.LoadExternalRefs"/> is off and the
 /// external loader refuses every request, so a document cannot make the compiler fetch anything. Nesting is limited
 /// to <see cref="MaxNesting"/> levels for JSON and YAML, and YAML alias expansion is bounded by the reader's defaults.
+/// A <c>const</c> whose value is not a JSON string is moved into an extension before reading (<see cref="TypedConst"/>),
+/// because the reader would keep it only as text; for YAML that means a second read of the document, only when it
+/// has such a <c>const</c>.
 /// </remarks>
 internal static class OpenApiDocumentReader
 {
@@ -70,6 +73,11 @@ internal static class OpenApiDocumentReader
                     return (null, "The document is not a JSON object.");
                 }
 
+                if (TypedConst.Mentions(bytes, json: true))
+                {
+                    _ = TypedConst.Annotate(node);
+                }
+
                 result = new OpenApiJsonReader().Read(node, BaseUri, settings);
             }
             else
@@ -83,6 +91,11 @@ internal static class OpenApiDocumentReader
                 });
                 using var stream = new MemoryStream(utf8.ToArray(), writable: false);
                 result = reader.Read(stream, BaseUri, settings);
+                if (result.Document is not null && TypedConst.Mentions(bytes, json: false) && ReadYamlTree(utf8) is { } tree && TypedConst.Annotate(tree) > 0)
+                {
+                    // Read again from the annotated tree: the YAML reader above accepted the document within its limits.
+                    result = new OpenApiJsonReader().Read(tree, BaseUri, settings);
+                }
             }
 
             if (result.Document is null)
@@ -112,6 +125,18 @@ internal static class OpenApiDocumentReader
         OpenApiSpecVersion.OpenApi3_2 => "3.2",
         _ => version.ToString(),
     };
+
+    /// <summary>Reads a YAML document (already accepted by the YAML reader) into JSON, as that reader does.</summary>
+    private static JsonNode? ReadYamlTree(ReadOnlyMemory<byte> utf8)
+    {
+        var yaml = new SharpYaml.Serialization.YamlStream();
+        using (var reader = new StreamReader(new MemoryStream(utf8.ToArray(), writable: false)))
+        {
+            yaml.Load(reader);
+        }
+
+        return yaml.Documents.Count > 0 ? YamlConverter.ToJsonNode(yaml.Documents[0]) : null;
+    }
 
     private static int FirstSignificantByte(ReadOnlySpan<byte> bytes)
     {

@@ -53,11 +53,13 @@ public sealed class OpenApiToolCompiler
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDescriptionLength, 16, "options.MaxDescriptionLength");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDocumentBytes, 1, "options.MaxDocumentBytes");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxToolSchemaBytes, 1024, "options.MaxToolSchemaBytes");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSchemaDepth, 1, "options.MaxSchemaDepth");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxSchemaDepth, 256, "options.MaxSchemaDepth");
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ExecutorKind, "options.ExecutorKind");
         _settings = new CompilerSettings(
             options.MaxDescriptionLength,
+            options.MaxToolSchemaBytes,
             options.MaxDocumentBytes,
             options.MaxSchemaDepth,
             options.ExecutorKind,

@@ -8,24 +8,34 @@ using Msil.Mcp.CustomHeaders;
 
 namespace Msil.Mcp.Registry.OpenApi;
 
-/// <summary>Writes OpenAPI schemas of one document as JSON Schema 2020-12, inlining references.</summary>
+/// <summary>Writes OpenAPI schemas of one document as JSON Schema 2020-12, inlining small references and sharing the rest.</summary>
 /// <remarks>
 /// <para>
-/// Every referenced schema (a <see cref="RefNode"/>) is rendered once into a cached <see cref="Fragment"/> of UTF-8
-/// JSON and copied wherever it is used, so a component shared by a thousand operations is converted once.
+/// Every referenced schema (a <see cref="RefNode"/>) is rendered once per <see cref="EmitMode"/> into a cached
+/// <see cref="Fragment"/> of UTF-8 JSON and copied wherever it is used, so a component shared by a thousand operations
+/// is converted once.
 /// </para>
 /// <para>
 /// Referenced schemas are analysed with Tarjan's algorithm: a schema that can reach itself (a cycle) is never inlined;
 /// uses of it become <c>{"$ref":"#/$defs/Name"}</c> and the tool's schema carries the definition under <c>$defs</c>.
-/// The same happens to a schema whose expansion is larger than <see cref="InlineLimitBytes"/>, which bounds the
-/// growth of documents that share schemas many times over (a "billion laughs" through <c>$ref</c>).
-/// Nesting deeper than the configured depth becomes <c>{}</c> and is reported.
+/// The same happens to a schema whose expansion is larger than <see cref="ShareAboveBytes"/> (the expandable objects of
+/// payment APIs, where inlining every use makes megabytes), and, within one tool schema, to a schema of at least
+/// <see cref="ShareRepeatedFromBytes"/> that the tool would otherwise inline more than once (<see cref="Emit"/>).
+/// <see cref="EmitMode.Shared"/> keeps every reference as <c>$ref</c>, and <see cref="EmitMode.Compact"/> also shortens
+/// descriptions: the compiler's steps for a tool over its size budget. Nesting deeper than the configured depth
+/// becomes <c>{}</c> and is reported.
 /// </para>
 /// </remarks>
 internal sealed class SchemaEmitter
 {
     /// <summary>A referenced schema whose expansion is larger than this is referenced through <c>$defs</c>, not inlined.</summary>
-    internal const int InlineLimitBytes = 256 * 1024;
+    internal const int ShareAboveBytes = 2 * 1024;
+
+    /// <summary>A referenced schema at least this large that one tool schema would inline twice or more goes to <c>$defs</c>.</summary>
+    internal const int ShareRepeatedFromBytes = 256;
+
+    /// <summary>The longest schema description in <see cref="EmitMode.Compact"/>, in characters.</summary>
+    internal const int CompactDescriptionLength = 120;
 
     /// <summary>A fragment that grows beyond this is rendered again with every reference it holds kept as <c>$ref</c>.</summary>
     internal const int FragmentHardLimitBytes = 1024 * 1024;
@@ -46,6 +56,7 @@ internal sealed class SchemaEmitter
     private readonly Dictionary<string, RefNode> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<OpenApiSchemaReference, RefNode> _byInstance = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<string> _defNames = new(StringComparer.Ordinal);
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private int _nextIndex;
 
     /// <summary>Initializes a new instance of the <see cref="SchemaEmitter"/> class.</summary>
@@ -69,7 +80,55 @@ internal sealed class SchemaEmitter
     public static JsonWriterOptions JsonWriterOptions => WriterOptions;
 
     /// <summary>Creates a writer scope for one tool schema.</summary>
-    public static EmitScope CreateScope(long limit) => new(limit, forceRefs: false);
+    public static EmitScope CreateScope(long limit, EmitMode mode = EmitMode.Normal) => new(limit, mode);
+
+    /// <summary>Writes one tool schema with <paramref name="write"/> and returns its bytes.</summary>
+    /// <param name="limit">The largest schema in bytes; beyond it <see cref="SchemaTooLargeException"/> is thrown.</param>
+    /// <param name="mode">How references are written.</param>
+    /// <param name="write">Writes the whole schema (including <see cref="WriteDefinitions"/>) with the scope it is given.</param>
+    /// <returns>The schema and the scope it was written with.</returns>
+    /// <remarks>
+    /// In <see cref="EmitMode.Normal"/> the schema is written twice when the first writing inlined a schema of at least
+    /// <see cref="ShareRepeatedFromBytes"/> more than once: the second writing shares those under <c>$defs</c>.
+    /// </remarks>
+    /// <exception cref="SchemaTooLargeException">The schema is larger than <paramref name="limit"/>.</exception>
+    public (byte[] Bytes, EmitScope Scope) Emit(long limit, EmitMode mode, Action<Utf8JsonWriter, EmitScope> write)
+    {
+        var scope = new EmitScope(limit, mode);
+        var bytes = WriteOnce(scope, write);
+        if (mode != EmitMode.Normal)
+        {
+            return (bytes, scope);
+        }
+
+        HashSet<RefNode>? repeated = null;
+        foreach (var (node, count) in scope.InlineCounts)
+        {
+            if (count > 1 && node.Fragments[(int)EmitMode.Normal] is { } fragment && fragment.Json.Length >= ShareRepeatedFromBytes)
+            {
+                (repeated ??= new HashSet<RefNode>(ReferenceEqualityComparer.Instance)).Add(node);
+            }
+        }
+
+        if (repeated is null)
+        {
+            return (bytes, scope);
+        }
+
+        scope = new EmitScope(limit, mode, repeated);
+        return (WriteOnce(scope, write), scope);
+    }
+
+    private byte[] WriteOnce(EmitScope scope, Action<Utf8JsonWriter, EmitScope> write)
+    {
+        _buffer.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(_buffer, WriterOptions))
+        {
+            write(writer, scope);
+        }
+
+        return _buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>Resolves <paramref name="schema"/> through references to the schema that holds its keywords.</summary>
     /// <returns>The schema, or <see langword="null"/> when a reference cannot be resolved.</returns>
@@ -134,7 +193,7 @@ internal sealed class SchemaEmitter
             }
 
             writer.WriteStartObject();
-            WriteOverrides(writer, overrides);
+            WriteOverrides(writer, overrides, scope);
             writer.WriteEndObject();
             return;
         }
@@ -144,13 +203,14 @@ internal sealed class SchemaEmitter
         {
             var node = GetReadyNode(reference);
             var merged = SchemaOverrides.Merge(overrides, reference);
-            if (node.Target is not null && !node.UseDefs && !scope.ForceRefs && merged is null)
+            if (node.Target is not null && !node.UseDefs && !scope.ForceRefs && !scope.Shares(node) && merged is null)
             {
-                var fragment = GetFragment(node);
-                if (fragment is not null && depth + fragment.Height <= _maxDepth)
+                var fragment = GetFragment(node, scope.Mode);
+                if (fragment is not null && depth + fragment.Height <= _maxDepth && !scope.MustExpand(fragment))
                 {
                     scope.CheckSize(writer, fragment.Json.Length);
                     scope.Merge(fragment, depth);
+                    scope.CountInline(node, fragment);
                     writer.WriteRawValue(fragment.Json, skipInputValidation: true);
                     return;
                 }
@@ -187,7 +247,7 @@ internal sealed class SchemaEmitter
         }
     }
 
-    /// <summary>Writes <c>"$defs"</c> with every definition <paramref name="scope"/> needs, if any.</summary>
+    /// <summary>Writes <c>"$defs"</c> with every definition <paramref name="scope"/> needs, if any, sorted by name.</summary>
     public void WriteDefinitions(Utf8JsonWriter writer, EmitScope scope)
     {
         if (scope.Definitions.Count == 0)
@@ -195,43 +255,72 @@ internal sealed class SchemaEmitter
             return;
         }
 
-        var all = new List<RefNode>();
-        var seen = new HashSet<RefNode>(ReferenceEqualityComparer.Instance);
+        // A definition is its cached fragment, or, when the fragment inlines a schema this scope shares, written anew.
+        var bodies = new Dictionary<RefNode, byte[]?>(ReferenceEqualityComparer.Instance);
         var queue = new Queue<RefNode>(scope.Definitions);
         while (queue.Count > 0)
         {
             var node = queue.Dequeue();
-            if (!seen.Add(node))
+            if (bodies.ContainsKey(node))
             {
                 continue;
             }
 
-            all.Add(node);
-            if (GetFragment(node) is { } fragment)
+            var fragment = GetFragment(node, scope.Mode);
+            if (fragment is null)
             {
+                bodies.Add(node, null);
+                continue;
+            }
+
+            if (!scope.MustExpand(fragment))
+            {
+                bodies.Add(node, fragment.Json);
+                scope.CheckSize(writer, fragment.Json.Length);
+                scope.Merge(fragment, 0);
+                scope.CountInlinedIn(fragment);
                 foreach (var dependency in fragment.Definitions)
+                {
+                    queue.Enqueue(dependency);
+                }
+
+                continue;
+            }
+
+            var buffer = new ArrayBufferWriter<byte>(fragment.Json.Length);
+            using (var body = new Utf8JsonWriter(buffer, WriterOptions))
+            {
+                body.WriteStartObject();
+                WriteMembersOf(body, node.Target!, 0, scope, overrides: null, skipType: false);
+                body.WriteEndObject();
+            }
+
+            bodies.Add(node, buffer.WrittenSpan.ToArray());
+            scope.CheckSize(writer, buffer.WrittenCount);
+            foreach (var dependency in scope.Definitions)
+            {
+                if (!bodies.ContainsKey(dependency))
                 {
                     queue.Enqueue(dependency);
                 }
             }
         }
 
+        var all = bodies.Keys.ToList();
         all.Sort(static (a, b) => string.CompareOrdinal(a.DefName, b.DefName));
         writer.WriteStartObject("$defs");
         foreach (var node in all)
         {
             writer.WritePropertyName(node.DefName);
-            var fragment = GetFragment(node);
-            if (fragment is null)
+            if (bodies[node] is { } json)
+            {
+                writer.WriteRawValue(json, skipInputValidation: true);
+            }
+            else
             {
                 writer.WriteStartObject();
                 writer.WriteEndObject();
-                continue;
             }
-
-            scope.CheckSize(writer, fragment.Json.Length);
-            scope.Merge(fragment, 0);
-            writer.WriteRawValue(fragment.Json, skipInputValidation: true);
         }
 
         writer.WriteEndObject();
@@ -289,29 +378,31 @@ internal sealed class SchemaEmitter
         if (node.Target is null)
         {
             scope.AddUnresolved(node);
-            WriteOverrides(writer, overrides);
+            WriteOverrides(writer, overrides, scope);
             return;
         }
 
-        if (node.UseDefs || scope.ForceRefs)
+        if (node.UseDefs || scope.ForceRefs || scope.Shares(node))
         {
             scope.Definitions.Add(node);
             writer.WriteString("$ref", "#/$defs/" + node.DefName);
-            WriteOverrides(writer, overrides);
+            WriteOverrides(writer, overrides, scope);
             return;
         }
 
-        var fragment = GetFragment(node);
-        if (fragment is null || depth + fragment.Height > _maxDepth)
+        var fragment = GetFragment(node, scope.Mode);
+        if (fragment is null || depth + fragment.Height > _maxDepth || scope.MustExpand(fragment))
         {
-            // The cached expansion does not fit below this depth: expand it again, cut at the depth limit.
+            // The cached expansion does not fit below this depth, or inlines a schema this scope shares: expand it again.
+            scope.CountInline(node, fragment: null);
             WriteMembersOf(writer, node.Target, depth, scope, overrides, skipType);
             return;
         }
 
         scope.CheckSize(writer, fragment.Json.Length);
         scope.Merge(fragment, depth);
-        WriteOverrides(writer, overrides);
+        scope.CountInline(node, fragment);
+        WriteOverrides(writer, overrides, scope);
         CopyMembers(writer, fragment.Json, overrides, skipType);
     }
 
@@ -370,7 +461,7 @@ internal sealed class SchemaEmitter
             WriteType(writer, t);
         }
 
-        WriteOverrides(writer, overrides);
+        WriteOverrides(writer, overrides, scope);
         if (overrides?.Title is null && !string.IsNullOrEmpty(schema.Title))
         {
             writer.WriteString("title", schema.Title);
@@ -378,7 +469,7 @@ internal sealed class SchemaEmitter
 
         if (overrides?.Description is null && !string.IsNullOrEmpty(schema.Description))
         {
-            writer.WriteString("description", schema.Description);
+            writer.WriteString("description", scope.Describe(schema.Description));
         }
 
         if (!string.IsNullOrEmpty(schema.Format))
@@ -391,10 +482,16 @@ internal sealed class SchemaEmitter
             writer.WriteString(ClassificationKeyword, classification);
         }
 
-        if (schema.Const is { } constant)
+        if (TypedConst.Of(schema.Extensions, out var typedConstant))
         {
             writer.WritePropertyName("const");
-            WriteLiteral(writer, constant, type);
+            WriteValue(writer, typedConstant);
+        }
+        else if (schema.Const is { } constant)
+        {
+            // The reader keeps 'const' as text; a value that was not a JSON string was moved aside before reading (TypedConst).
+            writer.WritePropertyName("const");
+            writer.WriteStringValue(constant);
         }
 
         if (schema.Enum is { Count: > 0 } values)
@@ -584,7 +681,7 @@ internal sealed class SchemaEmitter
         writer.WriteEndArray();
     }
 
-    private static void WriteOverrides(Utf8JsonWriter writer, SchemaOverrides? overrides)
+    private static void WriteOverrides(Utf8JsonWriter writer, SchemaOverrides? overrides, EmitScope scope)
     {
         if (overrides is null)
         {
@@ -598,7 +695,7 @@ internal sealed class SchemaEmitter
 
         if (overrides.Description is { } description)
         {
-            writer.WriteString("description", description);
+            writer.WriteString("description", scope.Describe(description));
         }
 
         if (overrides.HasDefault)
@@ -701,32 +798,6 @@ internal sealed class SchemaEmitter
         {
             writer.WriteNumber(keyword, real);
         }
-    }
-
-    private static void WriteLiteral(Utf8JsonWriter writer, string value, JsonSchemaType? type)
-    {
-        if (type is { } t && !t.HasFlag(JsonSchemaType.String))
-        {
-            if (value is "true" or "false")
-            {
-                writer.WriteBooleanValue(value == "true");
-                return;
-            }
-
-            if (value == "null")
-            {
-                writer.WriteNullValue();
-                return;
-            }
-
-            if (decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-            {
-                writer.WriteNumberValue(number);
-                return;
-            }
-        }
-
-        writer.WriteStringValue(value);
     }
 
     /// <summary>Orders required names as their properties are declared, then the rest in ordinal order.</summary>
@@ -937,7 +1008,7 @@ internal sealed class SchemaEmitter
         // Children complete before their parents, so every inlined reference already has its fragment.
         foreach (var node in completed)
         {
-            _ = GetFragment(node);
+            _ = GetFragment(node, EmitMode.Normal);
         }
 
         void Start(RefNode node)
@@ -1027,11 +1098,18 @@ internal sealed class SchemaEmitter
         }
     }
 
-    private Fragment? GetFragment(RefNode node)
+    private Fragment? GetFragment(RefNode node, EmitMode mode)
     {
-        if (node.Fragment is not null || node.Target is null)
+        var slot = (int)mode;
+        if (node.Fragments[slot] is { } cached || node.Target is null)
         {
-            return node.Fragment;
+            return node.Fragments[slot];
+        }
+
+        if (mode != EmitMode.Normal)
+        {
+            // Every reference inside stays a reference, so the rendering never recurses and never outgrows the source.
+            return node.Fragments[slot] = Render(node, new EmitScope(long.MaxValue, mode));
         }
 
         if (node.Rendering)
@@ -1047,15 +1125,15 @@ internal sealed class SchemaEmitter
             Fragment fragment;
             try
             {
-                fragment = Render(node, new EmitScope(FragmentHardLimitBytes, forceRefs: false));
+                fragment = Render(node, new EmitScope(FragmentHardLimitBytes, EmitMode.Normal));
             }
             catch (SchemaTooLargeException)
             {
-                fragment = Render(node, new EmitScope(long.MaxValue, forceRefs: true));
+                fragment = Render(node, new EmitScope(long.MaxValue, EmitMode.Shared));
             }
 
-            node.Fragment = fragment;
-            if (fragment.Json.Length > InlineLimitBytes)
+            node.Fragments[slot] = fragment;
+            if (fragment.Json.Length > ShareAboveBytes)
             {
                 node.UseDefs = true;
             }
@@ -1089,7 +1167,13 @@ internal sealed class SchemaEmitter
             }
         }
 
-        return new Fragment(buffer.WrittenSpan.ToArray(), scope.MaxDepthSeen, [.. scope.Definitions], [.. scope.Unresolved], scope.DepthCapped);
+        return new Fragment(
+            buffer.WrittenSpan.ToArray(),
+            scope.MaxDepthSeen,
+            [.. scope.Definitions],
+            [.. scope.Unresolved],
+            scope.DepthCapped,
+            scope.InlineCounts.Count == 0 ? null : scope.InlineCounts);
     }
 }
 
@@ -1127,7 +1211,8 @@ internal sealed class RefNode(string key, string defName, IOpenApiSchema? target
 
     public bool Rendering { get; set; }
 
-    public Fragment? Fragment { get; set; }
+    /// <summary>Gets the cached rendering per <see cref="EmitMode"/> (indexed by its value).</summary>
+    public Fragment?[] Fragments { get; } = new Fragment?[3];
 }
 
 /// <summary>A schema rendered once as compact UTF-8 JSON, with what it needs from the schema that copies it.</summary>
@@ -1136,16 +1221,87 @@ internal sealed class RefNode(string key, string defName, IOpenApiSchema? target
 /// <param name="Definitions">The nodes it refers to through <c>$defs</c>.</param>
 /// <param name="Unresolved">The references it replaced with <c>{}</c>.</param>
 /// <param name="DepthCapped">Whether nesting was cut at the depth limit.</param>
-internal sealed record Fragment(byte[] Json, int Height, RefNode[] Definitions, RefNode[] Unresolved, bool DepthCapped);
+/// <param name="Inlined">How many times each referenced schema was inlined in it, nested ones included; <see langword="null"/> for none.</param>
+internal sealed record Fragment(byte[] Json, int Height, RefNode[] Definitions, RefNode[] Unresolved, bool DepthCapped, Dictionary<RefNode, int>? Inlined);
+
+/// <summary>How <see cref="SchemaEmitter"/> writes references and descriptions.</summary>
+internal enum EmitMode
+{
+    /// <summary>Small schemas are inlined; recursive, large and (per tool) repeated ones are shared under <c>$defs</c>.</summary>
+    Normal = 0,
+
+    /// <summary>Every reference is written as <c>$ref</c> and every referenced schema is a definition under <c>$defs</c>.</summary>
+    Shared = 1,
+
+    /// <summary>As <see cref="Shared"/>, with descriptions shortened to their first sentence (at most 120 characters).</summary>
+    Compact = 2,
+}
 
 /// <summary>What one output (a tool schema or a fragment) collects while it is written.</summary>
-internal sealed class EmitScope(long limit, bool forceRefs)
+internal sealed class EmitScope(long limit, EmitMode mode, HashSet<RefNode>? shared = null)
 {
     /// <summary>Gets the largest output in bytes.</summary>
     public long Limit { get; } = limit;
 
+    /// <summary>Gets how references and descriptions are written.</summary>
+    public EmitMode Mode { get; } = mode;
+
     /// <summary>Gets a value indicating whether every reference is written as <c>$ref</c>.</summary>
-    public bool ForceRefs { get; } = forceRefs;
+    public bool ForceRefs => Mode != EmitMode.Normal;
+
+    /// <summary>Gets how many times each referenced schema was inlined, nested ones included.</summary>
+    public Dictionary<RefNode, int> InlineCounts { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Returns whether this scope writes <paramref name="node"/> as <c>$ref</c> although it is normally inlined.</summary>
+    public bool Shares(RefNode node) => shared is not null && shared.Contains(node);
+
+    /// <summary>Returns whether <paramref name="fragment"/> inlines a schema this scope shares, so it cannot be copied.</summary>
+    public bool MustExpand(Fragment fragment)
+    {
+        if (shared is null || fragment.Inlined is not { } inlined)
+        {
+            return false;
+        }
+
+        foreach (var node in shared)
+        {
+            if (inlined.ContainsKey(node))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Counts one inlining of <paramref name="node"/>, and what its fragment inlines in turn.</summary>
+    public void CountInline(RefNode node, Fragment? fragment)
+    {
+        InlineCounts[node] = InlineCounts.GetValueOrDefault(node) + 1;
+        if (fragment?.Inlined is { } inner)
+        {
+            foreach (var (child, count) in inner)
+            {
+                InlineCounts[child] = InlineCounts.GetValueOrDefault(child) + count;
+            }
+        }
+    }
+
+    /// <summary>Counts what <paramref name="fragment"/> inlines, for a fragment copied as a definition (not itself inlined).</summary>
+    public void CountInlinedIn(Fragment fragment)
+    {
+        if (fragment.Inlined is { } inner)
+        {
+            foreach (var (child, count) in inner)
+            {
+                InlineCounts[child] = InlineCounts.GetValueOrDefault(child) + count;
+            }
+        }
+    }
+
+    /// <summary>Returns <paramref name="description"/> as this scope writes it: whole, or shortened in <see cref="EmitMode.Compact"/>.</summary>
+    public string Describe(string description)
+        => Mode == EmitMode.Compact ? DescriptionText.Shorten(description, SchemaEmitter.CompactDescriptionLength) : description;
 
     /// <summary>Gets the nodes that must appear under <c>$defs</c>.</summary>
     public HashSet<RefNode> Definitions { get; } = new(ReferenceEqualityComparer.Instance);

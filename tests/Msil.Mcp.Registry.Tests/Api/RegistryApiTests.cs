@@ -298,6 +298,36 @@ public sealed class RegistryApiTests
     }
 
     [Fact]
+    public async Task CallTool_InputSchemaSharingADefinition_ValidatesArgumentsThroughDefs()
+    {
+        await using var host = await RegistryTestHost.StartAsync();
+        var spec = await File.ReadAllTextAsync(Path.Combine(OpenApi.OpenApiCorpus.Root, "tests", "Msil.Mcp.Registry.Tests", "OpenApi", "Specs", OpenApi.OpenApiCorpus.Expandable), Ct);
+        Assert.Equal(HttpStatusCode.OK, (await host.ImportAsync(spec, source: "payments", contentType: "application/json")).StatusCode);
+        var create = host.Catalog.Current.Tools.Single(t => t.Name == "create_customer");
+        Assert.Equal("{\"$ref\":\"#/$defs/address\"}", create.InputSchema.GetProperty("properties").GetProperty("address").GetRawText());
+        await using var client = await host.ConnectAsync("bob");
+
+        var refused = await client.CallToolAsync("create_customer", new Dictionary<string, object?>
+        {
+            ["address"] = new Dictionary<string, object?> { ["city"] = 5 },
+            ["shipping"] = new Dictionary<string, object?> { ["line1"] = new string('x', 5001) },
+        }, cancellationToken: Ct);
+        var accepted = await client.CallToolAsync("create_customer", new Dictionary<string, object?>
+        {
+            ["address"] = new Dictionary<string, object?> { ["city"] = "Pune", ["line2"] = null },
+            ["shipping"] = new Dictionary<string, object?> { ["line1"] = "1 Main Road" },
+        }, cancellationToken: Ct);
+
+        Assert.True(refused.IsError);
+        var message = string.Join(" ", refused.Content.OfType<ModelContextProtocol.Protocol.TextContentBlock>().Select(b => b.Text));
+        Assert.Contains("city", message, StringComparison.Ordinal);
+        Assert.Contains("line1", message, StringComparison.Ordinal);
+        Assert.NotEqual(true, accepted.IsError);
+        var call = Assert.Single(host.Executor.Invocations);
+        Assert.Equal("Pune", call.Arguments["address"].GetProperty("city").GetString());
+    }
+
+    [Fact]
     public async Task Override_Invalid_400NamingEachProblem()
     {
         await using var host = await RegistryTestHost.StartAsync();

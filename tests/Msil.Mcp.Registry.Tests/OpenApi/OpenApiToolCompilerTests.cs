@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Registry.OpenApi;
@@ -181,9 +182,238 @@ public sealed partial class OpenApiToolCompilerTests(ITestOutputHelper output)
 
         Assert.Equal(names, second.Tools.Select(t => t.Name));
         Assert.Equal(first.Tools.Select(t => t.ContentHash), second.Tools.Select(t => t.ContentHash));
+
+        // Same document, same bytes.
+        Assert.Equal(first.Tools.Select(t => t.InputSchema.GetRawText() + t.OutputSchema?.GetRawText()), second.Tools.Select(t => t.InputSchema.GetRawText() + t.OutputSchema?.GetRawText()));
+
+        // At least 95 % of the operations become tools, and every tool is within the size budget (64 KB by default).
+        Assert.True(first.Tools.Count >= first.OperationCount * 0.95, $"{first.Tools.Count} tools of {first.OperationCount} operations");
+        var sizes = first.Tools.Select(Size).Order().ToList();
+        if (sizes.Count > 0)
+        {
+            output.WriteLine(
+                $"{spec} sizes: {sizes.Count} tools, {sizes.Sum(s => (long)s):N0} bytes of schemas, largest {sizes[^1]:N0}, p50 {sizes[(sizes.Count - 1) / 2]:N0}, " +
+                $"p95 {sizes[(int)Math.Ceiling(sizes.Count * 0.95) - 1]:N0}; {first.Lint.Count(l => l.Code == "schema-budget")} tools over budget fitted " +
+                $"({first.Tools.Count(t => t.OutputSchema is null && first.Lint.Any(l => l.Tool == t.Name && l.Code == "schema-budget" && l.Message.Contains("output schema dropped", StringComparison.Ordinal)))} without output schema)");
+        }
+
+        Assert.All(first.Tools, tool => Assert.True(Size(tool) <= 64 * 1024, $"{tool.Name}: {Size(tool)} bytes of schemas"));
     }
 
     public static TheoryData<string> CorpusSpecs() => OpenApiCorpus.SpecNames();
+
+    [Theory]
+    [InlineData("true", "boolean")]
+    [InlineData("false", null)]
+    [InlineData("0", "integer")]
+    [InlineData("-3", null)]
+    [InlineData("1.5", "number")]
+    [InlineData("1.5", null)]
+    [InlineData("null", "null")]
+    [InlineData("null", null)]
+    [InlineData("\"text\"", "string")]
+    [InlineData("\"True\"", null)]
+    [InlineData("\"1\"", "string")]
+    [InlineData("{\"a\":1,\"b\":[true,null]}", "object")]
+    [InlineData("{\"a\":1}", null)]
+    [InlineData("[1,\"x\"]", "array")]
+    [InlineData("[]", null)]
+    public void Compile_ConstOfEveryJsonType_KeepsItsJsonTypeInJsonAndYaml(string literal, string? type)
+    {
+        var typeMember = type is null ? string.Empty : $"\"type\":\"{type}\",";
+        var json = "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"t\",\"version\":\"1\"},\"paths\":{\"/v\":{\"post\":{\"operationId\":\"echo\","
+            + "\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/V\"}}}},"
+            + "\"responses\":{\"200\":{\"description\":\"ok\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/V\"}}}}}}}},"
+            + "\"components\":{\"schemas\":{\"V\":{\"type\":\"object\",\"properties\":{\"v\":{" + typeMember + "\"const\":" + literal + "}}}}}}";
+        var property = "v: {" + (type is null ? string.Empty : $"type: '{type}', ") + "const: " + literal + "}";
+        var yaml = """
+            openapi: 3.1.0
+            info: {title: t, version: '1'}
+            paths:
+              /v:
+                post:
+                  operationId: echo
+                  requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/V'}}}}
+                  responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/V'}}}}}
+            components:
+              schemas:
+                V:
+                  type: object
+                  properties:
+                    PROPERTY
+            """.Replace("PROPERTY", property, StringComparison.Ordinal);
+
+        foreach (var text in new[] { json, yaml })
+        {
+            var compilation = Compile(text);
+            var tool = Assert.Single(compilation.Tools);
+            Assert.DoesNotContain(compilation.Diagnostics, d => d.Code == "reader-message");
+            var expected = JsonNode.Parse(literal);
+            foreach (var schema in new[] { tool.InputSchema, tool.OutputSchema!.Value })
+            {
+                var v = schema.GetProperty("properties").GetProperty("v");
+                Assert.True(v.TryGetProperty("const", out var constant), v.GetRawText());
+                Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(constant.GetRawText())), $"{literal} became {constant.GetRawText()}");
+                Assert.DoesNotContain("x-msil-mcp-const", v.GetRawText(), StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void Compile_SampleBackend_ServesTheErasedConstAsBooleanTrue()
+    {
+        var path = Path.Combine(OpenApiCorpus.Root, "samples", "Msil.Mcp.SampleBackend", "openapi.json");
+        var compilation = new OpenApiToolCompiler().Compile(File.ReadAllText(path), "sample-backend");
+
+        var erasing = Assert.Single(compilation.Tools, t => t.OutputSchema is { } o && o.GetProperty("properties").TryGetProperty("erased", out _));
+        var erased = erasing.OutputSchema!.Value.GetProperty("properties").GetProperty("erased");
+        Assert.Equal(JsonValueKind.True, erased.GetProperty("const").ValueKind);
+    }
+
+    [Theory]
+    [MemberData(nameof(CorpusSpecs))]
+    public void Compile_CorpusSpec_ConstEnumDefaultAndExamplesKeepTheSourceJsonType(string spec)
+    {
+        var source = SourceValues.Collect(OpenApiCorpus.ReadRaw(spec));
+        var compilation = CompileFile(spec);
+
+        var checkedValues = 0;
+        var problems = new List<string>();
+        foreach (var tool in compilation.Tools)
+        {
+            foreach (var schema in new[] { tool.InputSchema, tool.OutputSchema ?? default })
+            {
+                if (schema.ValueKind == JsonValueKind.Object)
+                {
+                    checkedValues += SourceValues.Check(schema, source, tool.Name, problems);
+                }
+            }
+        }
+
+        output.WriteLine($"{spec}: {checkedValues} const/enum/default/examples values checked against the source document");
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems.Take(20)));
+    }
+
+    [Fact]
+    public void Compile_ExpandableObjects_SharesEachComponentOnceUnderDefs()
+    {
+        var compilation = CompileFile(OpenApiCorpus.Expandable);
+
+        var charge = compilation.Tools.Single(t => t.Name == "retrieve_charge");
+        var text = charge.OutputSchema!.Value.GetRawText();
+        output.WriteLine($"retrieve_charge: input {charge.InputSchema.GetRawText().Length} bytes, output {text.Length} bytes");
+        var defs = charge.OutputSchema.Value.GetProperty("$defs");
+        Assert.True(defs.TryGetProperty("customer", out _));
+        Assert.True(defs.TryGetProperty("invoice", out _));
+
+        // Each shared object is written once (in $defs) however many fields expand to it.
+        Assert.Equal(1, Regex.Count(text, "\"title\":\"customer\""));
+        Assert.Equal(1, Regex.Count(text, "\"title\":\"address\""));
+        foreach (var tool in compilation.Tools)
+        {
+            AssertRefsResolve(tool.Name, tool.InputSchema);
+            if (tool.OutputSchema is { } outputSchema)
+            {
+                AssertRefsResolve(tool.Name, outputSchema);
+            }
+        }
+    }
+
+    [Fact]
+    public void Compile_ComponentUsedTwiceInOneTool_IsSharedThereAndInlinedWhereUsedOnce()
+    {
+        var address = "{type: object, properties: {" + string.Join(", ", Enumerable.Range(1, 6).Select(i => $"line{i}: {{type: string, maxLength: 200, description: Address line number {i} of the postal address}}")) + "}}";
+        var compilation = Compile("""
+            openapi: 3.0.3
+            info: {title: t, version: '1'}
+            paths:
+              /orders:
+                post:
+                  operationId: createOrder
+                  requestBody:
+                    content: {application/json: {schema: {type: object, properties: {billing: {$ref: '#/components/schemas/Address'}, shipping: {$ref: '#/components/schemas/Address'}}}}}
+                  responses: {'200': {description: ok}}
+              /returns:
+                post:
+                  operationId: createReturn
+                  requestBody:
+                    content: {application/json: {schema: {type: object, properties: {pickup: {$ref: '#/components/schemas/Address'}}}}}
+                  responses: {'200': {description: ok}}
+            components:
+              schemas:
+                Address: ADDRESS
+            """.Replace("ADDRESS", address, StringComparison.Ordinal));
+
+        var order = compilation.Tools.Single(t => t.Name == "create_order").InputSchema;
+        Assert.Equal("{\"$ref\":\"#/$defs/Address\"}", order.GetProperty("properties").GetProperty("billing").GetRawText());
+        Assert.Equal("{\"$ref\":\"#/$defs/Address\"}", order.GetProperty("properties").GetProperty("shipping").GetRawText());
+        Assert.Equal("object", order.GetProperty("$defs").GetProperty("Address").GetProperty("type").GetString());
+
+        var returns = compilation.Tools.Single(t => t.Name == "create_return").InputSchema;
+        Assert.False(returns.TryGetProperty("$defs", out _));
+        Assert.Equal("object", returns.GetProperty("properties").GetProperty("pickup").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public void Compile_ToolOverItsBudget_SharesThenShortensDescriptionsThenDropsTheOutputSchema()
+    {
+        // Money (under 256 bytes) is inlined 24 times; every property also has a long description.
+        var description = string.Concat(Enumerable.Repeat("An amount of the order's lifecycle, in minor units. ", 6));
+        var properties = string.Join(",", Enumerable.Range(0, 24).Select(i => $"\"amount{i}\":{{\"$ref\":\"#/components/schemas/Money\",\"description\":\"{description}\"}}"));
+        var spec = "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"t\",\"version\":\"1\"},\"paths\":{\"/totals\":{\"get\":{\"operationId\":\"getTotals\",\"summary\":\"Get the totals of an order\","
+            + "\"responses\":{\"200\":{\"description\":\"ok\",\"content\":{\"application/json\":{\"schema\":{\"type\":\"object\",\"properties\":{" + properties + "}}}}}}}}},"
+            + "\"components\":{\"schemas\":{\"Money\":{\"type\":\"object\",\"properties\":{\"value\":{\"type\":\"integer\"},\"currency\":{\"type\":\"string\",\"enum\":[\"EUR\",\"USD\",\"INR\"]}},\"required\":[\"value\",\"currency\"]}}}}";
+
+        var whole = Assert.Single(Compile(spec).Tools);
+        var size = Size(whole);
+        output.WriteLine($"within the default budget: {size} bytes");
+        Assert.DoesNotContain("$defs", whole.OutputSchema!.Value.GetRawText(), StringComparison.Ordinal);
+
+        // Sharing Money alone saves about 24 × 60 bytes.
+        var shared = Compile(spec, new OpenApiCompilerOptions { MaxToolSchemaBytes = size - 1000 });
+        var sharedTool = Assert.Single(shared.Tools);
+        var sharedLint = Assert.Single(shared.Lint, l => l.Code == "schema-budget");
+        output.WriteLine(sharedLint.Message);
+        Assert.True(sharedTool.OutputSchema!.Value.GetProperty("$defs").TryGetProperty("Money", out _));
+        Assert.Contains(size.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " bytes", sharedLint.Message, StringComparison.Ordinal);
+        Assert.Contains("$defs", sharedLint.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("descriptions", sharedLint.Message, StringComparison.Ordinal);
+        Assert.True(Size(sharedTool) <= size - 1000);
+
+        // The descriptions are most of the rest.
+        var compact = Compile(spec, new OpenApiCompilerOptions { MaxToolSchemaBytes = Size(sharedTool) - 1000 });
+        var compactTool = Assert.Single(compact.Tools);
+        var compactLint = Assert.Single(compact.Lint, l => l.Code == "schema-budget");
+        output.WriteLine(compactLint.Message);
+        Assert.Contains("descriptions shortened", compactLint.Message, StringComparison.Ordinal);
+        Assert.NotNull(compactTool.OutputSchema);
+        Assert.Equal("An amount of the order's lifecycle, in minor units.",
+            compactTool.OutputSchema.Value.GetProperty("properties").GetProperty("amount0").GetProperty("description").GetString());
+
+        // Below even that, the output schema goes; the tool stays.
+        var dropped = Compile(spec, new OpenApiCompilerOptions { MaxToolSchemaBytes = 1024 });
+        var droppedTool = Assert.Single(dropped.Tools);
+        var droppedLint = Assert.Single(dropped.Lint, l => l.Code == "schema-budget");
+        output.WriteLine(droppedLint.Message);
+        Assert.Null(droppedTool.OutputSchema);
+        Assert.Contains("output schema dropped", droppedLint.Message, StringComparison.Ordinal);
+        Assert.True(Size(droppedTool) <= 1024);
+
+        // Deterministic: the same document gives the same bytes.
+        Assert.Equal(compactTool.OutputSchema.Value.GetRawText(), Assert.Single(Compile(spec, new OpenApiCompilerOptions { MaxToolSchemaBytes = Size(sharedTool) - 1000 }).Tools).OutputSchema!.Value.GetRawText());
+    }
+
+    private static int Size(ToolDefinition tool)
+        => Encoding.UTF8.GetByteCount(tool.InputSchema.GetRawText()) + (tool.OutputSchema is { } o ? Encoding.UTF8.GetByteCount(o.GetRawText()) : 0);
+
+    private static void AssertRefsResolve(string tool, JsonElement schema)
+    {
+        var text = schema.GetRawText();
+        foreach (Match match in Regex.Matches(text, "\"\\$ref\":\"#/\\$defs/([^\"]+)\""))
+        {
+            Assert.True(schema.TryGetProperty("$defs", out var defs) && defs.TryGetProperty(match.Groups[1].Value, out _), $"{tool}: missing $defs/{match.Groups[1].Value}");
+        }
+    }
 
     [Fact]
     public void Compile_CircularSpec_UsesDefsAndRefsAndStaysSmall()
@@ -790,6 +1020,7 @@ public sealed partial class OpenApiToolCompilerTests(ITestOutputHelper output)
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new OpenApiToolCompiler(new OpenApiCompilerOptions { MaxSchemaDepth = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new OpenApiToolCompiler(new OpenApiCompilerOptions { MaxDocumentBytes = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OpenApiToolCompiler(new OpenApiCompilerOptions { MaxToolSchemaBytes = 1023 }));
         Assert.Throws<ArgumentException>(() => new OpenApiToolCompiler(new OpenApiCompilerOptions { ExecutorKind = " " }));
         Assert.Throws<ArgumentNullException>(() => new OpenApiToolCompiler(null!));
     }
