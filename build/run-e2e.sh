@@ -8,7 +8,8 @@
 #
 # Checks (each one is one line in the results file and one count in build/test.sh's summary):
 #   1-5  tests/e2e/client.mjs (TypeScript SDK client, Node 20+): bob's tool list + annotations, bob's call of
-#        get_vehicle_inventory, carol's tool list, alice denied create_booking, no token => 401
+#        get_vehicle_inventory, carol's tool list, alice's call of create_booking (a tool she may not list) answered
+#        exactly like an unknown tool, no token => 401
 #   6-7  tests/e2e/client.mjs per protocol revision: bob's call on 2025-06-18 and 2025-11-25 (the revision is checked)
 #   8-9  tests/e2e/client-v2.mjs (TypeScript SDK v2, @modelcontextprotocol/client): bob's call on 2025-11-25 and on
 #        2026-07-28 (the revision is checked)
@@ -103,7 +104,7 @@ client_check bob-tools bob --expect-tools "$ALL_TOOLS" --expect-absent delete_cu
 client_check bob-call-inventory bob --call get_vehicle_inventory '{}' --expect-structured
 client_check carol-tools carol --expect-tools "$ALL_TOOLS,delete_customer_data"
 client_check alice-denied alice --expect-absent create_booking \
-  --call create_booking '{"customer_id":"C001","vehicle_id":"V001","dealer_id":"DL001"}' --expect-call-error denied
+  --call create_booking '{"customer_id":"C001","vehicle_id":"V001","dealer_id":"DL001"}' --expect-call-error "Unknown tool"
 client_check no-token-401 - --expect-connect-error 401
 for rev in 2025-06-18 2025-11-25; do
   client_check "bob-call-$rev" bob --protocol-version "$rev" --call get_vehicle_inventory '{}' --expect-structured

@@ -91,6 +91,11 @@ public static class ReferenceServerApp
             .WithMetrics(m =>
             {
                 m.AddMeter([.. MsilMcpTelemetry.SourceNames])
+                    // The SDK's operation metric names the tool and method as the request sent them: keep only the tags
+                    // that carry no caller input (no made-up name may become a series).
+                    .AddView(instrument => instrument.Meter.Name == MsilMcpTelemetry.McpSdkName
+                        ? new MetricStreamConfiguration { TagKeys = [.. MsilMcpTelemetry.McpSdkSafeTagKeys] }
+                        : null)
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()

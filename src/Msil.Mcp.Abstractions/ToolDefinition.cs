@@ -9,6 +9,11 @@ namespace Msil.Mcp.Abstractions;
 /// </remarks>
 public sealed record ToolDefinition
 {
+    // Collections read back from a store written before they existed come as null from source-generated JSON (an init
+    // property it does not find is set to its default, not to the initializer's value): an older record reads as empty.
+    private readonly IReadOnlyList<ToolExample> _examples = [];
+    private readonly IReadOnlyList<string> _requiredScopes = [];
+
     /// <summary>Gets the tool name, unique in the catalog, matching <c>^[A-Za-z0-9_-]{1,64}$</c>.</summary>
     public required string Name { get; init; }
 
@@ -56,7 +61,7 @@ public sealed record ToolDefinition
 
     /// <summary>Gets examples of good calls (seed §5.2 <c>positive_examples</c>).</summary>
     /// <value>Defaults to an empty list.</value>
-    public IReadOnlyList<ToolExample> Examples { get; init; } = [];
+    public IReadOnlyList<ToolExample> Examples { get => _examples; init => _examples = value ?? []; }
 
     /// <summary>Gets where the definition came from, for example <c>openapi:sample-backend</c>.</summary>
     public required string Source { get; init; }
@@ -93,7 +98,7 @@ public sealed record ToolDefinition
     /// operation offers several alternative requirements, only the scopes every usable alternative needs are listed.
     /// </remarks>
     /// <value>Defaults to an empty list: no scope is required.</value>
-    public IReadOnlyList<string> RequiredScopes { get; init; } = [];
+    public IReadOnlyList<string> RequiredScopes { get => _requiredScopes; init => _requiredScopes = value ?? []; }
 
     /// <summary>Gets the lower-case hex SHA-256 of the definition's canonical content.</summary>
     public required string ContentHash { get; init; }
@@ -155,6 +160,11 @@ public sealed record HttpParameterBinding(string Argument, string Name, Paramete
 /// <summary>How an API-backed tool is called through the API manager.</summary>
 public sealed record HttpBinding
 {
+    // Collections read back from a store written before they existed come as null from source-generated JSON (an init
+    // property it does not find is set to its default, not to the initializer's value): an older record reads as empty.
+    private readonly IReadOnlyList<HttpParameterBinding> _parameters = [];
+    private readonly IReadOnlyList<BackendCredential> _credentials = [];
+
     /// <summary>Gets the HTTP method in upper case.</summary>
     public required string Method { get; init; }
 
@@ -163,7 +173,7 @@ public sealed record HttpBinding
 
     /// <summary>Gets the argument bindings.</summary>
     /// <value>Defaults to an empty list.</value>
-    public IReadOnlyList<HttpParameterBinding> Parameters { get; init; } = [];
+    public IReadOnlyList<HttpParameterBinding> Parameters { get => _parameters; init => _parameters = value ?? []; }
 
     /// <summary>Gets the request body's media type, if the operation has a body.</summary>
     public string? BodyContentType { get; init; }
@@ -182,5 +192,5 @@ public sealed record HttpBinding
 
     /// <summary>Gets the credentials the backend expects (from the operation's OpenAPI security requirement).</summary>
     /// <value>Defaults to an empty list: the executor sends what the gateway's settings say.</value>
-    public IReadOnlyList<BackendCredential> Credentials { get; init; } = [];
+    public IReadOnlyList<BackendCredential> Credentials { get => _credentials; init => _credentials = value ?? []; }
 }

@@ -12,6 +12,8 @@ namespace Msil.Mcp.Abstractions;
 /// </remarks>
 public sealed record XmlMapping
 {
+    private readonly IReadOnlyList<XmlMapping> _properties = [];
+
     /// <summary>Gets the local name of the element or attribute (for an array: of the wrapping element).</summary>
     public required string Name { get; init; }
 
@@ -37,7 +39,7 @@ public sealed record XmlMapping
 
     /// <summary>Gets the mappings of an object's properties, in the schema's order.</summary>
     /// <value>Defaults to an empty list.</value>
-    public IReadOnlyList<XmlMapping> Properties { get; init; } = [];
+    public IReadOnlyList<XmlMapping> Properties { get => _properties; init => _properties = value ?? []; }
 
     /// <summary>Gets the mapping of an array's items, if the value is an array.</summary>
     public XmlMapping? Items { get; init; }

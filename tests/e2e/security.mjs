@@ -312,7 +312,11 @@ check('discovery-hides-override-internals', async () => {
     const r = await http('/api/mcp/tools/get_vehicle_inventory', { token: tokens.alice });
     expect(r.status === 200, `alice's discovery GET got HTTP ${r.status}`);
     expect(!r.text.includes('DL-SECRET-7'), 'the discovery API shows an override\'s fixed value to a viewer');
-    expect(!r.text.includes('dealer_id'), 'the discovery API shows a hidden parameter\'s name to a viewer');
+    // dealer_id is also a field of the answer (output schema, examples): only the input side must not name it.
+    const input = r.json?.input_schema ?? r.json?.inputSchema ?? {};
+    expect(!Object.hasOwn(input.properties ?? {}, 'dealer_id'), 'the discovery API shows a hidden parameter in the input schema to a viewer');
+    expect(!(r.json?.query_params ?? []).includes('dealer_id'), 'the discovery API names a hidden parameter in query_params');
+    expect(!/hidden_parameters|fixed_parameters/.test(r.text), 'the discovery API shows the override to a viewer');
   } finally {
     await http('/api/mcp/tools/get_vehicle_inventory/override', { method: 'DELETE', token: tokens.carol });
   }

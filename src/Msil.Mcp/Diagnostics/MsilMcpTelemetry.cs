@@ -24,5 +24,22 @@ public static class MsilMcpTelemetry
         McpSdkName,
     ];
 
+    /// <summary>
+    /// Gets the tag keys of the MCP SDK's own instruments (meter <see cref="McpSdkName"/>) that never carry caller input:
+    /// a host that exports that meter keeps only these (an OpenTelemetry view with
+    /// <c>MetricStreamConfiguration.TagKeys</c>). The SDK tags its operation metric with <c>gen_ai.tool.name</c> and
+    /// <c>mcp.method.name</c> exactly as the request sent them, so every made-up tool name would become a new series; the
+    /// Msil meters carry the tool (catalog names only, else <c>_unknown</c>) and the method (MCP's, else <c>_other</c>).
+    /// </summary>
+    public static IReadOnlyList<string> McpSdkSafeTagKeys { get; } =
+    [
+        "error.type",
+        "rpc.response.status_code",
+        "gen_ai.operation.name",
+        "network.protocol.name",
+        "network.protocol.version",
+        "network.transport",
+    ];
+
     internal static ActivitySource Source { get; } = new(CoreName);
 }

@@ -39,6 +39,9 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         var redis = TestServices.Require("REDIS_CONNECTION_STRING");
         var urls = Enumerable.Range(0, 3).Select(_ => $"http://127.0.0.1:{Msil.Mcp.Testing.LoopbackPorts.Free()}").ToArray();
         var issuer = urls[0] + "/dev/oidc";
+        // Replicas 1 and 2 exchange tokens at replica 0's development issuer: the exchange needs a client secret all
+        // three share (without one, each process makes its own and the others' exchanges are refused).
+        var clientSecret = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         for (var i = 0; i < urls.Length; i++)
         {
             var directory = Path.Combine(Path.GetTempPath(), $"msil-mcp-scale-{_run}-{i}");
@@ -65,6 +68,7 @@ public sealed class ScaleOutCluster : IAsyncLifetime
                 "--Msil:Mcp:Registry:ConnectionString", PostgresConnectionString,
                 "--Msil:Mcp:Registry:Schema", RegistrySchema,
                 "--Msil:Mcp:Registry:Redis", redis,
+                "--Msil:Mcp:Auth:Downstream:ClientSecret", clientSecret,
             ];
             if (i > 0)
             {

@@ -226,7 +226,7 @@ public sealed class CurationElevationTests
 
     private static async Task ApproveAsync(RegistryTestHost host, string user, string scope, string reference)
     {
-        var response = await host.SendAsync(HttpMethod.Post, "/api/pim/grants", JsonContent.Create(new Dictionary<string, string> { ["user_id"] = user, ["scope"] = scope, ["approval_reference"] = reference }), "pim", Approver);
+        var response = await host.SendAsync(HttpMethod.Post, "/api/pim/grants", JsonContent.Create(new Dictionary<string, string> { ["user_id"] = user, ["principal_key"] = CallerIdentity.KeyFor(null, "sub-" + user), ["scope"] = scope, ["approval_reference"] = reference }), "pim", Approver);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 }

@@ -14,7 +14,7 @@ public sealed class RequestStateStageTests
         using var services = StageFixtures.Services();
         var protector = services.GetRequiredService<RequestStateProtector>();
         var state = StageFixtures.State();
-        var echoed = protector.Protect("step-2", "look", state.Caller.UserId);
+        var echoed = protector.Protect("step-2", "look", state.Caller.PrincipalKey);
 
         new RequestStateStage(protector, NullLogger<RequestStateStage>.Instance).Verify(state, echoed);
 
