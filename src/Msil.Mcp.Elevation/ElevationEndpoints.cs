@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
 
 namespace Msil.Mcp.Elevation;
@@ -414,11 +415,11 @@ internal sealed class ElevationEndpoints(
 
     /// <summary>
     /// Answers 403 and audits the refused attempt (<c>elevation.refuse</c>, outcome <c>denied</c>): who tried which
-    /// operation on whose elevation, with the caller-supplied user and scope cut to <see cref="MaxFieldLength"/>.
+    /// operation on whose elevation, with the caller-supplied user and scope bounded and cleaned (<see cref="CallerText"/>).
     /// </summary>
     private async Task RefusedAsync(HttpContext context, string operation, CallerIdentity caller, string userId, string scope, string message)
     {
-        await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Refused, ElevationAuditActions.Refuse, AuditOutcomes.Denied, Bound(userId), Bound(scope))
+        await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Refused, ElevationAuditActions.Refuse, AuditOutcomes.Denied, CallerText.Bound(userId), CallerText.Bound(scope))
         {
             Caller = caller,
             CorrelationId = CorrelationId(context),
@@ -426,8 +427,6 @@ internal sealed class ElevationEndpoints(
         }).ConfigureAwait(false);
         await ProblemAsync(context, 403, message).ConfigureAwait(false);
     }
-
-    private static string Bound(string value) => value.Length <= MaxFieldLength ? value : string.Concat(value.AsSpan(0, MaxFieldLength), "…");
 
     private bool IsApprover(CallerIdentity caller) => caller.IsAuthenticated && caller.IsInRole(options.CurrentValue.ApproverRole);
 

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
 using Msil.Mcp.Registry.Catalog;
 using Msil.Mcp.Registry.Curation;
@@ -528,7 +529,7 @@ internal sealed partial class RegistryAdminEndpoints(
         return effects;
     }
 
-    private static string? Bounded(string? text, int max) => text is { } t && t.Length > max ? t[..max] : text;
+    private static string? Bounded(string? text, int max) => text is null ? null : CallerText.Bound(text, max);
 
     private static async Task<JsonDocument?> ReadJsonAsync(HttpContext context)
     {

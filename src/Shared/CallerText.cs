@@ -5,7 +5,8 @@ namespace Msil.Mcp.Diagnostics;
 /// tool name that may not be in the catalog, a task id, an origin, an input-response key) is cut at
 /// <see cref="MaxLength"/> characters with a marker that gives its full length, and loses its control and
 /// bidirectional-formatting characters. A short, clean value is returned as it is (no allocation). Metric labels never
-/// take caller input at all: see <see cref="UnknownTool"/> and <see cref="RequestMetricsFilter"/>.
+/// take caller input at all: see <see cref="UnknownTool"/>. Linked into every package that records caller text (the
+/// core, the registry's and the elevation's admin APIs), so there is one rule for all of them.
 /// </summary>
 internal static class CallerText
 {
