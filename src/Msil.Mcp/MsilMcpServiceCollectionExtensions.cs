@@ -283,6 +283,8 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<ShapeStage>();
         services.TryAddSingleton<ToolCallPipeline>();
         services.TryAddSingleton<ReadinessProbe>();
+        services.TryAddSingleton<Msil.Mcp.Admin.AdminAccess>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, Msil.Mcp.Admin.CoreAdminEndpoints>());
         services.TryAddSingleton<ToolListCursor>();
         services.TryAddSingleton<ToolListFilter>();
         services.AddHostedService<ToolCatalogSeeder>();
