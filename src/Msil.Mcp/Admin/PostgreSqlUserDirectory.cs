@@ -38,8 +38,10 @@ internal sealed class PostgreSqlUserDirectory : IUserDirectory, IAsyncDisposable
         }
 
         var source = await ReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = new NpgsqlBatch(connection);
+        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionLifetime = connection.ConfigureAwait(false);
+        var batch = new NpgsqlBatch(connection);
+        await using var batchLifetime = batch.ConfigureAwait(false);
 
         // Sorted by key so that two instances flushing at once take the row locks in the same order (no deadlock).
         foreach (var a in activity.OrderBy(a => a.PrincipalKey, StringComparer.Ordinal))
@@ -64,7 +66,8 @@ internal sealed class PostgreSqlUserDirectory : IUserDirectory, IAsyncDisposable
             batch.BatchCommands.Add(command);
         }
 
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionLifetime = transaction.ConfigureAwait(false);
         batch.Transaction = transaction;
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -75,9 +78,11 @@ internal sealed class PostgreSqlUserDirectory : IUserDirectory, IAsyncDisposable
         var source = await ReadyAsync(cancellationToken).ConfigureAwait(false);
         var where = string.IsNullOrEmpty(search) ? string.Empty : "WHERE name ILIKE $1 ESCAPE '\\' OR subject ILIKE $1 ESCAPE '\\' OR principal_key ILIKE $1 ESCAPE '\\'";
         var pattern = string.IsNullOrEmpty(search) ? null : "%" + search.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
-        await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionLifetime = connection.ConfigureAwait(false);
         long total;
-        await using (var count = new NpgsqlCommand($"SELECT count(*) FROM {_table} {where}", connection))
+        var count = new NpgsqlCommand($"SELECT count(*) FROM {_table} {where}", connection);
+        await using (count.ConfigureAwait(false))
         {
             if (pattern is not null)
             {
@@ -89,7 +94,8 @@ internal sealed class PostgreSqlUserDirectory : IUserDirectory, IAsyncDisposable
 
         var items = new List<UserRecord>();
         var p = pattern is null ? 1 : 2;
-        await using (var select = new NpgsqlCommand($"SELECT {Columns} FROM {_table} {where} ORDER BY last_seen DESC, principal_key LIMIT ${p} OFFSET ${p + 1}", connection))
+        var select = new NpgsqlCommand($"SELECT {Columns} FROM {_table} {where} ORDER BY last_seen DESC, principal_key LIMIT ${p} OFFSET ${p + 1}", connection);
+        await using (select.ConfigureAwait(false))
         {
             if (pattern is not null)
             {
@@ -98,7 +104,8 @@ internal sealed class PostgreSqlUserDirectory : IUserDirectory, IAsyncDisposable
 
             select.Parameters.Add(new NpgsqlParameter { Value = limit });
             select.Parameters.Add(new NpgsqlParameter { Value = offset });
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerLifetime = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 items.Add(Read(reader));
@@ -111,10 +118,13 @@ internal sealed class PostgreSqlUserDirectory : IUserDirectory, IAsyncDisposable
     public async ValueTask<UserRecord?> GetAsync(string principalKey, CancellationToken cancellationToken)
     {
         var source = await ReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var select = new NpgsqlCommand($"SELECT {Columns} FROM {_table} WHERE principal_key = $1", connection);
+        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionLifetime = connection.ConfigureAwait(false);
+        var select = new NpgsqlCommand($"SELECT {Columns} FROM {_table} WHERE principal_key = $1", connection);
+        await using var selectLifetime = select.ConfigureAwait(false);
         select.Parameters.Add(new NpgsqlParameter { Value = principalKey });
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerLifetime = reader.ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
     }
 
@@ -155,8 +165,9 @@ internal sealed class PostgreSqlUserDirectory : IUserDirectory, IAsyncDisposable
             _dataSource ??= NpgsqlDataSource.Create(_options.PostgreSqlConnectionString!);
             if (!_created)
             {
-                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await using var create = new NpgsqlCommand($"""
+                var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connectionLifetime = connection.ConfigureAwait(false);
+                var create = new NpgsqlCommand($"""
                     CREATE TABLE IF NOT EXISTS {_table} (
                       principal_key text PRIMARY KEY,
                       subject text NOT NULL,
@@ -170,6 +181,7 @@ internal sealed class PostgreSqlUserDirectory : IUserDirectory, IAsyncDisposable
                       denials bigint NOT NULL);
                     CREATE INDEX IF NOT EXISTS "{_options.TableName}_last_seen" ON {_table} (last_seen DESC);
                     """, connection);
+                await using var createLifetime = create.ConfigureAwait(false);
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _created, true);
                 Log.UserTableReady(_logger, _options.Schema + "." + _options.TableName);

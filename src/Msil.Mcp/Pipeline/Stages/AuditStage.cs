@@ -12,7 +12,7 @@ namespace Msil.Mcp.Pipeline.Stages;
 /// (<c>msil.mcp.tool.executions</c>, labelled by catalog tool only). What the record takes from the request is
 /// bounded: the tool name by <see cref="CallState.ToolName"/>, the detail at <see cref="MaxDetailLength"/> characters.
 /// </summary>
-internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redactor, TimeProvider time, MsilMcpMetrics metrics, CallActivity activity, ILogger<AuditStage> logger)
+internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redactor, TimeProvider time, MsilMcpMetrics metrics, CallActivity callActivity, ILogger<AuditStage> logger)
 {
     /// <summary>The most characters of <see cref="AuditRecord.Detail"/>.</summary>
     public const int MaxDetailLength = 512;
@@ -37,7 +37,7 @@ internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redacto
         if (action == AuditActions.ToolCall)
         {
             // The users store and the admin rates: in memory, no await (flushed in the background).
-            activity.Record(state.Caller, outcome, now);
+            callActivity.Record(state.Caller, outcome, now);
         }
 
         var record = new AuditRecord
