@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Testing;
 
@@ -151,7 +149,7 @@ public sealed partial class CoreAdminEndpointsTests
     {
         await using var host = await StartWithToolsAsync();
         var users = host.Services.GetRequiredService<IUserDirectory>();
-        var now = DateTimeOffset.UtcNow;
+        var now = TimeProvider.System.GetUtcNow();
         await users.MergeAsync([new UserRecord { PrincipalKey = "iss|alice", Subject = "alice-sub", Issuer = "iss", Name = "alice", Roles = ["writer"], FirstSeen = now, LastSeen = now, Calls = 1 }], Ct);
         using var http = host.CreateHttpClient(TestCaller.Create("root", "admin"));
 
