@@ -65,7 +65,7 @@ public sealed class CallActivityTests
         Assert.Equal(30, rates.Count);
         Assert.Equal(new DateTimeOffset(2026, 1, 31, 10, 0, 0, TimeSpan.Zero), rates[^1].At);
         Assert.Equal(new RateBucket(rates[^1].At, 2, 1, 1), rates[^1]);
-        Assert.Equal(1, rates[^3].Calls);
+        Assert.Equal(1, rates[^2].Calls);
         Assert.Equal(3, rates.Sum(b => b.Calls));
     }
 }
