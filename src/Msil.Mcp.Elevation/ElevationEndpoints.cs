@@ -482,7 +482,7 @@ internal sealed class ElevationEndpoints(
         var items = new JsonArray();
         foreach (var g in matching.Skip((page - 1) * size).Take(size))
         {
-            items.Add(new JsonObject
+            items.Add((JsonNode)new JsonObject
             {
                 ["principal_key"] = g.PrincipalKey,
                 ["user"] = g.UserId,
@@ -531,7 +531,7 @@ internal sealed class ElevationEndpoints(
         var items = new JsonArray();
         foreach (var r in pending.Skip((page - 1) * size).Take(size))
         {
-            items.Add(new JsonObject
+            items.Add((JsonNode)new JsonObject
             {
                 ["id"] = r.Id,
                 ["principal_key"] = r.PrincipalKey,
