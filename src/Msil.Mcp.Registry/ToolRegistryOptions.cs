@@ -66,6 +66,10 @@ public sealed class ToolRegistryOptions
     /// <value>Defaults to <c>admin</c>.</value>
     public string AdminRole { get; set; } = "admin";
 
+    /// <summary>Gets or sets the role that may read the admin tool views (<c>GET /api/mcp/admin/tools</c>) besides <see cref="AdminRole"/>.</summary>
+    /// <value>Defaults to <c>operator</c>.</value>
+    public string OperatorRole { get; set; } = "operator";
+
     /// <summary>
     /// Gets the hosts an import may fetch a document from (<c>{"url": …}</c>) and external <c>$ref</c> targets may name.
     /// A host matches exactly (case-insensitive). Nothing is fetched from a host not listed, and never from a loopback,

@@ -451,7 +451,7 @@ internal abstract class SqlToolStore(TimeProvider time) : IToolStore
     private async Task<List<StoredTool>> ReadToolsAsync(DbConnection connection, DbTransaction? transaction, string where, string? name, CancellationToken cancellationToken)
     {
         var sql = $"""
-            SELECT t.name, t.source, t.current_version, t.latest_version, t.retired, t.pinned, v.definition, o.value
+            SELECT t.name, t.source, t.current_version, t.latest_version, t.retired, t.pinned, v.definition, o.value, t.updated_at
             FROM {Table("tools")} t
             JOIN {Table("tool_versions")} v ON v.name = t.name AND v.version = t.current_version
             LEFT JOIN {Table("tool_overrides")} o ON o.name = t.name
@@ -487,7 +487,8 @@ internal abstract class SqlToolStore(TimeProvider time) : IToolStore
                         reader.GetInt32(4) != 0,
                         reader.GetInt32(5) != 0,
                         Deserialize(reader.GetString(6)),
-                        value));
+                        value,
+                        reader.GetFieldValue<DateTimeOffset>(8)));
                 }
             }
 
