@@ -376,14 +376,20 @@ internal sealed partial class RegistryAdminEndpoints(
         var array = new JsonArray();
         foreach (var change in plan.Changes.Where(c => c.Kind == kind))
         {
-            array.Add((JsonNode)new JsonObject
+            var entry = new JsonObject
             {
                 ["name"] = change.Name,
                 ["reason"] = change.Reason,
                 ["from_version"] = change.FromVersion,
                 ["to_version"] = change.ToVersion,
                 ["new_version"] = change.NewVersion ? change.StoredVersion : null,
-            });
+            };
+            if (kind == ToolChangeKind.Changed)
+            {
+                entry["changed_fields"] = new JsonArray(change.ChangedFields.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray());
+            }
+
+            array.Add((JsonNode)entry);
         }
 
         return array;
