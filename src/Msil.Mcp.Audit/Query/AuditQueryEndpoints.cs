@@ -313,7 +313,7 @@ internal sealed class AuditQueryEndpoints(
                 _ => await AuditLogVerifier.VerifyS3Async(o.S3, context.RequestAborted).ConfigureAwait(false),
             };
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or IOException or TimeoutException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or DirectoryNotFoundException)
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or IOException or TimeoutException or Amazon.Runtime.AmazonServiceException)
         {
             await RecordAsync(context, caller, VerifyAction, AuditOutcomes.Failed, $"store={store} could not be read ({ex.GetType().Name})").ConfigureAwait(false);
             await UnavailableAsync(context, ex).ConfigureAwait(false);

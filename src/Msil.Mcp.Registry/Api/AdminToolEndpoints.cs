@@ -67,10 +67,13 @@ internal sealed class AdminToolEndpoints(
             return;
         }
 
-        if (await AdminHttp.PagingAsync(context).ConfigureAwait(false) is not var (page, pageSize))
+        var paging = await AdminHttp.PagingAsync(context).ConfigureAwait(false);
+        if (paging is null)
         {
             return;
         }
+
+        var (page, pageSize) = paging.Value;
 
         var search = query["search"].ToString().Trim().ToLowerInvariant();
         var domain = query["domain"].ToString();

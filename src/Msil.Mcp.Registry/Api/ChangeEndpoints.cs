@@ -44,10 +44,13 @@ internal sealed class ChangeEndpoints(ToolRegistry registry, ICallerIdentityReso
             return;
         }
 
-        if (await AdminHttp.PagingAsync(context).ConfigureAwait(false) is not var (page, pageSize))
+        var paging = await AdminHttp.PagingAsync(context).ConfigureAwait(false);
+        if (paging is null)
         {
             return;
         }
+
+        var (page, pageSize) = paging.Value;
 
         var (items, total) = await registry.Store.GetChangesAsync(state.Length > 0 ? state : null, (page - 1) * pageSize, pageSize, context.RequestAborted).ConfigureAwait(false);
         var list = new JsonArray();

@@ -216,7 +216,7 @@ internal sealed partial class RegistryAdminEndpoints(
             return;
         }
 
-        if (await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["override"] = JsonNode.Parse(value.ToJson()) }, $"override of '{name}'", elevated.Note).ConfigureAwait(false))
+        if (await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["override"] = JsonNode.Parse(value!.ToJson()) }, $"override of '{name}'", elevated.Note).ConfigureAwait(false))
         {
             return;
         }
