@@ -568,7 +568,7 @@ internal sealed partial class RegistryAdminEndpoints(
     }
 
     /// <summary>Stores a change for a second approval, audits the request and answers 202 with the change's id.</summary>
-    private async Task StageAsync(HttpContext context, CallerIdentity caller, string kind, string? tool, string? source, string summary, JsonNode payload, JsonNode diff, long baseRevision, IReadOnlyList<string> reasons, CurationNote? note)
+    private async Task StageAsync(HttpContext context, CallerIdentity caller, string kind, string? tool, string? source, string summary, JsonNode payload, JsonNode diff, long baseRevision, List<string> reasons, CurationNote? note)
     {
         var why = string.Join("; ", reasons.Take(10)) + (reasons.Count > 10 ? $"; and {reasons.Count - 10} more" : string.Empty);
         var change = new StagedChange(
