@@ -31,6 +31,23 @@ public static class WebUiApplicationBuilderExtensions
     /// <exception cref="InvalidOperationException">The console was not registered with <c>AddMsilWebUi</c>.</exception>
     public static IApplicationBuilder MapMsilWebUi<TApp>(this IApplicationBuilder app, string console, string path)
         where TApp : Microsoft.AspNetCore.Components.IComponent
+        => MapMsilWebUi<TApp>(app, console, path, null);
+
+    /// <summary>
+    /// Mounts the console like <see cref="MapMsilWebUi{TApp}(IApplicationBuilder, string, string)"/>, with extra endpoints
+    /// of the console's own (for example a download) mapped inside its branch, behind its signed-in session.
+    /// </summary>
+    /// <typeparam name="TApp">The console's root component (the HTML document).</typeparam>
+    /// <param name="app">The host's pipeline.</param>
+    /// <param name="console">The console's name, as given to <c>AddMsilWebUi</c>.</param>
+    /// <param name="path">Where to mount it, for example <c>/admin</c>; not the root.</param>
+    /// <param name="endpoints">Maps the console's own endpoints (relative to <paramref name="path"/>); each requires the session. May be <see langword="null"/>.</param>
+    /// <returns>The host's pipeline.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="app"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or the root.</exception>
+    /// <exception cref="InvalidOperationException">The console was not registered with <c>AddMsilWebUi</c>.</exception>
+    public static IApplicationBuilder MapMsilWebUi<TApp>(this IApplicationBuilder app, string console, string path, Action<IEndpointRouteBuilder>? endpoints)
+        where TApp : Microsoft.AspNetCore.Components.IComponent
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentException.ThrowIfNullOrWhiteSpace(console);
@@ -70,16 +87,22 @@ public static class WebUiApplicationBuilderExtensions
             });
             branch.UseAuthorization();
             branch.UseAntiforgery();
-            branch.UseEndpoints(endpoints =>
+            branch.UseEndpoints(routes =>
             {
-                MapAssets(endpoints);
-                endpoints.MapGet("/signin", (HttpContext context, string? returnUrl) => Results.Challenge(
+                MapAssets(routes);
+                if (endpoints is not null)
+                {
+                    var own = routes.MapGroup(string.Empty).RequireAuthorization(session);
+                    endpoints(own);
+                }
+
+                routes.MapGet("/signin", (HttpContext context, string? returnUrl) => Results.Challenge(
                     new AuthenticationProperties { RedirectUri = context.Request.PathBase + LocalPath(returnUrl) },
                     [WebUiSchemes.Oidc(console)])).AllowAnonymous();
-                endpoints.MapGet("/signin-failed", (HttpContext context) => Results.Content(
+                routes.MapGet("/signin-failed", (HttpContext context) => Results.Content(
                     $"<!doctype html><html lang=\"en\"><title>Sign-in failed</title><main><h1>Sign-in failed</h1><p>The sign-in could not be completed. <a href=\"{context.Request.PathBase}/signin\">Try again</a>.</p></main></html>",
                     "text/html; charset=utf-8")).AllowAnonymous();
-                endpoints.MapPost("/signout", async (HttpContext context, IAntiforgery antiforgery) =>
+                routes.MapPost("/signout", async (HttpContext context, IAntiforgery antiforgery) =>
                 {
                     if (!await antiforgery.IsRequestValidAsync(context).ConfigureAwait(false))
                     {
@@ -88,7 +111,7 @@ public static class WebUiApplicationBuilderExtensions
 
                     return Results.SignOut(new AuthenticationProperties { RedirectUri = context.Request.PathBase + "/" }, [WebUiSchemes.Cookie(console), WebUiSchemes.Oidc(console)]);
                 }).RequireAuthorization(session).DisableAntiforgery();
-                endpoints.MapRazorComponents<TApp>()
+                routes.MapRazorComponents<TApp>()
                     .AddInteractiveServerRenderMode()
                     .RequireAuthorization(session);
             });
