@@ -87,6 +87,8 @@ public static class WebUiServiceCollectionExtensions
             // Query response mode comes back as a top-level GET: Lax cookies are sent, and they work on plain loopback http.
             oidc.CorrelationCookie.SameSite = SameSiteMode.Lax;
             oidc.NonceCookie.SameSite = SameSiteMode.Lax;
+            oidc.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            oidc.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             oidc.Scope.Clear();
             foreach (var scope in o.Scopes)
             {
