@@ -14,7 +14,7 @@ public sealed class DevelopmentApprovalPageTests(ConsoleFixture fixture) : Brows
     {
         var ct = TestContext.Current.CancellationToken;
         await using var carol = await Fixture.ConnectAsync("carol", ct);
-        var args = new Dictionary<string, object?> { ["id"] = "C007" };
+        var args = new Dictionary<string, object?> { ["id"] = "C005" };
         var refused = await Assert.ThrowsAsync<UrlElicitationRequiredException>(() => carol.CallToolAsync("delete_customer_data", args, cancellationToken: ct).AsTask());
         var url = Assert.Single(refused.Elicitations).Url;
         Assert.NotNull(url);
@@ -32,7 +32,7 @@ public sealed class DevelopmentApprovalPageTests(ConsoleFixture fixture) : Brows
         await Expect(Page.GetByText(new Regex("^Approved: carol@example\\.test may use delete_customer_data until "))).ToBeVisibleAsync();
         await AssertAccessibleAsync();
         var result = await carol.CallToolAsync("delete_customer_data", args, cancellationToken: ct);
-        Assert.NotEqual(true, result.IsError);
+        Assert.True(result.IsError != true, string.Join(" ", result.Content.OfType<ModelContextProtocol.Protocol.TextContentBlock>().Select(c => c.Text)));
     }
 
 }

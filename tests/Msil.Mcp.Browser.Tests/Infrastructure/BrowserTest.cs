@@ -19,7 +19,6 @@ public abstract class BrowserTest(ConsoleFixture fixture) : IAsyncLifetime
     protected const float ActionTimeout = 15_000;
 
     private IBrowserContext? _context;
-    private string? _screenshotTaken;
 
     /// <summary>Gets the shared server and browser.</summary>
     protected ConsoleFixture Fixture { get; } = fixture;
@@ -51,7 +50,7 @@ public abstract class BrowserTest(ConsoleFixture fixture) : IAsyncLifetime
             return;
         }
 
-        if (_screenshotTaken is null && Page is not null && !Page.IsClosed)
+        if (Page is not null && !Page.IsClosed)
         {
             try
             {
@@ -67,7 +66,7 @@ public abstract class BrowserTest(ConsoleFixture fixture) : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Saves a screenshot of the page as <c>artifacts/screenshots/&lt;Class&gt;.&lt;Method&gt;[-name].png</c>.</summary>
+    /// <summary>Saves a screenshot of the page (besides the one every test saves at its end) as <c>artifacts/screenshots/&lt;Class&gt;.&lt;Method&gt;[-name].png</c>.</summary>
     /// <returns>The file written.</returns>
     protected async Task<string> ScreenshotAsync(string? name = null)
     {
@@ -76,7 +75,6 @@ public abstract class BrowserTest(ConsoleFixture fixture) : IAsyncLifetime
         var file = $"{GetType().Name}.{test?.MethodName ?? "test"}{(name is null ? string.Empty : "-" + name)}.png";
         var path = Path.Combine(ArtifactPaths.Screenshots, file);
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        _screenshotTaken ??= path;
         return path;
     }
 
