@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
@@ -72,10 +73,45 @@ public abstract class BrowserTest(ConsoleFixture fixture) : IAsyncLifetime
     {
         Directory.CreateDirectory(ArtifactPaths.Screenshots);
         var test = TestContext.Current.TestMethod;
-        var file = $"{GetType().Name}.{test?.MethodName ?? "test"}{(name is null ? string.Empty : "-" + name)}.png";
+        var display = TestContext.Current.Test?.TestDisplayName ?? string.Empty;
+        var open = display.IndexOf('(', StringComparison.Ordinal);
+        var arguments = open < 0 ? string.Empty : "-" + Regex.Replace(display[open..], "[^A-Za-z0-9]+", "-").Trim('-');
+        var file = $"{GetType().Name}.{test?.MethodName ?? "test"}{arguments}{(name is null ? string.Empty : "-" + name)}.png";
         var path = Path.Combine(ArtifactPaths.Screenshots, file);
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         return path;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> of the console as an anonymous visitor, which the console sends to the development
+    /// issuer's login page, signs in there as the demo user <paramref name="username"/> (one button per user), and waits
+    /// until the console is back, interactive (it renders nothing before its circuit is up), with its menu.
+    /// </summary>
+    protected async Task SignInAsync(string username, string path = "/admin/")
+    {
+        await Page.GotoAsync(path);
+        await Page.WaitForURLAsync(new Regex("/dev/oidc/"));
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in as " + username, Exact = true }).ClickAsync();
+        await Page.WaitForURLAsync(new Regex("/admin(/|$|\\?)"));
+        await Microsoft.Playwright.Assertions.Expect(MainMenu).ToBeVisibleAsync();
+    }
+
+    /// <summary>Gets the console's main menu (the navigation landmark).</summary>
+    protected ILocator MainMenu => Page.GetByRole(AriaRole.Navigation, new() { Name = "Main menu" });
+
+    /// <summary>Opens a console page by its menu entry and waits for its heading.</summary>
+    protected async Task OpenFromMenuAsync(string entry, string heading)
+    {
+        await MainMenu.GetByRole(AriaRole.Link, new() { Name = entry, Exact = true }).ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = heading, Level = 1 })).ToBeVisibleAsync();
+    }
+
+    /// <summary>Fills the Fluent UI text field labelled <paramref name="label"/> and commits the value (Blazor binds on change).</summary>
+    protected async Task FillFieldAsync(string label, string value)
+    {
+        var field = Page.GetByLabel(label, new() { Exact = true });
+        await field.FillAsync(value);
+        await field.PressAsync("Tab");
     }
 
     /// <summary>
