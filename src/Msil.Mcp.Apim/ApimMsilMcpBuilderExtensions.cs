@@ -76,6 +76,7 @@ public static class ApimMsilMcpBuilderExtensions
         services.Configure<LoggerFilterOptions>(o => o.AddFilter("System.Net.Http.HttpClient." + ApimGatewayRegistry.ClientNamePrefix, LogLevel.Warning));
         services.TryAddSingleton<ApimMetrics>();
         services.TryAddSingleton<ApimGatewayRegistry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IGatewayCircuitSource, GatewayCircuitSource>());
         services.TryAddSingleton<ApimHttpClientSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, ApimHttpClientSetup>(sp => sp.GetRequiredService<ApimHttpClientSetup>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpClientFactoryOptions>, ApimHttpClientSetup>(sp => sp.GetRequiredService<ApimHttpClientSetup>()));

@@ -81,6 +81,7 @@ public static class AuditMsilMcpBuilderExtensions
         services.TryAddSingleton<S3AuditTarget>();
         services.TryAddSingleton<OutboxShipper<PostgreSqlAuditTarget>>();
         services.TryAddSingleton<OutboxShipper<S3AuditTarget>>();
+        services.TryAddSingleton<IAuditOutboxStatus, AuditOutboxStatus>();
         services.AddHostedService(static sp => sp.GetRequiredService<OutboxShipper<PostgreSqlAuditTarget>>());
         services.AddHostedService(static sp => sp.GetRequiredService<OutboxShipper<S3AuditTarget>>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, AuditQueryEndpoints>());

@@ -15,7 +15,8 @@ namespace Msil.Mcp.Elevation;
 
 /// <summary>
 /// <c>POST /api/pim/check-elevation</c> (seed §4.2), <c>POST /api/pim/grants</c> and <c>DELETE /api/pim/grants/{principal}/{scope}</c>
-/// for the approval system, and in Development a one-click approval page under <c>/dev/pim</c>. Every check, grant,
+/// for the approval system (revocation also for administrators), <c>GET /api/pim/grants</c> and <c>GET /api/pim/requests</c> for
+/// administrators (the console), and in Development a one-click approval page under <c>/dev/pim</c>. Every check, grant,
 /// revocation and refusal is audited and counted. Grants are for a principal (<c>principal_key</c>: issuer and subject,
 /// <see cref="CallerIdentity.PrincipalKey"/>), never for a user name another issuer may share.
 /// </summary>
@@ -26,7 +27,8 @@ internal sealed class ElevationEndpoints(
     ElevationTelemetry telemetry,
     IOptionsMonitor<ElevationOptions> options,
     IHostEnvironment environment,
-    TimeProvider time) : IMsilMcpEndpointContributor
+    TimeProvider time,
+    IElevationRequestStore requests) : IMsilMcpEndpointContributor
 {
     /// <summary>The largest request body the endpoints read.</summary>
     internal const int MaxBodyBytes = 64 * 1024;
@@ -40,6 +42,8 @@ internal sealed class ElevationEndpoints(
         api.MapPost("/check-elevation", (RequestDelegate)CheckAsync);
         api.MapPost("/grants", (RequestDelegate)GrantAsync);
         api.MapDelete("/grants/{principal}/{scope}", (RequestDelegate)RevokeAsync);
+        api.MapGet("/grants", (RequestDelegate)ListGrantsAsync);
+        api.MapGet("/requests", (RequestDelegate)ListRequestsAsync);
         if (options.CurrentValue.EnableDevelopmentApprovalPage && environment.IsDevelopment())
         {
             var dev = endpoints.MapGroup("/dev/pim").AllowAnonymous().ExcludeFromDescription();
@@ -183,6 +187,7 @@ internal sealed class ElevationEndpoints(
         }
 
         Log.GrantRecorded(telemetry.Logger, grant.ApprovalReference, grant.Scope, grant.ExpiresAt, grant.SingleUse);
+        await ForgetRequestAsync(grant, context.RequestAborted).ConfigureAwait(false);
         await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Grant, AuditActions.ElevationGrant, AuditOutcomes.Success, grant.UserId, grant.Scope)
         {
             Caller = caller,
@@ -198,10 +203,10 @@ internal sealed class ElevationEndpoints(
     private async Task RevokeAsync(HttpContext context)
     {
         var caller = identity.Resolve(context.User);
-        if (!IsApprover(caller))
+        if (!IsApprover(caller) && !IsAdmin(caller))
         {
             await RefusedAsync(context, "revoke", caller, caller.UserId, context.Request.RouteValues["scope"]?.ToString() ?? string.Empty,
-                $"Only the approval system (role '{options.CurrentValue.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) may revoke grants.").ConfigureAwait(false);
+                $"Only the approval system (role '{options.CurrentValue.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) or an administrator (role '{options.CurrentValue.AdminRole}', Msil:Mcp:Elevation:AdminRole) may revoke grants.").ConfigureAwait(false);
             return;
         }
 
@@ -290,6 +295,7 @@ internal sealed class ElevationEndpoints(
             return;
         }
 
+        await ForgetRequestAsync(grant, context.RequestAborted).ConfigureAwait(false);
         await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Grant, AuditActions.ElevationGrant, AuditOutcomes.Success, user, scope)
         {
             Caller = approver,
@@ -430,6 +436,151 @@ internal sealed class ElevationEndpoints(
 
     private bool IsApprover(CallerIdentity caller) => caller.IsAuthenticated && caller.IsInRole(options.CurrentValue.ApproverRole);
 
+    private bool IsAdmin(CallerIdentity caller) => caller.IsAuthenticated && caller.IsInRole(options.CurrentValue.AdminRole);
+
+    /// <summary><c>GET /api/pim/grants?user=&amp;page=&amp;page_size=</c> (admin role): the active grants, soonest to expire last.</summary>
+    private async Task ListGrantsAsync(HttpContext context)
+    {
+        var caller = identity.Resolve(context.User);
+        if (!IsAdmin(caller))
+        {
+            await RefusedAsync(context, "list grants", caller, caller.UserId, string.Empty,
+                $"Only administrators (role '{options.CurrentValue.AdminRole}', Msil:Mcp:Elevation:AdminRole) may list grants.").ConfigureAwait(false);
+            return;
+        }
+
+        var (page, size, error) = Paging(context.Request);
+        var user = context.Request.Query["user"].ToString();
+        if (error is not null || user.Length > MaxFieldLength)
+        {
+            await ProblemAsync(context, 400, error ?? $"Query parameter 'user' must be at most {MaxFieldLength} characters.").ConfigureAwait(false);
+            return;
+        }
+
+        if (store is not IElevationGrantListing listing)
+        {
+            await ProblemAsync(context, 501, $"The grant store {store.GetType().Name} cannot list its grants: implement IElevationGrantListing on it (Msil.Mcp.Elevation), or use Msil:Mcp:Elevation:Store Memory or Redis.").ConfigureAwait(false);
+            return;
+        }
+
+        IReadOnlyList<ElevationGrant> grants;
+        try
+        {
+            grants = await listing.ListActiveAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            Log.GrantListFailed(telemetry.Logger, ex.GetType().Name);
+            await ProblemAsync(context, 503, "The elevation grant store cannot be reached; try again when it is back.").ConfigureAwait(false);
+            return;
+        }
+
+        var matching = grants
+            .Where(g => user.Length == 0 || string.Equals(g.UserId, user, StringComparison.OrdinalIgnoreCase) || string.Equals(g.PrincipalKey, user, StringComparison.Ordinal))
+            .OrderByDescending(g => g.GrantedAt).ThenBy(g => g.PrincipalKey, StringComparer.Ordinal).ThenBy(g => g.Scope, StringComparer.Ordinal)
+            .ToList();
+        var items = new JsonArray();
+        foreach (var g in matching.Skip((page - 1) * size).Take(size))
+        {
+            items.Add((JsonNode)new JsonObject
+            {
+                ["principal_key"] = g.PrincipalKey,
+                ["user"] = g.UserId,
+                ["scope"] = g.Scope,
+                ["tool"] = ToolOf(g.Scope),
+                ["granted_at"] = GrantJson.FormatTime(g.GrantedAt),
+                ["expires_at"] = GrantJson.FormatTime(g.ExpiresAt),
+                ["approval_reference"] = g.ApprovalReference,
+                ["single_use"] = g.SingleUse,
+            });
+        }
+
+        await JsonAsync(context, 200, new JsonObject { ["items"] = items, ["total"] = matching.Count, ["page"] = page, ["page_size"] = size }).ConfigureAwait(false);
+    }
+
+    /// <summary><c>GET /api/pim/requests?page=&amp;page_size=</c> (admin role): the pending elevation requests, newest first.</summary>
+    private async Task ListRequestsAsync(HttpContext context)
+    {
+        var caller = identity.Resolve(context.User);
+        if (!IsAdmin(caller))
+        {
+            await RefusedAsync(context, "list requests", caller, caller.UserId, string.Empty,
+                $"Only administrators (role '{options.CurrentValue.AdminRole}', Msil:Mcp:Elevation:AdminRole) may list elevation requests.").ConfigureAwait(false);
+            return;
+        }
+
+        var (page, size, error) = Paging(context.Request);
+        if (error is not null)
+        {
+            await ProblemAsync(context, 400, error).ConfigureAwait(false);
+            return;
+        }
+
+        IReadOnlyList<ElevationRequest> pending;
+        try
+        {
+            pending = await requests.ListAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            Log.RequestStoreUnavailable(telemetry.Logger, "*", ex.GetType().Name);
+            await ProblemAsync(context, 503, "The pending elevation request store cannot be reached; try again when it is back.").ConfigureAwait(false);
+            return;
+        }
+
+        var items = new JsonArray();
+        foreach (var r in pending.Skip((page - 1) * size).Take(size))
+        {
+            items.Add((JsonNode)new JsonObject
+            {
+                ["id"] = r.Id,
+                ["principal_key"] = r.PrincipalKey,
+                ["user"] = r.UserId,
+                ["tool"] = r.Tool,
+                ["scope"] = r.Scope,
+                ["requested_at"] = GrantJson.FormatTime(r.RequestedAt),
+                ["expires_at"] = GrantJson.FormatTime(r.ExpiresAt),
+                ["approval_url"] = r.ApprovalUrl,
+            });
+        }
+
+        await JsonAsync(context, 200, new JsonObject { ["items"] = items, ["total"] = pending.Count, ["page"] = page, ["page_size"] = size }).ConfigureAwait(false);
+    }
+
+    /// <summary>The tool of a scope: the scope itself unless it is a scope group (then <see langword="null"/>).</summary>
+    private string? ToolOf(string scope) => options.CurrentValue.ScopeGroups.ContainsKey(scope) ? null : scope;
+
+    private async Task ForgetRequestAsync(ElevationGrant grant, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await requests.RemoveAsync(grant.PrincipalKey, grant.Scope, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.RequestStoreUnavailable(telemetry.Logger, grant.Scope, ex.GetType().Name);
+        }
+    }
+
+    private static (int Page, int PageSize, string? Error) Paging(HttpRequest request)
+    {
+        var page = 1;
+        var size = 50;
+        var rawPage = request.Query["page"].ToString();
+        if (rawPage.Length > 0 && (!int.TryParse(rawPage, NumberStyles.None, CultureInfo.InvariantCulture, out page) || page < 1))
+        {
+            return (0, 0, "Query parameter 'page' must be a whole number from 1 (the first page).");
+        }
+
+        var rawSize = request.Query["page_size"].ToString();
+        if (rawSize.Length > 0 && (!int.TryParse(rawSize, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size < 1 || size > 500))
+        {
+            return (0, 0, "Query parameter 'page_size' must be a whole number from 1 to 500 (default 50).");
+        }
+
+        return (page, size, null);
+    }
+
     private static string CorrelationId(HttpContext context)
     {
         var id = context.Response.Headers[CorrelationHeader].ToString();
@@ -498,12 +649,13 @@ internal sealed class ElevationEndpoints(
     }
 
     private static Task ProblemAsync(HttpContext context, int status, string detail)
-        => JsonAsync(context, status, new JsonObject { ["status"] = status, ["title"] = ReasonPhrase(status), ["detail"] = detail }, "application/problem+json");
+        => JsonAsync(context, status, new JsonObject { ["type"] = "about:blank", ["status"] = status, ["title"] = ReasonPhrase(status), ["detail"] = detail }, "application/problem+json");
 
     private static string ReasonPhrase(int status) => status switch
     {
         400 => "Bad Request",
         403 => "Forbidden",
+        501 => "Not Implemented",
         503 => "Service Unavailable",
         _ => "Error",
     };

@@ -20,7 +20,8 @@ internal sealed class ElevationGate(
     IOptionsMonitor<ElevationOptions> options,
     TimeProvider time,
     IHttpContextAccessor http,
-    ElevationTelemetry telemetry) : IElevationGate
+    ElevationTelemetry telemetry,
+    IElevationRequestStore requests) : IElevationGate
 {
     /// <summary>The refusal reason when the store fails; the core shows it to the client.</summary>
     public const string StoreUnavailableReason = "the elevation grant store cannot be reached";
@@ -37,6 +38,11 @@ internal sealed class ElevationGate(
         activity?.SetTag("mcp.tool.name", tool.Name);
         activity?.SetTag("msil.elevation.scope", scope);
         var check = await DecideAsync(caller, tool, scope, arguments, correlationId, o, cancellationToken).ConfigureAwait(false);
+        if (check.Outcome == ElevationOutcome.Required && caller.IsAuthenticated)
+        {
+            await RecordRequestAsync(caller, tool.Name, check, o, correlationId, cancellationToken).ConfigureAwait(false);
+        }
+
         activity?.SetTag(ElevationTelemetry.OutcomeTag, check.Outcome switch
         {
             ElevationOutcome.Granted => "granted",
@@ -44,6 +50,22 @@ internal sealed class ElevationGate(
             _ => "unavailable",
         });
         return check;
+    }
+
+    /// <summary>Lists the refused call as a pending request (<c>GET /api/pim/requests</c>); a store that fails costs the call nothing.</summary>
+    private async ValueTask RecordRequestAsync(CallerIdentity caller, string tool, ElevationCheck check, ElevationOptions o, string correlationId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var request = new ElevationRequest("req_" + Guid.NewGuid().ToString("N")[..16], caller.PrincipalKey, caller.UserId, tool, check.Scope, now,
+            now + o.PendingRequestLifetime, check.ElevationUrl?.ToString() ?? string.Empty);
+        try
+        {
+            await requests.AddAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.RequestStoreUnavailable(telemetry.Logger, check.Scope, ex.GetType().Name);
+        }
     }
 
     /// <summary>Returns the scope of a tool: the scope group that lists it, else the tool's own name.</summary>

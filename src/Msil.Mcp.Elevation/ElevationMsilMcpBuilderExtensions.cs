@@ -87,6 +87,11 @@ public static class ElevationMsilMcpBuilderExtensions
         services.TryAddSingleton<IElevationGrantStore>(static sp => sp.GetRequiredService<IOptions<ElevationOptions>>().Value.Store == ElevationGrantStoreKind.Redis
             ? sp.GetRequiredService<RedisElevationGrantStore>()
             : sp.GetRequiredService<InMemoryElevationGrantStore>());
+        services.TryAddSingleton<InMemoryElevationRequestStore>();
+        services.TryAddSingleton<RedisElevationRequestStore>();
+        services.TryAddSingleton<IElevationRequestStore>(static sp => sp.GetRequiredService<IOptions<ElevationOptions>>().Value.Store == ElevationGrantStoreKind.Redis
+            ? sp.GetRequiredService<RedisElevationRequestStore>()
+            : sp.GetRequiredService<InMemoryElevationRequestStore>());
         services.TryAddSingleton<ElevationGate>();
         services.RemoveAll<IElevationGate>();
         services.AddSingleton<IElevationGate>(static sp => sp.GetRequiredService<ElevationGate>());

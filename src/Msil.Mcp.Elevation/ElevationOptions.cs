@@ -36,6 +36,25 @@ public sealed class ElevationOptions
     /// <value>Defaults to <c>pim-approver</c>.</value>
     public string ApproverRole { get; set; } = "pim-approver";
 
+    /// <summary>
+    /// Gets or sets the role of administrators: callers in it may list grants (<c>GET /api/pim/grants</c>) and pending
+    /// requests (<c>GET /api/pim/requests</c>) and revoke grants (<c>DELETE /api/pim/grants/{principal}/{scope}</c>, as
+    /// the approval system may).
+    /// </summary>
+    /// <value>Defaults to <c>admin</c>.</value>
+    public string AdminRole { get; set; } = "admin";
+
+    /// <summary>
+    /// Gets or sets how long a pending elevation request (recorded when a privileged call is answered "elevation
+    /// required") is listed by <c>GET /api/pim/requests</c>, unless a grant for it is recorded first.
+    /// </summary>
+    /// <value>Defaults to 1 hour; 1 minute to 7 days.</value>
+    public TimeSpan PendingRequestLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Gets or sets the most pending elevation requests kept; beyond it the oldest are dropped.</summary>
+    /// <value>Defaults to 1,000; 1 to 100,000.</value>
+    public int MaxPendingRequests { get; set; } = 1000;
+
     /// <summary>Gets scope groups: a scope name mapped to the privileged tools it covers. A tool in no group is its own scope.</summary>
     /// <value>Defaults to empty.</value>
     public IDictionary<string, IList<string>> ScopeGroups { get; } = new Dictionary<string, IList<string>>(StringComparer.Ordinal);

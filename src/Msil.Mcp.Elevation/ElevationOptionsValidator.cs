@@ -35,6 +35,21 @@ internal sealed class ElevationOptionsValidator(IHostEnvironment environment, IS
             errors.Add($"{Section}ApproverRole is empty: set the role of the approval system's identity.");
         }
 
+        if (string.IsNullOrWhiteSpace(options.AdminRole))
+        {
+            errors.Add($"{Section}AdminRole is empty: set the role that may list grants and pending requests and revoke grants (default 'admin').");
+        }
+
+        if (options.PendingRequestLifetime < TimeSpan.FromMinutes(1) || options.PendingRequestLifetime > TimeSpan.FromDays(7))
+        {
+            errors.Add($"{Section}PendingRequestLifetime is {options.PendingRequestLifetime:c}: set it between 00:01:00 and 7.00:00:00 (default 01:00:00).");
+        }
+
+        if (options.MaxPendingRequests is < 1 or > 100_000)
+        {
+            errors.Add($"{Section}MaxPendingRequests is {options.MaxPendingRequests}: set it between 1 and 100000 (default 1000).");
+        }
+
         if (options.EnableDevelopmentApprovalPage && !environment.IsDevelopment())
         {
             errors.Add($"{Section}EnableDevelopmentApprovalPage is true in the '{environment.EnvironmentName}' environment; the page approves anything and only runs in Development.");

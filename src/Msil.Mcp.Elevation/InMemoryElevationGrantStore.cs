@@ -4,7 +4,7 @@ using Msil.Mcp.Abstractions;
 namespace Msil.Mcp.Elevation;
 
 /// <summary>The embedded grant store: grants in memory by principal and scope, expired ones dropped when read. One instance only.</summary>
-internal sealed class InMemoryElevationGrantStore(TimeProvider time) : IElevationGrantStore, IArgumentBoundGrantStore
+internal sealed class InMemoryElevationGrantStore(TimeProvider time) : IElevationGrantStore, IArgumentBoundGrantStore, IElevationGrantListing
 {
     private readonly ConcurrentDictionary<(string Principal, string Scope), ElevationGrant> _grants = new();
 
@@ -21,6 +21,12 @@ internal sealed class InMemoryElevationGrantStore(TimeProvider time) : IElevatio
         }
 
         return new((ElevationGrant?)null);
+    }
+
+    public ValueTask<IReadOnlyList<ElevationGrant>> ListActiveAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return new([.. _grants.Values.Where(g => g.ExpiresAt > now)]);
     }
 
     public ValueTask SaveAsync(ElevationGrant grant, CancellationToken cancellationToken)

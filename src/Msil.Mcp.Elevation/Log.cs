@@ -25,4 +25,10 @@ internal static partial class Log
 
     [LoggerMessage(4020, LogLevel.Information, "Elevation grant store: Redis connection made (connected now: {Connected})")]
     public static partial void RedisConnecting(ILogger logger, bool connected);
+
+    [LoggerMessage(6030, LogLevel.Warning, "The pending elevation request store cannot be reached ({ErrorType}); the request for scope '{Scope}' is not listed")]
+    public static partial void RequestStoreUnavailable(ILogger logger, string scope, string errorType);
+
+    [LoggerMessage(6031, LogLevel.Warning, "The elevation grant store cannot be listed ({ErrorType})")]
+    public static partial void GrantListFailed(ILogger logger, string errorType);
 }

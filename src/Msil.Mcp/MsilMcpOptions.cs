@@ -83,19 +83,30 @@ public sealed class MsilMcpOptions
     public string KeyRingRedisKey { get; set; } = "msil:dataprotection:keys";
 
     /// <summary>
-    /// Gets or sets the role of operators: callers in it may read <c>/metrics</c> (where the host maps it with
-    /// <c>RequireMsilMcpMetricsAccess()</c>) and the details of <c>/health/ready</c>. The role is read from the caller's
-    /// identity as the policy sees it (<c>ICallerIdentityResolver</c>).
+    /// Gets or sets the role of administrators: callers in it may use the core's admin API (<c>POST /api/policy/simulate</c>,
+    /// <c>GET /api/users</c>, <c>GET /api/mcp/admin/health</c>) and get every permission <c>GET /api/mcp/me</c> lists.
+    /// Administrators also have every right of <see cref="OperatorRole"/>. The role is read from the caller's identity as
+    /// the policy sees it (<c>ICallerIdentityResolver</c>).
     /// </summary>
     /// <value>Defaults to <c>admin</c>.</value>
-    [Required(ErrorMessage = "Msil:Mcp:OperatorRole is empty: name the role that may read /metrics and the readiness details (default 'admin').")]
-    public string OperatorRole { get; set; } = "admin";
+    [Required(ErrorMessage = "Msil:Mcp:AdminRole is empty: name the role that may use the admin API (default 'admin').")]
+    public string AdminRole { get; set; } = "admin";
+
+    /// <summary>
+    /// Gets or sets the role of operators: callers in it (or in <see cref="AdminRole"/>) may read <c>/metrics</c> (where
+    /// the host maps it with <c>RequireMsilMcpMetricsAccess()</c>), the details of <c>/health/ready</c> and
+    /// <c>GET /api/mcp/admin/health</c>; <c>GET /api/mcp/me</c> gives them <c>tools.read</c>, <c>audit.read</c> and
+    /// <c>health.read</c>. The role is read from the caller's identity as the policy sees it (<c>ICallerIdentityResolver</c>).
+    /// </summary>
+    /// <value>Defaults to <c>operator</c>.</value>
+    [Required(ErrorMessage = "Msil:Mcp:OperatorRole is empty: name the role that may read /metrics and the readiness details (default 'operator'; the admin role may always).")]
+    public string OperatorRole { get; set; } = "operator";
 
     /// <summary>
     /// Gets or sets whether <c>/metrics</c> answers anyone, without a token. Only for a scrape address that callers
     /// cannot reach (a separate port or a network policy): the metrics name every tool and count every outcome.
     /// </summary>
-    /// <value>Defaults to <see langword="false"/>: only callers in <see cref="OperatorRole"/> may read <c>/metrics</c>.</value>
+    /// <value>Defaults to <see langword="false"/>: only callers in <see cref="OperatorRole"/> or <see cref="AdminRole"/> may read <c>/metrics</c>.</value>
     public bool AllowAnonymousMetrics { get; set; }
 
     /// <summary>

@@ -54,6 +54,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.AddOptions<MsilMcpOptions>().Bind(section);
         services.AddOptions<RateLimitOptions>().Bind(section.GetSection("RateLimit"));
         services.AddOptions<ToolTaskOptions>().Bind(section.GetSection(ToolTaskOptions.SectionName));
+        services.AddOptions<UserDirectoryOptions>().Bind(section.GetSection(UserDirectoryOptions.SectionName));
         return builder;
     }
 
@@ -283,6 +284,19 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<ShapeStage>();
         services.TryAddSingleton<ToolCallPipeline>();
         services.TryAddSingleton<ReadinessProbe>();
+        services.TryAddSingleton<Msil.Mcp.Admin.AdminAccess>();
+        services.TryAddSingleton<Msil.Mcp.Admin.CallActivity>();
+        services.AddOptions<UserDirectoryOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UserDirectoryOptions>, Msil.Mcp.Admin.UserDirectoryOptionsValidator>());
+        services.TryAddSingleton<Msil.Mcp.Admin.InMemoryUserDirectory>();
+        services.TryAddSingleton<Msil.Mcp.Admin.PostgreSqlUserDirectory>();
+        services.TryAddSingleton<IUserDirectory>(static sp => sp.GetRequiredService<IOptions<UserDirectoryOptions>>().Value.Store == UserDirectoryStoreKind.PostgreSql
+            ? sp.GetRequiredService<Msil.Mcp.Admin.PostgreSqlUserDirectory>()
+            : sp.GetRequiredService<Msil.Mcp.Admin.InMemoryUserDirectory>());
+        services.TryAddSingleton<Msil.Mcp.Admin.UserDirectoryFlusher>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Msil.Mcp.Admin.UserDirectoryFlusher>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, Msil.Mcp.Admin.CoreAdminEndpoints>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, Msil.Mcp.Admin.PolicySimulationEndpoints>());
         services.TryAddSingleton<ToolListCursor>();
         services.TryAddSingleton<ToolListFilter>();
         services.AddHostedService<ToolCatalogSeeder>();

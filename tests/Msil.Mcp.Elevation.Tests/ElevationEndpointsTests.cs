@@ -253,7 +253,7 @@ public sealed class ElevationEndpointsTests
     {
         await using var host = await ElevationTestHost.StartAsync(time: NewTime());
 
-        using var response = await host.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/pim/grants/carol/delete_customer_data"), Carol, "admin");
+        using var response = await host.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/pim/grants/carol/delete_customer_data"), Carol, "viewer");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         var refused = Assert.Single(host.Audit.WithAction("elevation.refuse"));

@@ -10,9 +10,11 @@ namespace Msil.Mcp.Elevation.Redis;
 /// grant's JSON, TTL the grant's remaining lifetime capped at <see cref="ElevationOptions.MaxGrantLifetime"/>. Every
 /// instance sees the same grants. Single-use grants are consumed by a Lua script, so of any number of concurrent
 /// calls exactly one gets the grant. Redis errors propagate; the gate turns them into a refusal (never an allow).
+/// For listing (<c>GET /api/pim/grants</c>) a sorted set <c>{prefix}index</c> holds each grant's principal and scope,
+/// scored by its expiry; listing drops expired and consumed entries from it.
 /// </summary>
 internal sealed class RedisElevationGrantStore(ElevationRedisConnection connection, IOptions<ElevationOptions> options, TimeProvider time)
-    : IElevationGrantStore, IArgumentBoundGrantStore
+    : IElevationGrantStore, IArgumentBoundGrantStore, IElevationGrantListing
 {
     // The value names its principal and scope; a value written for another (principal, scope) whose key happens to be
     // the same (a principal key with ':' in it) is neither returned nor consumed. ARGV: principal_key, scope[, arguments hash].
@@ -41,6 +43,7 @@ internal sealed class RedisElevationGrantStore(ElevationRedisConnection connecti
 
     private readonly string _prefix = options.Value.RedisKeyPrefix;
     private readonly TimeSpan _maxLifetime = options.Value.MaxGrantLifetime;
+    private readonly RedisKey _index = options.Value.RedisKeyPrefix + "index";
 
     public async ValueTask<ElevationGrant?> GetAsync(string principalKey, string scope, CancellationToken cancellationToken)
     {
@@ -63,12 +66,51 @@ internal sealed class RedisElevationGrantStore(ElevationRedisConnection connecti
         }
 
         await db.StringSetAsync(key, RedisGrantCodec.Encode(grant), ttl, When.Always).ConfigureAwait(false);
+        await db.SortedSetAddAsync(_index, Member(grant.PrincipalKey, grant.Scope), grant.ExpiresAt.ToUnixTimeMilliseconds()).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<ElevationGrant>> ListActiveAsync(CancellationToken cancellationToken)
+    {
+        var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        await db.SortedSetRemoveRangeByScoreAsync(_index, double.NegativeInfinity, now.ToUnixTimeMilliseconds()).ConfigureAwait(false);
+        var members = await db.SortedSetRangeByRankAsync(_index).ConfigureAwait(false);
+        if (members.Length == 0)
+        {
+            return [];
+        }
+
+        var parts = members.Select(m => ((string)m!).Split('\n', 2)).ToArray();
+        var values = await db.StringGetAsync([.. parts.Select(p => p.Length == 2 ? Key(p[0], p[1]) : (RedisKey)"\n")]).ConfigureAwait(false);
+        var grants = new List<ElevationGrant>(members.Length);
+        var gone = new List<RedisValue>();
+        for (var i = 0; i < members.Length; i++)
+        {
+            var grant = parts[i].Length == 2 && !values[i].IsNull ? RedisGrantCodec.Decode((byte[])values[i]!, parts[i][0], parts[i][1]) : null;
+            if (grant is null || grant.ExpiresAt <= now)
+            {
+                gone.Add(members[i]);
+            }
+            else
+            {
+                grants.Add(grant);
+            }
+        }
+
+        if (gone.Count > 0)
+        {
+            await db.SortedSetRemoveAsync(_index, [.. gone]).ConfigureAwait(false);
+        }
+
+        return grants;
     }
 
     public async ValueTask<bool> RevokeAsync(string principalKey, string scope, CancellationToken cancellationToken)
     {
         var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        return await db.KeyDeleteAsync(Key(principalKey, scope)).ConfigureAwait(false);
+        var removed = await db.KeyDeleteAsync(Key(principalKey, scope)).ConfigureAwait(false);
+        await db.SortedSetRemoveAsync(_index, Member(principalKey, scope)).ConfigureAwait(false);
+        return removed;
     }
 
     public async ValueTask<ElevationGrant?> ConsumeAsync(string principalKey, string scope, CancellationToken cancellationToken)
@@ -106,6 +148,8 @@ internal sealed class RedisElevationGrantStore(ElevationRedisConnection connecti
         var left = grant.ExpiresAt - now;
         return left > maxLifetime ? maxLifetime : left;
     }
+
+    private static RedisValue Member(string principalKey, string scope) => principalKey + "\n" + scope;
 
     internal RedisKey Key(string principalKey, string scope) => string.Concat(_prefix, principalKey, ":", scope);
 }

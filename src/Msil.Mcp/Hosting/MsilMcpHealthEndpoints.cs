@@ -26,7 +26,7 @@ public static class MsilMcpHealthEndpoints
     /// tagged <see cref="ReadyTag"/>: PostgreSQL, Redis, OPA, S3, the identity provider's keys…), both anonymous.
     /// Readiness runs the checks at most once per <see cref="MsilMcpOptions.ReadinessCacheSeconds"/> (5 s by default)
     /// and answers <c>{"status": …}</c> (healthy, degraded or unhealthy; unhealthy is 503); only a caller in
-    /// <see cref="MsilMcpOptions.OperatorRole"/> also gets each check's status, description and duration.
+    /// <see cref="MsilMcpOptions.OperatorRole"/> or <see cref="MsilMcpOptions.AdminRole"/> also gets each check's status, description and duration.
     /// </summary>
     /// <param name="endpoints">The host's endpoint route builder.</param>
     /// <param name="prefix">The path prefix.</param>
@@ -47,7 +47,7 @@ public static class MsilMcpHealthEndpoints
     }
 
     /// <summary>
-    /// Lets only operators read the endpoint (callers in <see cref="MsilMcpOptions.OperatorRole"/>, as the policy sees
+    /// Lets only operators read the endpoint (callers in <see cref="MsilMcpOptions.OperatorRole"/> or <see cref="MsilMcpOptions.AdminRole"/>, as the policy sees
     /// the caller: 401 without a token, 403 without the role), unless <see cref="MsilMcpOptions.AllowAnonymousMetrics"/>
     /// is set, which makes it anonymous. For the host's metrics endpoint, for example
     /// <c>app.MapPrometheusScrapingEndpoint("/metrics").RequireMsilMcpMetricsAccess()</c>.
@@ -95,7 +95,8 @@ public static class MsilMcpHealthEndpoints
 
         var services = context.RequestServices;
         var caller = services.GetRequiredService<ICallerIdentityResolver>().Resolve(context.User);
-        return caller.IsAuthenticated && caller.IsInRole(services.GetRequiredService<IOptionsMonitor<MsilMcpOptions>>().CurrentValue.OperatorRole);
+        var options = services.GetRequiredService<IOptionsMonitor<MsilMcpOptions>>().CurrentValue;
+        return caller.IsAuthenticated && (caller.IsInRole(options.OperatorRole) || caller.IsInRole(options.AdminRole));
     }
 
     private static Task WriteAsync(HttpContext context, HealthReport report, bool details)

@@ -321,6 +321,44 @@ public sealed class RedisElevationGrantStoreTests : IAsyncLifetime
         Assert.Equal("PIM-TLS", (await f.CheckAsync()).Grant!.ApprovalReference);
     }
 
+    [Fact]
+    public async Task ListActiveAsync_SavedRevokedAndConsumed_OnlyLiveGrantsListed()
+    {
+        using var f = NewFixture();
+        await f.SaveAsync(lifetime: TimeSpan.FromMinutes(10));
+        await f.SaveAsync(scope: TestTools.OtherPrivileged, lifetime: TimeSpan.FromMinutes(10), singleUse: true);
+        await f.SaveAsync(user: "dave@example.test", lifetime: TimeSpan.FromMinutes(10));
+        await f.Store.RevokeAsync(GateFixture.Caller("dave@example.test").PrincipalKey, TestTools.Privileged, Ct);
+        await f.Store.ConsumeAsync(CarolKey, TestTools.OtherPrivileged, Ct);
+
+        var listed = await ((IElevationGrantListing)f.Store).ListActiveAsync(Ct);
+
+        var grant = Assert.Single(listed);
+        Assert.Equal(CarolKey, grant.PrincipalKey);
+        Assert.Equal(TestTools.Privileged, grant.Scope);
+        Assert.Equal(1, await Raw.SortedSetLengthAsync(_prefix + "index"));
+    }
+
+    [Fact]
+    public async Task RequestStore_AddListRemove_SharedHashWithCap()
+    {
+        using var f = NewFixture(o => o.MaxPendingRequests = 2);
+        var store = f.Services.GetRequiredService<IElevationRequestStore>();
+        Assert.IsType<RedisElevationRequestStore>(store);
+        var now = f.Time.GetUtcNow();
+        for (var i = 0; i < 3; i++)
+        {
+            await store.AddAsync(new ElevationRequest("req_" + i, "iss|u" + i, "u" + i, "t", "t", now.AddSeconds(i), now.AddMinutes(10), "/approve"), Ct);
+        }
+
+        Assert.Equal(["req_2", "req_1"], (await store.ListAsync(Ct)).Select(r => r.Id));
+        await store.RemoveAsync("iss|u2", "t", Ct);
+        Assert.Equal(["req_1"], (await store.ListAsync(Ct)).Select(r => r.Id));
+        f.Time.Advance(TimeSpan.FromMinutes(11));
+        Assert.Empty(await store.ListAsync(Ct));
+        Assert.Equal(0, await Raw.HashLengthAsync(_prefix + "requests"));
+    }
+
     /// <summary>A Redis store on the real clock, for the TTL test (Redis expires keys on its own clock).</summary>
     private sealed class RealClockStore : IDisposable
     {

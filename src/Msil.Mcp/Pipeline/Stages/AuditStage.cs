@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Admin;
 using Msil.Mcp.Diagnostics;
 
 namespace Msil.Mcp.Pipeline.Stages;
@@ -11,7 +12,7 @@ namespace Msil.Mcp.Pipeline.Stages;
 /// (<c>msil.mcp.tool.executions</c>, labelled by catalog tool only). What the record takes from the request is
 /// bounded: the tool name by <see cref="CallState.ToolName"/>, the detail at <see cref="MaxDetailLength"/> characters.
 /// </summary>
-internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redactor, TimeProvider time, MsilMcpMetrics metrics, ILogger<AuditStage> logger)
+internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redactor, TimeProvider time, MsilMcpMetrics metrics, CallActivity callActivity, ILogger<AuditStage> logger)
 {
     /// <summary>The most characters of <see cref="AuditRecord.Detail"/>.</summary>
     public const int MaxDetailLength = 512;
@@ -33,6 +34,12 @@ internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redacto
         activity?.SetTag("msil.outcome", outcome);
         metrics.ToolExecution(definition?.Name, outcome, definition?.RiskLevel, elapsed.TotalSeconds);
         var now = time.GetUtcNow();
+        if (action == AuditActions.ToolCall)
+        {
+            // The users store and the admin rates: in memory, no await (flushed in the background).
+            callActivity.Record(state.Caller, outcome, now);
+        }
+
         var record = new AuditRecord
         {
             Id = Guid.CreateVersion7(now).ToString("N"),

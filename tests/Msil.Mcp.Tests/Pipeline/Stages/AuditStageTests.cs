@@ -17,7 +17,7 @@ public sealed class AuditStageTests
         using var services = StageFixtures.Services();
         using var executions = new MetricCollector<long>(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), MsilMcpTelemetry.CoreName, "msil.mcp.tool.executions");
         var sink = new InMemoryAuditSink();
-        var stage = new AuditStage(sink, new NoAuditArgumentRedactor(), TimeProvider.System, services.GetRequiredService<MsilMcpMetrics>(), NullLogger<AuditStage>.Instance);
+        var stage = new AuditStage(sink, new NoAuditArgumentRedactor(), TimeProvider.System, services.GetRequiredService<MsilMcpMetrics>(), new Msil.Mcp.Admin.CallActivity(), NullLogger<AuditStage>.Instance);
         var state = new CallState
         {
             ToolName = CallerText.Bound("evil\n" + new string('z', 5000)),
@@ -46,7 +46,7 @@ public sealed class AuditStageTests
         using var services = StageFixtures.Services();
         using var executions = new MetricCollector<long>(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), MsilMcpTelemetry.CoreName, "msil.mcp.tool.executions");
         var sink = new InMemoryAuditSink();
-        var stage = new AuditStage(sink, new NoAuditArgumentRedactor(), TimeProvider.System, services.GetRequiredService<MsilMcpMetrics>(), NullLogger<AuditStage>.Instance);
+        var stage = new AuditStage(sink, new NoAuditArgumentRedactor(), TimeProvider.System, services.GetRequiredService<MsilMcpMetrics>(), new Msil.Mcp.Admin.CallActivity(), NullLogger<AuditStage>.Instance);
         var state = StageFixtures.State();
         state.Outcome = AuditOutcomes.Success;
 
