@@ -42,6 +42,8 @@ internal sealed class ChainedRecord
 
     public string? CorrelationId { get; private set; }
 
+    public string? DecisionId { get; private set; }
+
     /// <summary>Gets the hash stored in the line.</summary>
     public string Hash { get; private set; } = string.Empty;
 
@@ -118,6 +120,9 @@ internal sealed class ChainedRecord
                         break;
                     case "correlation_id":
                         record.CorrelationId = reader.GetString();
+                        break;
+                    case "decision_id":
+                        record.DecisionId = reader.GetString();
                         break;
                     default:
                         reader.Skip();

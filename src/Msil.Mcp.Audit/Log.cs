@@ -46,4 +46,13 @@ internal static partial class Log
 
     [LoggerMessage(6020, LogLevel.Information, "Audit table {Table} is ready (schema created or checked)")]
     public static partial void SchemaReady(ILogger logger, string table);
+
+    [LoggerMessage(5030, LogLevel.Information, "Audit verification of the {Store} store started")]
+    public static partial void VerifyStarted(ILogger logger, string store);
+
+    [LoggerMessage(5031, LogLevel.Information, "Audit verification of the {Store} store finished: valid {Valid}, {Records} records checked in {DurationMs} ms")]
+    public static partial void Verified(ILogger logger, string store, bool valid, long records, double durationMs);
+
+    [LoggerMessage(5032, LogLevel.Information, "Audit export: {Written} of {Total} matching records written")]
+    public static partial void Exported(ILogger logger, int written, long total);
 }

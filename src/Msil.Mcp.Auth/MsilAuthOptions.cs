@@ -137,13 +137,17 @@ public sealed class DevelopmentIssuerOptions
     public IList<string> PostLogoutRedirectUris { get; } = ["/admin/signout-callback-oidc", "/chat/signout-callback-oidc"];
 
     /// <summary>Gets the demo users.</summary>
-    /// <value>Defaults to alice (viewer), bob (operator), carol (admin) and pim-approver (the approval system's identity).</value>
+    /// <value>
+    /// Defaults to alice (viewer), bob (operator), carol (admin), pim-approver (the approval system's identity) and dave
+    /// (a second admin, so that a registry change carol requests can be approved: four-eyes).
+    /// </value>
     public IList<DevelopmentUser> Users { get; } =
     [
         new() { Username = "alice", Roles = { "viewer" }, Groups = { "dealer-ops" } },
         new() { Username = "bob", Roles = { "operator" }, Groups = { "dealer-ops", "regional-north" } },
         new() { Username = "carol", Roles = { "admin" }, Groups = { "platform" } },
         new() { Username = "pim-approver", Roles = { "pim-approver" } },
+        new() { Username = "dave", Roles = { "admin" }, Groups = { "platform" } },
     ];
 }
 

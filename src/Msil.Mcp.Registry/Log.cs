@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(2013, LogLevel.Information, "The tool store moved to revision {Revision} without a change notice; reloading the catalog")]
     public static partial void RevisionMoved(ILogger logger, long revision);
+
+    [LoggerMessage(2020, LogLevel.Information, "Registry change {ChangeId} ({Kind}) staged by {Actor} for a second approval")]
+    public static partial void ChangeStaged(ILogger logger, string changeId, string kind, string actor);
+
+    [LoggerMessage(2021, LogLevel.Information, "Registry change {ChangeId} {State} by {Actor}")]
+    public static partial void ChangeDecided(ILogger logger, string changeId, string state, string actor);
 }

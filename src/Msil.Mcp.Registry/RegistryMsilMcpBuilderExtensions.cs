@@ -132,5 +132,9 @@ public static class RegistryMsilMcpBuilderExtensions
         services.AddHostedService<StartupImporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, DiscoveryEndpoints>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, RegistryAdminEndpoints>());
+        services.TryAddSingleton<IChangeStagingView>(static sp => sp.GetRequiredService<ToolRegistry>());
+        services.TryAddSingleton(static sp => new AdminToolIndex(sp.GetRequiredService<IToolCatalog>(), sp.GetRequiredService<ToolRegistry>(), sp.GetService<IChangeStagingView>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, ChangeEndpoints>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, AdminToolEndpoints>());
     }
 }

@@ -67,6 +67,18 @@ public sealed class ToolRegistryOptions
     public string AdminRole { get; set; } = "admin";
 
     /// <summary>
+    /// Gets or sets whether a registry write that adds or changes a privileged tool, or lowers any tool's risk level
+    /// (an import, override or rollback), is held for a second admin's approval instead of applied: it is answered
+    /// <c>202 Accepted</c> with a change id, and applied by <c>POST /api/mcp/changes/{id}/approve</c> from another admin.
+    /// </summary>
+    /// <value>Defaults to <see langword="true"/>.</value>
+    public bool RequireSecondApproval { get; set; } = true;
+
+    /// <summary>Gets or sets the role that may read the admin tool views (<c>GET /api/mcp/admin/tools</c>) besides <see cref="AdminRole"/>.</summary>
+    /// <value>Defaults to <c>operator</c>.</value>
+    public string OperatorRole { get; set; } = "operator";
+
+    /// <summary>
     /// Gets the hosts an import may fetch a document from (<c>{"url": …}</c>) and external <c>$ref</c> targets may name.
     /// A host matches exactly (case-insensitive). Nothing is fetched from a host not listed, and never from a loopback,
     /// private or link-local address unless <see cref="AllowPrivateAddresses"/> is set.

@@ -48,6 +48,11 @@ internal sealed class ToolRegistryOptionsValidator : IValidateOptions<ToolRegist
             errors.Add($"{Section}AdminRole is empty: set the role allowed to import and curate tools.");
         }
 
+        if (string.IsNullOrWhiteSpace(options.OperatorRole))
+        {
+            errors.Add($"{Section}OperatorRole is empty: set the role that may read the admin tool views (default operator).");
+        }
+
         switch (options.Store)
         {
             case ToolStoreKind.Sqlite:

@@ -1,52 +1,100 @@
-using System.Globalization;
-
 namespace Msil.Mcp.Audit.Query;
 
 /// <summary>
-/// Answers queries from this instance's chain files (the embedded default), in sequence order. It reads the files
-/// from the first record after the cursor on (a record's time says nothing certain about its file), so it suits the
+/// Answers queries from this instance's chain files (the embedded default). The files hold records in sequence order, so
+/// a page of the newest records takes two scans: one counts the matches, the next reads the page. That suits the
 /// embedded default; configure PostgreSQL for indexed queries over large or many chains.
 /// </summary>
 internal static class FileAuditQuery
 {
     public static AuditPage Run(string directory, AuditQuery query)
     {
-        long after = 0;
-        if (query.After is { } cursor && (!cursor.StartsWith("f:", StringComparison.Ordinal) || !long.TryParse(cursor.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out after)))
+        var total = Count(directory, query);
+        var end = total - query.Skip;
+        var start = Math.Max(0, end - query.PageSize);
+        var lines = new List<string>(end > 0 ? (int)(end - start) : 0);
+        if (end > 0)
         {
-            after = long.MaxValue;
-        }
-
-        var records = new List<string>(Math.Min(query.Limit, 64));
-        long last = 0;
-        var more = false;
-        foreach (var file in AuditLogVerifier.ChainFiles(directory))
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            while (reader.ReadLine() is { } line)
+            long index = 0;
+            foreach (var record in Matching(directory, query))
             {
-                if (!ChainedRecord.TryParse(line, out var record, out _) || record.Sequence <= after || !query.Matches(record))
+                if (index >= start && index < end)
                 {
-                    continue;
+                    lines.Add(record.Line);
                 }
 
-                if (records.Count == query.Limit)
+                if (++index >= end)
                 {
-                    more = true;
                     break;
                 }
+            }
+        }
 
-                records.Add(line);
-                last = record.Sequence;
+        lines.Reverse();
+        return new AuditPage(AuditQuery.Files, lines, total);
+    }
+
+    /// <summary>Counts the records that match.</summary>
+    public static long Count(string directory, AuditQuery query)
+    {
+        long count = 0;
+        foreach (var _ in Matching(directory, query))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Yields the records that match, oldest first.</summary>
+    public static IEnumerable<ChainedRecord> Matching(string directory, AuditQuery query)
+    {
+        foreach (var record in All(directory))
+        {
+            if (query.Matches(record))
+            {
+                yield return record;
+            }
+        }
+    }
+
+    /// <summary>Returns the record with sequence number <paramref name="sequence"/>, or <see langword="null"/>.</summary>
+    public static ChainedRecord? Find(string directory, long sequence)
+    {
+        foreach (var record in All(directory))
+        {
+            if (record.Sequence == sequence)
+            {
+                return record;
             }
 
-            if (more)
+            if (record.Sequence > sequence)
             {
                 break;
             }
         }
 
-        return new AuditPage("files", records, more ? AuditQuery.EncodeCursor("f:" + last.ToString(CultureInfo.InvariantCulture)) : null);
+        return null;
+    }
+
+    private static IEnumerable<ChainedRecord> All(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+
+        foreach (var file in AuditLogVerifier.ChainFiles(directory))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.SequentialScan);
+            using var reader = new StreamReader(stream);
+            while (reader.ReadLine() is { } line)
+            {
+                if (ChainedRecord.TryParse(line, out var record, out _))
+                {
+                    yield return record;
+                }
+            }
+        }
     }
 }

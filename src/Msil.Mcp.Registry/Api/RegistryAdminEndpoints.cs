@@ -33,7 +33,8 @@ internal sealed partial class RegistryAdminEndpoints(
     DocumentFetcher fetcher,
     ICallerIdentityResolver identity,
     IElevationGate elevation,
-    IOptions<ToolRegistryOptions> options) : IMsilMcpEndpointContributor
+    IOptions<ToolRegistryOptions> options,
+    TimeProvider time) : IMsilMcpEndpointContributor
 {
     private const int MaxOverrideBytes = 256 * 1024;
     private const int MaxReportEntries = 500;
@@ -128,7 +129,7 @@ internal sealed partial class RegistryAdminEndpoints(
         CurationNote? note = null;
         if (!dryRun && compilation.Succeeded)
         {
-            var effects = await ImportEffectsAsync(source, compilation, context.RequestAborted).ConfigureAwait(false);
+            var (planned, effects) = await ImportEffectsAsync(source, compilation, context.RequestAborted).ConfigureAwait(false);
             var elevated = await ElevateAsync(context, caller, AuditActions.Import, null, "registry.import:" + source, "import", DocumentHash.Of(document), effects).ConfigureAwait(false);
             if (!elevated.Allowed)
             {
@@ -136,6 +137,22 @@ internal sealed partial class RegistryAdminEndpoints(
             }
 
             note = elevated.Note;
+            if (o.RequireSecondApproval && !planned.Plan.HasConflicts && compilation.OperationCount <= o.MaxToolsPerImport
+                && FourEyes.ImportReasons(planned.Plan, effects) is { Count: > 0 } reasons)
+            {
+                var payload = new JsonObject
+                {
+                    ["source"] = "openapi:" + source,
+                    ["document_hash"] = DocumentHash.Of(document),
+                    ["spec_version"] = compilation.SpecVersion,
+                    ["tools"] = JsonSerializer.SerializeToNode(compilation.Tools.ToList(), RegistryJsonContext.Default.ListToolDefinition),
+                };
+                var diff = Report(new ImportOutcome(ImportRefusal.None, null, compilation, planned), dryRun: true, DocumentHash.Of(document));
+                var p = planned.Plan;
+                var summary = $"import openapi:{source}: {p.Count(ToolChangeKind.Added)} added, {p.Count(ToolChangeKind.Changed)} changed, {p.Count(ToolChangeKind.Removed)} removed";
+                await StageAsync(context, caller, ChangeKinds.Import, null, "openapi:" + source, summary, payload, diff, planned.Revision, reasons, note).ConfigureAwait(false);
+                return;
+            }
         }
 
         var outcome = await registry.ImportAsync(source, compilation, DocumentHash.Of(document), dryRun, caller, CorrelationId(context), context.RequestAborted, note: note).ConfigureAwait(false);
@@ -165,6 +182,7 @@ internal sealed partial class RegistryAdminEndpoints(
         }
 
         var name = registry.StoredName(RouteName(context));
+        var baseRevision = await registry.Store.GetRevisionAsync(context.RequestAborted).ConfigureAwait(false);
         var history = await registry.Store.GetToolAsync(name, context.RequestAborted).ConfigureAwait(false);
         if (history is null)
         {
@@ -198,6 +216,11 @@ internal sealed partial class RegistryAdminEndpoints(
             return;
         }
 
+        if (await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["override"] = JsonNode.Parse(value!.ToJson()) }, $"override of '{name}'", elevated.Note).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var result = await registry.SetOverrideAsync(name, value, caller, CorrelationId(context), elevated.Note, context.RequestAborted).ConfigureAwait(false);
         await WriteResultAsync(context, name, result).ConfigureAwait(false);
     }
@@ -211,6 +234,7 @@ internal sealed partial class RegistryAdminEndpoints(
 
         var name = registry.StoredName(RouteName(context));
         CurationNote? note = null;
+        var baseRevision = await registry.Store.GetRevisionAsync(context.RequestAborted).ConfigureAwait(false);
         if (await registry.Store.GetToolAsync(name, context.RequestAborted).ConfigureAwait(false) is { } history)
         {
             var effect = new CurationEffect(name, OverlayApplier.Apply(history.Tool), OverlayApplier.Apply(history.Tool with { Override = null }));
@@ -221,6 +245,11 @@ internal sealed partial class RegistryAdminEndpoints(
             }
 
             note = elevated.Note;
+            if (history.Tool.Override is not null
+                && await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["override"] = null }, $"removal of the override of '{name}'", note).ConfigureAwait(false))
+            {
+                return;
+            }
         }
 
         var result = await registry.DeleteOverrideAsync(name, caller, CorrelationId(context), note, context.RequestAborted).ConfigureAwait(false);
@@ -243,6 +272,7 @@ internal sealed partial class RegistryAdminEndpoints(
         }
 
         CurationNote? note = null;
+        var baseRevision = await registry.Store.GetRevisionAsync(context.RequestAborted).ConfigureAwait(false);
         if (await registry.Store.GetToolAsync(name, context.RequestAborted).ConfigureAwait(false) is { } history
             && await registry.Store.GetVersionAsync(name, version, context.RequestAborted).ConfigureAwait(false) is { } target)
         {
@@ -254,6 +284,11 @@ internal sealed partial class RegistryAdminEndpoints(
             }
 
             note = elevated.Note;
+            if (version != history.Tool.CurrentVersion
+                && await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["version"] = version }, $"rollback of '{name}' to version {version}", note, ChangeKinds.Rollback).ConfigureAwait(false))
+            {
+                return;
+            }
         }
 
         var result = await registry.RollbackAsync(name, version, caller, CorrelationId(context), note, context.RequestAborted).ConfigureAwait(false);
@@ -376,14 +411,20 @@ internal sealed partial class RegistryAdminEndpoints(
         var array = new JsonArray();
         foreach (var change in plan.Changes.Where(c => c.Kind == kind))
         {
-            array.Add((JsonNode)new JsonObject
+            var entry = new JsonObject
             {
                 ["name"] = change.Name,
                 ["reason"] = change.Reason,
                 ["from_version"] = change.FromVersion,
                 ["to_version"] = change.ToVersion,
                 ["new_version"] = change.NewVersion ? change.StoredVersion : null,
-            });
+            };
+            if (kind == ToolChangeKind.Changed)
+            {
+                entry["changed_fields"] = new JsonArray(change.ChangedFields.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray());
+            }
+
+            array.Add((JsonNode)entry);
         }
 
         return array;
@@ -503,8 +544,61 @@ internal sealed partial class RegistryAdminEndpoints(
         return (false, null);
     }
 
-    /// <summary>What an import would do to each tool already stored under its source, as served before and after.</summary>
-    private async Task<IReadOnlyList<CurationEffect>> ImportEffectsAsync(string source, OpenApiCompilation compilation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stages a curation write for a second approval when <see cref="ToolRegistryOptions.RequireSecondApproval"/> is on and
+    /// <see cref="FourEyes.Reasons"/> finds a reason; answers 202 and returns <see langword="true"/> when it did.
+    /// </summary>
+    private async Task<bool> StageCurationAsync(HttpContext context, CallerIdentity caller, CurationEffect effect, long baseRevision, JsonObject payload, string what, CurationNote? note, string kind = ChangeKinds.Override)
+    {
+        if (!options.Value.RequireSecondApproval)
+        {
+            return false;
+        }
+
+        var reasons = FourEyes.Reasons(effect).ToList();
+        if (reasons.Count == 0)
+        {
+            return false;
+        }
+
+        var diff = FourEyes.Diff(effect);
+        diff["payload"] = payload.DeepClone();
+        await StageAsync(context, caller, kind, effect.StoredName, null, what, payload, diff, baseRevision, reasons, note).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Stores a change for a second approval, audits the request and answers 202 with the change's id.</summary>
+    private async Task StageAsync(HttpContext context, CallerIdentity caller, string kind, string? tool, string? source, string summary, JsonNode payload, JsonNode diff, long baseRevision, List<string> reasons, CurationNote? note)
+    {
+        var why = string.Join("; ", reasons.Take(10)) + (reasons.Count > 10 ? $"; and {reasons.Count - 10} more" : string.Empty);
+        var change = new StagedChange(
+            Guid.NewGuid().ToString("N"),
+            kind,
+            tool,
+            source,
+            CallerText.Bound($"{summary} ({why})", 1000),
+            payload.ToJsonString(),
+            diff.ToJsonString(),
+            baseRevision,
+            caller.UserId,
+            time.GetUtcNow(),
+            ChangeStates.Pending,
+            ElevationReference: note?.ElevationReference);
+        await registry.StageAsync(change, caller, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        context.Response.Headers.Location = "/api/mcp/changes/" + change.Id;
+        await WriteAsync(context, 202, new JsonObject
+        {
+            ["change_id"] = change.Id,
+            ["state"] = "staged",
+            ["kind"] = kind,
+            ["summary"] = change.Summary,
+            ["reasons"] = new JsonArray(reasons.Select(r => (JsonNode)JsonValue.Create(r)!).ToArray()),
+            ["detail"] = "Not applied: this change needs a second admin's approval (Msil:Mcp:Registry:RequireSecondApproval). Another admin approves it with POST /api/mcp/changes/" + change.Id + "/approve.",
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>What an import would do to each tool already stored under its source, as served before and after, and the dry-run plan.</summary>
+    private async Task<(ImportResult Plan, IReadOnlyList<CurationEffect> Effects)> ImportEffectsAsync(string source, OpenApiCompilation compilation, CancellationToken cancellationToken)
     {
         var plan = await registry.Store.ImportAsync(new ImportRequest("openapi:" + source, compilation.Tools, "(elevation check)", string.Empty, compilation.SpecVersion, DryRun: true), cancellationToken).ConfigureAwait(false);
         var effects = new List<CurationEffect>();
@@ -526,7 +620,7 @@ internal sealed partial class RegistryAdminEndpoints(
             effects.Add(new CurationEffect(change.Name, OverlayApplier.Apply(history.Tool), after));
         }
 
-        return effects;
+        return (plan, effects);
     }
 
     private static string? Bounded(string? text, int max) => text is null ? null : CallerText.Bound(text, max);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Registry.Curation;
 using Msil.Mcp.Registry.OpenApi;
 using Msil.Mcp.Registry.Store;
@@ -52,13 +53,14 @@ internal sealed class ToolRegistry(
     IOptions<ToolRegistryOptions> options,
     TimeProvider time,
     ILogger<ToolRegistry> logger,
-    HybridCache? cache = null) : IDisposable
+    HybridCache? cache = null) : IDisposable, Api.IChangeStagingView
 {
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
     private Dictionary<string, ToolDefinition> _sourceTools = new(StringComparer.Ordinal);
     private Dictionary<string, string> _storedNameByServed = new(StringComparer.Ordinal);
     private HashSet<string> _sources = new(StringComparer.Ordinal);
     private long _revision = -1;
+    private long _changeRevision;
 
     public void Dispose() => _reloadLock.Dispose();
 
@@ -179,6 +181,89 @@ internal sealed class ToolRegistry(
         var result = await store.RollbackAsync(storedName, version, caller.UserId, cancellationToken).ConfigureAwait(false);
         await AfterCurationAsync(AuditActions.RegistryRollback, $"rolled to version {version}", storedName, result, caller, correlationId, $"to version {version}{(result.Detail == "pinned" ? " (pinned)" : string.Empty)}", note, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>Gets a number that moves whenever this instance stages or decides a change (the admin tool index watches it).</summary>
+    long Api.IChangeStagingView.Revision => Volatile.Read(ref _changeRevision);
+
+    /// <summary>Returns the tools pending imports would add, for the admin tool list's <c>staged</c> state.</summary>
+    async ValueTask<IReadOnlyList<ToolDefinition>> Api.IChangeStagingView.StagedToolsAsync(CancellationToken cancellationToken)
+    {
+        var (pending, _) = await store.GetChangesAsync(ChangeStates.Pending, 0, 200, cancellationToken).ConfigureAwait(false);
+        var tools = new List<ToolDefinition>();
+        foreach (var change in pending.Where(c => c.Kind == ChangeKinds.Import))
+        {
+            using var payload = JsonDocument.Parse(change.Payload);
+            if (payload.RootElement.TryGetProperty("tools", out var list))
+            {
+                tools.AddRange(JsonSerializer.Deserialize(list.GetRawText(), RegistryJsonContext.Default.ListToolDefinition) ?? []);
+            }
+        }
+
+        return tools;
+    }
+
+    /// <summary>Holds a write for a second admin's approval and audits the request (<c>registry.change.request</c>).</summary>
+    public async Task StageAsync(StagedChange change, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    {
+        await store.StageChangeAsync(change, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _changeRevision);
+        Log.ChangeStaged(logger, change.Id, change.Kind, caller.UserId);
+        await audit.WriteAsync(Record(ChangeAuditActions.Request, AuditOutcomes.Success, caller, change.Tool, $"change {change.Id} ({change.Kind}) staged for a second approval: {change.Summary}", correlationId, change.ElevationReference), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Approves and applies a staged change (not the requester's own; not when the store moved); audits the decision.</summary>
+    public async Task<ChangeDecision> ApproveAsync(string id, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    {
+        var decision = await store.ApproveChangeAsync(id, caller.UserId, cancellationToken).ConfigureAwait(false);
+        var change = decision.Change;
+        var (outcome, detail) = decision.Status switch
+        {
+            ChangeDecisionStatus.Done => (AuditOutcomes.Success, $"change {id} ({change!.Kind}) requested by {change.RequestedBy} approved and applied: {change.Summary}; {decision.Detail}"),
+            ChangeDecisionStatus.SelfApproval => (AuditOutcomes.Denied, $"refused (409): {caller.UserId} requested change {id} and may not approve it"),
+            ChangeDecisionStatus.Stale => (AuditOutcomes.Failed, $"change {id} is stale: the registry moved from revision {change!.BaseRevision} to {decision.Revision} since it was requested; not applied"),
+            ChangeDecisionStatus.NotPending => (AuditOutcomes.Failed, $"change {id} is already {change!.State}"),
+            ChangeDecisionStatus.Failed => (AuditOutcomes.Failed, $"change {id} could not be applied: {decision.Detail}"),
+            _ => (AuditOutcomes.Failed, $"no change {CallerText.Bound(id, 64)}"),
+        };
+        Interlocked.Increment(ref _changeRevision);
+
+        if (decision.Status == ChangeDecisionStatus.Done)
+        {
+            Log.ChangeDecided(logger, id, ChangeStates.Approved, caller.UserId);
+            await AfterWriteAsync(decision.Revision, cancellationToken).ConfigureAwait(false);
+            var action = change!.Kind switch
+            {
+                ChangeKinds.Import => AuditActions.Import,
+                ChangeKinds.Rollback => AuditActions.RegistryRollback,
+                _ => AuditActions.RegistryOverride,
+            };
+            await audit.WriteAsync(Record(action, AuditOutcomes.Success, caller, change.Tool, $"{change.Summary}; applied by approval of change {id} (requested by {change.RequestedBy}); {decision.Detail}", correlationId, change.ElevationReference), cancellationToken).ConfigureAwait(false);
+        }
+
+        await audit.WriteAsync(Record(ChangeAuditActions.Approve, outcome, caller, change?.Tool, detail, correlationId, change?.ElevationReference), cancellationToken).ConfigureAwait(false);
+        return decision;
+    }
+
+    /// <summary>Rejects a staged change; audits the decision.</summary>
+    public async Task<ChangeDecision> RejectAsync(string id, CallerIdentity caller, string correlationId, CancellationToken cancellationToken)
+    {
+        var decision = await store.RejectChangeAsync(id, caller.UserId, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _changeRevision);
+        var change = decision.Change;
+        var (outcome, detail) = decision.Status switch
+        {
+            ChangeDecisionStatus.Done => (AuditOutcomes.Success, $"change {id} ({change!.Kind}) requested by {change.RequestedBy} rejected: {change.Summary}"),
+            ChangeDecisionStatus.NotPending => (AuditOutcomes.Failed, $"change {id} is already {change!.State}"),
+            _ => (AuditOutcomes.Failed, $"no change {CallerText.Bound(id, 64)}"),
+        };
+        if (decision.Status == ChangeDecisionStatus.Done)
+        {
+            Log.ChangeDecided(logger, id, ChangeStates.Rejected, caller.UserId);
+        }
+
+        await audit.WriteAsync(Record(ChangeAuditActions.Reject, outcome, caller, change?.Tool, detail, correlationId, null), cancellationToken).ConfigureAwait(false);
+        return decision;
     }
 
     /// <summary>Audits a refused registry request (not an admin, not signed in, or no elevation for a privileged write); fields are bounded.</summary>

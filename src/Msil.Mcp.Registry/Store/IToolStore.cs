@@ -47,4 +47,22 @@ internal interface IToolStore
     /// (imports keep storing new versions but do not serve them); rolling back to the latest version unpins it.
     /// </summary>
     Task<StoreWriteResult> RollbackAsync(string name, int version, string actor, CancellationToken cancellationToken);
+
+    /// <summary>Stores a change held for a second approval (four-eyes); the store's revision does not move.</summary>
+    Task StageChangeAsync(StagedChange change, CancellationToken cancellationToken);
+
+    /// <summary>Returns staged changes, newest first, in one state (or all), with how many there are in all.</summary>
+    Task<(IReadOnlyList<StagedChange> Items, int Total)> GetChangesAsync(string? state, int offset, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Returns one staged change, or <see langword="null"/>.</summary>
+    Task<StagedChange?> GetChangeAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Approves a pending change and applies it, in one transaction with the checks: the approver is not the requester,
+    /// and the store's revision is still the one the change was planned against (else the change becomes stale).
+    /// </summary>
+    Task<ChangeDecision> ApproveChangeAsync(string id, string approver, CancellationToken cancellationToken);
+
+    /// <summary>Rejects a pending change.</summary>
+    Task<ChangeDecision> RejectChangeAsync(string id, string decider, CancellationToken cancellationToken);
 }

@@ -39,6 +39,9 @@ internal sealed record ToolChange(string Name, ToolChangeKind Kind, string Reaso
 
     /// <summary>Gets whether the tool stays pinned (its current version is not moved).</summary>
     public bool Pinned { get; init; }
+
+    /// <summary>Gets the wire names of the fields a changed tool changes (<see cref="ImportPlanner.ChangedFields"/>); empty otherwise.</summary>
+    public IReadOnlyList<string> ChangedFields { get; init; } = [];
 }
 
 /// <summary>The diff an import makes, in name order.</summary>
@@ -98,6 +101,7 @@ internal static class ImportPlanner
             }
 
             var what = Describe(row.Current, tool);
+            var fields = ChangedFields(row.Current, tool);
             if (row.Pinned)
             {
                 var stored = known ? $"already stored as version {knownVersion}" : $"stored as version {target}";
@@ -106,6 +110,7 @@ internal static class ImportPlanner
                     Definition = tool,
                     StoredVersion = target,
                     Pinned = true,
+                    ChangedFields = fields,
                 });
                 continue;
             }
@@ -114,6 +119,7 @@ internal static class ImportPlanner
             {
                 Definition = tool,
                 StoredVersion = target,
+                ChangedFields = fields,
             });
         }
 
@@ -132,59 +138,78 @@ internal static class ImportPlanner
     /// <summary>Names what differs between two definitions of a tool.</summary>
     public static string Describe(ToolDefinition before, ToolDefinition after)
     {
-        var parts = new List<string>();
+        var parts = Differences(before, after).Select(d => d.Words).ToList();
+        return parts.Count == 0 ? "content hash changed" : string.Join(", ", parts) + " changed";
+    }
+
+    /// <summary>
+    /// Lists the fields that differ between two definitions of a tool, by their wire names (<c>name</c>, <c>title</c>,
+    /// <c>description</c>, <c>risk_level</c>, <c>input_schema</c>, <c>output_schema</c>, <c>http_binding</c>,
+    /// <c>examples</c>, <c>domain</c>, <c>idempotent</c>, <c>required_scopes</c>), for the import report's <c>changed_fields</c>.
+    /// </summary>
+    public static IReadOnlyList<string> ChangedFields(ToolDefinition before, ToolDefinition after)
+        => Differences(before, after).Select(d => d.Field).ToArray();
+
+    private static List<(string Field, string Words)> Differences(ToolDefinition before, ToolDefinition after)
+    {
+        var parts = new List<(string, string)>();
+        if (!string.Equals(before.Name, after.Name, StringComparison.Ordinal))
+        {
+            parts.Add(("name", "name"));
+        }
+
         if (!string.Equals(before.Description, after.Description, StringComparison.Ordinal))
         {
-            parts.Add("description");
+            parts.Add(("description", "description"));
         }
 
         if (!string.Equals(before.Title, after.Title, StringComparison.Ordinal))
         {
-            parts.Add("title");
+            parts.Add(("title", "title"));
         }
 
         if (before.RiskLevel != after.RiskLevel)
         {
-            parts.Add($"risk level {before.RiskLevel.ToWire()} → {after.RiskLevel.ToWire()}");
+            parts.Add(("risk_level", $"risk level {before.RiskLevel.ToWire()} → {after.RiskLevel.ToWire()}"));
         }
 
         if (!SameJson(before.InputSchema, after.InputSchema))
         {
-            parts.Add("input schema");
+            parts.Add(("input_schema", "input schema"));
         }
 
         if (!SameJson(before.OutputSchema, after.OutputSchema))
         {
-            parts.Add("output schema");
+            parts.Add(("output_schema", "output schema"));
         }
 
         if (!SameHttp(before.Http, after.Http))
         {
-            parts.Add("HTTP binding");
+            parts.Add(("http_binding", "HTTP binding"));
         }
 
         if (before.Examples.Count != after.Examples.Count
             || before.Examples.Zip(after.Examples).Any(p => !SameJson(p.First.Input, p.Second.Input) || !SameJson(p.First.Output, p.Second.Output)))
         {
-            parts.Add("examples");
+            parts.Add(("examples", "examples"));
         }
 
         if (!string.Equals(before.Domain, after.Domain, StringComparison.Ordinal))
         {
-            parts.Add("domain");
+            parts.Add(("domain", "domain"));
         }
 
         if (before.Idempotent != after.Idempotent)
         {
-            parts.Add("idempotency");
+            parts.Add(("idempotent", "idempotency"));
         }
 
         if (!before.RequiredScopes.SequenceEqual(after.RequiredScopes, StringComparer.Ordinal))
         {
-            parts.Add("required scopes");
+            parts.Add(("required_scopes", "required scopes"));
         }
 
-        return parts.Count == 0 ? "content hash changed" : string.Join(", ", parts) + " changed";
+        return parts;
     }
 
     private static bool SameJson(JsonElement? a, JsonElement? b)

@@ -78,6 +78,23 @@ internal abstract class SqlToolStore(TimeProvider time) : IToolStore
           actor      TEXT NOT NULL,
           updated_at {timestamp} NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS {Table("registry_changes")} (
+          id            TEXT NOT NULL PRIMARY KEY,
+          kind          TEXT NOT NULL,
+          tool          TEXT,
+          source        TEXT,
+          summary       TEXT NOT NULL,
+          payload       TEXT NOT NULL,
+          diff          TEXT NOT NULL,
+          base_revision BIGINT NOT NULL,
+          requested_by  TEXT NOT NULL,
+          requested_at  {timestamp} NOT NULL,
+          state         TEXT NOT NULL,
+          decided_by    TEXT,
+          decided_at    {timestamp},
+          elevation_ref TEXT
+        );
+        CREATE INDEX IF NOT EXISTS registry_changes_state_idx ON {Table("registry_changes")} (state, requested_at);
         INSERT INTO {Table("registry_meta")} (key, value) VALUES ('schema_version', '{SchemaVersion}') ON CONFLICT (key) DO NOTHING;
         INSERT INTO {Table("registry_meta")} (key, value) VALUES ('revision', '0') ON CONFLICT (key) DO NOTHING;
         """;
@@ -208,41 +225,53 @@ internal abstract class SqlToolStore(TimeProvider time) : IToolStore
             var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var existing = await ReadExistingAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                var plan = ImportPlanner.Plan(request.Source, request.Tools, existing);
-                if (plan.HasConflicts)
+                var result = await ImportCoreAsync(connection, transaction, request, cancellationToken).ConfigureAwait(false);
+                if (result.ImportId is null)
                 {
                     await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                    return new ImportResult(plan, null, await RevisionAsync(connection, null, cancellationToken).ConfigureAwait(false));
+                    return result;
                 }
 
-                var now = Time.GetUtcNow();
-                long importId;
-                var insert = Command(connection, transaction, $"INSERT INTO {Table("tool_imports")} (source, actor, imported_at, document_hash, spec_version, added, changed, removed, unchanged) VALUES (@source, @actor, @at, @hash, @spec, @added, @changed, @removed, @unchanged) RETURNING id");
-                await using (insert.ConfigureAwait(false))
-                {
-                    Add(insert, "source", request.Source);
-                    Add(insert, "actor", request.Actor);
-                    Add(insert, "at", now);
-                    Add(insert, "hash", request.DocumentHash);
-                    Add(insert, "spec", request.SpecVersion);
-                    Add(insert, "added", plan.Count(ToolChangeKind.Added));
-                    Add(insert, "changed", plan.Count(ToolChangeKind.Changed));
-                    Add(insert, "removed", plan.Count(ToolChangeKind.Removed));
-                    Add(insert, "unchanged", plan.Count(ToolChangeKind.Unchanged));
-                    importId = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-                }
-
-                foreach (var change in plan.Changes)
-                {
-                    await ApplyAsync(connection, transaction, request.Source, change, existing.GetValueOrDefault(change.Name), importId, now, cancellationToken).ConfigureAwait(false);
-                }
-
-                var next = await BumpRevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new ImportResult(plan, importId, next);
+                return result;
             }
         }
+    }
+
+    /// <summary>Plans and applies an import inside <paramref name="transaction"/>; with conflicts nothing is written and the import id is null.</summary>
+    private async Task<ImportResult> ImportCoreAsync(DbConnection connection, DbTransaction transaction, ImportRequest request, CancellationToken cancellationToken)
+    {
+        var existing = await ReadExistingAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var plan = ImportPlanner.Plan(request.Source, request.Tools, existing);
+        if (plan.HasConflicts)
+        {
+            return new ImportResult(plan, null, await RevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false));
+        }
+
+        var now = Time.GetUtcNow();
+        long importId;
+        var insert = Command(connection, transaction, $"INSERT INTO {Table("tool_imports")} (source, actor, imported_at, document_hash, spec_version, added, changed, removed, unchanged) VALUES (@source, @actor, @at, @hash, @spec, @added, @changed, @removed, @unchanged) RETURNING id");
+        await using (insert.ConfigureAwait(false))
+        {
+            Add(insert, "source", request.Source);
+            Add(insert, "actor", request.Actor);
+            Add(insert, "at", now);
+            Add(insert, "hash", request.DocumentHash);
+            Add(insert, "spec", request.SpecVersion);
+            Add(insert, "added", plan.Count(ToolChangeKind.Added));
+            Add(insert, "changed", plan.Count(ToolChangeKind.Changed));
+            Add(insert, "removed", plan.Count(ToolChangeKind.Removed));
+            Add(insert, "unchanged", plan.Count(ToolChangeKind.Unchanged));
+            importId = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        foreach (var change in plan.Changes)
+        {
+            await ApplyAsync(connection, transaction, request.Source, change, existing.GetValueOrDefault(change.Name), importId, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        var next = await BumpRevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        return new ImportResult(plan, importId, next);
     }
 
     public async Task<StoreWriteResult> SetOverrideAsync(string name, ToolOverride value, string actor, CancellationToken cancellationToken)
@@ -253,35 +282,45 @@ internal abstract class SqlToolStore(TimeProvider time) : IToolStore
             var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                if (!await ExistsAsync(connection, transaction, name, cancellationToken).ConfigureAwait(false))
+                var result = await SetOverrideCoreAsync(connection, transaction, name, value, actor, cancellationToken).ConfigureAwait(false);
+                if (result.Status == StoreWriteStatus.Done)
                 {
-                    return new StoreWriteResult(StoreWriteStatus.NotFound, 0);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                if (value.Name is { } rename && !string.Equals(rename, name, StringComparison.Ordinal))
-                {
-                    var taken = await NameTakenByAsync(connection, transaction, rename, name, cancellationToken).ConfigureAwait(false);
-                    if (taken is not null)
-                    {
-                        return new StoreWriteResult(StoreWriteStatus.Conflict, 0, $"the name '{rename}' is already used by tool '{taken}'");
-                    }
-                }
-
-                var upsert = Command(connection, transaction, $"INSERT INTO {Table("tool_overrides")} (name, value, actor, updated_at) VALUES (@name, @value, @actor, @at) ON CONFLICT (name) DO UPDATE SET value = excluded.value, actor = excluded.actor, updated_at = excluded.updated_at");
-                await using (upsert.ConfigureAwait(false))
-                {
-                    Add(upsert, "name", name);
-                    Add(upsert, "value", value.ToJson());
-                    Add(upsert, "actor", actor);
-                    Add(upsert, "at", Time.GetUtcNow());
-                    await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                var revision = await BumpRevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new StoreWriteResult(StoreWriteStatus.Done, revision);
+                return result;
             }
         }
+    }
+
+    private async Task<StoreWriteResult> SetOverrideCoreAsync(DbConnection connection, DbTransaction transaction, string name, ToolOverride value, string actor, CancellationToken cancellationToken)
+    {
+        if (!await ExistsAsync(connection, transaction, name, cancellationToken).ConfigureAwait(false))
+        {
+            return new StoreWriteResult(StoreWriteStatus.NotFound, 0);
+        }
+
+        if (value.Name is { } rename && !string.Equals(rename, name, StringComparison.Ordinal))
+        {
+            var taken = await NameTakenByAsync(connection, transaction, rename, name, cancellationToken).ConfigureAwait(false);
+            if (taken is not null)
+            {
+                return new StoreWriteResult(StoreWriteStatus.Conflict, 0, $"the name '{rename}' is already used by tool '{taken}'");
+            }
+        }
+
+        var upsert = Command(connection, transaction, $"INSERT INTO {Table("tool_overrides")} (name, value, actor, updated_at) VALUES (@name, @value, @actor, @at) ON CONFLICT (name) DO UPDATE SET value = excluded.value, actor = excluded.actor, updated_at = excluded.updated_at");
+        await using (upsert.ConfigureAwait(false))
+        {
+            Add(upsert, "name", name);
+            Add(upsert, "value", value.ToJson());
+            Add(upsert, "actor", actor);
+            Add(upsert, "at", Time.GetUtcNow());
+            await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var revision = await BumpRevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        return new StoreWriteResult(StoreWriteStatus.Done, revision);
     }
 
     public async Task<StoreWriteResult> DeleteOverrideAsync(string name, string actor, CancellationToken cancellationToken)
@@ -292,24 +331,34 @@ internal abstract class SqlToolStore(TimeProvider time) : IToolStore
             var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var delete = Command(connection, transaction, $"DELETE FROM {Table("tool_overrides")} WHERE name = @name");
-                int rows;
-                await using (delete.ConfigureAwait(false))
+                var result = await DeleteOverrideCoreAsync(connection, transaction, name, cancellationToken).ConfigureAwait(false);
+                if (result.Status == StoreWriteStatus.Done)
                 {
-                    Add(delete, "name", name);
-                    rows = await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                if (rows == 0)
-                {
-                    return new StoreWriteResult(StoreWriteStatus.NotFound, 0);
-                }
-
-                var revision = await BumpRevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new StoreWriteResult(StoreWriteStatus.Done, revision);
+                return result;
             }
         }
+    }
+
+    private async Task<StoreWriteResult> DeleteOverrideCoreAsync(DbConnection connection, DbTransaction transaction, string name, CancellationToken cancellationToken)
+    {
+        var delete = Command(connection, transaction, $"DELETE FROM {Table("tool_overrides")} WHERE name = @name");
+        int rows;
+        await using (delete.ConfigureAwait(false))
+        {
+            Add(delete, "name", name);
+            rows = await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (rows == 0)
+        {
+            return new StoreWriteResult(StoreWriteStatus.NotFound, 0);
+        }
+
+        var revision = await BumpRevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        return new StoreWriteResult(StoreWriteStatus.Done, revision);
     }
 
     public async Task<StoreWriteResult> RollbackAsync(string name, int version, string actor, CancellationToken cancellationToken)
@@ -320,33 +369,292 @@ internal abstract class SqlToolStore(TimeProvider time) : IToolStore
             var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var latest = await ScalarAsync(connection, transaction, $"SELECT latest_version FROM {Table("tools")} WHERE name = @name", cancellationToken, ("name", name)).ConfigureAwait(false);
-                if (latest is null)
+                var result = await RollbackCoreAsync(connection, transaction, name, version, cancellationToken).ConfigureAwait(false);
+                if (result.Status == StoreWriteStatus.Done)
                 {
-                    return new StoreWriteResult(StoreWriteStatus.NotFound, 0);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                var exists = await ScalarAsync(connection, transaction, $"SELECT version FROM {Table("tool_versions")} WHERE name = @name AND version = @version", cancellationToken, ("name", name), ("version", version)).ConfigureAwait(false);
-                if (exists is null)
-                {
-                    return new StoreWriteResult(StoreWriteStatus.NoSuchVersion, 0, $"tool '{name}' has no version {version} (latest is {latest})");
-                }
-
-                var pinned = version < Convert.ToInt32(latest, System.Globalization.CultureInfo.InvariantCulture) ? 1 : 0;
-                var update = Command(connection, transaction, $"UPDATE {Table("tools")} SET current_version = @version, pinned = @pinned, updated_at = @at WHERE name = @name");
-                await using (update.ConfigureAwait(false))
-                {
-                    Add(update, "version", version);
-                    Add(update, "pinned", pinned);
-                    Add(update, "at", Time.GetUtcNow());
-                    Add(update, "name", name);
-                    await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                var revision = await BumpRevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new StoreWriteResult(StoreWriteStatus.Done, revision, pinned == 1 ? "pinned" : null);
+                return result;
             }
+        }
+    }
+
+    private async Task<StoreWriteResult> RollbackCoreAsync(DbConnection connection, DbTransaction transaction, string name, int version, CancellationToken cancellationToken)
+    {
+        var latest = await ScalarAsync(connection, transaction, $"SELECT latest_version FROM {Table("tools")} WHERE name = @name", cancellationToken, ("name", name)).ConfigureAwait(false);
+        if (latest is null)
+        {
+            return new StoreWriteResult(StoreWriteStatus.NotFound, 0);
+        }
+
+        var exists = await ScalarAsync(connection, transaction, $"SELECT version FROM {Table("tool_versions")} WHERE name = @name AND version = @version", cancellationToken, ("name", name), ("version", version)).ConfigureAwait(false);
+        if (exists is null)
+        {
+            return new StoreWriteResult(StoreWriteStatus.NoSuchVersion, 0, $"tool '{name}' has no version {version} (latest is {latest})");
+        }
+
+        var pinned = version < Convert.ToInt32(latest, System.Globalization.CultureInfo.InvariantCulture) ? 1 : 0;
+        var update = Command(connection, transaction, $"UPDATE {Table("tools")} SET current_version = @version, pinned = @pinned, updated_at = @at WHERE name = @name");
+        await using (update.ConfigureAwait(false))
+        {
+            Add(update, "version", version);
+            Add(update, "pinned", pinned);
+            Add(update, "at", Time.GetUtcNow());
+            Add(update, "name", name);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var revision = await BumpRevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        return new StoreWriteResult(StoreWriteStatus.Done, revision, pinned == 1 ? "pinned" : null);
+    }
+
+    public async Task StageChangeAsync(StagedChange change, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var insert = Command(connection, null, $"INSERT INTO {Table("registry_changes")} (id, kind, tool, source, summary, payload, diff, base_revision, requested_by, requested_at, state, elevation_ref) VALUES (@id, @kind, @tool, @source, @summary, @payload, @diff, @base, @by, @at, @state, @elevation)");
+            await using (insert.ConfigureAwait(false))
+            {
+                Add(insert, "id", change.Id);
+                Add(insert, "kind", change.Kind);
+                Add(insert, "tool", change.Tool);
+                Add(insert, "source", change.Source);
+                Add(insert, "summary", change.Summary);
+                Add(insert, "payload", change.Payload);
+                Add(insert, "diff", change.Diff);
+                Add(insert, "base", change.BaseRevision);
+                Add(insert, "by", change.RequestedBy);
+                Add(insert, "at", change.RequestedAt);
+                Add(insert, "state", change.State);
+                Add(insert, "elevation", change.ElevationReference);
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<(IReadOnlyList<StagedChange> Items, int Total)> GetChangesAsync(string? state, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var where = state is null ? string.Empty : " WHERE state = @state";
+            var count = Command(connection, null, $"SELECT count(*) FROM {Table("registry_changes")}{where}");
+            int total;
+            await using (count.ConfigureAwait(false))
+            {
+                if (state is not null)
+                {
+                    Add(count, "state", state);
+                }
+
+                total = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            var command = Command(connection, null, $"SELECT {ChangeColumns} FROM {Table("registry_changes")}{where} ORDER BY requested_at DESC, id DESC LIMIT @limit OFFSET @offset");
+            await using (command.ConfigureAwait(false))
+            {
+                if (state is not null)
+                {
+                    Add(command, "state", state);
+                }
+
+                Add(command, "limit", limit);
+                Add(command, "offset", offset);
+                return (await ReadChangesAsync(command, cancellationToken).ConfigureAwait(false), total);
+            }
+        }
+    }
+
+    public async Task<StagedChange?> GetChangeAsync(string id, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await ChangeAsync(connection, null, id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<ChangeDecision> ApproveChangeAsync(string id, string approver, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // One write transaction under the store-wide lock: the checks, the apply and the state change see one state.
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var change = await ChangeAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
+                var revision = await RevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                if (change is null)
+                {
+                    return new ChangeDecision(ChangeDecisionStatus.NotFound, null, revision);
+                }
+
+                if (change.State != ChangeStates.Pending)
+                {
+                    return new ChangeDecision(ChangeDecisionStatus.NotPending, change, revision);
+                }
+
+                if (string.Equals(change.RequestedBy, approver, StringComparison.Ordinal))
+                {
+                    return new ChangeDecision(ChangeDecisionStatus.SelfApproval, change, revision);
+                }
+
+                var now = Time.GetUtcNow();
+                if (revision != change.BaseRevision)
+                {
+                    await DecideAsync(connection, transaction, id, ChangeStates.Stale, approver, now, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return new ChangeDecision(ChangeDecisionStatus.Stale, change with { State = ChangeStates.Stale, DecidedBy = approver, DecidedAt = now }, revision);
+                }
+
+                var (applied, next, detail) = await ApplyChangeAsync(connection, transaction, change, cancellationToken).ConfigureAwait(false);
+                if (!applied)
+                {
+                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    return new ChangeDecision(ChangeDecisionStatus.Failed, change, revision, detail);
+                }
+
+                await DecideAsync(connection, transaction, id, ChangeStates.Approved, approver, now, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new ChangeDecision(ChangeDecisionStatus.Done, change with { State = ChangeStates.Approved, DecidedBy = approver, DecidedAt = now }, next, detail);
+            }
+        }
+    }
+
+    public async Task<ChangeDecision> RejectChangeAsync(string id, string decider, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var change = await ChangeAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
+                var revision = await RevisionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                if (change is null)
+                {
+                    return new ChangeDecision(ChangeDecisionStatus.NotFound, null, revision);
+                }
+
+                if (change.State != ChangeStates.Pending)
+                {
+                    return new ChangeDecision(ChangeDecisionStatus.NotPending, change, revision);
+                }
+
+                var now = Time.GetUtcNow();
+                await DecideAsync(connection, transaction, id, ChangeStates.Rejected, decider, now, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new ChangeDecision(ChangeDecisionStatus.Done, change with { State = ChangeStates.Rejected, DecidedBy = decider, DecidedAt = now }, revision);
+            }
+        }
+    }
+
+    private const string ChangeColumns = "id, kind, tool, source, summary, payload, diff, base_revision, requested_by, requested_at, state, decided_by, decided_at, elevation_ref";
+
+    private async Task<StagedChange?> ChangeAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken)
+    {
+        var command = Command(connection, transaction, $"SELECT {ChangeColumns} FROM {Table("registry_changes")} WHERE id = @id");
+        await using (command.ConfigureAwait(false))
+        {
+            Add(command, "id", id);
+            var list = await ReadChangesAsync(command, cancellationToken).ConfigureAwait(false);
+            return list.Count == 0 ? null : list[0];
+        }
+    }
+
+    private static async Task<List<StagedChange>> ReadChangesAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var list = new List<StagedChange>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(new StagedChange(
+                    reader.GetString(0),
+                    reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.GetString(4),
+                    reader.GetString(5),
+                    reader.GetString(6),
+                    reader.GetInt64(7),
+                    reader.GetString(8),
+                    reader.GetFieldValue<DateTimeOffset>(9),
+                    reader.GetString(10),
+                    reader.IsDBNull(11) ? null : reader.GetString(11),
+                    reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+                    reader.IsDBNull(13) ? null : reader.GetString(13)));
+            }
+        }
+
+        return list;
+    }
+
+    private async Task DecideAsync(DbConnection connection, DbTransaction transaction, string id, string state, string by, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var update = Command(connection, transaction, $"UPDATE {Table("registry_changes")} SET state = @state, decided_by = @by, decided_at = @at WHERE id = @id");
+        await using (update.ConfigureAwait(false))
+        {
+            Add(update, "state", state);
+            Add(update, "by", by);
+            Add(update, "at", at);
+            Add(update, "id", id);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Applies a staged change's payload inside <paramref name="transaction"/>.</summary>
+    private async Task<(bool Applied, long Revision, string? Detail)> ApplyChangeAsync(DbConnection connection, DbTransaction transaction, StagedChange change, CancellationToken cancellationToken)
+    {
+        using var payload = JsonDocument.Parse(change.Payload);
+        var root = payload.RootElement;
+        switch (change.Kind)
+        {
+            case ChangeKinds.Import:
+            {
+                var tools = JsonSerializer.Deserialize(root.GetProperty("tools").GetRawText(), RegistryJsonContext.Default.ListToolDefinition) ?? [];
+                var request = new ImportRequest(
+                    root.GetProperty("source").GetString()!,
+                    tools,
+                    change.RequestedBy,
+                    root.GetProperty("document_hash").GetString() ?? string.Empty,
+                    root.TryGetProperty("spec_version", out var spec) && spec.ValueKind == JsonValueKind.String ? spec.GetString() : null,
+                    DryRun: false);
+                var result = await ImportCoreAsync(connection, transaction, request, cancellationToken).ConfigureAwait(false);
+                return result.ImportId is null
+                    ? (false, result.Revision, "tool names are now taken by other sources")
+                    : (true, result.Revision, $"import {result.ImportId}: {result.Plan.Count(ToolChangeKind.Added)} added, {result.Plan.Count(ToolChangeKind.Changed)} changed, {result.Plan.Count(ToolChangeKind.Removed)} removed");
+            }
+
+            case ChangeKinds.Override:
+            {
+                var name = root.GetProperty("name").GetString()!;
+                StoreWriteResult result;
+                if (root.TryGetProperty("override", out var value) && value.ValueKind == JsonValueKind.Object)
+                {
+                    var parsed = ToolOverride.Parse(value).Value ?? throw new InvalidOperationException($"Staged change {change.Id} holds an override that no longer parses.");
+                    result = await SetOverrideCoreAsync(connection, transaction, name, parsed, change.RequestedBy, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    result = await DeleteOverrideCoreAsync(connection, transaction, name, cancellationToken).ConfigureAwait(false);
+                }
+
+                return (result.Status == StoreWriteStatus.Done, result.Revision, result.Status == StoreWriteStatus.Done ? null : $"{result.Status}{(result.Detail is null ? string.Empty : ": " + result.Detail)}");
+            }
+
+            case ChangeKinds.Rollback:
+            {
+                var result = await RollbackCoreAsync(connection, transaction, root.GetProperty("name").GetString()!, root.GetProperty("version").GetInt32(), cancellationToken).ConfigureAwait(false);
+                return (result.Status == StoreWriteStatus.Done, result.Revision, result.Status == StoreWriteStatus.Done ? result.Detail : $"{result.Status}{(result.Detail is null ? string.Empty : ": " + result.Detail)}");
+            }
+
+            default:
+                return (false, 0, $"unknown change kind '{change.Kind}'");
         }
     }
 
@@ -451,7 +759,7 @@ internal abstract class SqlToolStore(TimeProvider time) : IToolStore
     private async Task<List<StoredTool>> ReadToolsAsync(DbConnection connection, DbTransaction? transaction, string where, string? name, CancellationToken cancellationToken)
     {
         var sql = $"""
-            SELECT t.name, t.source, t.current_version, t.latest_version, t.retired, t.pinned, v.definition, o.value
+            SELECT t.name, t.source, t.current_version, t.latest_version, t.retired, t.pinned, v.definition, o.value, t.updated_at
             FROM {Table("tools")} t
             JOIN {Table("tool_versions")} v ON v.name = t.name AND v.version = t.current_version
             LEFT JOIN {Table("tool_overrides")} o ON o.name = t.name
@@ -487,7 +795,8 @@ internal abstract class SqlToolStore(TimeProvider time) : IToolStore
                         reader.GetInt32(4) != 0,
                         reader.GetInt32(5) != 0,
                         Deserialize(reader.GetString(6)),
-                        value));
+                        value,
+                        reader.GetFieldValue<DateTimeOffset>(8)));
                 }
             }
 

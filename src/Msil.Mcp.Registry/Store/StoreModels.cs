@@ -15,7 +15,8 @@ internal sealed record StoredTool(
     bool Retired,
     bool Pinned,
     ToolDefinition Definition,
-    ToolOverride? Override);
+    ToolOverride? Override,
+    DateTimeOffset? UpdatedAt = null);
 
 /// <summary>A tool with every stored version, newest first.</summary>
 internal sealed record ToolHistory(StoredTool Tool, IReadOnlyList<StoredToolVersion> Versions);

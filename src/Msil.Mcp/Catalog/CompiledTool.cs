@@ -63,18 +63,24 @@ internal sealed class CompiledTool
             throw new ArgumentException(headerProblem, nameof(definition));
         }
 
-        var tool = new Tool
-        {
-            Name = definition.Name,
-            Title = definition.Title,
-            Description = definition.Description,
-            InputSchema = definition.InputSchema,
-            OutputSchema = IsObjectSchema(definition.OutputSchema) ? definition.OutputSchema : null,
-            Annotations = CreateAnnotations(definition),
-            Meta = TaskSupportMeta(definition.TaskSupport),
-        };
-        return new CompiledTool(definition, validator, tool, headers);
+        return new CompiledTool(definition, validator, CreateProtocolTool(definition), headers);
     }
+
+    /// <summary>Builds the MCP tool that <c>tools/list</c> shows for <paramref name="definition"/>.</summary>
+    internal static Tool CreateProtocolTool(ToolDefinition definition) => new()
+    {
+        Name = definition.Name,
+        Title = definition.Title,
+        Description = definition.Description,
+        InputSchema = definition.InputSchema,
+        OutputSchema = IsObjectSchema(definition.OutputSchema) ? definition.OutputSchema : null,
+        Annotations = CreateAnnotations(definition),
+        Meta = TaskSupportMeta(definition.TaskSupport),
+    };
+
+    /// <summary>Serializes <paramref name="definition"/> exactly as <c>tools/list</c> writes it.</summary>
+    internal static JsonElement SerializeProtocolTool(ToolDefinition definition)
+        => JsonSerializer.SerializeToElement(CreateProtocolTool(definition), ToolTypeInfo);
 
     /// <summary>
     /// Advertises a task-supporting tool (SEP-2663). SDK 2.3.1's <see cref="Tool"/> has no <c>execution</c> member, so

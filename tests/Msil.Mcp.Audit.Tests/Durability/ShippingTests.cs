@@ -158,14 +158,58 @@ public sealed class ShippingTests(PostgresDatabase db, ITestOutputHelper output)
         await host.ShippedAsync(TimeSpan.FromSeconds(60), s3: false);
 
         var bob = await QueryAsync(host, "?user=bob");
-        Assert.Equal("postgresql", bob.GetProperty("source").GetString());
-        Assert.Equal(["rec-3", "rec-6", "rec-9"], Ids(bob));
+        Assert.Equal("postgres", bob.GetProperty("store").GetString());
+        Assert.Equal(["rec-9", "rec-6", "rec-3"], Ids(bob));
+        Assert.Equal(3, bob.GetProperty("total").GetInt64());
         Assert.Equal(["rec-6"], Ids(await QueryAsync(host, "?user=bob&decision=deny")));
-        var first = await QueryAsync(host, "?user=alice&limit=4");
-        var second = await QueryAsync(host, "?user=alice&limit=4&cursor=" + Uri.EscapeDataString(first.GetProperty("next").GetString()!));
-        Assert.Equal(["rec-1", "rec-2", "rec-4", "rec-5"], Ids(first));
-        Assert.Equal(["rec-7", "rec-8"], Ids(second));
-        Assert.Equal(JsonValueKind.Null, second.GetProperty("next").ValueKind);
+        var first = await QueryAsync(host, "?user=alice&page_size=4");
+        var second = await QueryAsync(host, "?user=alice&page_size=4&page=2");
+        Assert.Equal(["rec-8", "rec-7", "rec-5", "rec-4"], Ids(first));
+        Assert.Equal(["rec-2", "rec-1"], Ids(second));
+        Assert.Equal(6, second.GetProperty("total").GetInt64());
+        Assert.Equal(["rec-5"], Ids(await QueryAsync(host, "?correlation_id=corr-5")));
+        Assert.Equal(["rec-2"], Ids(await QueryAsync(host, "?user=alice&store=files&correlation_id=corr-2")));
+    }
+
+    [Fact]
+    public async Task RecordAndVerify_WithPostgresAndS3_ReadFromTheTableAndVerifyEveryCopy()
+    {
+        await using var host = await AuditTestHost.StartAsync(_dir.Path, o =>
+        {
+            o.PostgreSql.ConnectionString = db.ConnectionString;
+            o.PostgreSql.TableName = _table;
+            S3AuditTests.Copy(_s3, o.S3);
+            o.S3.BatchMaxRecords = 5;
+            o.S3.BatchMaxAge = TimeSpan.FromMilliseconds(200);
+        });
+        var audit = host.Services.GetRequiredService<IAuditSink>();
+        for (var i = 1; i <= 10; i++)
+        {
+            await audit.WriteAsync(Sinks.Record(i) with { DecisionId = "dec-" + i }, Ct);
+        }
+
+        await host.ShippedAsync(TimeSpan.FromSeconds(60));
+
+        var record = await QueryAsync(host, "/3");
+        Assert.Equal("rec-3", record.GetProperty("record").GetProperty("id").GetString());
+        Assert.True(record.GetProperty("hash_verified").GetBoolean());
+        Assert.Equal(["rec-7"], Ids(await QueryAsync(host, "?decision_id=dec-7")));
+        foreach (var store in new[] { "files", "postgres", "s3" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, AuditQueryEndpoints.Path + "/verify") { Content = new StringContent($"{{\"store\":\"{store}\"}}", System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Add(Msil.Mcp.Testing.TestAuthenticationDefaults.HeaderName, Msil.Mcp.Testing.TestCaller.Create("root", "admin").ToHeaderValue());
+            using var response = await host.Http.SendAsync(request, Ct);
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            using var body = JsonDocument.Parse(text);
+            Assert.True(body.RootElement.GetProperty("ok").GetBoolean(), text);
+            Assert.True(body.RootElement.GetProperty("records_checked").GetInt64() >= 10, text);
+            output.WriteLine($"verify {store}: {text}");
+        }
+
+        using var export = await host.GetAsync(AuditQueryEndpoints.Path + "/export?action=tool.call", "root", "admin");
+        Assert.Equal("10", export.Headers.GetValues("X-Audit-Total").Single());
+        Assert.Equal(10, (await export.Content.ReadAsStringAsync(Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
     private static async Task<JsonElement> QueryAsync(AuditTestHost host, string query)
@@ -178,5 +222,5 @@ public sealed class ShippingTests(PostgresDatabase db, ITestOutputHelper output)
     }
 
     private static List<string> Ids(JsonElement page)
-        => page.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("id").GetString()!).Where(id => id.StartsWith("rec-", StringComparison.Ordinal)).ToList();
+        => page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()!).Where(id => id.StartsWith("rec-", StringComparison.Ordinal)).ToList();
 }

@@ -491,6 +491,20 @@ public sealed class RegistryApiTests
         Assert.Contains("Msil:Mcp:Registry:Schema", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Import_ChangedTool_ReportListsChangedFields()
+    {
+        await using var host = await RegistryTestHost.StartAsync();
+        await host.ImportAsync(Specs.Dealers());
+
+        var response = await host.ImportAsync(Specs.Dealers(listSummary: "Other words"), dryRun: true);
+
+        var changed = Assert.Single((await RegistryTestHost.JsonAsync(response)).GetProperty("changed").EnumerateArray());
+        Assert.Equal("get_dealers", changed.GetProperty("name").GetString());
+        Assert.Contains("description", changed.GetProperty("changed_fields").EnumerateArray().Select(f => f.GetString()));
+        Assert.DoesNotContain("input_schema", changed.GetProperty("changed_fields").EnumerateArray().Select(f => f.GetString()));
+    }
+
     private static ToolRegistry Registry(RegistryTestHost host) => host.Services.GetRequiredService<ToolRegistry>();
 
     private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)

@@ -47,7 +47,7 @@ public sealed class XmlOrdersEndToEndTests : IAsyncLifetime
             {
                 mcp.UseInMemoryAuditSink()
                     .UseDownstreamTokenProvider<FakeTokens>()
-                    .AddToolRegistry()
+                    .AddToolRegistry(o => o.RequireSecondApproval = false)
                     .AddOpaPolicy()
                     .AddApim(o =>
                     {

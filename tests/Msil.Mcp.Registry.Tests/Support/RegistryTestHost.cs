@@ -49,7 +49,12 @@ internal sealed class RegistryTestHost : IAsyncDisposable
                 mcp.UseScriptedPolicy(ScriptedPolicyDecisionPoint.AllowAll())
                     .UseInMemoryAuditSink()
                     .AddScriptedExecutor(executor)
-                    .AddToolRegistry(o => configure?.Invoke(o));
+                    .AddToolRegistry(o =>
+                    {
+                        // Most tests import privileged tools as one admin; the four-eyes tests turn this back on.
+                        o.RequireSecondApproval = false;
+                        configure?.Invoke(o);
+                    });
                 mcp.Services.Configure<MsilMcpOptions>(o => core?.Invoke(o));
                 mcp.Services.Configure<RateLimitOptions>(o => o.Enabled = false);
                 mcp.Services.AddSingleton(executor);
