@@ -30,6 +30,10 @@
 #   MSIL_E2E_SERVER_CMD    command that replaces `dotnet Msil.Mcp.ReferenceServer.dll` (a testing hook for this
 #                          script; split on spaces, run from the repository root, `--urls URL` is appended)
 #   MSIL_TEST_FILTER       passed to `dotnet test --filter`
+#   MSIL_CHROMIUM [/usr/bin/chromium] the browser the console tests (tests/Msil.Mcp.Browser.Tests) drive; when it is
+#                          missing and the script runs as root on Debian, `apt-get install chromium chromium-driver
+#                          fonts-liberation` installs it (log: artifacts/chromium-install.log)
+#   MSIL_SKIP_BROWSER=1    the browser tests skip (instead of failing) when Chromium is missing; nothing is installed
 #   MSIL_BUILD_TIMEOUT [1200] MSIL_TEST_TIMEOUT [2700] MSIL_E2E_TIMEOUT [900] MSIL_CONFORMANCE_TIMEOUT [600]
 #                          limits in seconds
 set -euo pipefail
@@ -138,6 +142,21 @@ if ! command -v git >/dev/null || ! git rev-parse --git-dir >/dev/null 2>&1 \
    || [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = true ] || ! git rev-parse --verify -q HEAD >/dev/null 2>&1; then
   export NBGV_GitEngine=Disabled
   log "git history unavailable (shallow clone, no commits or no git): NBGV_GitEngine=Disabled"
+fi
+
+# ---- 1b. Chromium for the browser tests: Debian's package, never a downloaded browser ----------------------------
+export MSIL_CHROMIUM=${MSIL_CHROMIUM:-/usr/bin/chromium}
+if [ "${MSIL_SKIP_DOTNET:-0}" != 1 ] && [ "${MSIL_SKIP_BROWSER:-0}" != 1 ] && [ ! -x "$MSIL_CHROMIUM" ]; then
+  if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; then
+    log "Chromium missing at $MSIL_CHROMIUM: apt-get install -y chromium chromium-driver fonts-liberation (log: artifacts/chromium-install.log)"
+    mkdir -p artifacts
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-liberation \
+      || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-liberation; }; } \
+      > artifacts/chromium-install.log 2>&1 < /dev/null || log "WARNING: installing Chromium failed; the browser tests will fail (artifacts/chromium-install.log)"
+    [ -x "$MSIL_CHROMIUM" ] || export MSIL_CHROMIUM=/usr/bin/chromium
+  else
+    log "WARNING: Chromium missing at $MSIL_CHROMIUM and not root on Debian: the browser tests will fail (install chromium, set MSIL_CHROMIUM, or MSIL_SKIP_BROWSER=1)"
+  fi
 fi
 
 # ---- 2. services ----------------------------------------------------------------------------------------------

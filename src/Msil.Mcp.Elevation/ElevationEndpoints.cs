@@ -247,7 +247,7 @@ internal sealed class ElevationEndpoints(
             : string.Empty;
         context.Response.ContentType = "text/html; charset=utf-8";
         return context.Response.WriteAsync($$"""
-            <!doctype html><html><head><title>Development elevation approval</title></head>
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Development elevation approval</title></head>
             <body style="font-family:sans-serif;max-width:40em;margin:2em auto">
             <h1>Approve elevation (Development only)</h1>
             <p>User <b>{{user}}</b> asks to use privileged scope <b>{{scope}}</b> (reference {{reference}}).</p>
@@ -306,7 +306,7 @@ internal sealed class ElevationEndpoints(
         }).ConfigureAwait(false);
         context.Response.ContentType = "text/html; charset=utf-8";
         var what = grant.SingleUse ? "once, with the same arguments," : "until " + GrantJson.FormatTime(grant.ExpiresAt);
-        await context.Response.WriteAsync($"<!doctype html><p>Approved: {WebUtility.HtmlEncode(user)} may use {WebUtility.HtmlEncode(scope)} {what} ({grant.ApprovalReference}). Call the tool again.</p>", context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsync($"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Elevation approved</title></head><body><main><p>Approved: {WebUtility.HtmlEncode(user)} may use {WebUtility.HtmlEncode(scope)} {what} ({grant.ApprovalReference}). Call the tool again.</p></main></body></html>", context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>Reads and checks a grant posted by the approval system.</summary>
