@@ -58,6 +58,15 @@ public static class ReferenceServerApp
             o.EnableTestEndpoints = bool.TryParse(config["SampleBackend:EnableTestEndpoints"], out var enabled) ? enabled : null;
         });
 
+        // The admin console at /admin (package Msil.Mcp.Admin): signs users in with the development issuer in Development,
+        // else with Msil:Mcp:Admin:Authority; without either it is not mounted.
+        var admin = !string.IsNullOrEmpty(config["Msil:Mcp:Admin:Authority"])
+            || (bool.TryParse(config["Msil:Mcp:Auth:DevelopmentIssuer:Enabled"], out var devIssuer) && devIssuer);
+        if (admin)
+        {
+            builder.Services.AddMsilMcpAdmin(o => o.Authority ??= new Uri(config["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"]!));
+        }
+
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -69,10 +78,14 @@ public static class ReferenceServerApp
         app.MapPrometheusScrapingEndpoint("/metrics").RequireMsilMcpMetricsAccess();
         app.MapMsilMcp("/mcp").RequireAuthorization();
         app.MapSampleBackend("/backend");
+        if (admin)
+        {
+            app.MapMsilMcpAdmin("/admin");
+        }
 
         if (app.Environment.IsDevelopment())
         {
-            app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(self));
+            app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(self, admin));
         }
 
         return app;
@@ -131,10 +144,11 @@ public static class ReferenceServerApp
             .TrimEnd('/');
     }
 
-    private static void PrintWelcome(string self) => Console.WriteLine($"""
+    private static void PrintWelcome(string self, bool admin) => Console.WriteLine($"""
 
         Msil.Mcp reference server is ready.
           MCP endpoint     {self}/mcp   (Streamable HTTP, bearer token required)
+          Admin console    {(admin ? self + "/admin/   (sign in as carol)" : "off: set Msil:Mcp:Admin:Authority")}
           Demo users       alice (viewer: read tools), bob (operator: read + write), carol (admin: + privileged with elevation)
           Get a token      curl -s -X POST {self}/dev/oidc/token -d username=bob
           Try a client     npx @modelcontextprotocol/inspector --cli {self}/mcp --transport http --header "Authorization: Bearer <token>" --method tools/list

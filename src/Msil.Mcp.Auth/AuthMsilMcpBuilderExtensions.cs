@@ -68,6 +68,8 @@ public static class AuthMsilMcpBuilderExtensions
         services.AddHttpClient(IssuerRegistry.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddHttpClient(OAuthDownstreamTokenProvider.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         services.TryAddSingleton<DevelopmentIssuer>();
+        services.TryAddSingleton<DevelopmentAuthorizationCodes>();
+        services.AddAntiforgery();
         services.TryAddSingleton<IssuerRegistry>();
         services.TryAddSingleton<AuthMetrics>();
         services.TryAddSingleton<ValidatedTokenCache>();

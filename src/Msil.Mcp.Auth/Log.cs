@@ -22,4 +22,13 @@ internal static partial class Log
 
     [LoggerMessage(1010, LogLevel.Warning, "Downstream token request for audience {Audience} failed with status {Status}")]
     public static partial void DownstreamTokenFailed(ILogger logger, string audience, int status);
+
+    [LoggerMessage(1020, LogLevel.Information, "Development issuer: authorization code issued to client {ClientId}")]
+    public static partial void AuthorizationCodeIssued(ILogger logger, string clientId);
+
+    [LoggerMessage(1021, LogLevel.Warning, "Development issuer: authorization code refused: {Reason}")]
+    public static partial void AuthorizationCodeRefused(ILogger logger, string reason);
+
+    [LoggerMessage(1022, LogLevel.Warning, "Development issuer: authorization request refused: {Reason}")]
+    public static partial void AuthorizationRequestRefused(ILogger logger, string reason);
 }

@@ -124,6 +124,18 @@ public sealed class DevelopmentIssuerOptions
     /// <value>Defaults to empty: no exchange is allowed until its audiences are listed.</value>
     public IList<string> ExchangeAudiences { get; } = [];
 
+    /// <summary>
+    /// Gets the redirect URIs the <c>/authorize</c> endpoint (authorization-code flow with PKCE, for the web consoles)
+    /// may send a code to. An entry that is a path (<c>/admin/signin-oidc</c>) matches that path on any loopback origin
+    /// (127.0.0.1, localhost, [::1], any port); an absolute entry matches exactly. Anything else is refused.
+    /// </summary>
+    /// <value>Defaults to the reference server's admin console and chat callbacks, <c>/admin/signin-oidc</c> and <c>/chat/signin-oidc</c>.</value>
+    public IList<string> RedirectUris { get; } = ["/admin/signin-oidc", "/chat/signin-oidc"];
+
+    /// <summary>Gets the addresses the <c>end_session</c> endpoint may return to after sign-out, matched like <see cref="RedirectUris"/>.</summary>
+    /// <value>Defaults to <c>/admin/signout-callback-oidc</c> and <c>/chat/signout-callback-oidc</c>.</value>
+    public IList<string> PostLogoutRedirectUris { get; } = ["/admin/signout-callback-oidc", "/chat/signout-callback-oidc"];
+
     /// <summary>Gets the demo users.</summary>
     /// <value>Defaults to alice (viewer), bob (operator), carol (admin) and pim-approver (the approval system's identity).</value>
     public IList<DevelopmentUser> Users { get; } =

@@ -67,6 +67,10 @@ internal sealed class DevelopmentIssuer : IDisposable
 
     public string TokenEndpoint => Issuer + "/token";
 
+    public string AuthorizationEndpoint => Issuer + "/authorize";
+
+    public string EndSessionEndpoint => Issuer + "/end_session";
+
     public DevelopmentUser? FindUser(string username)
     {
         foreach (var user in _options.CurrentValue.DevelopmentIssuer.Users)
@@ -94,6 +98,40 @@ internal sealed class DevelopmentIssuer : IDisposable
             ["scope"] = "mcp:tools",
         };
         return Issue(claims, audience ?? _options.CurrentValue.Audience, actor);
+    }
+
+    /// <summary>Issues an OpenID Connect ID token for a demo user, for <paramref name="clientId"/> (authorization-code flow).</summary>
+    public string IssueIdToken(DevelopmentUser user, string clientId, string? nonce, string accessToken)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        // at_hash: the left half of the access token's SHA-256, base64url (OIDC Core §3.1.3.6).
+        var hash = SHA256.HashData(Encoding.ASCII.GetBytes(accessToken));
+        var claims = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["sub"] = SubjectOf(user.Username),
+            ["oid"] = ObjectIdOf(user.Username),
+            ["preferred_username"] = user.Username + "@example.test",
+            ["name"] = user.Username,
+            ["roles"] = user.Roles.ToArray(),
+            ["auth_time"] = new DateTimeOffset(now).ToUnixTimeSeconds(),
+            ["at_hash"] = Base64UrlEncoder.Encode(hash.AsSpan(0, hash.Length / 2).ToArray()),
+            ["jti"] = Guid.NewGuid().ToString("N"),
+        };
+        if (!string.IsNullOrEmpty(nonce))
+        {
+            claims["nonce"] = nonce;
+        }
+
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = clientId,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + _options.CurrentValue.DevelopmentIssuer.TokenLifetime,
+            Claims = claims,
+            SigningCredentials = Credentials,
+        });
     }
 
     /// <summary>RFC 8693: validates a subject token this issuer issued and issues one for <paramref name="audience"/>, with the client as actor.</summary>

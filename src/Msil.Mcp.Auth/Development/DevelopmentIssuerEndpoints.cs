@@ -2,13 +2,18 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Hosting;
 
 namespace Msil.Mcp.Auth.Development;
 
-/// <summary>Discovery, JWKS and token endpoints of the development issuer.</summary>
-internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOptionsMonitor<MsilAuthOptions> options) : IMsilMcpEndpointContributor
+/// <summary>Discovery, JWKS, token, authorize (login page) and end-session endpoints of the development issuer.</summary>
+internal sealed partial class DevelopmentIssuerEndpoints(
+    DevelopmentIssuer issuer,
+    IOptionsMonitor<MsilAuthOptions> options,
+    DevelopmentAuthorizationCodes codes,
+    ILogger<DevelopmentIssuerEndpoints> logger) : IMsilMcpEndpointContributor
 {
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
@@ -16,7 +21,10 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
         var group = endpoints.MapGroup(path).AllowAnonymous().ExcludeFromDescription();
         group.MapGet("/.well-known/openid-configuration", (RequestDelegate)DiscoveryAsync);
         group.MapGet("/jwks", (RequestDelegate)JwksAsync);
-        group.MapPost("/token", (RequestDelegate)TokenAsync);
+        group.MapPost("/token", (RequestDelegate)TokenAsync).DisableAntiforgery();
+        group.MapGet("/authorize", (RequestDelegate)AuthorizePageAsync);
+        group.MapPost("/authorize", (RequestDelegate)AuthorizeAsync).DisableAntiforgery();
+        group.MapGet("/end_session", (RequestDelegate)EndSessionAsync);
     }
 
     private Task DiscoveryAsync(HttpContext context)
@@ -26,11 +34,17 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
             ["issuer"] = issuer.Issuer,
             ["jwks_uri"] = issuer.Issuer + "/jwks",
             ["token_endpoint"] = issuer.TokenEndpoint,
-            ["grant_types_supported"] = new JsonArray("password", DevelopmentIssuer.TokenExchangeGrant, DevelopmentIssuer.JwtBearerGrant),
-            ["response_types_supported"] = new JsonArray("token"),
+            ["authorization_endpoint"] = issuer.AuthorizationEndpoint,
+            ["end_session_endpoint"] = issuer.EndSessionEndpoint,
+            ["grant_types_supported"] = new JsonArray("authorization_code", "password", DevelopmentIssuer.TokenExchangeGrant, DevelopmentIssuer.JwtBearerGrant),
+            ["response_types_supported"] = new JsonArray("code"),
+            ["response_modes_supported"] = new JsonArray("query"),
+            ["code_challenge_methods_supported"] = new JsonArray("S256"),
+            ["scopes_supported"] = new JsonArray("openid", "profile"),
+            ["claims_supported"] = new JsonArray("sub", "oid", "name", "preferred_username", "roles", "groups"),
             ["subject_types_supported"] = new JsonArray("public"),
             ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
-            ["token_endpoint_auth_methods_supported"] = new JsonArray("client_secret_post"),
+            ["token_endpoint_auth_methods_supported"] = new JsonArray("none", "client_secret_post"),
         };
         return WriteJsonAsync(context, doc, StatusCodes.Status200OK);
     }
@@ -105,6 +119,12 @@ internal sealed class DevelopmentIssuerEndpoints(DevelopmentIssuer issuer, IOpti
             }
 
             await TokenResponseAsync(context, exchanged.Value.Token, exchanged.Value.ExpiresIn, issued: DevelopmentIssuer.AccessTokenType).ConfigureAwait(false);
+            return;
+        }
+
+        if (grant == "authorization_code")
+        {
+            await CodeGrantAsync(context, form).ConfigureAwait(false);
             return;
         }
 

@@ -1,0 +1,23 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Msil.Mcp.Admin.Components.Shared;
+
+/// <summary>Formatting shared by the pages (UTC, invariant).</summary>
+internal static class Fmt
+{
+    public static string Time(DateTimeOffset? value) => value is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "—";
+
+    public static string List(IEnumerable<string>? values) => values is null ? "—" : string.Join(", ", values) is { Length: > 0 } s ? s : "—";
+
+    public static string Json(JsonElement? value) => value is { ValueKind: not JsonValueKind.Undefined } v
+        ? JsonSerializer.Serialize(v, Indented)
+        : "null";
+
+    public static List<string> Split(string? text) => (text ?? string.Empty)
+        .Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Distinct(StringComparer.Ordinal)
+        .ToList();
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+}
