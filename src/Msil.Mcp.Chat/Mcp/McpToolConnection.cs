@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
@@ -15,23 +14,24 @@ namespace Msil.Mcp.Chat.Mcp;
 internal sealed class McpToolConnection : IAsyncDisposable
 {
     private readonly Uri _endpoint;
-    private readonly Func<CancellationToken, ValueTask<string?>> _accessToken;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly UserTokenHandler _handler;
+    private readonly CorrelationHandler _handler;
     private readonly HttpClient _http;
     private McpClient? _client;
     private IReadOnlyList<McpClientTool>? _tools;
     private IAsyncDisposable? _listChanged;
 
-    public McpToolConnection(Uri endpoint, Func<CancellationToken, ValueTask<string?>> accessToken, ILoggerFactory loggerFactory, HttpMessageHandler? innerHandler = null)
+    /// <param name="endpoint">The MCP endpoint.</param>
+    /// <param name="userHandler">Sends requests with the signed-in user's own token (the shell's API client in the app).</param>
+    /// <param name="loggerFactory">Logging.</param>
+    public McpToolConnection(Uri endpoint, HttpMessageHandler userHandler, ILoggerFactory loggerFactory)
     {
         _endpoint = endpoint;
-        _accessToken = accessToken;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<McpToolConnection>();
-        _handler = new UserTokenHandler(accessToken) { InnerHandler = innerHandler ?? new SocketsHttpHandler() };
+        _handler = new CorrelationHandler { InnerHandler = userHandler };
         _http = new HttpClient(_handler) { Timeout = TimeSpan.FromMinutes(2) };
     }
 
@@ -149,20 +149,13 @@ internal sealed class McpToolConnection : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Puts the user's token on every request to the MCP server and keeps the server's correlation id of the last answer.</summary>
-    private sealed class UserTokenHandler(Func<CancellationToken, ValueTask<string?>> accessToken) : DelegatingHandler
+    /// <summary>Keeps the server's correlation id of the last answer (the call's audit reference).</summary>
+    private sealed class CorrelationHandler : DelegatingHandler
     {
         public string? LastCorrelationId { get; set; }
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var token = await accessToken(cancellationToken).ConfigureAwait(false);
-            if (string.IsNullOrEmpty(token))
-            {
-                throw new InvalidOperationException("The signed-in user has no access token for the MCP server: sign in again.");
-            }
-
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (request.Method == HttpMethod.Post && response.Headers.TryGetValues("X-Correlation-ID", out var values))
             {

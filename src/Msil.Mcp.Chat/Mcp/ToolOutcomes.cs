@@ -75,6 +75,14 @@ internal static partial class ToolOutcomes
                 card.Status = ToolCallStatus.Failed;
                 card.Reason = "Cancelled before the server answered.";
                 return;
+            case Msil.Mcp.WebUi.MsilSignInRequiredException:
+                card.Status = ToolCallStatus.Failed;
+                card.Reason = "Your session has expired: sign in again.";
+                return;
+            case Msil.Mcp.WebUi.MsilApiException api:
+                card.Status = ToolCallStatus.Failed;
+                card.Reason = api.Problem.Title + (api.Problem.Detail is null ? string.Empty : ": " + api.Problem.Detail);
+                return;
             case HttpRequestException http when http.StatusCode is System.Net.HttpStatusCode.Unauthorized:
                 card.Status = ToolCallStatus.Failed;
                 card.Reason = "The server did not accept your sign-in (401): sign in again.";

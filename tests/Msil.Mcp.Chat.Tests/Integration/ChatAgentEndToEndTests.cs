@@ -160,7 +160,7 @@ public sealed class ChatAgentEndToEndTests(ChatServerFixture server)
         var token = await server.GetTokenAsync(user);
         var options = new MsilMcpChatOptions();
         var agent = new ChatAgent(options, NullLogger<ChatAgent>.Instance);
-        var mcp = new McpToolConnection(new Uri(server.BaseUrl + "/mcp"), _ => ValueTask.FromResult<string?>(token), NullLoggerFactory.Instance);
+        var mcp = new McpToolConnection(new Uri(server.BaseUrl + "/mcp"), new BearerHandler(token), NullLoggerFactory.Instance);
         var model = new OpenAIClient(new ApiKeyCredential("no-key"), new OpenAIClientOptions { Endpoint = server.Llm.Endpoint })
             .GetChatClient(OpenAiCompatibleTestServer.DefaultModel).AsIChatClient();
         return (agent, mcp, model);
@@ -194,5 +194,15 @@ internal sealed class ScriptedInteraction : IChatInteraction
     {
         Approved.Add(card);
         return Approve is not null && await Approve(card);
+    }
+}
+
+/// <summary>Sends every request with one user's token, as the shell's API client does for the signed-in user.</summary>
+internal sealed class BearerHandler(string token) : DelegatingHandler(new SocketsHttpHandler())
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.Authorization = new("Bearer", token);
+        return base.SendAsync(request, cancellationToken);
     }
 }
