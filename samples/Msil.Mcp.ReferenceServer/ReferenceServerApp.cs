@@ -67,6 +67,14 @@ public static class ReferenceServerApp
             builder.Services.AddMsilMcpAdmin(o => o.Authority ??= new Uri(config["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"]!));
         }
 
+        // The chat host at /chat (package Msil.Mcp.Chat): same sign-in as the console (Msil:Mcp:Chat:Authority, else the
+        // development issuer); models under Msil:Mcp:Chat:Models, none means manual mode only.
+        var chat = !string.IsNullOrEmpty(config["Msil:Mcp:Chat:Authority"]) || admin;
+        if (chat)
+        {
+            builder.Services.AddMsilMcpChat(_ => { }, o => o.Authority ??= new Uri(config["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"]!));
+        }
+
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -83,9 +91,14 @@ public static class ReferenceServerApp
             app.MapMsilMcpAdmin("/admin");
         }
 
+        if (chat)
+        {
+            app.MapMsilMcpChat("/chat");
+        }
+
         if (app.Environment.IsDevelopment())
         {
-            app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(self, admin));
+            app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(self, admin, chat));
         }
 
         return app;
@@ -144,11 +157,12 @@ public static class ReferenceServerApp
             .TrimEnd('/');
     }
 
-    private static void PrintWelcome(string self, bool admin) => Console.WriteLine($"""
+    private static void PrintWelcome(string self, bool admin, bool chat) => Console.WriteLine($"""
 
         Msil.Mcp reference server is ready.
           MCP endpoint     {self}/mcp   (Streamable HTTP, bearer token required)
           Admin console    {(admin ? self + "/admin/   (sign in as carol)" : "off: set Msil:Mcp:Admin:Authority")}
+          Chat             {(chat ? self + "/chat/    (sign in as bob; manual mode needs no model, Msil:Mcp:Chat:Models adds one)" : "off: set Msil:Mcp:Chat:Authority")}
           Demo users       alice (viewer: read tools), bob (operator: read + write), carol (admin: + privileged with elevation)
           Get a token      curl -s -X POST {self}/dev/oidc/token -d username=bob
           Try a client     npx @modelcontextprotocol/inspector --cli {self}/mcp --transport http --header "Authorization: Bearer <token>" --method tools/list

@@ -1,0 +1,206 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Msil.Mcp.Chat.Conversations;
+using Msil.Mcp.Chat.Mcp;
+
+namespace Msil.Mcp.Chat;
+
+/// <summary>What a running turn needs from the page: a redraw, and the user's answers to a confirmation or an approval.</summary>
+internal interface IChatInteraction
+{
+    /// <summary>Something on the page changed (text streamed in, a card moved on).</summary>
+    void Changed();
+
+    /// <summary>Asks the user to confirm a destructive call before it is sent.</summary>
+    /// <returns><see langword="true"/> to send it.</returns>
+    Task<bool> ConfirmAsync(ToolCallCard card, CancellationToken cancellationToken);
+
+    /// <summary>Shows the approval card and waits until the user says the elevation is approved (or gives up).</summary>
+    /// <returns><see langword="true"/> to send the call once more.</returns>
+    Task<bool> WaitForApprovalAsync(ToolCallCard card, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Runs a conversation turn: streams the model's answer and, for each tool call it makes, sends the call to the governed
+/// MCP server with the user's token, shows it as a card and gives the model the outcome, until the model answers in
+/// text. The host runs the function-invocation loop itself (rather than <c>FunctionInvokingChatClient</c>) so that every
+/// call, including a name the model made up, goes to the server, which decides and audits it, and so that a destructive
+/// tool waits for the user's confirmation and a required elevation for the user's approval.
+/// </summary>
+internal sealed class ChatAgent(MsilMcpChatOptions options, ILogger<ChatAgent> logger)
+{
+    public async Task RunTurnAsync(ChatConversation conversation, string userText, IChatClient model, McpToolConnection mcp, IChatInteraction ui, CancellationToken cancellationToken)
+    {
+        if (conversation.History.Count == 0 && !string.IsNullOrWhiteSpace(options.SystemPrompt))
+        {
+            conversation.History.Add(new ChatMessage(ChatRole.System, options.SystemPrompt));
+        }
+
+        conversation.History.Add(new ChatMessage(ChatRole.User, userText));
+        conversation.Entries.Add(new ChatEntry { Role = ChatEntry.User, Text = userText });
+        ui.Changed();
+        var calls = 0;
+        while (true)
+        {
+            var tools = await mcp.ListToolsAsync(cancellationToken).ConfigureAwait(false);
+            var chatOptions = new ChatOptions { Tools = [.. tools], ToolMode = tools.Count > 0 ? ChatToolMode.Auto : null };
+            var updates = new List<ChatResponseUpdate>();
+            ChatEntry? answer = null;
+            try
+            {
+                await foreach (var update in model.GetStreamingResponseAsync(conversation.History, chatOptions, cancellationToken).ConfigureAwait(false))
+                {
+                    updates.Add(update);
+                    if (!string.IsNullOrEmpty(update.Text))
+                    {
+                        if (answer is null)
+                        {
+                            answer = new ChatEntry { Role = ChatEntry.Assistant };
+                            conversation.Entries.Add(answer);
+                        }
+
+                        answer.Text += update.Text;
+                        ui.Changed();
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Keep what was said so far (text only: a half-streamed tool call is not kept).
+                if (answer is not null)
+                {
+                    answer.Text += " …";
+                    conversation.History.Add(new ChatMessage(ChatRole.Assistant, answer.Text));
+                }
+
+                throw;
+            }
+#pragma warning disable CA1031 // the model's failure is shown in the conversation
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.ModelFailed(logger, conversation.ModelName ?? "?", ex.GetType().Name);
+                conversation.Entries.Add(new ChatEntry { Role = ChatEntry.Notice, Text = "The language model failed: " + ex.Message });
+                ui.Changed();
+                return;
+            }
+
+            var response = updates.ToChatResponse();
+            conversation.History.AddRange(response.Messages);
+            var pending = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
+            if (pending.Count == 0)
+            {
+                return;
+            }
+
+            for (var i = 0; i < pending.Count; i++)
+            {
+                var call = pending[i];
+                string outcome;
+                if (++calls > options.MaxToolCallsPerTurn)
+                {
+                    Log.TooManyToolCalls(logger, options.MaxToolCallsPerTurn);
+                    outcome = "Not called: this turn reached the limit of tool calls.";
+                }
+                else
+                {
+                    var card = new ToolCallCard
+                    {
+                        Id = call.CallId,
+                        ToolName = call.Name,
+                        Destructive = tools.FirstOrDefault(t => t.Name == call.Name)?.ProtocolTool.Annotations?.DestructiveHint == true,
+                    };
+                    var arguments = ToJson(call.Arguments);
+                    card.ArgumentsJson = JsonSerializer.Serialize(arguments, IndentedJson);
+                    conversation.Entries.Add(new ChatEntry { Role = ChatEntry.Tool, Card = card });
+                    try
+                    {
+                        await CallToolAsync(card, arguments, mcp, ui, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Every call the model made needs an answer in the history, or the next request is refused.
+                        foreach (var unanswered in pending.Skip(i))
+                        {
+                            conversation.History.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent(unanswered.CallId, "Cancelled by the user.")]));
+                        }
+
+                        throw;
+                    }
+
+                    outcome = ToolOutcomes.ForModel(card);
+                }
+
+                conversation.History.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent(call.CallId, outcome)]));
+            }
+
+            if (calls > options.MaxToolCallsPerTurn)
+            {
+                conversation.Entries.Add(new ChatEntry { Role = ChatEntry.Notice, Text = $"Stopped: the model asked for more than {options.MaxToolCallsPerTurn} tool calls in one turn." });
+                ui.Changed();
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends one call (the model's or a manual one): a destructive tool waits for the user's confirmation first; a call
+    /// that needs an elevation shows the approval card and, once the user says it is approved, is sent exactly once more.
+    /// </summary>
+    public async Task CallToolAsync(ToolCallCard card, IReadOnlyDictionary<string, JsonElement> arguments, McpToolConnection mcp, IChatInteraction ui, CancellationToken cancellationToken)
+    {
+        if (card.Destructive)
+        {
+            card.Status = ToolCallStatus.AwaitingConfirmation;
+            ui.Changed();
+            if (!await ui.ConfirmAsync(card, cancellationToken).ConfigureAwait(false))
+            {
+                card.Status = ToolCallStatus.Declined;
+                card.Reason = "You declined to run this destructive tool; nothing was sent.";
+                ui.Changed();
+                return;
+            }
+        }
+
+        card.Status = ToolCallStatus.Running;
+        ui.Changed();
+        await mcp.CallAsync(card, arguments, options.AuditLinkTemplate, cancellationToken).ConfigureAwait(false);
+        ui.Changed();
+        if (card.Status != ToolCallStatus.ApprovalRequired)
+        {
+            return;
+        }
+
+        if (!await ui.WaitForApprovalAsync(card, cancellationToken).ConfigureAwait(false))
+        {
+            card.Status = ToolCallStatus.Declined;
+            card.Reason = "The elevation was not approved; the call was not sent again.";
+            ui.Changed();
+            return;
+        }
+
+        card.Status = ToolCallStatus.Running;
+        ui.Changed();
+        await mcp.CallAsync(card, arguments, options.AuditLinkTemplate, cancellationToken).ConfigureAwait(false);
+        ui.Changed();
+    }
+
+    internal static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
+    private static Dictionary<string, JsonElement> ToJson(IDictionary<string, object?>? arguments)
+    {
+        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        if (arguments is null)
+        {
+            return result;
+        }
+
+        foreach (var (name, value) in arguments)
+        {
+            result[name] = value is JsonElement element ? element.Clone() : JsonSerializer.SerializeToElement(value, AIJsonUtilities.DefaultOptions);
+        }
+
+        return result;
+    }
+}
