@@ -41,8 +41,8 @@ internal static partial class Log
     [LoggerMessage(131, LogLevel.Warning, "No policy package is configured: only read tools are open, to authenticated users (fail closed). Add .AddOpaPolicy() for role-based decisions.")]
     public static partial void NoPolicyEngine(ILogger logger);
 
-    [LoggerMessage(132, LogLevel.Information, "Governed MCP server '{ServerName}' ready: session mode {SessionMode}, policy {Policy}, elevation {Elevation}, audit {Audit}, executors [{Executors}]")]
-    public static partial void Ready(ILogger logger, string serverName, string sessionMode, string policy, string elevation, string audit, string executors);
+    [LoggerMessage(132, LogLevel.Information, "Governed MCP server '{ServerName}' ready with {ToolCount} tool(s): session mode {SessionMode}, policy {Policy}, elevation {Elevation}, audit {Audit}, executors [{Executors}]")]
+    public static partial void Ready(ILogger logger, string serverName, int toolCount, string sessionMode, string policy, string elevation, string audit, string executors);
 
     [LoggerMessage(140, LogLevel.Warning, "The shared rate-limit store (Redis) cannot be reached ({ErrorType}): {Effect} until it answers again")]
     public static partial void RateLimitStoreUnavailable(ILogger logger, string errorType, string effect);
@@ -67,4 +67,10 @@ internal static partial class Log
 
     [LoggerMessage(154, LogLevel.Warning, "{Count} task(s) had not ended when the shutdown timeout elapsed")]
     public static partial void TasksAbandoned(ILogger logger, int count);
+
+    [LoggerMessage(200, LogLevel.Warning, "Configuration: {Problem}")]
+    public static partial void UnknownConfigurationKey(ILogger logger, string problem);
+
+    [LoggerMessage(201, LogLevel.Warning, "The catalog has no tools, so every client sees an empty tools/list. Add OpenAPI sources under Msil:Mcp:Registry:Sources (check the section's spelling), a [MsilTool] class, or AddTools().")]
+    public static partial void EmptyCatalog(ILogger logger);
 }
