@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(1010, LogLevel.Warning, "Downstream token request for audience {Audience} failed with status {Status}")]
     public static partial void DownstreamTokenFailed(ILogger logger, string audience, int status);
+
+    [LoggerMessage(1050, LogLevel.Warning, "{Key}: the issuer's discovery document {Address} is not available ({Problem}); tokens from this issuer will be refused until it answers. Check the URL and that the identity provider is reachable from this server.")]
+    public static partial void IssuerDiscoveryUnanswered(ILogger logger, string key, string address, string problem);
 }

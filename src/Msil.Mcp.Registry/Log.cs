@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(2013, LogLevel.Information, "The tool store moved to revision {Revision} without a change notice; reloading the catalog")]
     public static partial void RevisionMoved(ILogger logger, long revision);
+
+    [LoggerMessage(2050, LogLevel.Warning, "Source '{Source}' was imported at start from configuration but {Section} no longer names it: its {ToolCount} tool(s) are still served from the store. Add it back (check the spelling of the section and the name) or retire its tools through the registry admin API.")]
+    public static partial void UnconfiguredSource(ILogger logger, string source, int toolCount, string section);
 }
