@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>Runs a governed MCP host so that a configuration mistake ends it with one line per problem, not a stack trace.</summary>
 public static partial class MsilMcpHostExtensions
 {
-    /// <summary>The process exit code <see cref="RunMsilMcpAsync"/> returns when the configuration is not valid.</summary>
+    /// <summary>The process exit code <c>RunMsilMcpAsync</c> returns when the configuration is not valid.</summary>
     public const int ConfigurationErrorExitCode = 1;
 
     /// <summary>
@@ -35,13 +35,7 @@ public static partial class MsilMcpHostExtensions
             }
             catch (Exception ex) when (Describe(ex, host.Services) is { Count: > 0 } problems)
             {
-                errors ??= Console.Error;
-                foreach (var problem in problems)
-                {
-                    await errors.WriteLineAsync(problem).ConfigureAwait(false);
-                }
-
-                await errors.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await WriteAsync(errors, problems, cancellationToken).ConfigureAwait(false);
                 return ConfigurationErrorExitCode;
             }
 
@@ -59,6 +53,44 @@ public static partial class MsilMcpHostExtensions
                 host.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Builds the host with <paramref name="createHost"/> and runs it as <see cref="RunMsilMcpAsync(IHost, TextWriter?, CancellationToken)"/>
+    /// does; a configuration mistake found while building (mapping the endpoints resolves options) is reported the same
+    /// way, one line per problem.
+    /// </summary>
+    /// <param name="createHost">Builds the host, for example <c>() =&gt; ServerApp.Create(args)</c>.</param>
+    /// <param name="errors">Where the problems are written; standard error when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the host.</param>
+    /// <returns>0 after a normal stop; <see cref="ConfigurationErrorExitCode"/> when the configuration is not valid.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="createHost"/> is <see langword="null"/>.</exception>
+    public static async Task<int> RunMsilMcpAsync(Func<IHost> createHost, TextWriter? errors = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(createHost);
+        IHost host;
+        try
+        {
+            host = createHost();
+        }
+        catch (Exception ex) when (Describe(ex, null) is { Count: > 0 } problems)
+        {
+            await WriteAsync(errors, problems, cancellationToken).ConfigureAwait(false);
+            return ConfigurationErrorExitCode;
+        }
+
+        return await host.RunMsilMcpAsync(errors, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WriteAsync(TextWriter? errors, IReadOnlyList<string> problems, CancellationToken cancellationToken)
+    {
+        errors ??= Console.Error;
+        foreach (var problem in problems)
+        {
+            await errors.WriteLineAsync(problem).ConfigureAwait(false);
+        }
+
+        await errors.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The configuration problems an exception stands for, one line each; empty when it is not a configuration error.</summary>
@@ -87,24 +119,44 @@ public static partial class MsilMcpHostExtensions
                 problems.AddRange(validation.Failures.Select(OneLine));
                 break;
             case InvalidOperationException conversion when ConversionFailure().Match(conversion.Message) is { Success: true } match:
-                problems.Add(DescribeConversion(match.Groups["key"].Value, services));
+                problems.Add(DescribeConversion(match.Groups["key"].Value, match.Groups["value"].Success ? match.Groups["value"].Value : null, match.Groups["type"].Value, services));
                 break;
         }
     }
 
-    private static string DescribeConversion(string key, IServiceProvider? services)
+    private static string DescribeConversion(string key, string? value, string typeName, IServiceProvider? services)
     {
-        var value = services?.GetService<IConfiguration>()?[key];
+        value ??= services?.GetService<IConfiguration>()?[key];
         var known = services?.GetService<IEnumerable<KnownConfigurationSection>>()?.ToList() ?? [];
-        var type = ConfigurationKeyCheck.ResolveType(key, known);
+        var type = ConfigurationKeyCheck.ResolveType(key, known) ?? FindType(typeName);
         var fix = type is { IsEnum: true }
             ? "use one of " + string.Join(", ", Enum.GetNames(type))
             : type is null ? "set a value of the setting's type (see docs/configuration.md)" : $"set a value of type {type.Name}";
-        return $"{key}: '{value}' is not a valid value; {fix}.";
+        return value is null ? $"{key}: the value is not valid; {fix}." : $"{key}: '{value}' is not a valid value; {fix}.";
+    }
+
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only to list an enum's names in the message; a trimmed type is not found and the message says less.")]
+    private static Type? FindType(string name)
+    {
+        foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            try
+            {
+                if (assembly.GetType(name, throwOnError: false) is { } type)
+                {
+                    return type;
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException or IOException or BadImageFormatException)
+            {
+            }
+        }
+
+        return null;
     }
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
-    [GeneratedRegex(@"^Failed to convert configuration value (?:'(?<value>.*)' )?at '(?<key>[^']*)' to type '[^']*'\.", RegexOptions.Singleline)]
+    [GeneratedRegex(@"^Failed to convert configuration value (?:'(?<value>.*)' )?at '(?<key>[^']*)' to type '(?<type>[^']*)'\.", RegexOptions.Singleline)]
     private static partial Regex ConversionFailure();
 }
