@@ -11,8 +11,8 @@ internal static partial class Log
     [LoggerMessage(101, LogLevel.Debug, "Catalog version {Version} synced: {Count} tools, {Rejected} rejected")]
     public static partial void CatalogSynced(ILogger logger, long version, int count, int rejected);
 
-    [LoggerMessage(110, LogLevel.Information, "Call to tool '{ToolName}' denied by {Engine} (decision {DecisionId})")]
-    public static partial void CallDenied(ILogger logger, string toolName, string decisionId, string engine);
+    [LoggerMessage(110, LogLevel.Information, "Call to tool '{ToolName}' denied by {Engine} (decision {DecisionId}): {Reason}")]
+    public static partial void CallDenied(ILogger logger, string toolName, string decisionId, string engine, string reason);
 
     [LoggerMessage(111, LogLevel.Warning, "Elevation check for tool '{ToolName}' failed ({ErrorType}); the call is refused")]
     public static partial void ElevationCheckFailed(ILogger logger, string toolName, string errorType);
@@ -73,4 +73,10 @@ internal static partial class Log
 
     [LoggerMessage(201, LogLevel.Warning, "The catalog has no tools, so every client sees an empty tools/list. Add OpenAPI sources under Msil:Mcp:Registry:Sources (check the section's spelling), a [MsilTool] class, or AddTools().")]
     public static partial void EmptyCatalog(ILogger logger);
+
+    [LoggerMessage(202, LogLevel.Information, "Call to unknown tool '{ToolName}' refused: no catalog tool has this name")]
+    public static partial void UnknownToolRefused(ILogger logger, string toolName);
+
+    [LoggerMessage(203, LogLevel.Information, "Call to tool '{ToolName}' needs elevation: {Reason}; the caller was sent the approval URL (-32042)")]
+    public static partial void ElevationRequired(ILogger logger, string toolName, string reason);
 }

@@ -114,6 +114,7 @@ internal sealed class ToolCallPipeline
             if (!_resolve.TryResolve(requestedName, out var governed))
             {
                 state.Outcome = AuditOutcomes.UnknownTool;
+                Log.UnknownToolRefused(_logger, state.ToolName);
                 throw ResolveStage.UnknownTool(state);
             }
 
