@@ -255,6 +255,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpListOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, ConfigurationKeyValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        RefusalFilteringLoggerFactory.Install(services);
         services.AddHttpContextAccessor();
         services.AddMetrics();
         services.AddHealthChecks().AddCheck<CatalogHealthCheck>("msil-catalog", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);

@@ -33,6 +33,10 @@ public sealed class RefusalLoggingTests
         Assert.Equal(LogLevel.Information, refusal.Level);
         Assert.Contains("'nosuch'", refusal.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(records, r => r.Level >= LogLevel.Warning && r.Exception is not null);
+
+        // The SDK's own "threw an unhandled exception" / "request handler failed" records are left out for a refusal.
+        var sdk = host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Category?.StartsWith("ModelContextProtocol", StringComparison.Ordinal) == true);
+        Assert.DoesNotContain(sdk, r => r.Exception is McpProtocolException);
     }
 
     [Fact]
