@@ -137,7 +137,7 @@ public static class ReferenceServerApp
           MCP endpoint     {self}/mcp   (Streamable HTTP, bearer token required)
           Demo users       alice (viewer: read tools), bob (operator: read + write), carol (admin: + privileged with elevation)
           Get a token      curl -s -X POST {self}/dev/oidc/token -d username=bob
-          Try a client     npx -y @modelcontextprotocol/inspector@2.12.0 --cli (Node 22) {self}/mcp --transport http --header "Authorization: Bearer <token>" --method tools/list
+          Try a client     npx -y @modelcontextprotocol/inspector@2.12.0 --cli {self}/mcp --transport http --header "Authorization: Bearer <token>" --method tools/list   (Node 22)
           Discovery API    curl -s -H "Authorization: Bearer <token>" {self}/api/mcp/tools
           Audit log        ./audit-logs (hash-chained JSON lines)
 
