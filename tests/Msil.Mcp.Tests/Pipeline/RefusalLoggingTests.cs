@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
 using ModelContextProtocol;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Tests.Hosting;
