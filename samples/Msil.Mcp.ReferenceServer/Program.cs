@@ -1,3 +1,4 @@
 using Msil.Mcp.ReferenceServer;
 
-await ReferenceServerApp.Create(args).RunAsync();
+// A configuration mistake ends the process with one line per problem (KEY: what is wrong; how to fix) and exit code 1.
+return await MsilMcpHostExtensions.RunMsilMcpAsync(() => ReferenceServerApp.Create(args));

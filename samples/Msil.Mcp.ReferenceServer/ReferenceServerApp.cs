@@ -165,7 +165,7 @@ public static class ReferenceServerApp
           Chat             {(chat ? self + "/chat/    (sign in as bob; manual mode needs no model, Msil:Mcp:Chat:Models adds one)" : "off: set Msil:Mcp:Chat:Authority")}
           Demo users       alice (viewer: read tools), bob (operator: read + write), carol (admin: + privileged with elevation)
           Get a token      curl -s -X POST {self}/dev/oidc/token -d username=bob
-          Try a client     npx @modelcontextprotocol/inspector --cli {self}/mcp --transport http --header "Authorization: Bearer <token>" --method tools/list
+          Try a client     npx -y @modelcontextprotocol/inspector@2.12.0 --cli {self}/mcp --transport http --header "Authorization: Bearer <token>" --method tools/list   (Node 22)
           Discovery API    curl -s -H "Authorization: Bearer <token>" {self}/api/mcp/tools
           Audit log        ./audit-logs (hash-chained JSON lines)
 

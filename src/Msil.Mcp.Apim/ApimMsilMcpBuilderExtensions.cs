@@ -53,6 +53,7 @@ public static class ApimMsilMcpBuilderExtensions
         ArgumentNullException.ThrowIfNull(section);
         AddCore(builder);
         builder.Services.AddOptions<ApimOptions>().Bind(section);
+        builder.AddConfigurationSection(section, typeof(ApimOptions));
         return builder;
     }
 

@@ -49,6 +49,7 @@ public static class AuditMsilMcpBuilderExtensions
         ArgumentNullException.ThrowIfNull(section);
         AddCore(builder);
         builder.Services.AddOptions<AuditOptions>().Bind(section);
+        builder.AddConfigurationSection(section, typeof(AuditOptions));
         return builder;
     }
 

@@ -52,6 +52,7 @@ public static class AuthMsilMcpBuilderExtensions
         ArgumentNullException.ThrowIfNull(section);
         AddCore(builder);
         builder.Services.AddOptions<MsilAuthOptions>().Bind(section);
+        builder.AddConfigurationSection(section, typeof(MsilAuthOptions));
         return builder;
     }
 
@@ -143,9 +144,24 @@ public static class AuthMsilMcpBuilderExtensions
         }
     }
 
-    /// <summary>Says at start what a reviewer must know: passthrough on, development issuer running.</summary>
-    private sealed class AuthStartupCheck(IOptions<MsilAuthOptions> options, DevelopmentIssuer development, IHostApplicationLifetime lifetime, ILogger<DevelopmentIssuer> logger) : IHostedService
+    /// <summary>
+    /// Says at start what a reviewer must know (passthrough on, development issuer running) and, once the host has
+    /// started, asks each configured issuer for its discovery document, warning about any that does not answer (otherwise
+    /// only <c>/health/ready</c> and the first caller would notice).
+    /// </summary>
+    private sealed class AuthStartupCheck(
+        IOptions<MsilAuthOptions> options,
+        DevelopmentIssuer development,
+        IHostApplicationLifetime lifetime,
+        IHttpClientFactory httpClients,
+        ILogger<DevelopmentIssuer> logger) : IHostedService, IDisposable
     {
+        /// <summary>How long one discovery probe may take.</summary>
+        internal static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
+        private readonly CancellationTokenSource _stopping = new();
+        private Task _probe = Task.CompletedTask;
+
         public Task StartAsync(CancellationToken cancellationToken)
         {
             if (options.Value.Downstream.Mode == DownstreamTokenMode.Passthrough)
@@ -158,9 +174,57 @@ public static class AuthMsilMcpBuilderExtensions
                 lifetime.ApplicationStarted.Register(() => Log.DevelopmentIssuerRunning(logger, development.Issuer));
             }
 
+            if (options.Value.Issuers.Count > 0)
+            {
+                lifetime.ApplicationStarted.Register(() => _probe = ProbeIssuersAsync(_stopping.Token));
+            }
+
             return Task.CompletedTask;
         }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            await _probe.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        public void Dispose() => _stopping.Dispose();
+
+        private async Task ProbeIssuersAsync(CancellationToken cancellationToken)
+        {
+            var issuers = options.Value.Issuers;
+            for (var i = 0; i < issuers.Count; i++)
+            {
+                var issuer = issuers[i];
+                var address = issuer.MetadataAddress ?? issuer.Issuer.TrimEnd('/') + "/.well-known/openid-configuration";
+                var key = issuer.MetadataAddress is null ? $"{MsilAuthOptions.SectionName}:Issuers:{i}:Issuer" : $"{MsilAuthOptions.SectionName}:Issuers:{i}:MetadataAddress";
+                string? problem;
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(ProbeTimeout);
+                    using var client = httpClients.CreateClient(IssuerRegistry.HttpClientName);
+                    using var response = await client.GetAsync(new Uri(address), HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                    problem = response.IsSuccessStatusCode ? null : $"it answered {(int)response.StatusCode}";
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (OperationCanceledException)
+                {
+                    problem = $"it did not answer within {ProbeTimeout.TotalSeconds:0} s";
+                }
+                catch (Exception ex) when (ex is HttpRequestException or UriFormatException or InvalidOperationException)
+                {
+                    problem = $"it cannot be reached ({ex.GetType().Name})";
+                }
+
+                if (problem is not null)
+                {
+                    Log.IssuerDiscoveryUnanswered(logger, key, address, problem);
+                }
+            }
+        }
     }
 }

@@ -31,4 +31,8 @@ internal static partial class Log
 
     [LoggerMessage(1022, LogLevel.Warning, "Development issuer: authorization request refused: {Reason}")]
     public static partial void AuthorizationRequestRefused(ILogger logger, string reason);
+    [LoggerMessage(1050, LogLevel.Warning, "{Key}: the issuer's discovery document {Address} is not available ({Problem}); tokens from this issuer will be refused until it answers. Check the URL and that the identity provider is reachable from this server.")]
+    public static partial void IssuerDiscoveryUnanswered(ILogger logger, string key, string address, string problem);
+    [LoggerMessage(1051, LogLevel.Information, "Bearer token refused (invalid_token): its audience is [{ActualAudience}] but this server accepts [{ExpectedAudience}] from issuer {Issuer}. Ask the identity provider for a token for this server's audience (Msil:Mcp:Auth:Audience), or add the token's audience to Msil:Mcp:Auth:Issuers:N:AdditionalAudiences.")]
+    public static partial void WrongAudience(ILogger logger, string expectedAudience, string actualAudience, string issuer);
 }

@@ -46,6 +46,7 @@ public static class ElevationMsilMcpBuilderExtensions
         ArgumentNullException.ThrowIfNull(section);
         AddCore(builder);
         builder.Services.AddOptions<ElevationOptions>().Bind(section);
+        builder.AddConfigurationSection(section, typeof(ElevationOptions));
         return builder;
     }
 

@@ -46,6 +46,7 @@ public static class OpaPolicyMsilMcpBuilderExtensions
         ArgumentNullException.ThrowIfNull(section);
         AddCore(builder);
         builder.Services.AddOptions<OpaPolicyOptions>().Bind(section);
+        builder.AddConfigurationSection(section, typeof(OpaPolicyOptions));
         return builder;
     }
 

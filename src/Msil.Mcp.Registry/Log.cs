@@ -52,4 +52,6 @@ internal static partial class Log
 
     [LoggerMessage(2021, LogLevel.Information, "Registry change {ChangeId} {State} by {Actor}")]
     public static partial void ChangeDecided(ILogger logger, string changeId, string state, string actor);
+    [LoggerMessage(2050, LogLevel.Warning, "Source '{Source}' was imported at start from configuration but {Section} no longer names it: its {ToolCount} tool(s) are still served from the store. Add it back (check the spelling of the section and the name) or retire its tools through the registry admin API.")]
+    public static partial void UnconfiguredSource(ILogger logger, string source, int toolCount, string section);
 }

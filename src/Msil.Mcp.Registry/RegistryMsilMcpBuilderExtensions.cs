@@ -54,6 +54,7 @@ public static class RegistryMsilMcpBuilderExtensions
         ArgumentNullException.ThrowIfNull(section);
         AddCore(builder);
         builder.Services.AddOptions<ToolRegistryOptions>().Bind(section);
+        builder.AddConfigurationSection(section, typeof(ToolRegistryOptions));
         return builder;
     }
 

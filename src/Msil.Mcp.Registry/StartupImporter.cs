@@ -83,6 +83,7 @@ internal sealed class StartupImporter(
         }
 
         await registry.ReloadAsync(force: true, cancellationToken).ConfigureAwait(false);
+        await WarnAboutUnconfiguredSourcesAsync(o, cancellationToken).ConfigureAwait(false);
         await bus.SubscribeAsync(registry.Store.Fingerprint, OnRemoteChange, cancellationToken).ConfigureAwait(false);
         if (o.RevisionCheckInterval > TimeSpan.Zero)
         {
@@ -166,6 +167,34 @@ internal sealed class StartupImporter(
         }
     }
 
+    /// <summary>
+    /// Warns about sources the store still serves, last imported at start from configuration, that the configuration no
+    /// longer names (a renamed or misspelled source keeps serving its old tools). Sources imported through the admin API
+    /// are not configured by design and are not reported.
+    /// </summary>
+    private async Task WarnAboutUnconfiguredSourcesAsync(ToolRegistryOptions o, CancellationToken cancellationToken)
+    {
+        var configured = o.Sources.Select(s => "openapi:" + s.Name).ToHashSet(StringComparer.Ordinal);
+        var snapshot = await registry.Store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var stored = snapshot.Tools.Where(t => t.Source.StartsWith("openapi:", StringComparison.Ordinal) && !configured.Contains(t.Source))
+            .GroupBy(t => t.Source, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        if (stored.Count == 0)
+        {
+            return;
+        }
+
+        var imports = await registry.Store.GetImportsAsync(0, 1000, cancellationToken).ConfigureAwait(false);
+        foreach (var (source, count) in stored.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            var last = imports.Where(i => i.Source == source).MaxBy(i => i.Id);
+            if (last is null || last.Actor == StartupCaller.UserId)
+            {
+                Log.UnconfiguredSource(logger, source["openapi:".Length..], count, ToolRegistryOptions.SectionName + ":Sources");
+            }
+        }
+    }
+
     private Stream Open(OpenApiSourceOptions source)
     {
         if (source.Open is not null)
@@ -174,6 +203,14 @@ internal sealed class StartupImporter(
         }
 
         var path = Path.IsPathRooted(source.Path!) ? source.Path! : Path.Combine(environment.ContentRootPath, source.Path!);
+        if (!File.Exists(path))
+        {
+            var index = options.Value.Sources.IndexOf(source);
+            throw new MsilMcpConfigurationException(
+                $"{ToolRegistryOptions.SectionName}:Sources:{index}:Path: the OpenAPI document '{source.Path}' of source '{source.Name}' does not exist "
+                + $"(looked for {path}); correct the path (relative paths start at the content root, {environment.ContentRootPath}) or remove the source.");
+        }
+
         return File.OpenRead(path);
     }
 }

@@ -9,6 +9,7 @@ using ModelContextProtocol.Server;
 using Msil.Mcp;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Catalog;
+using Msil.Mcp.Configuration;
 using Msil.Mcp.Defaults;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
@@ -55,6 +56,39 @@ public static class MsilMcpServiceCollectionExtensions
         services.AddOptions<RateLimitOptions>().Bind(section.GetSection("RateLimit"));
         services.AddOptions<ToolTaskOptions>().Bind(section.GetSection(ToolTaskOptions.SectionName));
         services.AddOptions<UserDirectoryOptions>().Bind(section.GetSection(UserDirectoryOptions.SectionName));
+        builder.AddConfigurationSection(section, typeof(MsilMcpOptions))
+            .AddConfigurationSection(section.GetSection("RateLimit"), typeof(RateLimitOptions))
+            .AddConfigurationSection(section.GetSection(ToolTaskOptions.SectionName), typeof(ToolTaskOptions))
+            .AddConfigurationSection(section.GetSection(UserDirectoryOptions.SectionName), typeof(UserDirectoryOptions));
+        return builder;
+    }
+
+    /// <summary>
+    /// Declares that <paramref name="section"/> is bound to <paramref name="optionsType"/>, so the start-up check of keys under
+    /// <c>Msil:Mcp</c> knows them. Every package's <c>Add…(IConfiguration)</c> overload does this; a host that reads its own
+    /// keys under <c>Msil:Mcp</c> declares them the same way. A key no declared type has is logged as a warning at start,
+    /// and fails the start in Production.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="section">The section, for example <c>configuration.GetSection("Msil:Mcp:Registry")</c>.</param>
+    /// <param name="optionsType">The type bound from it; its public properties (and theirs) are the known keys.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static IMsilMcpBuilder AddConfigurationSection(
+        this IMsilMcpBuilder builder,
+        IConfiguration section,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type optionsType)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+        ArgumentNullException.ThrowIfNull(optionsType);
+        var path = section is IConfigurationSection s ? s.Path : string.Empty;
+        var known = new KnownConfigurationSection(path, optionsType);
+        if (!builder.Services.Any(d => known.Equals(d.ImplementationInstance)))
+        {
+            builder.Services.AddSingleton(known);
+        }
+
         return builder;
     }
 
@@ -221,7 +255,9 @@ public static class MsilMcpServiceCollectionExtensions
         services.AddOptions<MsilMcpOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpListOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, ConfigurationKeyValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        RefusalFilteringLoggerFactory.Install(services);
         services.AddHttpContextAccessor();
         services.AddMetrics();
         services.AddHealthChecks().AddCheck<CatalogHealthCheck>("msil-catalog", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Msil.Mcp.Diagnostics;
 
 namespace Msil.Mcp.Auth.Validation;
 
@@ -111,6 +112,14 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
 
         if (!result.IsValid)
         {
+            if (result.Exception is SecurityTokenInvalidAudienceException)
+            {
+                // Expected and actual audiences, never the token; the token's values are bounded (caller input).
+                var expected = parameters.ValidAudiences?.Any() == true ? string.Join(", ", parameters.ValidAudiences) : parameters.ValidAudience ?? "(none)";
+                var actual = unvalidated.Audiences.Any() ? CallerText.Bound(string.Join(", ", unvalidated.Audiences.Take(4))) : "(none)";
+                Log.WrongAudience(Logger, expected, actual, CallerText.Bound(unvalidated.Issuer));
+            }
+
             return Fail(ReasonOf(result.Exception));
         }
 

@@ -11,8 +11,8 @@ internal static partial class Log
     [LoggerMessage(101, LogLevel.Debug, "Catalog version {Version} synced: {Count} tools, {Rejected} rejected")]
     public static partial void CatalogSynced(ILogger logger, long version, int count, int rejected);
 
-    [LoggerMessage(110, LogLevel.Information, "Call to tool '{ToolName}' denied by {Engine} (decision {DecisionId})")]
-    public static partial void CallDenied(ILogger logger, string toolName, string decisionId, string engine);
+    [LoggerMessage(110, LogLevel.Information, "Call to tool '{ToolName}' denied by {Engine} (decision {DecisionId}): {Reason}")]
+    public static partial void CallDenied(ILogger logger, string toolName, string decisionId, string engine, string reason);
 
     [LoggerMessage(111, LogLevel.Warning, "Elevation check for tool '{ToolName}' failed ({ErrorType}); the call is refused")]
     public static partial void ElevationCheckFailed(ILogger logger, string toolName, string errorType);
@@ -41,8 +41,8 @@ internal static partial class Log
     [LoggerMessage(131, LogLevel.Warning, "No policy package is configured: only read tools are open, to authenticated users (fail closed). Add .AddOpaPolicy() for role-based decisions.")]
     public static partial void NoPolicyEngine(ILogger logger);
 
-    [LoggerMessage(132, LogLevel.Information, "Governed MCP server '{ServerName}' ready: session mode {SessionMode}, policy {Policy}, elevation {Elevation}, audit {Audit}, executors [{Executors}]")]
-    public static partial void Ready(ILogger logger, string serverName, string sessionMode, string policy, string elevation, string audit, string executors);
+    [LoggerMessage(132, LogLevel.Information, "Governed MCP server '{ServerName}' ready with {ToolCount} tool(s): session mode {SessionMode}, policy {Policy}, elevation {Elevation}, audit {Audit}, executors [{Executors}]")]
+    public static partial void Ready(ILogger logger, string serverName, int toolCount, string sessionMode, string policy, string elevation, string audit, string executors);
 
     [LoggerMessage(140, LogLevel.Warning, "The shared rate-limit store (Redis) cannot be reached ({ErrorType}): {Effect} until it answers again")]
     public static partial void RateLimitStoreUnavailable(ILogger logger, string errorType, string effect);
@@ -67,4 +67,16 @@ internal static partial class Log
 
     [LoggerMessage(154, LogLevel.Warning, "{Count} task(s) had not ended when the shutdown timeout elapsed")]
     public static partial void TasksAbandoned(ILogger logger, int count);
+
+    [LoggerMessage(200, LogLevel.Warning, "Configuration: {Problem}")]
+    public static partial void UnknownConfigurationKey(ILogger logger, string problem);
+
+    [LoggerMessage(201, LogLevel.Warning, "The catalog has no tools, so every client sees an empty tools/list. Add OpenAPI sources under Msil:Mcp:Registry:Sources (check the section's spelling), a [MsilTool] class, or AddTools().")]
+    public static partial void EmptyCatalog(ILogger logger);
+
+    [LoggerMessage(202, LogLevel.Information, "Call to unknown tool '{ToolName}' refused: no catalog tool has this name")]
+    public static partial void UnknownToolRefused(ILogger logger, string toolName);
+
+    [LoggerMessage(203, LogLevel.Information, "Call to tool '{ToolName}' needs elevation: {Reason}; the caller was sent the approval URL (-32042)")]
+    public static partial void ElevationRequired(ILogger logger, string toolName, string reason);
 }

@@ -15,7 +15,7 @@ internal sealed class MsilMcpStartupFilter(AllowedHostList hosts, ILogger<MsilMc
     {
         if (hosts.Error is { } error)
         {
-            throw new InvalidOperationException(error);
+            throw new MsilMcpConfigurationException(error);
         }
 
         if (!hosts.Explicit)

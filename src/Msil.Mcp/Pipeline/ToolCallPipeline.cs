@@ -114,6 +114,7 @@ internal sealed class ToolCallPipeline
             if (!_resolve.TryResolve(requestedName, out var governed))
             {
                 state.Outcome = AuditOutcomes.UnknownTool;
+                Log.UnknownToolRefused(_logger, state.ToolName);
                 throw ResolveStage.UnknownTool(state);
             }
 
@@ -176,6 +177,10 @@ internal sealed class ToolCallPipeline
             state.Detail ??= "cancelled";
             throw;
         }
+        catch (Exception ex) when (state.Outcome is not null && IsRefusal(state.Outcome) && RefusalFilteringLoggerFactory.Mark(ex))
+        {
+            throw; // not reached: Mark returns false, it only tells the SDK's logging that this exception is an outcome.
+        }
         catch (Exception ex) when (state.Outcome is null)
         {
             state.Outcome = AuditOutcomes.Failed;
@@ -188,6 +193,10 @@ internal sealed class ToolCallPipeline
             await _audit.WriteAsync(state, activity).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Outcomes that are governed refusals, logged once at Information by the stages, not failures.</summary>
+    private static bool IsRefusal(string outcome) => outcome is AuditOutcomes.UnknownTool or AuditOutcomes.Denied or AuditOutcomes.ElevationRequired
+        or AuditOutcomes.RateLimited or AuditOutcomes.TaskRequired or AuditOutcomes.RequestStateRejected;
 
     private static void RateLimited(CallState state, RateLimitExceededException ex)
     {

@@ -43,7 +43,7 @@ public sealed class HostFilteringMiddlewareTests
         await using var app = builder.Build();
         app.MapMsilMcp("/mcp");
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync(Ct));
+        var ex = await Assert.ThrowsAsync<MsilMcpConfigurationException>(() => app.StartAsync(Ct));
 
         Assert.Contains("AllowedHosts", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Production", ex.Message, StringComparison.Ordinal);

@@ -42,6 +42,7 @@ internal sealed class ElevationStage(IElevationGate gate, MsilMcpMetrics metrics
             case ElevationOutcome.Required when check.ElevationUrl is not null:
                 state.Outcome = AuditOutcomes.ElevationRequired;
                 state.Detail = check.Reason;
+                Log.ElevationRequired(logger, tool.Name, check.Reason);
                 var message = $"Tool '{tool.Name}' is privileged and needs an active elevation for scope '{check.Scope}' ({check.Reason}). Request elevation at {check.ElevationUrl} and call the tool again once it is approved.";
                 throw new UrlElicitationRequiredException(message,
                 [

@@ -45,7 +45,7 @@ internal sealed class PolicyStage(IPolicyDecisionPoint policy, MsilMcpMetrics me
             metrics.PolicyDecision(visible, PolicyAction.List);
         }
 
-        Log.CallDenied(logger, tool.Definition.Name, decision.DecisionId, decision.Engine);
+        Log.CallDenied(logger, tool.Definition.Name, decision.DecisionId, decision.Engine, decision.Reason);
         state.Outcome = AuditOutcomes.Denied;
         if (visible.Allow)
         {
@@ -67,7 +67,7 @@ internal sealed class PolicyStage(IPolicyDecisionPoint policy, MsilMcpMetrics me
         state.Decision = decision;
         if (!decision.Allow)
         {
-            Log.CallDenied(logger, tool.Definition.Name, decision.DecisionId, decision.Engine);
+            Log.CallDenied(logger, tool.Definition.Name, decision.DecisionId, decision.Engine, decision.Reason);
             state.Outcome = AuditOutcomes.Denied;
             state.Detail = decision.Reason;
             throw PolicyDeniedException.For(tool.Definition.Name, decision, tool.Definition, state.Caller);
