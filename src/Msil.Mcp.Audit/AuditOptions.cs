@@ -204,6 +204,22 @@ public sealed class AuditPostgreSqlOptions
     /// <value>Defaults to 5 seconds (seed §8).</value>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Gets or sets how long opening a connection may wait for a free pooled one (Npgsql's <c>Timeout</c>), unless the connection string sets it.</summary>
+    /// <value>Defaults to 30 seconds (seed §8.1).</value>
+    public TimeSpan PoolTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets the age after which a pooled connection is closed rather than reused (Npgsql's <c>Connection Lifetime</c>), unless the connection string sets it.</summary>
+    /// <value>Defaults to 1800 seconds (seed §8.1).</value>
+    public TimeSpan ConnectionLifetime { get; set; } = TimeSpan.FromSeconds(1800);
+
+    /// <summary>
+    /// Gets or sets whether Production accepts a connection without required TLS. Without it a Production host refuses to
+    /// start when <see cref="ConnectionString"/> or <see cref="SchemaConnectionString"/> does not require TLS (seed §8.1);
+    /// with it the host starts and logs a warning.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool AllowInsecureTransport { get; set; }
+
     /// <summary>Gets whether the target is on.</summary>
     internal bool Enabled => !string.IsNullOrWhiteSpace(ConnectionString);
 }

@@ -77,6 +77,7 @@ public static class ElevationMsilMcpBuilderExtensions
 
         services.AddOptions<ElevationOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElevationOptions>, ElevationOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElevationOptions>, ElevationTransportValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddHttpContextAccessor();

@@ -220,6 +220,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.AddOptions<MsilMcpOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpListOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, ProductionTransportValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddMetrics();
@@ -239,6 +240,7 @@ public static class MsilMcpServiceCollectionExtensions
 
         services.AddOptions<RateLimitOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, ProductionTransportValidator>());
         services.TryAddSingleton<InMemoryRateLimitStore>();
         services.TryAddSingleton<RateLimitRedisConnection>();
         services.TryAddSingleton<RedisRateLimitStore>();
@@ -263,6 +265,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<RequestStateProtector>();
         services.AddOptions<ToolTaskOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolTaskOptions>, ToolTaskOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolTaskOptions>, ProductionTransportValidator>());
         services.TryAddSingleton<InMemoryToolTaskStore>();
         services.TryAddSingleton<RedisToolTaskStore>();
         services.TryAddSingleton<IToolTaskStore>(static sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<ToolTaskOptions>>().Value.RedisConnectionString)
