@@ -28,6 +28,19 @@ public enum AuditOutboxFailurePolicy
     Allow,
 }
 
+/// <summary>The server-side encryption asked for on every S3 batch and manifest object.</summary>
+public enum AuditS3Encryption
+{
+    /// <summary>SSE-KMS (<c>aws:kms</c>) under <see cref="AuditS3Options.KmsKeyId"/>, with an S3 Bucket Key to save KMS requests (the default, seed §9).</summary>
+    Kms,
+
+    /// <summary>SSE-S3 (<c>AES256</c>) with keys S3 manages.</summary>
+    S3Managed,
+
+    /// <summary>No encryption header: the bucket's default encryption applies (for S3-compatible servers without encryption).</summary>
+    None,
+}
+
 /// <summary>The S3 Object Lock mode put on every batch and manifest object.</summary>
 public enum AuditObjectLockMode
 {
@@ -262,6 +275,18 @@ public sealed class AuditS3Options
     /// <summary>Gets or sets how many days each object is retained (its retain-until date is the upload time plus this).</summary>
     /// <value>Defaults to 2555 days (seven years).</value>
     public int RetentionDays { get; set; } = 2555;
+
+    /// <summary>Gets or sets how S3 encrypts every batch and manifest object at rest (seed §9: SSE-KMS).</summary>
+    /// <value>Defaults to <see cref="AuditS3Encryption.Kms"/>.</value>
+    public AuditS3Encryption ServerSideEncryption { get; set; } = AuditS3Encryption.Kms;
+
+    /// <summary>
+    /// Gets or sets the KMS key (key id, key ARN or alias ARN) objects are encrypted under when
+    /// <see cref="ServerSideEncryption"/> is <see cref="AuditS3Encryption.Kms"/>. The writer's role needs
+    /// <c>kms:GenerateDataKey</c> on it; verifiers need <c>kms:Decrypt</c>.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the bucket's default key, else the account's <c>aws/s3</c> key.</value>
+    public string? KmsKeyId { get; set; }
 
     /// <summary>Gets or sets the most records in one batch object.</summary>
     /// <value>Defaults to 1000.</value>

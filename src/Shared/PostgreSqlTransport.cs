@@ -66,8 +66,13 @@ internal static class PostgreSqlTransport
     /// <param name="sslMode">The SSL mode the options apply when the string sets none.</param>
     /// <param name="key">The configuration key of the connection string.</param>
     /// <param name="allowKey">The configuration key that relaxes the rule.</param>
-    public static string? CheckTls(string connectionString, SslMode? sslMode, string key, string allowKey)
+    public static string? CheckTls(string? connectionString, SslMode? sslMode, string key, string allowKey)
     {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return null;
+        }
+
         NpgsqlConnectionStringBuilder b;
         try
         {

@@ -15,8 +15,13 @@ internal static class RedisTransport
     /// <param name="connectionString">The StackExchange.Redis connection string.</param>
     /// <param name="key">The configuration key of the connection string.</param>
     /// <param name="allowKey">The configuration key that relaxes the rule.</param>
-    public static string? CheckTls(string connectionString, string key, string allowKey)
+    public static string? CheckTls(string? connectionString, string key, string allowKey)
     {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return null;
+        }
+
         ConfigurationOptions options;
         try
         {
