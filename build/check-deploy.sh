@@ -4,7 +4,8 @@
 #      (Debian's kubectl) into artifacts/deploy/<overlay>.yaml;
 #   2. validates every rendered object against the Kubernetes JSON schemas (tests/deploy: the kubernetes-models npm
 #      package, compiled from the official OpenAPI document) and checks what the overlays promise
-#      (tests/deploy/check-kustomize.mjs: UIs equal to the server, IRSA without access keys in Production, …);
+#      (tests/deploy/check-kustomize.mjs: UIs equal to the server, IRSA without access keys in Production, …), and
+#      the AWS observability manifests (deploy/aws: ADOT Collector, Fluent Bit) against the same schemas;
 #   3. runs `opa test` on the shipped Rego policies and the shared case table (src/Msil.Mcp.Policy.Opa/policies)
 #      when an `opa` binary is on PATH, and starts a real OPA server on loopback that answers every case of
 #      cases.json; without `opa` the step is reported as skipped.
@@ -45,6 +46,12 @@ if [ ${#rendered[@]} -gt 0 ]; then
         result "fail kubernetes-schema-$overlay: $(grep -v '^ok ' "$OUT/$overlay.schema.txt" | head -5 | tr '\n' ' ')"
       fi
     done
+    aws=(samples/Msil.Mcp.ReferenceServer/deploy/aws/*.yaml)
+    if node tests/deploy/validate-manifests.mjs "${aws[@]}" > "$OUT/aws.schema.txt"; then
+      result "pass kubernetes-schema-aws-observability ($(grep -c '^ok ' "$OUT/aws.schema.txt") objects)"
+    else
+      result "fail kubernetes-schema-aws-observability: $(grep -v '^ok ' "$OUT/aws.schema.txt" | head -5 | tr '\n' ' ')"
+    fi
     node tests/deploy/check-kustomize.mjs "$OUT" >> "$RESULTS" 2> "$OUT/check-kustomize.err" \
       || grep -q '^fail ' "$RESULTS" || result "fail check-kustomize: $(head -c 300 "$OUT/check-kustomize.err")"
   else
