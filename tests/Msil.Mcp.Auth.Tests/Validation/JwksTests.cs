@@ -143,8 +143,5 @@ public sealed class JwksTests
         Assert.Equal(HttpStatusCode.OK, shared.StatusCode);
     }
 
-    private static string RequireRedis()
-        => Environment.GetEnvironmentVariable("REDIS_CONNECTION_STRING") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("REDIS_CONNECTION_STRING is not set: run build/test.sh, or `eval \"$(bash build/services/start.sh)\"` first.");
+    private static string RequireRedis() => Msil.Mcp.TestServices.TestServiceContainers.Require("REDIS_CONNECTION_STRING", "a real Redis");
 }
