@@ -121,6 +121,7 @@ public sealed class JwksTests
         {
             o.Issuers.Add(new OidcIssuerOptions { Issuer = idp.Issuer, RequireHttpsMetadata = false });
             o.RedisConnectionString = redis;
+            o.AllowInsecureRedis = true; // the loopback test Redis has a password but no TLS; the host runs as Production
         }
 
         await using var first = await AuthTestHost.StartAsync(Configure);
