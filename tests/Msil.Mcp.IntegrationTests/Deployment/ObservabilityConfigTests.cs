@@ -25,22 +25,35 @@ public sealed class ObservabilityConfigTests : IDisposable
 
     private readonly ReferenceServerFixture _server;
     private readonly ConcurrentDictionary<string, string> _instruments = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, bool>> _tagKeys = new(StringComparer.Ordinal);
     private readonly MeterListener _listener = new();
 
     public ObservabilityConfigTests(ReferenceServerFixture server)
     {
         _server = server;
-        _listener.InstrumentPublished = (instrument, _) =>
+        _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name.StartsWith("Msil.Mcp", StringComparison.Ordinal))
             {
                 _instruments[instrument.Name] = instrument.Meter.Name;
+                listener.EnableMeasurementEvents(instrument);
             }
         };
+        _listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => RecordTags(instrument, tags));
+        _listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => RecordTags(instrument, tags));
         _listener.Start();
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private void RecordTags(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var keys = _tagKeys.GetOrAdd(instrument.Name, _ => new ConcurrentDictionary<string, bool>(StringComparer.Ordinal));
+        foreach (var tag in tags)
+        {
+            keys[tag.Key] = true;
+        }
+    }
 
     private static string AwsFile(string name) => Path.Combine(RepoFiles.ReferenceServer, "deploy", "aws", name);
 
@@ -82,6 +95,21 @@ public sealed class ObservabilityConfigTests : IDisposable
 
         Assert.Equal("msil.mcp.errors", (string)ratio["metric1"]);
         Assert.Equal("msil.mcp.tool.executions", (string)ratio["metric2"]);
+
+        // Each CloudWatch dimension is a tag the source instrument really records.
+        foreach (var declaration in List(Map(config, "exporters", "awsemf"), "metric_declarations").Cast<Dictionary<object, object>>())
+        {
+            var keys = List(declaration, "dimensions").Cast<List<object>>().SelectMany(set => set.Cast<string>()).ToList();
+            foreach (var seed in List(declaration, "metric_name_selectors").Cast<string>())
+            {
+                foreach (var key in keys)
+                {
+                    Assert.True(
+                        sources[seed].Any(i => _tagKeys.TryGetValue(i, out var seen) && seen.ContainsKey(key)),
+                        $"{seed} is dimensioned by '{key}', which {string.Join(" or ", sources[seed])} never records");
+                }
+            }
+        }
     }
 
     [Fact]
