@@ -2,7 +2,7 @@ using Testcontainers.LocalStack;
 using Testcontainers.PostgreSql;
 using Testcontainers.Redis;
 
-namespace Msil.Mcp.TestServices;
+namespace Msil.Mcp.TestSupport;
 
 /// <summary>
 /// Where the integration tests get their real servers. A variable that is set (build/test.sh exports them for the

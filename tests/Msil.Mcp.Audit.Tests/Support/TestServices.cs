@@ -24,7 +24,7 @@ internal static class TestServices
 
     public static string UniquePrefix() => $"tests/audit-{Guid.NewGuid():N}/";
 
-    private static string Require(string name, string what) => Msil.Mcp.TestServices.TestServiceContainers.Require(name, what);
+    private static string Require(string name, string what) => Msil.Mcp.TestSupport.TestServiceContainers.Require(name, what);
 }
 
 /// <summary>A database of the test class's own (CREATE DATABASE t_…), dropped afterwards.</summary>

@@ -144,5 +144,5 @@ public sealed class JwksTests
         Assert.Equal(HttpStatusCode.OK, shared.StatusCode);
     }
 
-    private static string RequireRedis() => Msil.Mcp.TestServices.TestServiceContainers.Require("REDIS_CONNECTION_STRING", "a real Redis");
+    private static string RequireRedis() => Msil.Mcp.TestSupport.TestServiceContainers.Require("REDIS_CONNECTION_STRING", "a real Redis");
 }

@@ -6,7 +6,7 @@ namespace Msil.Mcp.Elevation.Tests.Support;
 /// <summary>The shared test Redis (from <c>REDIS_CONNECTION_STRING</c>); tests fail, never skip, when it is missing.</summary>
 internal static class SharedRedis
 {
-    public static string ConnectionString => Msil.Mcp.TestServices.TestServiceContainers.Require("REDIS_CONNECTION_STRING", "a real Redis");
+    public static string ConnectionString => Msil.Mcp.TestSupport.TestServiceContainers.Require("REDIS_CONNECTION_STRING", "a real Redis");
 
     /// <summary>A key prefix no other test uses.</summary>
     public static string UniquePrefix() => $"test:elevation:{Guid.NewGuid():N}:";

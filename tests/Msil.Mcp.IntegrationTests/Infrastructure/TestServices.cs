@@ -6,5 +6,5 @@ namespace Msil.Mcp.IntegrationTests.Infrastructure;
 /// </summary>
 public static class TestServices
 {
-    public static string Require(string variable) => Msil.Mcp.TestServices.TestServiceContainers.Require(variable);
+    public static string Require(string variable) => Msil.Mcp.TestSupport.TestServiceContainers.Require(variable);
 }

@@ -17,5 +17,5 @@ internal static class Shared
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
-    private static string Get(string variable, string what) => Msil.Mcp.TestServices.TestServiceContainers.Require(variable, "a real " + what);
+    private static string Get(string variable, string what) => Msil.Mcp.TestSupport.TestServiceContainers.Require(variable, "a real " + what);
 }

@@ -6,7 +6,7 @@ namespace Msil.Mcp.Tests.Infrastructure;
 /// </summary>
 internal static class TestServices
 {
-    public static string Require(string variable) => Msil.Mcp.TestServices.TestServiceContainers.Require(variable);
+    public static string Require(string variable) => Msil.Mcp.TestSupport.TestServiceContainers.Require(variable);
 
     public static int ClosedPort()
     {

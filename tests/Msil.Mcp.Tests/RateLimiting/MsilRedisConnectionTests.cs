@@ -8,7 +8,7 @@ public sealed class MsilRedisConnectionTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Redis => Msil.Mcp.TestServices.TestServiceContainers.Require("REDIS_CONNECTION_STRING");
+    private static string Redis => Msil.Mcp.TestSupport.TestServiceContainers.Require("REDIS_CONNECTION_STRING");
 
     [Fact]
     public async Task GetConnection_ConcurrentFirstUses_ConnectOnceAndShareIt()
