@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Hosting.Internal;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Msil.Mcp.Diagnostics;
 using Npgsql;
