@@ -7,9 +7,10 @@
 # `dotnet build` the solution (Release), `dotnet test` it (VSTest, TRX into artifacts/test-results/), start the
 # reference server on 127.0.0.1:$MSIL_E2E_PORT and run build/run-e2e.sh against it (TypeScript SDK client +
 # MCP Inspector CLI), then run the official MCP conformance suite against the conformance host
-# (build/conformance.sh). The last line on stdout is the summary, alone on its line:
+# (build/conformance.sh), then the deploy checks (build/check-deploy.sh). The last line on stdout is the summary, alone on its line:
 #   tests: N passed, M failed, K skipped
-# (.NET tests from the TRX files plus one per end-to-end check and one per conformance scenario and run; expected
+# (.NET tests from the TRX files plus one per end-to-end check, one per conformance scenario and run, and one per deploy
+# check; expected
 # conformance failures count as skipped). Exit code 0 only if nothing failed.
 # Phase timings go to stderr. Whatever the script started (reference server, services) is stopped on exit.
 #
@@ -25,6 +26,9 @@
 #   MSIL_SKIP_INSPECTOR=1  skip the two Inspector checks (counted as skipped)
 #   MSIL_SKIP_CONFORMANCE=1 skip the conformance phase (build/conformance.sh: the official MCP conformance suite
 #                          against tests/Msil.Mcp.ConformanceServer; expected failures count as skipped)
+#   MSIL_SKIP_DEPLOY=1     skip the deploy checks (build/check-deploy.sh: Kustomize overlays rendered with kubectl and
+#                          validated against the Kubernetes schemas; `opa test` and a real OPA server when `opa` is on
+#                          PATH, reported as skipped otherwise)
 #   MSIL_E2E_URL=URL       run the end-to-end checks against a server that is already running (no server start)
 #   MSIL_E2E_PORT [5199]   port of the reference server started here
 #   MSIL_E2E_SERVER_CMD    command that replaces `dotnet Msil.Mcp.ReferenceServer.dll` (a testing hook for this
@@ -295,12 +299,28 @@ if [ "${MSIL_SKIP_CONFORMANCE:-0}" != 1 ]; then
   phase_end
 fi
 
+# ---- 5b. deploy: Kustomize overlays rendered and schema-checked; opa test where OPA is on PATH -----------------
+DEPLOY_PASSED=0 DEPLOY_FAILED=0 DEPLOY_SKIPPED=0
+if [ "${MSIL_SKIP_DEPLOY:-0}" != 1 ]; then
+  phase_begin deploy
+  DEPLOY_RESULTS=$ROOT/artifacts/deploy/results.txt
+  deploy_rc=0
+  MSIL_DEPLOY_RESULTS=$DEPLOY_RESULTS run_logged artifacts/deploy.log 600 bash build/check-deploy.sh || deploy_rc=$?
+  DEPLOY_PASSED=$(grep -c '^pass ' "$DEPLOY_RESULTS" 2>/dev/null || true)
+  DEPLOY_FAILED=$(grep -c '^fail ' "$DEPLOY_RESULTS" 2>/dev/null || true)
+  DEPLOY_SKIPPED=$(grep -c '^skip ' "$DEPLOY_RESULTS" 2>/dev/null || true)
+  if [ "$deploy_rc" != 0 ] && [ "$DEPLOY_FAILED" = 0 ]; then
+    EXTRA_FAILURES+=("build/check-deploy.sh exited with $deploy_rc (artifacts/deploy.log)")
+  fi
+  phase_end
+fi
+
 # ---- 6. summary ---------------------------------------------------------------------------------------------
 for f in "${EXTRA_FAILURES[@]}"; do log "FAILED: $f"; done
-passed=$(( DOTNET_PASSED + E2E_PASSED + CONF_PASSED ))
-failed=$(( DOTNET_FAILED + E2E_FAILED + CONF_FAILED + ${#EXTRA_FAILURES[@]} ))
-skipped=$(( DOTNET_SKIPPED + E2E_SKIPPED + CONF_SKIPPED ))
-log ".NET tests - passed $DOTNET_PASSED, failed $DOTNET_FAILED, skipped $DOTNET_SKIPPED; end to end - passed $E2E_PASSED, failed $E2E_FAILED, skipped $E2E_SKIPPED; conformance - passed $CONF_PASSED, failed $CONF_FAILED, expected failures (skipped) $CONF_SKIPPED"
+passed=$(( DOTNET_PASSED + E2E_PASSED + CONF_PASSED + DEPLOY_PASSED ))
+failed=$(( DOTNET_FAILED + E2E_FAILED + CONF_FAILED + DEPLOY_FAILED + ${#EXTRA_FAILURES[@]} ))
+skipped=$(( DOTNET_SKIPPED + E2E_SKIPPED + CONF_SKIPPED + DEPLOY_SKIPPED ))
+log ".NET tests - passed $DOTNET_PASSED, failed $DOTNET_FAILED, skipped $DOTNET_SKIPPED; end to end - passed $E2E_PASSED, failed $E2E_FAILED, skipped $E2E_SKIPPED; conformance - passed $CONF_PASSED, failed $CONF_FAILED, expected failures (skipped) $CONF_SKIPPED; deploy - passed $DEPLOY_PASSED, failed $DEPLOY_FAILED, skipped $DEPLOY_SKIPPED"
 cleanup_now
 # The summary is the last line of the output.
 echo "tests: $passed passed, $failed failed, $skipped skipped"

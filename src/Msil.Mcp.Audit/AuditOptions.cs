@@ -28,6 +28,19 @@ public enum AuditOutboxFailurePolicy
     Allow,
 }
 
+/// <summary>The server-side encryption asked for on every S3 batch and manifest object.</summary>
+public enum AuditS3Encryption
+{
+    /// <summary>SSE-KMS (<c>aws:kms</c>) under <see cref="AuditS3Options.KmsKeyId"/>, with an S3 Bucket Key to save KMS requests (the default, seed §9).</summary>
+    Kms,
+
+    /// <summary>SSE-S3 (<c>AES256</c>) with keys S3 manages.</summary>
+    S3Managed,
+
+    /// <summary>No encryption header: the bucket's default encryption applies (for S3-compatible servers without encryption).</summary>
+    None,
+}
+
 /// <summary>The S3 Object Lock mode put on every batch and manifest object.</summary>
 public enum AuditObjectLockMode
 {
@@ -204,6 +217,22 @@ public sealed class AuditPostgreSqlOptions
     /// <value>Defaults to 5 seconds (seed §8).</value>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Gets or sets how long opening a connection may wait for a free pooled one (Npgsql's <c>Timeout</c>), unless the connection string sets it.</summary>
+    /// <value>Defaults to 30 seconds (seed §8.1).</value>
+    public TimeSpan PoolTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets the age after which a pooled connection is closed rather than reused (Npgsql's <c>Connection Lifetime</c>), unless the connection string sets it.</summary>
+    /// <value>Defaults to 1800 seconds (seed §8.1).</value>
+    public TimeSpan ConnectionLifetime { get; set; } = TimeSpan.FromSeconds(1800);
+
+    /// <summary>
+    /// Gets or sets whether Production accepts a connection without required TLS. Without it a Production host refuses to
+    /// start when <see cref="ConnectionString"/> or <see cref="SchemaConnectionString"/> does not require TLS (seed §8.1);
+    /// with it the host starts and logs a warning.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool AllowInsecureTransport { get; set; }
+
     /// <summary>Gets whether the target is on.</summary>
     internal bool Enabled => !string.IsNullOrWhiteSpace(ConnectionString);
 }
@@ -246,6 +275,18 @@ public sealed class AuditS3Options
     /// <summary>Gets or sets how many days each object is retained (its retain-until date is the upload time plus this).</summary>
     /// <value>Defaults to 2555 days (seven years).</value>
     public int RetentionDays { get; set; } = 2555;
+
+    /// <summary>Gets or sets how S3 encrypts every batch and manifest object at rest (seed §9: SSE-KMS).</summary>
+    /// <value>Defaults to <see cref="AuditS3Encryption.Kms"/>.</value>
+    public AuditS3Encryption ServerSideEncryption { get; set; } = AuditS3Encryption.Kms;
+
+    /// <summary>
+    /// Gets or sets the KMS key (key id, key ARN or alias ARN) objects are encrypted under when
+    /// <see cref="ServerSideEncryption"/> is <see cref="AuditS3Encryption.Kms"/>. The writer's role needs
+    /// <c>kms:GenerateDataKey</c> on it; verifiers need <c>kms:Decrypt</c>.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the bucket's default key, else the account's <c>aws/s3</c> key.</value>
+    public string? KmsKeyId { get; set; }
 
     /// <summary>Gets or sets the most records in one batch object.</summary>
     /// <value>Defaults to 1000.</value>

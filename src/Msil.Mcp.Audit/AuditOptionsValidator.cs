@@ -198,6 +198,15 @@ internal sealed class AuditOptionsValidator : Microsoft.Extensions.Options.IVali
             errors.Add($"{S3}RetentionDays must be between 1 and 36500 when ObjectLockMode is {o.ObjectLockMode}.");
         }
 
+        if (!Enum.IsDefined(o.ServerSideEncryption))
+        {
+            errors.Add($"{S3}ServerSideEncryption must be Kms, S3Managed or None.");
+        }
+        else if (o.KmsKeyId is not null && (o.ServerSideEncryption != AuditS3Encryption.Kms || string.IsNullOrWhiteSpace(o.KmsKeyId)))
+        {
+            errors.Add($"{S3}KmsKeyId is set but not used: it needs ServerSideEncryption=Kms and a key id, key ARN or alias ARN (leave it out for the bucket's default key).");
+        }
+
         if (o.BatchMaxRecords is < 1 or > 100_000)
         {
             errors.Add($"{S3}BatchMaxRecords must be between 1 and 100000.");

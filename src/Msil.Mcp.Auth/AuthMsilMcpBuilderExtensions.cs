@@ -66,6 +66,7 @@ public static class AuthMsilMcpBuilderExtensions
 
         services.AddOptions<MsilAuthOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilAuthOptions>, MsilAuthOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilAuthOptions>, AuthTransportValidator>());
         services.AddHttpClient(IssuerRegistry.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddHttpClient(OAuthDownstreamTokenProvider.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         services.TryAddSingleton<DevelopmentIssuer>();

@@ -55,6 +55,13 @@ public sealed class MsilAuthOptions
     /// <value>Defaults to <see langword="null"/>: keys are cached in memory only.</value>
     public string? RedisConnectionString { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether Production accepts <see cref="RedisConnectionString"/> without TLS or without a password. Without it a Production host
+    /// refuses to start when <see cref="RedisConnectionString"/> lacks either (seed §8.2); with it the host starts and logs a warning.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool AllowInsecureRedis { get; set; }
+
     /// <summary>Gets or sets how long keys stored in Redis stay usable when the issuer cannot be reached.</summary>
     /// <value>Defaults to 24 hours.</value>
     public TimeSpan JwksCacheLifetime { get; set; } = TimeSpan.FromHours(24);

@@ -78,6 +78,7 @@ public static class ElevationMsilMcpBuilderExtensions
 
         services.AddOptions<ElevationOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElevationOptions>, ElevationOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElevationOptions>, ElevationTransportValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddHttpContextAccessor();

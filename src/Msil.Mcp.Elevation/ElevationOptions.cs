@@ -75,6 +75,13 @@ public sealed class ElevationOptions
     /// <value>Defaults to <see langword="null"/>.</value>
     public string? RedisConnectionString { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether Production accepts <see cref="RedisConnectionString"/> without TLS or without a password. Without it a Production host
+    /// refuses to start when <see cref="RedisConnectionString"/> lacks either (seed §8.2); with it the host starts and logs a warning.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool AllowInsecureRedis { get; set; }
+
     /// <summary>Gets or sets the prefix of the Redis keys; a grant lives at <c>{prefix}{user_id}:{scope}</c>.</summary>
     /// <value>Defaults to <c>elevation:</c> (seed §4.2).</value>
     public string RedisKeyPrefix { get; set; } = "elevation:";

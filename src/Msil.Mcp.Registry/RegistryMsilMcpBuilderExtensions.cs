@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Msil.Mcp;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
 using Msil.Mcp.Registry;
 using Msil.Mcp.Registry.Api;
@@ -85,6 +86,7 @@ public static class RegistryMsilMcpBuilderExtensions
 
         services.AddOptions<ToolRegistryOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolRegistryOptions>, ToolRegistryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolRegistryOptions>, RegistryTransportValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IToolStore>(static sp =>
         {
@@ -92,7 +94,7 @@ public static class RegistryMsilMcpBuilderExtensions
             var time = sp.GetRequiredService<TimeProvider>();
             if (o.Store == ToolStoreKind.PostgreSql)
             {
-                return new PostgreSqlToolStore(o.ConnectionString!, o.Schema, time);
+                return new PostgreSqlToolStore(PostgreSqlTransport.ApplyDefaults(o.ConnectionString!, new PostgreSqlPoolSettings(o.SslMode, o.MinPoolSize, o.MaxPoolSize, o.PoolTimeout, o.ConnectionLifetime, o.StatementTimeout, o.LockTimeout)), o.Schema, time);
             }
 
             var root = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;

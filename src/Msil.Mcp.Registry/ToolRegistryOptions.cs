@@ -46,12 +46,59 @@ public sealed class ToolRegistryOptions
     public string Schema { get; set; } = "msil_registry";
 
     /// <summary>
+    /// Gets or sets the TLS mode towards PostgreSQL (Npgsql's <c>SSL Mode</c>), applied unless the connection string sets
+    /// one. Production refuses anything weaker than <see cref="Npgsql.SslMode.Require"/> unless
+    /// <see cref="AllowInsecurePostgreSql"/> is set; use <see cref="Npgsql.SslMode.VerifyFull"/> with the CA bundle in the
+    /// connection string's <c>Root Certificate</c> (seed §8.1).
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the connection string decides (Npgsql's default is <c>Prefer</c>).</value>
+    public Npgsql.SslMode? SslMode { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether Production accepts a PostgreSQL connection without required TLS. Without it a Production host
+    /// refuses to start when the store's connection does not require TLS (seed §8.1); with it the host starts and logs a warning.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool AllowInsecurePostgreSql { get; set; }
+
+    /// <summary>Gets or sets the PostgreSQL connections kept open in the pool, applied unless the connection string sets <c>Minimum Pool Size</c>.</summary>
+    /// <value>Defaults to 5 (seed §8.1: a pool of 5).</value>
+    public int MinPoolSize { get; set; } = 5;
+
+    /// <summary>Gets or sets the most pooled PostgreSQL connections, applied unless the connection string sets <c>Maximum Pool Size</c>.</summary>
+    /// <value>Defaults to 15 (seed §8.1: 5 plus an overflow of 10).</value>
+    public int MaxPoolSize { get; set; } = 15;
+
+    /// <summary>Gets or sets how long opening a PostgreSQL connection may wait for a free pooled one (Npgsql's <c>Timeout</c>), unless the connection string sets it.</summary>
+    /// <value>Defaults to 30 seconds (seed §8.1).</value>
+    public TimeSpan PoolTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets the age after which a pooled PostgreSQL connection is closed rather than reused (Npgsql's <c>Connection Lifetime</c>), unless the connection string sets it.</summary>
+    /// <value>Defaults to 1800 seconds (seed §8.1).</value>
+    public TimeSpan ConnectionLifetime { get; set; } = TimeSpan.FromSeconds(1800);
+
+    /// <summary>Gets or sets the server-side <c>statement_timeout</c> of every PostgreSQL connection, unless the connection string's <c>Options</c> set it.</summary>
+    /// <value>Defaults to 30 seconds (seed §8.1).</value>
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets the server-side <c>lock_timeout</c> of every PostgreSQL connection, unless the connection string's <c>Options</c> set it.</summary>
+    /// <value>Defaults to 5 seconds (seed §8.1).</value>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Gets or sets the Redis connection string (StackExchange.Redis syntax) for the shared catalog cache and the
     /// invalidation channel <c>msil:tools:changed</c>. When empty, an <c>IConnectionMultiplexer</c> registered in the
     /// host's services is used; with neither, the registry runs as a single instance.
     /// </summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     public string? Redis { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether Production accepts <see cref="Redis"/> without TLS or without a password. Without it a Production host
+    /// refuses to start when <see cref="Redis"/> lacks either (seed §8.2); with it the host starts and logs a warning.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool AllowInsecureRedis { get; set; }
 
     /// <summary>
     /// Gets or sets how often the store's revision is compared with the catalog served, so that a change made by another

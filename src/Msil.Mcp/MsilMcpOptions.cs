@@ -77,6 +77,13 @@ public sealed class MsilMcpOptions
     /// <value>Defaults to <see langword="null"/>.</value>
     public string? KeyRingRedisConnectionString { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether Production accepts <see cref="KeyRingRedisConnectionString"/> without TLS or without a password. Without it a Production host
+    /// refuses to start when <see cref="KeyRingRedisConnectionString"/> lacks either (seed §8.2); with it the host starts and logs a warning.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool AllowInsecureRedis { get; set; }
+
     /// <summary>Gets or sets the Redis list that holds the key ring when <see cref="KeyRingRedisConnectionString"/> is set.</summary>
     /// <value>Defaults to <c>msil:dataprotection:keys</c>.</value>
     [Required(ErrorMessage = "Msil:Mcp:KeyRingRedisKey is empty: name the Redis list of the Data Protection key ring (default 'msil:dataprotection:keys').")]

@@ -256,6 +256,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, MsilMcpListOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, ConfigurationKeyValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpOptions>, ProductionTransportValidator>());
         services.TryAddSingleton(TimeProvider.System);
         RefusalFilteringLoggerFactory.Install(services);
         services.AddHttpContextAccessor();
@@ -276,6 +277,7 @@ public static class MsilMcpServiceCollectionExtensions
 
         services.AddOptions<RateLimitOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, ProductionTransportValidator>());
         services.TryAddSingleton<InMemoryRateLimitStore>();
         services.TryAddSingleton<RateLimitRedisConnection>();
         services.TryAddSingleton<RedisRateLimitStore>();
@@ -300,6 +302,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<RequestStateProtector>();
         services.AddOptions<ToolTaskOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolTaskOptions>, ToolTaskOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolTaskOptions>, ProductionTransportValidator>());
         services.TryAddSingleton<InMemoryToolTaskStore>();
         services.TryAddSingleton<RedisToolTaskStore>();
         services.TryAddSingleton<IToolTaskStore>(static sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<ToolTaskOptions>>().Value.RedisConnectionString)

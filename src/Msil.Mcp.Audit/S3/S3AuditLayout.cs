@@ -54,6 +54,26 @@ internal static class S3AuditLayout
     public static string Sha256Hex(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
     /// <summary>Creates the S3 client the options describe.</summary>
+    /// <summary>Asks for the configured server-side encryption on <paramref name="request"/> (seed §9: SSE-KMS).</summary>
+    public static void ApplyEncryption(Amazon.S3.Model.PutObjectRequest request, AuditS3Options o)
+    {
+        switch (o.ServerSideEncryption)
+        {
+            case AuditS3Encryption.Kms:
+                request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS;
+                request.BucketKeyEnabled = true;
+                if (!string.IsNullOrWhiteSpace(o.KmsKeyId))
+                {
+                    request.ServerSideEncryptionKeyManagementServiceKeyId = o.KmsKeyId;
+                }
+
+                break;
+            case AuditS3Encryption.S3Managed:
+                request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AES256;
+                break;
+        }
+    }
+
     public static AmazonS3Client CreateClient(AuditS3Options o)
     {
         var config = new AmazonS3Config

@@ -158,6 +158,7 @@ internal sealed class S3AuditTarget : IAuditShipTarget, IDisposable
             request.ObjectLockRetainUntilDate = _time.GetUtcNow().UtcDateTime.AddDays(_options.RetentionDays);
         }
 
+        S3AuditLayout.ApplyEncryption(request, _options);
         await Client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -41,6 +41,13 @@ public sealed class RateLimitOptions
     public string? RedisConnectionString { get; set; }
 
     /// <summary>
+    /// Gets or sets whether Production accepts <see cref="RedisConnectionString"/> without TLS or without a password. Without it a Production host
+    /// refuses to start when <see cref="RedisConnectionString"/> lacks either (seed §8.2); with it the host starts and logs a warning.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool AllowInsecureRedis { get; set; }
+
+    /// <summary>
     /// Gets or sets the connect, command and socket timeout towards Redis, applied unless the connection string sets
     /// <c>connectTimeout</c>, <c>syncTimeout</c> or <c>asyncTimeout</c> itself.
     /// </summary>

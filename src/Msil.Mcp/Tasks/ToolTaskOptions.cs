@@ -53,6 +53,13 @@ public sealed class ToolTaskOptions
     /// <value>Defaults to <see langword="null"/>: tasks are kept in memory, per replica.</value>
     public string? RedisConnectionString { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether Production accepts <see cref="RedisConnectionString"/> without TLS or without a password. Without it a Production host
+    /// refuses to start when <see cref="RedisConnectionString"/> lacks either (seed §8.2); with it the host starts and logs a warning.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool AllowInsecureRedis { get; set; }
+
     /// <summary>Gets or sets the prefix of the task store's Redis keys and of its signal channel.</summary>
     /// <value>Defaults to <c>msil:task:</c>.</value>
     public string RedisKeyPrefix { get; set; } = "msil:task:";

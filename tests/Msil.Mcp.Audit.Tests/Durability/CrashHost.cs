@@ -38,6 +38,7 @@ internal static class CrashHost
             if (settings.TryGetValue("--pg", out var pg))
             {
                 o.PostgreSql.ConnectionString = pg;
+                o.PostgreSql.AllowInsecureTransport = true; // the loopback test PostgreSQL has no TLS; the host runs as Production
             }
 
             if (settings.TryGetValue("--s3-prefix", out var prefix))

@@ -67,6 +67,50 @@ public sealed class S3AuditTests : IDisposable
     }
 
     [Fact]
+    public async Task ShipAsync_DefaultOptions_SendsSseKmsWithTheKeyIdNextToObjectLock()
+    {
+        var options = new AuditOptions();
+        Copy(_s3, options.S3);
+        options.S3.KmsKeyId = "arn:aws:kms:ap-south-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        using var target = new S3AuditTarget(Options.Create(options), TimeProvider.System);
+        var puts = new List<IDictionary<string, string>>();
+        ((Amazon.S3.AmazonS3Client)target.Client).BeforeRequestEvent += (_, e) =>
+        {
+            if (e is Amazon.Runtime.WebServiceRequestEventArgs { Request: Amazon.S3.Model.PutObjectRequest } put)
+            {
+                puts.Add(new Dictionary<string, string>(put.Headers, StringComparer.OrdinalIgnoreCase));
+            }
+        };
+        var (chain, records) = await ChainAsync(3);
+
+        await target.ShipAsync(chain, records, ShipPosition.Start, Ct);
+
+        Assert.Equal(2, puts.Count); // the batch and its manifest, both accepted by the server
+        Assert.All(puts, headers =>
+        {
+            Assert.Equal("aws:kms", headers["x-amz-server-side-encryption"]);
+            Assert.Equal(options.S3.KmsKeyId, headers["x-amz-server-side-encryption-aws-kms-key-id"]);
+            Assert.Equal("true", headers["x-amz-server-side-encryption-bucket-key-enabled"], ignoreCase: true);
+            Assert.Equal("COMPLIANCE", headers["x-amz-object-lock-mode"]);
+            Assert.True(headers.ContainsKey("x-amz-object-lock-retain-until-date"));
+        });
+        Assert.Equal(3, (await AuditLogVerifier.VerifyS3Async(options.S3, Ct)).Records);
+    }
+
+    [Theory]
+    [InlineData(AuditS3Encryption.S3Managed, "AES256")]
+    [InlineData(AuditS3Encryption.None, null)]
+    public void ApplyEncryption_OtherModes_SetTheMatchingHeaderOrNone(AuditS3Encryption mode, string? expected)
+    {
+        var request = new Amazon.S3.Model.PutObjectRequest();
+
+        S3AuditLayout.ApplyEncryption(request, new AuditS3Options { ServerSideEncryption = mode });
+
+        Assert.Equal(expected, request.ServerSideEncryptionMethod?.Value);
+        Assert.Null(request.ServerSideEncryptionKeyManagementServiceKeyId);
+    }
+
+    [Fact]
     public async Task ShipAsync_SameBatchAgain_OverwritesTheSameKeysWithoutDuplicates()
     {
         var (chain, records) = await ChainAsync(10);
@@ -246,6 +290,8 @@ public sealed class S3AuditTests : IDisposable
         to.DisableChunkEncoding = from.DisableChunkEncoding;
         to.ObjectLockMode = from.ObjectLockMode;
         to.RetentionDays = from.RetentionDays;
+        to.ServerSideEncryption = from.ServerSideEncryption;
+        to.KmsKeyId = from.KmsKeyId;
     }
 
     private async Task PutAsync(string key, string text)

@@ -5,8 +5,6 @@ namespace Msil.Mcp.Audit.Tests.Support;
 /// <summary>The real services the integration tests use; they fail (never skip) when a setting is missing.</summary>
 internal static class TestServices
 {
-    private const string HowTo = "Run build/test.sh, or start the test services with eval \"$(bash build/services/start.sh)\" and run dotnet test from that shell.";
-
     public static string PostgresConnectionString => Require("TEST_POSTGRES_CONNECTION_STRING", "PostgreSQL");
 
     /// <summary>S3 options for s3rver with a key prefix no other test uses.</summary>
@@ -26,10 +24,7 @@ internal static class TestServices
 
     public static string UniquePrefix() => $"tests/audit-{Guid.NewGuid():N}/";
 
-    private static string Require(string name, string what)
-        => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{name} is not set: this test needs {what}. {HowTo}");
+    private static string Require(string name, string what) => Msil.Mcp.TestSupport.TestServiceContainers.Require(name, what);
 }
 
 /// <summary>A database of the test class's own (CREATE DATABASE t_…), dropped afterwards.</summary>

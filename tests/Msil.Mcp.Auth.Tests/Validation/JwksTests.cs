@@ -121,6 +121,7 @@ public sealed class JwksTests
         {
             o.Issuers.Add(new OidcIssuerOptions { Issuer = idp.Issuer, RequireHttpsMetadata = false });
             o.RedisConnectionString = redis;
+            o.AllowInsecureRedis = true; // the loopback test Redis has a password but no TLS; the host runs as Production
         }
 
         await using var first = await AuthTestHost.StartAsync(Configure);
@@ -143,8 +144,5 @@ public sealed class JwksTests
         Assert.Equal(HttpStatusCode.OK, shared.StatusCode);
     }
 
-    private static string RequireRedis()
-        => Environment.GetEnvironmentVariable("REDIS_CONNECTION_STRING") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("REDIS_CONNECTION_STRING is not set: run build/test.sh, or `eval \"$(bash build/services/start.sh)\"` first.");
+    private static string RequireRedis() => Msil.Mcp.TestSupport.TestServiceContainers.Require("REDIS_CONNECTION_STRING", "a real Redis");
 }

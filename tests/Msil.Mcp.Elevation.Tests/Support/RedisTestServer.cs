@@ -6,12 +6,7 @@ namespace Msil.Mcp.Elevation.Tests.Support;
 /// <summary>The shared test Redis (from <c>REDIS_CONNECTION_STRING</c>); tests fail, never skip, when it is missing.</summary>
 internal static class SharedRedis
 {
-    public static string ConnectionString
-        => Environment.GetEnvironmentVariable("REDIS_CONNECTION_STRING") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                "REDIS_CONNECTION_STRING is not set: the Redis tests of Msil.Mcp.Elevation need a real Redis. Run build/test.sh, "
-                + "or start the test services with eval \"$(bash build/services/start.sh)\" and run dotnet test from that shell.");
+    public static string ConnectionString => Msil.Mcp.TestSupport.TestServiceContainers.Require("REDIS_CONNECTION_STRING", "a real Redis");
 
     /// <summary>A key prefix no other test uses.</summary>
     public static string UniquePrefix() => $"test:elevation:{Guid.NewGuid():N}:";

@@ -16,7 +16,7 @@ using YamlDotNet.Serialization;
 namespace Msil.Mcp.IntegrationTests.Deployment;
 
 /// <summary>
-/// The reference server's Kubernetes manifests (samples/Msil.Mcp.ReferenceServer/deploy/k8s), parsed with YamlDotNet:
+/// The reference server's Kubernetes manifests (the Kustomize base, samples/Msil.Mcp.ReferenceServer/deploy/kustomize/base), parsed with YamlDotNet:
 /// the parts issue 11 asks for are there, and they agree with each other, with the server's configuration keys (every
 /// <c>Msil__Mcp__…</c> variable names a real options property, and enum values parse) and with the container settings
 /// of the project file (port, user, repository).
@@ -49,8 +49,6 @@ public sealed partial class KubernetesManifestTests
         "Msil__Mcp__Registry__ConnectionString",
         "Msil__Mcp__Registry__Redis",
         "Msil__Mcp__KeyRingRedisConnectionString",
-        "Msil__Mcp__Audit__S3__AccessKey",
-        "Msil__Mcp__Audit__S3__SecretKey",
         "Msil__Mcp__Auth__Downstream__ClientSecret",
         "Msil__Mcp__Apim__SubscriptionKey",
     ];
@@ -68,7 +66,9 @@ public sealed partial class KubernetesManifestTests
     {
         var resources = List(Single("kustomization.yaml", "Kustomization"), "resources").Cast<string>().ToList();
 
-        Assert.Equal(["configmap.yaml", "deployment.yaml", "hpa.yaml", "opa-policies.configmap.yaml", "pdb.yaml", "service.yaml"], resources.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["admin-ui.yaml", "chat-ui.yaml", "configmap.yaml", "deployment.yaml", "hpa.yaml", "ingress.yaml", "networkpolicy.yaml", "opa-policies.configmap.yaml", "pdb.yaml", "service.yaml", "serviceaccount.yaml"],
+            resources.Order(StringComparer.Ordinal));
         Assert.All(resources, r => Assert.True(File.Exists(RepoFiles.Kubernetes(r)), r));
     }
 
@@ -141,6 +141,19 @@ public sealed partial class KubernetesManifestTests
         Assert.All(env.Values, e => Assert.False(e.ContainsKey("value") && LooksSecret((string)e["name"]), (string)e["name"]));
         Assert.DoesNotContain(ConfigData.Keys, LooksSecret);
         Assert.Equal("msil-mcp-server-config", Scalar(List(Server, "envFrom").Cast<Dictionary<object, object>>().Single(), "configMapRef", "name"));
+    }
+
+    [Fact]
+    public void Deployment_S3_UsesTheServiceAccountsRoleNotAccessKeys()
+    {
+        var env = List(Server, "env").Cast<Dictionary<object, object>>().Select(e => (string)e["name"]).ToList();
+        var account = Single("serviceaccount.yaml", "ServiceAccount");
+
+        Assert.DoesNotContain("Msil__Mcp__Audit__S3__AccessKey", env);
+        Assert.DoesNotContain("Msil__Mcp__Audit__S3__SecretKey", env);
+        Assert.Equal(Scalar(account, "metadata", "name"), Scalar(PodSpec, "serviceAccountName"));
+        Assert.StartsWith("arn:aws:iam::", Scalar(account, "metadata", "annotations", "eks.amazonaws.com/role-arn"), StringComparison.Ordinal);
+        Assert.Equal("Kms", ConfigData["Msil__Mcp__Audit__S3__ServerSideEncryption"]);
     }
 
     [Fact]

@@ -22,5 +22,5 @@ internal static class RepoFiles
 
     public static string ReferenceServerProject => Path.Combine(ReferenceServer, "Msil.Mcp.ReferenceServer.csproj");
 
-    public static string Kubernetes(string file) => Path.Combine(ReferenceServer, "deploy", "k8s", file);
+    public static string Kubernetes(string file) => Path.Combine(ReferenceServer, "deploy", "kustomize", "base", file);
 }

@@ -6,16 +6,5 @@ namespace Msil.Mcp.IntegrationTests.Infrastructure;
 /// </summary>
 public static class TestServices
 {
-    public static string Require(string variable)
-    {
-        var value = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            throw new InvalidOperationException(
-                $"{variable} is not set. Run the tests through build/test.sh, or start the services with " +
-                $"`eval \"$(bash build/services/start.sh)\"` and run dotnet test in the same shell.");
-        }
-
-        return value;
-    }
+    public static string Require(string variable) => Msil.Mcp.TestSupport.TestServiceContainers.Require(variable);
 }

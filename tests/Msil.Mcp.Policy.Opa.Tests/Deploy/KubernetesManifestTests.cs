@@ -4,7 +4,7 @@ using Msil.Mcp.Policy.Opa.Tests.Infrastructure;
 namespace Msil.Mcp.Policy.Opa.Tests.Deploy;
 
 /// <summary>
-/// The reference server's OPA artifacts (samples/Msil.Mcp.ReferenceServer/deploy/k8s): the ConfigMap carries exactly the
+/// The reference server's OPA artifacts (samples/Msil.Mcp.ReferenceServer/deploy/kustomize/base): the ConfigMap carries exactly the
 /// package's policy files, and the sidecar runs OPA on loopback with them. YAML is read line by line: the ConfigMap
 /// keeps each file as a <c>|</c> block scalar under <c>data:</c>.
 /// </summary>

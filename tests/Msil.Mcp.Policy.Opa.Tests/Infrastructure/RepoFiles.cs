@@ -23,7 +23,7 @@ internal static class RepoFiles
 
     public static string Policy(string file) => Path.Combine(Policies, file);
 
-    public static string Deploy(string file) => Path.Combine(Root, "samples", "Msil.Mcp.ReferenceServer", "deploy", "k8s", file);
+    public static string Deploy(string file) => Path.Combine(Root, "samples", "Msil.Mcp.ReferenceServer", "deploy", "kustomize", "base", file);
 
     /// <summary>Reads a text file with line ends normalized to <c>\n</c>.</summary>
     public static string ReadText(string path) => File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);

@@ -17,10 +17,5 @@ internal static class Shared
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
-    private static string Get(string variable, string what)
-        => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                $"{variable} is not set: these tests of Msil.Mcp.Registry need a real {what}. Run build/test.sh, or start the test "
-                + "services with eval \"$(bash build/services/start.sh)\" and run dotnet test from that shell.");
+    private static string Get(string variable, string what) => Msil.Mcp.TestSupport.TestServiceContainers.Require(variable, "a real " + what);
 }

@@ -6,18 +6,7 @@ namespace Msil.Mcp.Tests.Infrastructure;
 /// </summary>
 internal static class TestServices
 {
-    public static string Require(string variable)
-    {
-        var value = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            throw new InvalidOperationException(
-                $"{variable} is not set. Run the tests through build/test.sh, or start the services with " +
-                "`eval \"$(bash build/services/start.sh)\"` and run dotnet test in the same shell.");
-        }
-
-        return value;
-    }
+    public static string Require(string variable) => Msil.Mcp.TestSupport.TestServiceContainers.Require(variable);
 
     public static int ClosedPort()
     {

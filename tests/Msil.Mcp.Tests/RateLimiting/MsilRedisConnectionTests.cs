@@ -8,9 +8,7 @@ public sealed class MsilRedisConnectionTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Redis => Environment.GetEnvironmentVariable("REDIS_CONNECTION_STRING") is { Length: > 0 } value
-        ? value
-        : throw new InvalidOperationException("REDIS_CONNECTION_STRING is not set. Run the tests through build/test.sh, or start the services with `eval \"$(bash build/services/start.sh)\"` and run dotnet test in the same shell.");
+    private static string Redis => Msil.Mcp.TestSupport.TestServiceContainers.Require("REDIS_CONNECTION_STRING");
 
     [Fact]
     public async Task GetConnection_ConcurrentFirstUses_ConnectOnceAndShareIt()
