@@ -1,4 +1,6 @@
+using Msil.Mcp.Chat;
 using Msil.Mcp.SampleBackend;
+using Msil.Mcp.WebUi;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -66,6 +68,11 @@ public static class ReferenceServerApp
         {
             builder.Services.AddMsilMcpAdmin(o => o.Authority ??= new Uri(config["Msil:Mcp:Auth:DevelopmentIssuer:Issuer"]!));
         }
+
+        // The consoles read their own sections under Msil:Mcp: declared, so the start-up key check knows their keys.
+        mcp.AddConfigurationSection(config.GetSection("Msil:Mcp:Admin"), typeof(MsilWebUiOptions))
+            .AddConfigurationSection(config.GetSection("Msil:Mcp:Chat"), typeof(MsilWebUiOptions))
+            .AddConfigurationSection(config.GetSection("Msil:Mcp:Chat"), typeof(MsilMcpChatOptions));
 
         // The chat host at /chat (package Msil.Mcp.Chat): same sign-in as the console (Msil:Mcp:Chat:Authority, else the
         // development issuer); models under Msil:Mcp:Chat:Models, none means manual mode only.

@@ -29,10 +29,13 @@ internal static class ConfigurationKeyCheck
                 continue; // a section node, not a leaf
             }
 
-            var section = known.Where(k => IsUnder(key, k.Path)).MaxBy(k => k.Path.Length)!;
+            // Several types may be bound from one section (a console's own options and its shell's): a key is known
+            // when any of them has it.
+            var sections = known.Where(k => IsUnder(key, k.Path)).GroupBy(k => k.Path.Length).MaxBy(g => g.Key)!.ToList();
+            var section = sections[0];
             var segments = key[section.Path.Length..].Split(':', StringSplitOptions.RemoveEmptyEntries);
             var (failedAt, candidates, _) = Walk(section.OptionsType, segments);
-            if (failedAt < 0)
+            if (failedAt < 0 || sections.Skip(1).Any(k => Walk(k.OptionsType, segments).FailedAt < 0))
             {
                 continue;
             }

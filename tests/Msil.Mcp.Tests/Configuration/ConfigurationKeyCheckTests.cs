@@ -1,5 +1,6 @@
 using Msil.Mcp.Configuration;
 using Msil.Mcp.RateLimiting;
+using Msil.Mcp.Tasks;
 
 namespace Msil.Mcp.Tests.Configuration;
 
@@ -49,6 +50,27 @@ public sealed class ConfigurationKeyCheckTests
         });
 
         Assert.Empty(ConfigurationKeyCheck.FindUnknownKeys(configuration, Known));
+    }
+
+    [Fact]
+    public void FindUnknownKeys_SectionBoundToTwoTypes_KnowsTheKeysOfBoth()
+    {
+        KnownConfigurationSection[] known =
+        [
+            .. Known,
+            new("Msil:Mcp:Console", typeof(RateLimitOptions)),
+            new("Msil:Mcp:Console", typeof(ToolTaskOptions)),
+        ];
+        var configuration = Build(new()
+        {
+            ["Msil:Mcp:Console:Enabled"] = "true",
+            ["Msil:Mcp:Console:ImmediateResultWindowMs"] = "100",
+            ["Msil:Mcp:Console:Enabeld"] = "true",
+        });
+
+        var problem = Assert.Single(ConfigurationKeyCheck.FindUnknownKeys(configuration, known));
+
+        Assert.StartsWith("Msil:Mcp:Console:Enabeld: ", problem, StringComparison.Ordinal);
     }
 
     [Fact]
