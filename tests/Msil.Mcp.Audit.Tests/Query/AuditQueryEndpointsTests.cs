@@ -121,7 +121,7 @@ public sealed class AuditQueryEndpointsTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(field, await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains(field, await DetailAsync(response), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class AuditQueryEndpointsTests : IAsyncLifetime
         using var response = await _host.GetAsync(AuditQueryEndpoints.Path + "/999999", "root", "admin");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("'sequence'", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains("'sequence'", await DetailAsync(response), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -236,6 +236,12 @@ public sealed class AuditQueryEndpointsTests : IAsyncLifetime
         Assert.False(body.GetProperty("ok").GetBoolean());
         Assert.Equal(4, body.GetProperty("first_broken_sequence").GetInt64());
         Assert.Contains("altered", body.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> DetailAsync(HttpResponseMessage response)
+    {
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        return document.RootElement.GetProperty("detail").GetString()!;
     }
 
     private async Task<JsonElement> VerifyAsync(string store, HttpStatusCode expected)
