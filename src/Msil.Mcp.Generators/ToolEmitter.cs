@@ -128,16 +128,24 @@ internal static class ToolEmitter
 
         w.Close();
         w.Close();
+        if (model.Namespace.Length > 0)
+        {
+            sb.AppendLine("}");
+        }
 
-        // The registration extension.
+        // The registration extension, where AddMsilMcp() is (Microsoft.Extensions.DependencyInjection), so a host finds it
+        // without a using for the tool class's namespace.
         var access = model.IsPublic ? "public" : "internal";
         var method = ExtensionMethodName(model.ClassName);
-        w.Line();
-        w.Line("/// <summary>Registers the governed tools generated from <see cref=\"" + model.ClassName + "\"/>.</summary>");
+        sb.AppendLine();
+        sb.AppendLine("namespace Microsoft.Extensions.DependencyInjection");
+        sb.AppendLine("{");
+        w = new Writer(sb, "    ");
+        w.Line("/// <summary>Registers the governed tools generated from <see cref=\"" + classFull + "\"/>.</summary>");
         w.Line(GeneratedCode);
         w.Line(access + " static class " + model.ClassName + "MsilMcpBuilderExtensions");
         w.Open();
-        w.Line("/// <summary>Adds the tools of <see cref=\"" + model.ClassName + "\"/>, their executor" + (model.IsStatic ? string.Empty : " and the class itself as a scoped service") + "; calling it again changes nothing.</summary>");
+        w.Line("/// <summary>Adds the tools of <see cref=\"" + classFull + "\"/>, their executor" + (model.IsStatic ? string.Empty : " and the class itself as a scoped service") + "; calling it again changes nothing.</summary>");
         w.Line("/// <param name=\"builder\">The Msil.Mcp builder.</param>");
         w.Line("/// <returns>The builder.</returns>");
         w.Line("public static global::Msil.Mcp.IMsilMcpBuilder " + method + "(this global::Msil.Mcp.IMsilMcpBuilder builder)");
@@ -161,10 +169,7 @@ internal static class ToolEmitter
         w.Line("return builder;");
         w.Close();
         w.Close();
-        if (model.Namespace.Length > 0)
-        {
-            sb.AppendLine("}");
-        }
+        sb.AppendLine("}");
 
         return sb.ToString();
     }

@@ -71,7 +71,7 @@ internal static class ConfigurationKeyCheck
     {
         var suggestion = candidates
             .Select(c => (Name: c, Distance: Distance(segment.ToUpperInvariant(), c.ToUpperInvariant())))
-            .Where(c => c.Distance <= Math.Max(1, segment.Length / 4))
+            .Where(c => c.Distance <= Math.Max(2, segment.Length / 3))
             .OrderBy(c => c.Distance)
             .Select(c => c.Name)
             .FirstOrDefault();

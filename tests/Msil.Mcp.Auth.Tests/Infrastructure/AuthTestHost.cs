@@ -20,15 +20,16 @@ internal sealed class AuthTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static Task<AuthTestHost> StartAsync(Action<MsilAuthOptions> configure, string environment = "Production")
-        => Loopback.StartOnFreePortAsync(port => StartAsync(configure, environment, $"http://127.0.0.1:{port}"));
+    public static Task<AuthTestHost> StartAsync(Action<MsilAuthOptions> configure, string environment = "Production", Action<IServiceCollection>? services = null)
+        => Loopback.StartOnFreePortAsync(port => StartAsync(configure, environment, $"http://127.0.0.1:{port}", services));
 
-    private static async Task<AuthTestHost> StartAsync(Action<MsilAuthOptions> configure, string environment, string baseUrl)
+    private static async Task<AuthTestHost> StartAsync(Action<MsilAuthOptions> configure, string environment, string baseUrl, Action<IServiceCollection>? services)
     {
         var builder = WebApplication.CreateBuilder(["--environment", environment, "--AllowedHosts", "127.0.0.1"]);
         builder.WebHost.UseUrls(baseUrl);
         builder.Logging.ClearProviders();
         builder.Services.AddMsilMcp().AddMsilAuth(configure);
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -126,26 +126,29 @@ static partial class MathTools
     }
 }
 
-/// <summary>Registers the governed tools generated from <see cref="MathTools"/>.</summary>
-[global::System.CodeDom.Compiler.GeneratedCode("Msil.Mcp.Generators", "1.0.0")]
-public static class MathToolsMsilMcpBuilderExtensions
+namespace Microsoft.Extensions.DependencyInjection
 {
-    /// <summary>Adds the tools of <see cref="MathTools"/>, their executor; calling it again changes nothing.</summary>
-    /// <param name="builder">The Msil.Mcp builder.</param>
-    /// <returns>The builder.</returns>
-    public static global::Msil.Mcp.IMsilMcpBuilder AddMathTools(this global::Msil.Mcp.IMsilMcpBuilder builder)
+    /// <summary>Registers the governed tools generated from <see cref="global::MathTools"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Msil.Mcp.Generators", "1.0.0")]
+    public static class MathToolsMsilMcpBuilderExtensions
     {
-        global::System.ArgumentNullException.ThrowIfNull(builder);
-        foreach (var descriptor in builder.Services)
+        /// <summary>Adds the tools of <see cref="global::MathTools"/>, their executor; calling it again changes nothing.</summary>
+        /// <param name="builder">The Msil.Mcp builder.</param>
+        /// <returns>The builder.</returns>
+        public static global::Msil.Mcp.IMsilMcpBuilder AddMathTools(this global::Msil.Mcp.IMsilMcpBuilder builder)
         {
-            if (descriptor.ServiceType == typeof(global::Msil.Mcp.Abstractions.IToolExecutor) && descriptor.ImplementationType == typeof(global::MathTools.MsilTools.Executor))
+            global::System.ArgumentNullException.ThrowIfNull(builder);
+            foreach (var descriptor in builder.Services)
             {
-                return builder;
+                if (descriptor.ServiceType == typeof(global::Msil.Mcp.Abstractions.IToolExecutor) && descriptor.ImplementationType == typeof(global::MathTools.MsilTools.Executor))
+                {
+                    return builder;
+                }
             }
-        }
 
-        global::Microsoft.Extensions.DependencyInjection.MsilMcpServiceCollectionExtensions.AddToolExecutor<global::MathTools.MsilTools.Executor>(builder);
-        global::Microsoft.Extensions.DependencyInjection.MsilMcpServiceCollectionExtensions.AddTools(builder, global::MathTools.MsilTools.Source, global::MathTools.MsilTools.CreateDefinitions());
-        return builder;
+            global::Microsoft.Extensions.DependencyInjection.MsilMcpServiceCollectionExtensions.AddToolExecutor<global::MathTools.MsilTools.Executor>(builder);
+            global::Microsoft.Extensions.DependencyInjection.MsilMcpServiceCollectionExtensions.AddTools(builder, global::MathTools.MsilTools.Source, global::MathTools.MsilTools.CreateDefinitions());
+            return builder;
+        }
     }
 }

@@ -148,12 +148,15 @@ namespace Geo
             }
         }
     }
+}
 
-    /// <summary>Registers the governed tools generated from <see cref="RegionTools"/>.</summary>
+namespace Microsoft.Extensions.DependencyInjection
+{
+    /// <summary>Registers the governed tools generated from <see cref="global::Geo.RegionTools"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Msil.Mcp.Generators", "1.0.0")]
     public static class RegionToolsMsilMcpBuilderExtensions
     {
-        /// <summary>Adds the tools of <see cref="RegionTools"/>, their executor; calling it again changes nothing.</summary>
+        /// <summary>Adds the tools of <see cref="global::Geo.RegionTools"/>, their executor; calling it again changes nothing.</summary>
         /// <param name="builder">The Msil.Mcp builder.</param>
         /// <returns>The builder.</returns>
         public static global::Msil.Mcp.IMsilMcpBuilder AddRegionTools(this global::Msil.Mcp.IMsilMcpBuilder builder)

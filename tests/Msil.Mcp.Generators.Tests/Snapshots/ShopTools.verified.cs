@@ -387,12 +387,15 @@ namespace Shop
             }
         }
     }
+}
 
-    /// <summary>Registers the governed tools generated from <see cref="ShopTools"/>.</summary>
+namespace Microsoft.Extensions.DependencyInjection
+{
+    /// <summary>Registers the governed tools generated from <see cref="global::Shop.ShopTools"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Msil.Mcp.Generators", "1.0.0")]
     public static class ShopToolsMsilMcpBuilderExtensions
     {
-        /// <summary>Adds the tools of <see cref="ShopTools"/>, their executor and the class itself as a scoped service; calling it again changes nothing.</summary>
+        /// <summary>Adds the tools of <see cref="global::Shop.ShopTools"/>, their executor and the class itself as a scoped service; calling it again changes nothing.</summary>
         /// <param name="builder">The Msil.Mcp builder.</param>
         /// <returns>The builder.</returns>
         public static global::Msil.Mcp.IMsilMcpBuilder AddShopTools(this global::Msil.Mcp.IMsilMcpBuilder builder)

@@ -149,18 +149,32 @@ public sealed class ConfigurationKeyCheckTests
         var builder = CreateBuilder("Development");
         builder.Services.AddFakeLogging();
         builder.AddMsilMcp();
+        builder.Services.AddSingleton<ReadyProbe>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadyProbe>()); // starts after the server's own services
         await using var app = builder.Build();
-        var readyBeforeStarted = true;
-        app.Lifetime.ApplicationStarted.Register(() => readyBeforeStarted = app.Services.GetFakeLogCollector().GetSnapshot().Any(r => r.Id.Name == "Ready"));
 
         await app.StartAsync(Ct);
 
         var records = app.Services.GetFakeLogCollector().GetSnapshot();
-        Assert.False(readyBeforeStarted);
+        Assert.False(app.Services.GetRequiredService<ReadyProbe>().ReadyLoggedBeforeItStarted);
         Assert.Single(records, r => r.Id.Name == "EmptyCatalog" && r.Level == LogLevel.Warning);
         var ready = Assert.Single(records, r => r.Id.Name == "Ready");
         Assert.Contains("ready with 0 tool(s)", ready.Message, StringComparison.Ordinal);
         await app.StopAsync(Ct);
+    }
+
+    /// <summary>A hosted service registered after the server's: "ready" must not be logged before it has started.</summary>
+    private sealed class ReadyProbe(IServiceProvider services) : IHostedService
+    {
+        public bool ReadyLoggedBeforeItStarted { get; private set; }
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            ReadyLoggedBeforeItStarted = services.GetFakeLogCollector().GetSnapshot().Any(r => r.Id.Name == "Ready");
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static WebApplicationBuilder CreateBuilder(string environment, params string[] args)

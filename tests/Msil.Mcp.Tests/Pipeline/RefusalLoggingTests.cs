@@ -12,6 +12,7 @@ public sealed class RefusalLoggingTests
     private static Task<TestHost> StartAsync() => TestHost.StartAsync(mcp =>
     {
         mcp.Services.AddFakeLogging();
+        mcp.Services.AddLogging(b => b.AddFilter("Msil.Mcp", LogLevel.Information).AddFilter("ModelContextProtocol", LogLevel.Trace));
         mcp.Services.AddSingletonStageLog();
         mcp.AddToolExecutor<RecordingExecutor>();
         mcp.AddTools("test", [Tools.Define("look", RiskLevel.Read), Tools.Define("change", RiskLevel.Write)]);
