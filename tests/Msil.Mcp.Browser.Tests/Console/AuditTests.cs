@@ -62,7 +62,7 @@ public sealed class AuditTests(ConsoleFixture fixture) : BrowserTest(fixture)
 
     private async Task SelectAsync(string label, string option)
     {
-        await Page.GetByLabel(label, new() { Exact = true }).ClickAsync();
+        await Page.GetByLabel(label, new() { Exact = true }).First.ClickAsync();
         await Page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
     }
 }

@@ -55,7 +55,9 @@ public sealed class ImportAndApprovalTests(ConsoleFixture fixture) : BrowserTest
 
         await Expect(Page.GetByText("Staged for approval")).ToBeVisibleAsync();
         await ScreenshotAsync("staged");
-        Assert.Equal(HttpStatusCode.NotFound, (await carol.GetToolAsync("purge_fleet_records", ct)).Status); // not applied
+        var (stagedStatus, staged) = await carol.GetToolAsync("purge_fleet_records", ct);
+        Assert.Equal(HttpStatusCode.OK, stagedStatus);
+        Assert.Equal("staged", staged.GetProperty("state").GetString()); // not applied: listed as staged, not served
 
         // Carol may not approve her own change.
         await OpenFromMenuAsync("Approvals", "Approvals");
@@ -78,6 +80,7 @@ public sealed class ImportAndApprovalTests(ConsoleFixture fixture) : BrowserTest
         var (status, tool) = await carol.GetToolAsync("purge_fleet_records", ct);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("privileged", tool.GetProperty("risk_level").GetString());
+        Assert.Equal("active", tool.GetProperty("state").GetString());
     }
 
     [Fact(Timeout = TestTimeout)]
