@@ -58,8 +58,7 @@ public static class WebUiApplicationBuilderExtensions
             throw new ArgumentException("Mount the console under a path such as /admin, not at the root.", nameof(path));
         }
 
-        var schemes = app.ApplicationServices.GetRequiredService<IAuthenticationSchemeProvider>();
-        if (schemes.GetSchemeAsync(WebUiSchemes.Cookie(console)).GetAwaiter().GetResult() is null)
+        if (!app.ApplicationServices.GetServices<WebUiConsoleMarker>().Any(m => m.Name == console))
         {
             throw new InvalidOperationException($"The console '{console}' is not registered: call services.AddMsilWebUi(\"{console}\", …) (or the console's own Add method) before mapping it.");
         }

@@ -40,12 +40,12 @@ public static class WebUiServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        if (services.Any(d => d.ServiceType == typeof(ConsoleMarker) && Equals(d.ImplementationInstance, new ConsoleMarker(console))))
+        if (services.Any(d => d.ServiceType == typeof(WebUiConsoleMarker) && Equals(d.ImplementationInstance, new WebUiConsoleMarker(console))))
         {
             return services;
         }
 
-        services.AddSingleton(new ConsoleMarker(console));
+        services.AddSingleton(new WebUiConsoleMarker(console));
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<MsilWebUiOptions>>(new MsilWebUiOptionsValidator(console, configurationSection));
         AddShared(services);
@@ -145,6 +145,7 @@ public static class WebUiServiceCollectionExtensions
     }
 
     internal const string ApiClientName = "MsilWebUi.Api";
-
-    private sealed record ConsoleMarker(string Name);
 }
+
+/// <summary>Marks a registered console (one per name).</summary>
+internal sealed record WebUiConsoleMarker(string Name);

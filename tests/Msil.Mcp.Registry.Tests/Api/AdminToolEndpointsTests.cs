@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Registry.Api;

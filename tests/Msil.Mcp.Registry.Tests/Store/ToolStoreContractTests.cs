@@ -245,6 +245,80 @@ public abstract class ToolStoreContractTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ApproveChange_BySecondAdmin_AppliedAndMarkedApproved()
+    {
+        var change = await StageImportAsync();
+
+        var decision = await Store.ApproveChangeAsync(change.Id, "dave", Ct);
+
+        Assert.Equal(ChangeDecisionStatus.Done, decision.Status);
+        Assert.Equal(ChangeStates.Approved, decision.Change!.State);
+        Assert.Equal(change.BaseRevision + 1, decision.Revision);
+        Assert.Equal(3, (await Store.LoadAsync(Ct)).Tools.Count);
+        var stored = await Store.GetChangeAsync(change.Id, Ct);
+        Assert.Equal(ChangeStates.Approved, stored!.State);
+        Assert.Equal("dave", stored.DecidedBy);
+        Assert.Equal(Time.GetUtcNow(), stored.DecidedAt);
+        var (items, total) = await Store.GetChangesAsync(ChangeStates.Approved, 0, 10, Ct);
+        Assert.Equal(1, total);
+        Assert.Equal(change.Id, Assert.Single(items).Id);
+        Assert.Equal("tester", Assert.Single(await Store.GetImportsAsync(0, 10, Ct)).Actor);
+    }
+
+    [Fact]
+    public async Task ApproveChange_StoreMovedSinceStaged_StaleAndNotApplied()
+    {
+        var change = await StageImportAsync();
+        await ImportAsync(Specs.ManyOperations(1), source: "other");
+
+        var decision = await Store.ApproveChangeAsync(change.Id, "dave", Ct);
+
+        Assert.Equal(ChangeDecisionStatus.Stale, decision.Status);
+        Assert.Equal(ChangeStates.Stale, (await Store.GetChangeAsync(change.Id, Ct))!.State);
+        Assert.Single((await Store.LoadAsync(Ct)).Tools);
+        Assert.Equal(ChangeDecisionStatus.NotPending, (await Store.ApproveChangeAsync(change.Id, "erin", Ct)).Status);
+    }
+
+    [Fact]
+    public async Task ApproveChange_ByRequester_RefusedAndStillPending()
+    {
+        var change = await StageImportAsync();
+
+        var decision = await Store.ApproveChangeAsync(change.Id, "tester", Ct);
+
+        Assert.Equal(ChangeDecisionStatus.SelfApproval, decision.Status);
+        Assert.Equal(ChangeStates.Pending, (await Store.GetChangeAsync(change.Id, Ct))!.State);
+        Assert.Empty((await Store.LoadAsync(Ct)).Tools);
+    }
+
+    [Fact]
+    public async Task RejectChange_Pending_RejectedAndNothingApplied()
+    {
+        var change = await StageImportAsync();
+
+        Assert.Equal(ChangeDecisionStatus.Done, (await Store.RejectChangeAsync(change.Id, "dave", Ct)).Status);
+
+        Assert.Equal(ChangeStates.Rejected, (await Store.GetChangeAsync(change.Id, Ct))!.State);
+        Assert.Empty((await Store.LoadAsync(Ct)).Tools);
+        Assert.Equal(ChangeDecisionStatus.NotFound, (await Store.RejectChangeAsync("nope", "dave", Ct)).Status);
+    }
+
+    private async Task<StagedChange> StageImportAsync()
+    {
+        var tools = Specs.Compile(Specs.Dealers()).ToList();
+        var payload = new System.Text.Json.Nodes.JsonObject
+        {
+            ["source"] = "openapi:dealers",
+            ["document_hash"] = "hash",
+            ["spec_version"] = "3.0.3",
+            ["tools"] = JsonSerializer.SerializeToNode(tools, RegistryJsonContext.Default.ListToolDefinition),
+        };
+        var change = new StagedChange(Guid.NewGuid().ToString("N"), ChangeKinds.Import, null, "openapi:dealers", "import", payload.ToJsonString(), "{}", await Store.GetRevisionAsync(Ct), "tester", Time.GetUtcNow(), ChangeStates.Pending);
+        await Store.StageChangeAsync(change, Ct);
+        return change;
+    }
+
     private protected Task<ImportResult> ImportAsync(string spec, bool dryRun = false, string source = "dealers")
         => Store.ImportAsync(new ImportRequest("openapi:" + source, Specs.Compile(spec, source), "tester", "hash", "3.0.3", dryRun), Ct);
 }
