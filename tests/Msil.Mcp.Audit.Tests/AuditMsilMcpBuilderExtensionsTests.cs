@@ -80,4 +80,19 @@ public sealed class AuditMsilMcpBuilderExtensionsTests : IDisposable
 
         Assert.Equal(1, AuditLogVerifier.VerifyDirectory(_dir.Path).Records);
     }
+
+    [Fact]
+    public async Task AddAudit_NoShippingTarget_OutboxStatusReportsNoLag()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddMsilMcp().AddAudit(o => o.Directory = _dir.Path);
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        await host.Services.GetRequiredService<IAuditSink>().WriteAsync(Sinks.Record(1), TestContext.Current.CancellationToken);
+        var status = host.Services.GetRequiredService<IAuditOutboxStatus>();
+        await host.StopAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, status.Lag);
+    }
 }

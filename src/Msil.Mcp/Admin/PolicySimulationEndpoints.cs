@@ -87,7 +87,15 @@ internal sealed class PolicySimulationEndpoints(
         UserRecord? known = null;
         if (user is not null)
         {
-            known = await FindUserAsync(user, context.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                known = await FindUserAsync(user, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+            {
+                await AdminHttp.ProblemAsync(context, 503, $"Field 'user': the users store cannot be read right now ({ex.GetType().Name}); send 'roles' and 'groups' without 'user', or try again.").ConfigureAwait(false);
+                return;
+            }
             if (known is null && roles is null && groups is null)
             {
                 await AdminHttp.ProblemAsync(context, 404, $"Field 'user': no user '{CallerText.Bound(user)}' has called this server yet, so their roles and groups are unknown; send 'roles' and 'groups' explicitly.").ConfigureAwait(false);

@@ -55,7 +55,9 @@ public sealed class ImportAndApprovalTests(ConsoleFixture fixture) : BrowserTest
 
         await Expect(Page.GetByText("Staged for approval")).ToBeVisibleAsync();
         await ScreenshotAsync("staged");
-        Assert.Equal(HttpStatusCode.NotFound, (await carol.GetToolAsync("purge_fleet_records", ct)).Status); // not applied
+        var (stagedStatus, staged) = await carol.GetToolAsync("purge_fleet_records", ct);
+        Assert.Equal(HttpStatusCode.OK, stagedStatus);
+        Assert.Equal("staged", staged.GetProperty("state").GetString()); // not applied: listed as staged, not served
 
         // Carol may not approve her own change.
         await OpenFromMenuAsync("Approvals", "Approvals");
@@ -74,10 +76,11 @@ public sealed class ImportAndApprovalTests(ConsoleFixture fixture) : BrowserTest
         await ScreenshotAsync("approvals");
         await row.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Approve change ") }).ClickAsync();
 
-        await Expect(Page.GetByRole(AriaRole.Status).Filter(new() { HasText = "approved and applied" })).ToBeVisibleAsync();
+        await Expect(Page.GetByText(new Regex("approved and applied"))).ToBeVisibleAsync();
         var (status, tool) = await carol.GetToolAsync("purge_fleet_records", ct);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("privileged", tool.GetProperty("risk_level").GetString());
+        Assert.Equal("active", tool.GetProperty("state").GetString());
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -100,7 +103,6 @@ public sealed class ImportAndApprovalTests(ConsoleFixture fixture) : BrowserTest
 
         await Page.GetByRole(AriaRole.Button, new() { Name = "Serve version 1", Exact = true }).ClickAsync();
 
-        await Expect(Page.GetByRole(AriaRole.Status)).ToBeVisibleAsync();
         await Expect(Page.GetByText("Depot slots, first wording.").First).ToBeVisibleAsync();
         var (_, tool) = await carol.GetToolAsync("list_depot_slots", ct);
         Assert.Equal("Depot slots, first wording.", tool.GetProperty("definition").GetProperty("description").GetString());
