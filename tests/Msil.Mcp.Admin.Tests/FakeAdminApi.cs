@@ -49,7 +49,7 @@ internal sealed class FakeAdminApi : IAdminApi
     }
 
     public Task<ToolDetail> GetToolAsync(string name, CancellationToken cancellationToken)
-        => Task.FromResult(Answer("tool", new ToolDetail(name, null, null, null, null, null, 1, null, null, null, null, null, null, [], null)));
+        => Task.FromResult(Answer("tool", new ToolDetail(name, null, null, null, null, null, "1.0.0", null, null, null, null, null, null, [], null)));
 
     public Task<WriteResult> RollbackAsync(string name, int version, CancellationToken cancellationToken) => Task.FromResult(Answer("rollback", new WriteResult(202, "c-1", "staged")));
 

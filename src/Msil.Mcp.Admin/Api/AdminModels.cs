@@ -16,7 +16,7 @@ internal sealed record ToolSummary(
     string? RiskLevel,
     string? Source,
     string? State,
-    int? Version,
+    string? Version,
     string? ContentHash,
     string? HttpMethod,
     string? ApiEndpoint,
@@ -25,8 +25,8 @@ internal sealed record ToolSummary(
 /// <summary>A tool's HTTP binding.</summary>
 internal sealed record ToolBinding(string? HttpMethod, string? ApiEndpoint, string? Gateway, string? Audience);
 
-/// <summary>A stored version of a tool.</summary>
-internal sealed record ToolVersion(int Version, string? ContentHash, DateTimeOffset? CreatedAt, string? SourceImportId);
+/// <summary>A stored version of a tool: <c>version</c> as served (<c>3.0.0</c>), <c>number</c> as the rollback API takes it.</summary>
+internal sealed record ToolVersion(string? Version, int? Number, string? ContentHash, DateTimeOffset? CreatedAt, long? SourceImportId, bool? Current);
 
 /// <summary>A tool's detail: the summary, its definition as served, binding, versions and curation overlay.</summary>
 internal sealed record ToolDetail(
@@ -36,7 +36,7 @@ internal sealed record ToolDetail(
     string? RiskLevel,
     string? Source,
     string? State,
-    int? Version,
+    string? Version,
     string? ContentHash,
     string? HttpMethod,
     string? ApiEndpoint,

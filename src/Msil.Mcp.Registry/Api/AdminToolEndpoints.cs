@@ -173,6 +173,7 @@ internal sealed class AdminToolEndpoints(
                 {
                     w.WriteStartObject();
                     w.WriteString("version", OverlayApplier.VersionText(v.Version));
+                    w.WriteNumber("number", v.Version);
                     w.WriteString("content_hash", v.ContentHash);
                     w.WriteString("created_at", AdminHttp.Time(v.CreatedAt));
                     if (v.ImportId is { } importId)
@@ -192,6 +193,7 @@ internal sealed class AdminToolEndpoints(
             {
                 w.WriteStartObject();
                 w.WriteString("version", tool.Version);
+                w.WriteNull("number");
                 w.WriteString("content_hash", tool.ContentHash);
                 w.WriteNull("created_at");
                 w.WriteNull("source_import_id");

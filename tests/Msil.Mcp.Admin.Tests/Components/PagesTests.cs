@@ -13,7 +13,7 @@ public sealed class PagesTests
     [Fact]
     public void Tools_FirstPage_AsksServerForOnePageOfFifty()
     {
-        var api = new FakeAdminApi { Tools = new([new ToolSummary("create_booking", "Create booking", "booking", "write", "openapi:sample", "active", 1, "abc", "POST", "/bookings", null)], 2000, 1, 50) };
+        var api = new FakeAdminApi { Tools = new([new ToolSummary("create_booking", "Create booking", "booking", "write", "openapi:sample", "active", "1.0.0", "abc", "POST", "/bookings", null)], 2000, 1, 50) };
         using var context = AdminTestContext.Create(api);
 
         var page = context.Render<Tools>(p => p.AddCascadingValue(AdminTestContext.Carol));
