@@ -20,7 +20,6 @@ public sealed class GatewayCircuitSourceTests
         var source = Assert.Single(harness.Services.GetServices<IGatewayCircuitSource>());
         var get = ApimHarness.Tool("get_thing", "GET", "/v1/x");
 
-        Assert.Empty(source.GetCircuits());
         await harness.CallAsync(get);
         Assert.Equal([new GatewayCircuit("default", GatewayCircuitState.Closed)], source.GetCircuits());
         for (var i = 0; i < 4; i++)
