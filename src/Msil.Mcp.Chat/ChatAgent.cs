@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Msil.Mcp.Chat.Conversations;
 using Msil.Mcp.Chat.Mcp;
 
@@ -28,8 +29,10 @@ internal interface IChatInteraction
 /// call, including a name the model made up, goes to the server, which decides and audits it, and so that a destructive
 /// tool waits for the user's confirmation and a required elevation for the user's approval.
 /// </summary>
-internal sealed class ChatAgent(MsilMcpChatOptions options, ILogger<ChatAgent> logger)
+internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<ChatAgent> logger)
 {
+    private readonly MsilMcpChatOptions options = settings.Value;
+
     public async Task RunTurnAsync(ChatConversation conversation, string userText, IChatClient model, McpToolConnection mcp, IChatInteraction ui, CancellationToken cancellationToken)
     {
         if (conversation.History.Count == 0 && !string.IsNullOrWhiteSpace(options.SystemPrompt))

@@ -159,7 +159,7 @@ public sealed class ChatAgentEndToEndTests(ChatServerFixture server)
     {
         var token = await server.GetTokenAsync(user);
         var options = new MsilMcpChatOptions();
-        var agent = new ChatAgent(options, NullLogger<ChatAgent>.Instance);
+        var agent = new ChatAgent(Microsoft.Extensions.Options.Options.Create(options), NullLogger<ChatAgent>.Instance);
         var mcp = new McpToolConnection(new Uri(server.BaseUrl + "/mcp"), new BearerHandler(token), NullLoggerFactory.Instance);
         var model = new OpenAIClient(new ApiKeyCredential("no-key"), new OpenAIClientOptions { Endpoint = server.Llm.Endpoint })
             .GetChatClient(OpenAiCompatibleTestServer.DefaultModel).AsIChatClient();
