@@ -7,6 +7,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 using Msil.Mcp.IntegrationTests.Infrastructure;
+using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
 namespace Msil.Mcp.IntegrationTests.Deployment;
@@ -205,7 +206,7 @@ public sealed class ObservabilityConfigTests : IDisposable
         var formatter = services.GetServices<ConsoleFormatter>().Single(f => f.Name == name);
         using var writer = new StringWriter();
         var entry = new LogEntry<string>(LogLevel.Information, "Msil.Mcp.Pipeline.ToolCallPipeline", new EventId(110, "PolicyDenied"), "Call to tool 'create_booking' denied by opa (decision d-1)", null, static (s, _) => s);
-        formatter.Write(entry, NullExternalScopeProvider.Instance, writer);
+        formatter.Write(entry, new LoggerExternalScopeProvider(), writer);
         return writer.ToString();
     }
 
@@ -242,7 +243,7 @@ public sealed class ObservabilityConfigTests : IDisposable
     private static List<Dictionary<object, object>> Documents(string file)
     {
         using var reader = new StringReader(File.ReadAllText(file));
-        var parser = new YamlDotNet.Core.Parser(reader);
+        var parser = new Parser(reader);
         var deserializer = new DeserializerBuilder().Build();
         parser.Consume<YamlDotNet.Core.Events.StreamStart>();
         var documents = new List<Dictionary<object, object>>();
