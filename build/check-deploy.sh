@@ -25,6 +25,12 @@ result() { echo "$*" >> "$RESULTS"; log "$*"; }
 
 # ---- 1 + 2: Kustomize render and schema validation ------------------------------------------------------------
 rendered=()
+if ! command -v kubectl >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  log "kubectl missing: apt-get install -y kubectl (log: artifacts/deploy/kubectl-install.log)"
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q kubectl \
+    || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q kubectl; }; } \
+    > "$OUT/kubectl-install.log" 2>&1 < /dev/null || log "installing kubectl failed (see the log); the render is skipped"
+fi
 if command -v kubectl >/dev/null; then
   for overlay in development production; do
     if kubectl kustomize "$KUSTOMIZE_DIR/overlays/$overlay" > "$OUT/$overlay.yaml" 2> "$OUT/$overlay.err"; then
