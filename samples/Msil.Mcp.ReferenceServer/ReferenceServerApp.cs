@@ -88,7 +88,7 @@ public static class ReferenceServerApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapMsilMcpHealthChecks("/health");
-        // Operators only (Msil:Mcp:OperatorRole, admin by default), unless Msil:Mcp:AllowAnonymousMetrics is set for a
+        // Operators and admins only (Msil:Mcp:OperatorRole, operator by default, and Msil:Mcp:AdminRole), unless Msil:Mcp:AllowAnonymousMetrics is set for a
         // scrape address callers cannot reach: the metrics name every tool and count every outcome.
         app.MapPrometheusScrapingEndpoint("/metrics").RequireMsilMcpMetricsAccess();
         app.MapMsilMcp("/mcp").RequireAuthorization();

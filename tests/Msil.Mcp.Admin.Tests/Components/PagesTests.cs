@@ -65,6 +65,19 @@ public sealed class PagesTests
     }
 
     [Fact]
+    public void Audit_OpenedFromAChatLink_SearchesThatCorrelationId()
+    {
+        var api = new FakeAdminApi();
+        using var context = AdminTestContext.Create(api);
+        ((Microsoft.AspNetCore.Components.NavigationManager)context.Services.GetService(typeof(Microsoft.AspNetCore.Components.NavigationManager))!).NavigateTo("audit?correlation_id=corr-42&decision_id=dec-7");
+
+        context.Render<Audit>(p => p.AddCascadingValue(AdminTestContext.Carol));
+
+        Assert.Equal("corr-42", api.AuditQueries[0].CorrelationId);
+        Assert.Equal("dec-7", api.AuditQueries[0].DecisionId);
+    }
+
+    [Fact]
     public void ImportDiff_ChangedTool_ListsChangedFields()
     {
         using var context = AdminTestContext.Create(new FakeAdminApi());
