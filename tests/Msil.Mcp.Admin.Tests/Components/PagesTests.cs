@@ -69,7 +69,7 @@ public sealed class PagesTests
     {
         var api = new FakeAdminApi();
         using var context = AdminTestContext.Create(api);
-        ((Microsoft.AspNetCore.Components.NavigationManager)context.Services.GetService(typeof(Microsoft.AspNetCore.Components.NavigationManager))!).NavigateTo("audit?correlation_id=corr-42&decision_id=dec-7");
+        context.Services.GetService<Microsoft.AspNetCore.Components.NavigationManager>()!.NavigateTo("audit?correlation_id=corr-42&decision_id=dec-7");
 
         context.Render<Audit>(p => p.AddCascadingValue(AdminTestContext.Carol));
 
