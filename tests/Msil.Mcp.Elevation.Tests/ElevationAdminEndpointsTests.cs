@@ -153,7 +153,7 @@ public sealed class ElevationAdminEndpointsTests
     public void Options_Invalid_RefusedNamingTheKey(string adminRole, int lifetimeSeconds, int max)
     {
         using var f = new GateFixture();
-        var validator = f.Services.GetServices<Microsoft.Extensions.Options.IValidateOptions<ElevationOptions>>().Single();
+        var validator = f.Services.GetServices<Microsoft.Extensions.Options.IValidateOptions<ElevationOptions>>().Single(v => v is ElevationOptionsValidator);
 
         var result = validator.Validate(null, new ElevationOptions { AdminRole = adminRole, PendingRequestLifetime = TimeSpan.FromSeconds(lifetimeSeconds), MaxPendingRequests = max });
 

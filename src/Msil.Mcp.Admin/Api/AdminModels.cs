@@ -127,7 +127,7 @@ internal sealed record AuditQuery(
 internal sealed record VerifyResult(string Store, bool Ok, long RecordsChecked, long? FirstBrokenSequence, string? Reason, double? DurationMs);
 
 /// <summary>A policy simulation request: a user (or roles and groups) and exactly one of a tool or a domain.</summary>
-internal sealed record SimulateRequest(string? User, IReadOnlyList<string> Roles, IReadOnlyList<string> Groups, string? Tool, string? Domain);
+internal sealed record SimulateRequest(string? User, IReadOnlyList<string>? Roles, IReadOnlyList<string>? Groups, string? Tool, string? Domain);
 
 /// <summary>One decision of a simulation.</summary>
 internal sealed record SimulatedDecision(bool Allowed, string? Reason, string? DecisionId);

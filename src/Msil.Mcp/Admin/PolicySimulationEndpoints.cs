@@ -157,7 +157,28 @@ internal sealed class PolicySimulationEndpoints(
 
         var page = await users.ListAsync(user, 0, AdminHttp.MaxPageSize, cancellationToken).ConfigureAwait(false);
         return page.Items.FirstOrDefault(u => string.Equals(u.Name, user, StringComparison.OrdinalIgnoreCase))
-            ?? page.Items.FirstOrDefault(u => string.Equals(u.Subject, user, StringComparison.Ordinal));
+            ?? page.Items.FirstOrDefault(u => string.Equals(u.Subject, user, StringComparison.Ordinal))
+            ?? OnlyOne(page.Items.Where(u => IsLocalPartOf(user, u.Name)));
+    }
+
+    /// <summary>"alice" names <c>alice@example.test</c> when no other known user has that local part.</summary>
+    private static bool IsLocalPartOf(string user, string name)
+        => name.Length > user.Length && name[user.Length] == '@' && name.StartsWith(user, StringComparison.OrdinalIgnoreCase);
+
+    private static UserRecord? OnlyOne(IEnumerable<UserRecord> candidates)
+    {
+        UserRecord? found = null;
+        foreach (var candidate in candidates)
+        {
+            if (found is not null)
+            {
+                return null;
+            }
+
+            found = candidate;
+        }
+
+        return found;
     }
 
     private static void WriteDecision(Utf8JsonWriter w, string name, PolicyDecision decision)

@@ -200,6 +200,17 @@ public sealed class PagesTests
     }
 
     [Fact]
+    public void Build_UserWithoutRoles_LeavesTheUsersOwnRolesAndGroups()
+    {
+        var (request, _) = Policy.Build("alice", " ", null, "tool", "create_booking");
+
+        Assert.NotNull(request);
+        Assert.Equal("alice", request.User);
+        Assert.Null(request.Roles);
+        Assert.Null(request.Groups);
+    }
+
+    [Fact]
     public void Build_RolesAndDomain_RequestForDomain()
     {
         var (request, _) = Policy.Build(null, "operator, admin", "platform", "domain", "booking");

@@ -101,7 +101,7 @@ public sealed class ImportAndApprovalTests(ConsoleFixture fixture) : BrowserTest
         await AssertAccessibleAsync();
         await ScreenshotAsync("detail");
 
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Serve version 1", Exact = true }).ClickAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Pin / roll back to 1.0.0", Exact = true }).ClickAsync();
 
         await Expect(Page.GetByText("Depot slots, first wording.").First).ToBeVisibleAsync();
         var (_, tool) = await carol.GetToolAsync("list_depot_slots", ct);

@@ -12,18 +12,31 @@ public sealed class PolicyAndElevationTests(ConsoleFixture fixture) : BrowserTes
     [Fact(Timeout = TestTimeout)]
     public async Task Simulate_AliceCreateBooking_ExecuteDeniedWithReason()
     {
+        // The simulator knows a user from the users store, which counts every caller seen: alice calls once first.
+        var ct = TestContext.Current.CancellationToken;
+        await using (var alice = await Fixture.ConnectAsync("alice", ct))
+        {
+            await alice.CallToolAsync("get_vehicle_inventory", new Dictionary<string, object?>(), cancellationToken: ct);
+        }
+
         await SignInAsync("carol");
         await OpenFromMenuAsync("Policy simulator", "Policy simulator");
         await FillFieldAsync("User (roles and groups looked up)", "alice");
         await FillFieldAsync("Tool", "create_booking");
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Simulate", Exact = true }).ClickAsync();
 
+        // The store is written in the background (every few seconds): until then the simulator says alice is unknown.
         var table = Page.GetByRole(AriaRole.Table, new() { Name = "Simulation results" });
+        for (var attempt = 0; attempt < 15 && await table.CountAsync() == 0; attempt++)
+        {
+            await Page.GetByRole(AriaRole.Button, new() { Name = "Simulate", Exact = true }).ClickAsync();
+            await Page.WaitForTimeoutAsync(1000);
+        }
+
         var row = table.GetByRole(AriaRole.Row).Filter(new() { HasText = "create_booking" });
         await Expect(row).ToHaveCountAsync(1);
         var cells = row.GetByRole(AriaRole.Cell);
         await Expect(cells.Nth(5)).ToHaveTextAsync("Deny"); // execute
-        await Expect(cells.Nth(6)).ToHaveTextAsync(new Regex("\\w{3,}")); // its reason
+        await Expect(cells.Nth(6)).ToContainTextAsync("viewer"); // its reason names alice's own role, looked up
         await Expect(cells.Nth(7)).ToHaveTextAsync(new Regex("\\S")); // its decision id
         await AssertAccessibleAsync();
     }

@@ -160,6 +160,27 @@ public sealed partial class CoreAdminEndpointsTests
         Assert.False((await JsonAsync(overridden)).GetProperty("results")[0].GetProperty("execute").GetProperty("allowed").GetBoolean());
     }
 
+    [Fact]
+    public async Task Simulate_UserByTheLocalPartOfTheirName_FoundWhenUnique()
+    {
+        await using var host = await StartWithToolsAsync();
+        var users = host.Services.GetRequiredService<IUserDirectory>();
+        var now = TimeProvider.System.GetUtcNow();
+        await users.MergeAsync(
+        [
+            new UserRecord { PrincipalKey = "iss|user-alice", Subject = "user-alice", Issuer = "iss", Name = "alice@example.test", Roles = ["writer"], FirstSeen = now, LastSeen = now, Calls = 1 },
+            new UserRecord { PrincipalKey = "iss|user-bob", Subject = "user-bob", Issuer = "iss", Name = "bob@example.test", Roles = ["writer"], FirstSeen = now, LastSeen = now, Calls = 1 },
+            new UserRecord { PrincipalKey = "other|user-bob", Subject = "user-bob", Issuer = "other", Name = "bob@example.org", Roles = ["writer"], FirstSeen = now, LastSeen = now, Calls = 1 },
+        ], Ct);
+        using var http = host.CreateHttpClient(TestCaller.Create("root", "admin"));
+
+        using var alice = await SimulateAsync(http, """{"user":"alice","tool":"create_booking"}""");
+        using var bob = await SimulateAsync(http, """{"user":"bob","tool":"create_booking"}""");
+
+        Assert.True((await JsonAsync(alice)).GetProperty("results")[0].GetProperty("execute").GetProperty("allowed").GetBoolean());
+        Assert.Equal(HttpStatusCode.NotFound, bob.StatusCode); // two bobs: which one is for the admin to say
+    }
+
     [Theory]
     [InlineData("""{"roles":["viewer"]}""", "exactly one of 'tool'")]
     [InlineData("""{"roles":["viewer"],"tool":"get_booking","domain":"booking"}""", "exactly one of 'tool'")]
