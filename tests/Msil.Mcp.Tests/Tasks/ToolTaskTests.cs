@@ -19,6 +19,20 @@ public sealed class ToolTaskTests
     private const string Revision = "2026-07-28";
     private const string Extension = "io.modelcontextprotocol/tasks";
 
+    /// <summary>
+    /// The task's end record: written right after the task turns terminal in the store, so a poll that sees the terminal
+    /// state may run just ahead of it. Waits a bounded time, then asserts there is exactly one.
+    /// </summary>
+    private static async Task<AuditRecord> TaskRecordAsync(RecordingAudit audit)
+    {
+        for (var i = 0; i < 100 && !audit.Records.Any(r => r.Action == AuditActions.ToolTask); i++)
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        return Assert.Single(audit.Records, r => r.Action == AuditActions.ToolTask);
+    }
+
     private static readonly JsonElement NameSchema = JsonDocument.Parse("""{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}""").RootElement.Clone();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -94,6 +108,7 @@ public sealed class ToolTaskTests
         Assert.Equal("done", (string?)completed["result"]!["content"]![0]!["text"]);
         Assert.False(completed.ContainsKey("requestState"));
         Assert.False(completed["result"]!.AsObject().ContainsKey("_meta"));
+        await TaskRecordAsync(audit);
         var records = audit.Records;
         var create = Assert.Single(records, r => r.Action == AuditActions.ToolCall);
         Assert.Equal(AuditOutcomes.TaskCreated, create.Outcome);
@@ -135,7 +150,7 @@ public sealed class ToolTaskTests
 
         Assert.Equal("completed", (string?)done["status"]);
         Assert.True((bool)done["result"]!["isError"]!);
-        Assert.Equal(AuditOutcomes.ToolError, Assert.Single(audit.Records, r => r.Action == AuditActions.ToolTask).Outcome);
+        Assert.Equal(AuditOutcomes.ToolError, (await TaskRecordAsync(audit)).Outcome);
     }
 
     [Theory]
@@ -160,7 +175,7 @@ public sealed class ToolTaskTests
         var message = (string)done["error"]!["message"]!;
         Assert.DoesNotContain("hunter2", message, StringComparison.Ordinal);
         Assert.Equal(protocolError, message.Contains("backend protocol broke", StringComparison.Ordinal));
-        var end = Assert.Single(audit.Records, r => r.Action == AuditActions.ToolTask);
+        var end = await TaskRecordAsync(audit);
         Assert.Equal(AuditOutcomes.Failed, end.Outcome);
         Assert.DoesNotContain("hunter2", end.Detail, StringComparison.Ordinal);
     }
@@ -188,7 +203,7 @@ public sealed class ToolTaskTests
         AssertAck(ack);
         Assert.Equal("cancelled", (string?)done["status"]);
         AssertAck(again); // idempotent on a terminal task
-        Assert.Equal(AuditOutcomes.Cancelled, Assert.Single(audit.Records, r => r.Action == AuditActions.ToolTask).Outcome);
+        Assert.Equal(AuditOutcomes.Cancelled, (await TaskRecordAsync(audit)).Outcome);
         Assert.Equal(2, audit.Records.Count(r => r.Action == AuditActions.ToolTaskCancel));
     }
 
@@ -266,7 +281,7 @@ public sealed class ToolTaskTests
         Assert.False(done.ContainsKey("inputRequests"));
         AssertAck(late); // answering an ended task is acknowledged and ignored
         Assert.Equal(1, runs);
-        Assert.Equal(AuditOutcomes.Cancelled, Assert.Single(audit.Records, r => r.Action == AuditActions.ToolTask).Outcome);
+        Assert.Equal(AuditOutcomes.Cancelled, (await TaskRecordAsync(audit)).Outcome);
     }
 
     [Fact]
@@ -506,7 +521,7 @@ public sealed class ToolTaskTests
         var record = await store.GetAsync(taskId, Ct);
         Assert.Equal(ToolTaskStatus.Failed, record!.Status);
         Assert.Contains("shut down", record.ErrorMessage, StringComparison.Ordinal);
-        var end = Assert.Single(audit.Records, r => r.Action == AuditActions.ToolTask);
+        var end = await TaskRecordAsync(audit);
         Assert.Equal(AuditOutcomes.Failed, end.Outcome);
     }
 
