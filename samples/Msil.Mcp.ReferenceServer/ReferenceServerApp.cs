@@ -123,12 +123,8 @@ public static class ReferenceServerApp
             .ConfigureResource(r => r.AddService(builder.Configuration["Msil:Mcp:ServerName"] ?? "msil-reference-server"))
             .WithMetrics(m =>
             {
-                m.AddMeter([.. MsilMcpTelemetry.SourceNames])
-                    // The SDK's operation metric names the tool and method as the request sent them: keep only the tags
-                    // that carry no caller input (no made-up name may become a series).
-                    .AddView(instrument => instrument.Meter.Name == MsilMcpTelemetry.McpSdkName
-                        ? new MetricStreamConfiguration { TagKeys = [.. MsilMcpTelemetry.McpSdkSafeTagKeys] }
-                        : null)
+                // Every Msil.Mcp meter and the MCP SDK's, the SDK's kept to the tags that carry no caller input.
+                m.AddMsilMcpInstrumentation()
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
@@ -140,7 +136,7 @@ public static class ReferenceServerApp
             })
             .WithTracing(t =>
             {
-                t.AddSource([.. MsilMcpTelemetry.SourceNames])
+                t.AddMsilMcpInstrumentation()
                     .AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/health") && !c.Request.Path.StartsWithSegments("/metrics"))
                     .AddHttpClientInstrumentation();
                 if (otlp)

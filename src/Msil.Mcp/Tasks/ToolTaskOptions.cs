@@ -4,6 +4,12 @@ namespace Msil.Mcp.Tasks;
 /// The MCP tasks extension (SEP-2663), bound from <c>Msil:Mcp:Tasks</c>: which calls become tasks, how long a task is
 /// kept and how many a caller may have running.
 /// </summary>
+/// <remarks>
+/// Experimental (diagnostic <c>MSILMCP001</c>), as the MCP C# SDK marks its own tasks API: the tasks extension is still
+/// changing in the specification. Binding the section from configuration raises no diagnostic; code that sets these
+/// options suppresses it (<c>&lt;NoWarn&gt;$(NoWarn);MSILMCP001&lt;/NoWarn&gt;</c>) to say it accepts changes.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.Experimental("MSILMCP001")]
 public sealed class ToolTaskOptions
 {
     /// <summary>The configuration section, relative to <c>Msil:Mcp</c>.</summary>
