@@ -235,21 +235,32 @@ internal sealed class ToolTaskRunner : IHostedService, IDisposable
     private Task FailAsync(ToolTaskRun run, int code, string message, string detail)
         => EndAsync(run, r => r with { Status = ToolTaskStatus.Failed, ErrorCode = code, ErrorMessage = message }, AuditOutcomes.Failed, detail);
 
-    /// <summary>Records the terminal status, then the task's own audit record, then lets go of the run.</summary>
+    /// <summary>
+    /// Writes the task's own audit record, then records the terminal status, then lets go of the run: audit stays the
+    /// outermost step for tasks as for inline calls, so a client that sees the task end finds its record already there.
+    /// The status is recorded even when the audit write throws, so a task never stays running for its whole TTL.
+    /// </summary>
     private async Task EndAsync(ToolTaskRun run, Func<ToolTaskRecord, ToolTaskRecord> terminal, string outcome, string? detail)
     {
         var taskId = run.TaskId!;
         try
         {
-            var now = _time.GetUtcNow();
-            await _store.UpdateAsync(
-                taskId,
-                r => r.IsTerminal ? null : terminal(r) with { LastUpdatedAt = now, InputRequests = new Dictionary<string, ToolTaskInput>(0), InputResponses = new Dictionary<string, JsonElement>(0), RequestState = null },
-                CancellationToken.None).ConfigureAwait(false);
             var state = run.State;
             state.Outcome = outcome;
             state.Detail = detail is null ? "task " + taskId : $"task {taskId}: {detail}";
-            await _audit.WriteTaskAsync(state).ConfigureAwait(false);
+            try
+            {
+                await _audit.WriteTaskAsync(state).ConfigureAwait(false);
+            }
+            finally
+            {
+                var now = _time.GetUtcNow();
+                await _store.UpdateAsync(
+                    taskId,
+                    r => r.IsTerminal ? null : terminal(r) with { LastUpdatedAt = now, InputRequests = new Dictionary<string, ToolTaskInput>(0), InputResponses = new Dictionary<string, JsonElement>(0), RequestState = null },
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+
             Log.TaskEnded(_logger, state.ToolName, taskId, outcome);
         }
         finally
