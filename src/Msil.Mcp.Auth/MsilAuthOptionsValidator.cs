@@ -20,14 +20,15 @@ internal sealed class MsilAuthOptionsValidator(IHostEnvironment environment) : I
             errors.Add("Msil:Mcp:Auth:ClockSkew must be between 00:00:00 and 00:10:00.");
         }
 
-        if (options.MaxTokenBytes < 1024)
+        // The same bounds as the options' [Range] attributes, which document them; checked here so the message names the key.
+        if (options.MaxTokenBytes is < 1024 or > 1024 * 1024)
         {
-            errors.Add("Msil:Mcp:Auth:MaxTokenBytes must be at least 1024.");
+            errors.Add("Msil:Mcp:Auth:MaxTokenBytes must be between 1024 and 1048576 bytes (default 16384).");
         }
 
-        if (options.ValidatedTokenCacheSize < 0)
+        if (options.ValidatedTokenCacheSize is < 0 or > 1_000_000)
         {
-            errors.Add("Msil:Mcp:Auth:ValidatedTokenCacheSize must be 0 (off) or more.");
+            errors.Add("Msil:Mcp:Auth:ValidatedTokenCacheSize must be between 0 (off) and 1000000 (default 10000).");
         }
 
         if (options.JwksCacheLifetime <= TimeSpan.Zero)

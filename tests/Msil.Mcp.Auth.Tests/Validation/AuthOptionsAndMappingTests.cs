@@ -111,4 +111,33 @@ public sealed class AuthOptionsAndMappingTests
 
         Assert.Contains("RequireHttpsMetadata", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(512, 10, "Msil:Mcp:Auth:MaxTokenBytes")]
+    [InlineData(2 * 1024 * 1024, 10, "Msil:Mcp:Auth:MaxTokenBytes")]
+    [InlineData(16 * 1024, -1, "Msil:Mcp:Auth:ValidatedTokenCacheSize")]
+    [InlineData(16 * 1024, 2_000_000, "Msil:Mcp:Auth:ValidatedTokenCacheSize")]
+    public async Task Start_BoundOutOfRange_RefusedNamingTheKey(int maxTokenBytes, int cacheSize, string key)
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestHost.StartAsync(o =>
+        {
+            o.Issuers.Add(new OidcIssuerOptions { Issuer = "https://login.example/tenant/v2.0" });
+            o.MaxTokenBytes = maxTokenBytes;
+            o.ValidatedTokenCacheSize = cacheSize;
+        }));
+
+        Assert.Contains(key, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_EmptyAudience_RefusedOnceNamingTheKey()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => AuthTestHost.StartAsync(o =>
+        {
+            o.Issuers.Add(new OidcIssuerOptions { Issuer = "https://login.example/tenant/v2.0" });
+            o.Audience = " ";
+        }));
+
+        Assert.Single(ex.Failures, f => f.Contains("Msil:Mcp:Auth:Audience", StringComparison.Ordinal));
+    }
 }
