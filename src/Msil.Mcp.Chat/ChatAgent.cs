@@ -4,6 +4,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Chat.Conversations;
 using Msil.Mcp.Chat.Mcp;
+using ElicitRequestParams = ModelContextProtocol.Protocol.ElicitRequestParams;
+using ElicitResult = ModelContextProtocol.Protocol.ElicitResult;
+using McpJsonUtilities = ModelContextProtocol.McpJsonUtilities;
 
 namespace Msil.Mcp.Chat;
 
@@ -20,6 +23,10 @@ internal interface IChatInteraction
     /// <summary>Shows the approval card and waits until the user says the elevation is approved (or gives up).</summary>
     /// <returns><see langword="true"/> to send the call once more.</returns>
     Task<bool> WaitForApprovalAsync(ToolCallCard card, CancellationToken cancellationToken);
+
+    /// <summary>Shows what the server asks for (an <c>input_required</c> form) and waits for the user's answers.</summary>
+    /// <returns>The answers, or <see langword="null"/> when the user declines.</returns>
+    Task<IReadOnlyDictionary<string, JsonElement>?> ProvideInputAsync(ToolCallCard card, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -40,6 +47,7 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
             conversation.History.Add(new ChatMessage(ChatRole.System, options.SystemPrompt));
         }
 
+        mcp.RefreshTools(); // each turn starts from the server's current list (list_changed is not pushed to stateless clients)
         conversation.History.Add(new ChatMessage(ChatRole.User, userText));
         conversation.Entries.Add(new ChatEntry { Role = ChatEntry.User, Text = userText });
         ui.Changed();
@@ -68,7 +76,7 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
                     }
                 }
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 // Keep what was said so far (text only: a half-streamed tool call is not kept).
                 if (answer is not null)
@@ -84,7 +92,7 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
 #pragma warning restore CA1031
             {
                 Log.ModelFailed(logger, conversation.ModelName ?? "?", ex.GetType().Name);
-                conversation.Entries.Add(new ChatEntry { Role = ChatEntry.Notice, Text = "The language model failed: " + ex.Message });
+                conversation.Entries.Add(new ChatEntry { Role = ChatEntry.Notice, Text = ModelFailure.Describe(conversation.ModelName, ex) });
                 ui.Changed();
                 return;
             }
@@ -113,6 +121,7 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
                         Id = call.CallId,
                         ToolName = call.Name,
                         Destructive = tools.FirstOrDefault(t => t.Name == call.Name)?.ProtocolTool.Annotations?.DestructiveHint == true,
+                        NotListed = !tools.Any(t => t.Name == call.Name),
                     };
                     var arguments = ToJson(call.Arguments);
                     card.ArgumentsJson = JsonSerializer.Serialize(arguments, IndentedJson);
@@ -168,7 +177,7 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
 
         card.Status = ToolCallStatus.Running;
         ui.Changed();
-        await mcp.CallAsync(card, arguments, options.AuditLinkTemplate, cancellationToken).ConfigureAwait(false);
+        await mcp.CallAsync(card, arguments, options.AuditLinkTemplate, cancellationToken, (request, ct) => AskUserAsync(card, request, ui, ct)).ConfigureAwait(false);
         ui.Changed();
         if (card.Status != ToolCallStatus.ApprovalRequired)
         {
@@ -185,8 +194,38 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
 
         card.Status = ToolCallStatus.Running;
         ui.Changed();
-        await mcp.CallAsync(card, arguments, options.AuditLinkTemplate, cancellationToken).ConfigureAwait(false);
+        await mcp.CallAsync(card, arguments, options.AuditLinkTemplate, cancellationToken, (request, ct) => AskUserAsync(card, request, ui, ct)).ConfigureAwait(false);
         ui.Changed();
+    }
+
+    /// <summary>
+    /// The server asks for input in the middle of a call (MRTR <c>input_required</c>, or an elicitation request): a URL
+    /// is an approval (the card shows the link and waits for the user's word), a form is filled in on the card.
+    /// </summary>
+    private static async ValueTask<ElicitResult> AskUserAsync(ToolCallCard card, ElicitRequestParams? request, IChatInteraction ui, CancellationToken cancellationToken)
+    {
+        if (request?.Mode == "url" && Uri.TryCreate(request.Url, UriKind.Absolute, out var url))
+        {
+            card.Status = ToolCallStatus.ApprovalRequired;
+            card.ApprovalUrl = url;
+            card.Reason = request.Message;
+            ui.Changed();
+            var approved = await ui.WaitForApprovalAsync(card, cancellationToken).ConfigureAwait(false);
+            card.Status = ToolCallStatus.Running;
+            ui.Changed();
+            return new ElicitResult { Action = approved ? "accept" : "decline" };
+        }
+
+        card.Status = ToolCallStatus.InputRequired;
+        card.InputMessage = request?.Message ?? "The server asks for more input.";
+        card.InputSchema = request?.RequestedSchema is { } schema ? JsonSerializer.SerializeToElement(schema, McpJsonUtilities.DefaultOptions) : null;
+        ui.Changed();
+        var answers = await ui.ProvideInputAsync(card, cancellationToken).ConfigureAwait(false);
+        card.Status = ToolCallStatus.Running;
+        ui.Changed();
+        return answers is null
+            ? new ElicitResult { Action = "decline" }
+            : new ElicitResult { Action = "accept", Content = answers.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal) };
     }
 
     internal static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };

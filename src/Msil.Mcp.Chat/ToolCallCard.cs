@@ -32,6 +32,12 @@ public enum ToolCallStatus
 
     /// <summary>The call failed for another reason (server unreachable, protocol error, cancelled).</summary>
     Failed,
+
+    /// <summary>
+    /// The server answered <c>input_required</c> (MRTR, protocol revision 2026-07-28): it asks the user for input
+    /// (<see cref="ToolCallCard.InputMessage"/>, a form from <see cref="ToolCallCard.InputSchema"/>) before it goes on.
+    /// </summary>
+    InputRequired,
 }
 
 /// <summary>A tool call as the chat shows it: the tool, its arguments and the governed outcome.</summary>
@@ -78,4 +84,16 @@ public sealed class ToolCallCard
 
     /// <summary>Gets or sets how many times the call was sent (2 after an approved elevation's retry).</summary>
     public int Attempts { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the tool is missing from the list the server gave this user, so the host
+    /// knew before the call that the server was not going to run it (the model asked for a tool it was not offered).
+    /// </summary>
+    public bool NotListed { get; set; }
+
+    /// <summary>Gets or sets what the server asks the user for, for <see cref="ToolCallStatus.InputRequired"/>.</summary>
+    public string? InputMessage { get; set; }
+
+    /// <summary>Gets or sets the JSON schema of the input the server asks for (a flat object), for <see cref="ToolCallStatus.InputRequired"/>.</summary>
+    public System.Text.Json.JsonElement? InputSchema { get; set; }
 }

@@ -73,7 +73,20 @@ public static class WebUiApplicationBuilderExtensions
             branch.UseMiddleware<SecurityHeadersMiddleware>(console);
             branch.UseRouting();
             // The OIDC callbacks are matched here, below the mount path; the host's default (bearer) scheme is not used.
-            branch.UseAuthentication();
+            // Only this console's handler may answer: every console's callback is /signin-oidc below its own mount, and
+            // UseAuthentication() would let the first registered console's handler take (and fail) another console's callback.
+            branch.Use(async (context, next) =>
+            {
+                context.Features.Set<IAuthenticationFeature>(new AuthenticationFeature { OriginalPath = context.Request.Path, OriginalPathBase = context.Request.PathBase });
+                var handlers = context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
+                if (await handlers.GetHandlerAsync(context, WebUiSchemes.Oidc(console)).ConfigureAwait(false) is IAuthenticationRequestHandler own
+                    && await own.HandleRequestAsync().ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                await next(context).ConfigureAwait(false);
+            });
             branch.Use(async (context, next) =>
             {
                 var result = await context.AuthenticateAsync(WebUiSchemes.Cookie(console)).ConfigureAwait(false);

@@ -22,6 +22,7 @@ internal sealed class McpToolConnection : IAsyncDisposable
     private McpClient? _client;
     private IReadOnlyList<McpClientTool>? _tools;
     private IAsyncDisposable? _listChanged;
+    private Func<ElicitRequestParams?, CancellationToken, ValueTask<ElicitResult>>? _askUser;
 
     /// <param name="endpoint">The MCP endpoint.</param>
     /// <param name="userHandler">Sends requests with the signed-in user's own token (the shell's API client in the app).</param>
@@ -64,8 +65,16 @@ internal sealed class McpToolConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Calls a tool and records the governed outcome on <paramref name="card"/>.</summary>
-    public async Task CallAsync(ToolCallCard card, IReadOnlyDictionary<string, JsonElement> arguments, string auditLinkTemplate, CancellationToken cancellationToken)
+    /// <summary>Forgets the tool list, so the next <see cref="ListToolsAsync"/> asks the server again (a stateless server pushes no list_changed).</summary>
+    public void RefreshTools() => _tools = null;
+
+    /// <summary>
+    /// Calls a tool and records the governed outcome on <paramref name="card"/>. When the server answers
+    /// <c>input_required</c> (MRTR), the SDK client hands each elicitation to <paramref name="askUser"/> and sends the call
+    /// again with the user's answers; without <paramref name="askUser"/> the request is declined.
+    /// </summary>
+    public async Task CallAsync(ToolCallCard card, IReadOnlyDictionary<string, JsonElement> arguments, string auditLinkTemplate, CancellationToken cancellationToken,
+        Func<ElicitRequestParams?, CancellationToken, ValueTask<ElicitResult>>? askUser = null)
     {
         card.Attempts++;
         card.Status = ToolCallStatus.Running;
@@ -73,6 +82,7 @@ internal sealed class McpToolConnection : IAsyncDisposable
         try
         {
             _handler.LastCorrelationId = null;
+            _askUser = askUser;
             var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
             var result = await client.CallToolAsync(new CallToolRequestParams
             {
@@ -93,6 +103,7 @@ internal sealed class McpToolConnection : IAsyncDisposable
         }
         finally
         {
+            _askUser = null;
             card.CorrelationId = _handler.LastCorrelationId;
             card.AuditLink = card.CorrelationId is null
                 ? null
@@ -136,6 +147,11 @@ internal sealed class McpToolConnection : IAsyncDisposable
         var client = await McpClient.CreateAsync(transport, new McpClientOptions
         {
             ClientInfo = new Implementation { Name = "msil-mcp-chat", Version = typeof(McpToolConnection).Assembly.GetName().Version?.ToString() ?? "0.0" },
+            Handlers = new McpClientHandlers
+            {
+                // An input-required answer (MRTR) or a server's elicitation request: the page asks the user, the SDK resends.
+                ElicitationHandler = (request, ct) => _askUser is { } ask ? ask(request, ct) : ValueTask.FromResult(new ElicitResult { Action = "decline" }),
+            },
         }, _loggerFactory, cancellationToken).ConfigureAwait(false);
         _listChanged = client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
         {

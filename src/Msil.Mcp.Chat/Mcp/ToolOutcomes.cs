@@ -63,9 +63,14 @@ internal static partial class ToolOutcomes
                 card.RetryAfter = TimeSpan.FromSeconds(int.Parse(limited.Groups["seconds"].Value, CultureInfo.InvariantCulture));
                 return;
             case McpProtocolException { ErrorCode: McpErrorCode.InvalidParams } protocol when protocol.Message.Contains("Unknown tool", StringComparison.Ordinal):
-                // The governed server answers a tool the caller may not list exactly like a made-up name (and audits it as denied).
+                // The governed server answers a tool the caller may not list exactly like a made-up name (and audits it as
+                // denied): the host says only what it knew before the call (the tool was not in this user's list) and what
+                // the server answered; the correlation id (the same shape either way) is the reference in the audit log.
                 card.Status = ToolCallStatus.Denied;
-                card.Reason = "The server does not offer this tool to you: your roles do not allow it, or it does not exist. (" + protocol.Message + ")";
+                card.Reason = (card.NotListed
+                    ? "'" + card.ToolName + "' is not among the tools your account may use, so the server does not run it for you. "
+                    : "The server does not offer this tool to you. ")
+                    + "The server answered: " + protocol.Message;
                 return;
             case McpProtocolException protocol:
                 card.Status = ToolCallStatus.Failed;

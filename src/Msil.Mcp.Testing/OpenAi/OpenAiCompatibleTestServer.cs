@@ -152,14 +152,14 @@ public sealed class OpenAiCompatibleTestServer : IAsyncDisposable
             return;
         }
 
-        var (call, answer) = Decide(request.Messages);
+        var (call, answer, hold) = Decide(request.Messages);
         var id = "chatcmpl-" + Interlocked.Increment(ref _ids).ToString(CultureInfo.InvariantCulture);
         var callId = call is null ? null : "call_" + Interlocked.Increment(ref _ids).ToString(CultureInfo.InvariantCulture);
         var model = request.Model.Length > 0 ? request.Model : Models[0];
         if (request.Stream)
         {
             var includeUsage = body.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
-            await StreamAsync(context, id, model, call, callId, answer, includeUsage).ConfigureAwait(false);
+            await StreamAsync(context, id, model, call, callId, answer, hold, includeUsage).ConfigureAwait(false);
             return;
         }
 
@@ -186,7 +186,7 @@ public sealed class OpenAiCompatibleTestServer : IAsyncDisposable
     }
 
     /// <summary>Picks the next step: the scripted turn's next tool call, or its answer once every call has its result.</summary>
-    private (ScriptedToolCall? Call, string? Answer) Decide(IReadOnlyList<RecordedChatMessage> messages)
+    private (ScriptedToolCall? Call, string? Answer, Task? Hold) Decide(IReadOnlyList<RecordedChatMessage> messages)
     {
         var lastUser = -1;
         for (var i = messages.Count - 1; i >= 0; i--)
@@ -207,21 +207,21 @@ public sealed class OpenAiCompatibleTestServer : IAsyncDisposable
 
         if (turn is null)
         {
-            return (null, DefaultAnswer);
+            return (null, DefaultAnswer, null);
         }
 
         // Each assistant message after the user's is one step taken: a scripted call whose result has come back.
         var steps = messages.Skip(lastUser + 1).Count(m => m.Role == "assistant");
         if (steps < turn.Calls.Count)
         {
-            return (turn.Calls[steps], null);
+            return (turn.Calls[steps], null, null);
         }
 
         var lastTool = messages.Skip(lastUser + 1).LastOrDefault(m => m.Role == "tool");
-        return (null, turn.Answer.Replace("{tool_result}", lastTool?.Content ?? string.Empty, StringComparison.Ordinal));
+        return (null, turn.Answer.Replace("{tool_result}", lastTool?.Content ?? string.Empty, StringComparison.Ordinal), turn.Hold);
     }
 
-    private static async Task StreamAsync(HttpContext context, string id, string model, ScriptedToolCall? call, string? callId, string? answer, bool includeUsage)
+    private static async Task StreamAsync(HttpContext context, string id, string model, ScriptedToolCall? call, string? callId, string? answer, Task? hold, bool includeUsage)
     {
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
@@ -243,9 +243,17 @@ public sealed class OpenAiCompatibleTestServer : IAsyncDisposable
         }
         else
         {
+            var first = true;
             foreach (var piece in Pieces(answer ?? string.Empty, 8))
             {
                 await ChunkAsync(context, id, model, new JsonObject { ["content"] = piece }, null).ConfigureAwait(false);
+                if (first && hold is not null)
+                {
+                    // Held after the first piece until the test releases it or the client goes away.
+                    await hold.WaitAsync(ct).ConfigureAwait(false);
+                }
+
+                first = false;
             }
 
             await ChunkAsync(context, id, model, new JsonObject(), "stop").ConfigureAwait(false);

@@ -16,6 +16,8 @@ public sealed class ScriptedChatTurn
 
     internal string Answer { get; private set; } = "Done.";
 
+    internal Task? Hold { get; private set; }
+
     /// <summary>Adds a tool call the model makes, after any added before it has had its result.</summary>
     /// <param name="tool">The function (tool) name.</param>
     /// <param name="argumentsJson">The arguments as a JSON object text, streamed in pieces.</param>
@@ -39,6 +41,19 @@ public sealed class ScriptedChatTurn
     {
         ArgumentNullException.ThrowIfNull(text);
         Answer = text;
+        return this;
+    }
+
+    /// <summary>
+    /// Makes a streamed answer stop after its first piece until <paramref name="release"/> completes or the client goes
+    /// away, so a test can see a half-streamed answer and cancel it (no timing involved).
+    /// </summary>
+    /// <param name="release">Completes when the rest of the answer may be sent.</param>
+    /// <returns>This turn.</returns>
+    public ScriptedChatTurn HoldsAnswerUntil(Task release)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        Hold = release;
         return this;
     }
 }

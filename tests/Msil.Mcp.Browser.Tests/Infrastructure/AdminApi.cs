@@ -65,6 +65,13 @@ public sealed class AdminApi(ConsoleFixture fixture, string token)
         return await SendAsync(request, cancellationToken);
     }
 
+    /// <summary>Revokes a demo user's elevation grant for <paramref name="scope"/> (<c>DELETE /api/pim/grants/{principal}/{scope}</c>; as <c>pim-approver</c>).</summary>
+    public async Task<HttpStatusCode> RevokeAsync(string username, string scope, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "/api/pim/grants/" + Uri.EscapeDataString(PrincipalOf(username)) + "/" + Uri.EscapeDataString(scope));
+        return (await SendAsync(request, cancellationToken)).Status;
+    }
+
     private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         request.RequestUri = new Uri(new Uri(fixture.BaseUrl), request.RequestUri!);

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
 using ModelContextProtocol.Client;
+using Msil.Mcp.Testing;
 
 namespace Msil.Mcp.Browser.Tests.Infrastructure;
 
@@ -11,12 +12,21 @@ namespace Msil.Mcp.Browser.Tests.Infrastructure;
 /// </summary>
 public sealed class ConsoleFixture : IAsyncLifetime
 {
+    /// <summary>The name the chat shows for the test model.</summary>
+    public const string ChatModelName = "test-model";
+
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private string? _browserProblem;
 
     /// <summary>Gets the running server.</summary>
     public ReferenceServerProcess Server { get; private set; } = null!;
+
+    /// <summary>
+    /// Gets the chat's language model: an OpenAI-compatible test server on loopback that the reference server's chat
+    /// (<c>/chat</c>, model "test") is pointed at; the chat scenarios script its turns.
+    /// </summary>
+    public OpenAiCompatibleTestServer Llm { get; private set; } = null!;
 
     /// <summary>Gets the server's base address.</summary>
     public string BaseUrl => Server.BaseUrl;
@@ -35,7 +45,13 @@ public sealed class ConsoleFixture : IAsyncLifetime
             return; // no server either: every test fails (or skips) in RequireBrowser
         }
 
-        Server = await ReferenceServerProcess.StartAsync(cts.Token);
+        Llm = await OpenAiCompatibleTestServer.StartAsync(cancellationToken: cts.Token);
+        Server = await ReferenceServerProcess.StartAsync(cts.Token,
+        [
+            "--Msil:Mcp:Chat:Models:0:Name", ChatModelName,
+            "--Msil:Mcp:Chat:Models:0:Endpoint", Llm.Endpoint.ToString(),
+            "--Msil:Mcp:Chat:Models:0:Model", OpenAiCompatibleTestServer.DefaultModel,
+        ]);
 
         _playwright = await Playwright.CreateAsync();
         try
@@ -106,6 +122,11 @@ public sealed class ConsoleFixture : IAsyncLifetime
         if (Server is not null)
         {
             await Server.DisposeAsync();
+        }
+
+        if (Llm is not null)
+        {
+            await Llm.DisposeAsync();
         }
     }
 }

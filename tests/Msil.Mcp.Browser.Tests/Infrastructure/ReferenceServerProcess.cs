@@ -37,7 +37,9 @@ public sealed class ReferenceServerProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>Starts the server and waits until <c>/health/ready</c> answers 200.</summary>
-    public static async Task<ReferenceServerProcess> StartAsync(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Bounds the start.</param>
+    /// <param name="extraArguments">More command-line settings (for example the chat's model, <c>--Msil:Mcp:Chat:Models:0:Endpoint</c>).</param>
+    public static async Task<ReferenceServerProcess> StartAsync(CancellationToken cancellationToken, IReadOnlyList<string>? extraArguments = null)
     {
         var dll = Path.Combine(ServerDirectory(), "Msil.Mcp.ReferenceServer.dll");
         if (!File.Exists(dll))
@@ -66,7 +68,7 @@ public sealed class ReferenceServerProcess : IAsyncDisposable
                 dll, "--urls", baseUrl,
                 "--Msil:Mcp:Audit:Directory", Path.Combine(data, "audit-logs"),
                 "--Msil:Mcp:Registry:SqlitePath", Path.Combine(data, "msil-registry.db"),
-            })
+            }.Concat(extraArguments ?? []))
             {
                 start.ArgumentList.Add(arg);
             }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.ClientModel;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -194,6 +195,17 @@ internal sealed class ScriptedInteraction : IChatInteraction
     {
         Approved.Add(card);
         return Approve is not null && await Approve(card);
+    }
+
+    public Func<ToolCallCard, IReadOnlyDictionary<string, JsonElement>?>? Input { get; init; }
+
+    public List<(string? Message, JsonElement? Schema)> Asked { get; } = [];
+
+    public Task<IReadOnlyDictionary<string, JsonElement>?> ProvideInputAsync(ToolCallCard card, CancellationToken cancellationToken)
+    {
+        Assert.Equal(ToolCallStatus.InputRequired, card.Status);
+        Asked.Add((card.InputMessage, card.InputSchema));
+        return Task.FromResult(Input?.Invoke(card));
     }
 }
 
