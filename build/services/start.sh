@@ -2,6 +2,7 @@
 # build/services/start.sh - start the real services the integration tests use, on 127.0.0.1 only, without Docker:
 #   PostgreSQL 15  (initdb + pg_ctl as user postgres)           127.0.0.1:15432
 #   Redis          (password; plain port + TLS port)             127.0.0.1:16379 / 16380
+#   Redis Cluster  (three masters, same password; redis-cluster.sh) 127.0.0.1:17001-17003
 #   s3rver 3.7.1   (S3-compatible; buckets msil-audit, test-bucket) 127.0.0.1:14568
 #   OIDC mock      (oauth2-mock-server 8.2.3 + a small wrapper)  127.0.0.1:18080
 #
@@ -252,6 +253,9 @@ if [ "$REDIS_TLS_PORT" != 0 ]; then
     | grep -q PONG || die "redis: TLS ping on $REDIS_TLS_PORT failed"
 fi
 
+# ---- 4b. Redis Cluster (three masters, 17001-17003, same password) for the cluster tests -----------
+CLUSTER_EXPORT=$(SVC_DIR=$SVC_DIR REDIS_PASSWORD=$REDIS_PASSWORD bash "$(dirname "$0")/redis-cluster.sh" start 9>&-)
+
 # ---- 5/6. node services (s3rver, OIDC mock) ----------------------------------------------------------
 start_node_service() { # name port ready-url cmd...
   local name=$1 port=$2 url=$3; shift 3
@@ -286,6 +290,7 @@ q() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }   # single-quote for eval
     echo "export REDIS_TLS_CONNECTION_STRING=$(q "$HOST:$REDIS_TLS_PORT,password=$REDIS_PASSWORD,ssl=true,sslHost=localhost")"
     echo "export REDIS_TLS_CA_FILE=$(q "$TLS/ca.crt")"
   fi
+  echo "$CLUSTER_EXPORT"
   echo "export S3_SERVICE_URL=$(q "http://$HOST:$S3_PORT")"
   echo "export S3_ACCESS_KEY=S3RVER S3_SECRET_KEY=S3RVER S3_REGION=us-east-1"
   echo "export S3_BUCKET=$(q "$S3_BUCKET")"

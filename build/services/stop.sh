@@ -44,6 +44,7 @@ stop_pid() { # name pidfile expected-cmdline-substring
 stop_pid oidc   "$SVC_DIR/oidc.pid"         "oidc-mock.mjs"
 stop_pid s3rver "$SVC_DIR/s3rver.pid"       "s3rver"
 stop_pid redis  "$SVC_DIR/redis/redis.pid"  "redis-server"    # SIGTERM = SHUTDOWN (save "" => no dump)
+SVC_DIR=$SVC_DIR bash "$(dirname "$0")/redis-cluster.sh" stop
 
 PGDATA=$SVC_DIR/pg/data
 PG_PID=$(head -n1 "$PGDATA/postmaster.pid" 2>/dev/null || true)

@@ -75,6 +75,7 @@ public static class AuthMsilMcpBuilderExtensions
         services.TryAddSingleton<IssuerRegistry>();
         services.TryAddSingleton<AuthMetrics>();
         services.TryAddSingleton<ValidatedTokenCache>();
+        AuthRedis.AddOverride(services);
         services.TryAddSingleton<AuthRedis>();
         services.AddHealthChecks().AddCheck<IssuerHealthCheck>("msil-auth-issuers", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
         services.RemoveAll<IDownstreamTokenProvider>();

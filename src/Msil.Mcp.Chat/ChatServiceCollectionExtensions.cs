@@ -76,12 +76,13 @@ public static class ChatServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ChatModelCatalog>();
         services.TryAddSingleton<ChatAgent>();
+        RedisChatConversationStore.AddOverride(services);
         services.TryAddSingleton<IChatConversationStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<MsilMcpChatOptions>>();
-            return string.IsNullOrWhiteSpace(options.Value.RedisConnectionString)
-                ? ActivatorUtilities.CreateInstance<InMemoryChatConversationStore>(sp)
-                : ActivatorUtilities.CreateInstance<RedisChatConversationStore>(sp);
+            return Msil.Mcp.Connections.MsilRedisConnections.IsAvailable(sp, options.Value.RedisConnectionString, hostFallback: false)
+                ? ActivatorUtilities.CreateInstance<RedisChatConversationStore>(sp)
+                : ActivatorUtilities.CreateInstance<InMemoryChatConversationStore>(sp);
         });
         services.AddOptions<MsilMcpChatOptions>().Configure(configure);
         return services;

@@ -34,7 +34,7 @@ public sealed class MsilMcpChatOptions
     /// <value><c>/admin/audit?correlation_id={0}</c> (the admin console's audit page) by default.</value>
     public string AuditLinkTemplate { get; set; } = "/admin/audit?correlation_id={0}";
 
-    /// <summary>Gets or sets the Redis connection string conversations are kept in; unset keeps them in memory (lost on restart, one replica).</summary>
+    /// <summary>Gets or sets the Redis connection string conversations are kept in, overriding the shared <c>Msil:Mcp:Redis</c> connection of a host that runs the server too; neither set keeps them in memory (lost on restart, one replica).</summary>
     /// <value><see langword="null"/> by default.</value>
     public string? RedisConnectionString { get; set; }
 

@@ -84,6 +84,7 @@ public static class ElevationMsilMcpBuilderExtensions
         services.AddHttpContextAccessor();
         services.TryAddSingleton<ElevationTelemetry>();
         services.TryAddSingleton<InMemoryElevationGrantStore>();
+        ElevationRedisConnection.AddOverride(services);
         services.TryAddSingleton<ElevationRedisConnection>();
         services.TryAddSingleton<RedisElevationGrantStore>();
         services.TryAddSingleton<IElevationGrantStore>(static sp => sp.GetRequiredService<IOptions<ElevationOptions>>().Value.Store == ElevationGrantStoreKind.Redis

@@ -1,12 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Msil.Mcp.Connections;
 using StackExchange.Redis;
 
 namespace Msil.Mcp.Elevation;
 
 /// <summary>Checks the elevation options at start; each message names the key and says how to fix it.</summary>
-internal sealed class ElevationOptionsValidator(IHostEnvironment environment, IServiceProviderIsService services) : IValidateOptions<ElevationOptions>
+internal sealed class ElevationOptionsValidator(IHostEnvironment environment, IServiceProviderIsService services, IOptions<Msil.Mcp.Redis.MsilMcpRedisOptions>? shared = null) : IValidateOptions<ElevationOptions>
 {
     private const string Section = ElevationOptions.SectionName + ":";
 
@@ -108,9 +109,9 @@ internal sealed class ElevationOptionsValidator(IHostEnvironment environment, IS
 
         if (string.IsNullOrWhiteSpace(options.RedisConnectionString))
         {
-            if (!services.IsService(typeof(IConnectionMultiplexer)))
+            if (string.IsNullOrWhiteSpace(shared?.Value.ConnectionString) && !services.IsService(typeof(IConnectionMultiplexer)))
             {
-                errors.Add($"{Section}Store is Redis but {Section}RedisConnectionString is empty and no IConnectionMultiplexer is registered: set the connection string (for example 'redis:6379,password=…,ssl=true') or register a multiplexer.");
+                errors.Add($"{Section}Store is Redis but no Redis connection is configured: set Msil:Mcp:Redis:ConnectionString (for example 'redis:6379,password=…,ssl=true'), or register an IConnectionMultiplexer.");
             }
 
             return;

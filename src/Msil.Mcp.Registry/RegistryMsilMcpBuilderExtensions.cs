@@ -100,12 +100,13 @@ public static class RegistryMsilMcpBuilderExtensions
             var root = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;
             return new SqliteToolStore(Path.IsPathRooted(o.SqlitePath) ? o.SqlitePath : Path.Combine(root, o.SqlitePath), time);
         });
+        RegistryRedis.AddOverride(services);
         services.TryAddSingleton<RegistryRedis>();
         services.TryAddSingleton<RegistryChangeBus>();
         services.TryAddSingleton<DocumentFetcher>();
 
         // HybridCache keeps each store revision's catalog; its second level is Redis when the registry has Redis
-        // (Msil:Mcp:Registry:Redis or the host's IConnectionMultiplexer), so an instance reloading after a change
+        // (Msil:Mcp:Registry:Redis, the shared Msil:Mcp:Redis or the host's IConnectionMultiplexer), so an instance reloading after a change
         // usually reads the catalog another instance already built.
         services.AddHybridCache();
         services.TryAddSingleton<IDistributedCache>(static sp =>

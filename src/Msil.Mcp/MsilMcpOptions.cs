@@ -71,8 +71,10 @@ public sealed class MsilMcpOptions
     /// <summary>
     /// Gets or sets a Redis connection string (StackExchange.Redis syntax) under which the host's ASP.NET Core Data
     /// Protection key ring is kept, so that replicas behind one load balancer share it and a retried input-required
-    /// call may land on any of them. Not set: the key ring stays where Data Protection puts it by default (or where the
-    /// host configured it).
+    /// call may land on any of them. Deprecated in favour of <c>Msil:Mcp:Redis:ConnectionString</c>, which keeps the key
+    /// ring too (in the same list, <see cref="KeyRingRedisKey"/>); when set, it overrides the shared connection for the
+    /// key ring with a second keyed one. Neither set: the key ring stays where Data Protection puts it by default (or
+    /// where the host configured it).
     /// </summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     public string? KeyRingRedisConnectionString { get; set; }
@@ -84,7 +86,7 @@ public sealed class MsilMcpOptions
     /// <value>Defaults to <see langword="false"/>.</value>
     public bool AllowInsecureRedis { get; set; }
 
-    /// <summary>Gets or sets the Redis list that holds the key ring when <see cref="KeyRingRedisConnectionString"/> is set.</summary>
+    /// <summary>Gets or sets the Redis list that holds the key ring when it is kept in Redis (the layout of <c>PersistKeysToStackExchangeRedis</c>).</summary>
     /// <value>Defaults to <c>msil:dataprotection:keys</c>.</value>
     [Required(ErrorMessage = "Msil:Mcp:KeyRingRedisKey is empty: name the Redis list of the Data Protection key ring (default 'msil:dataprotection:keys').")]
     public string KeyRingRedisKey { get; set; } = "msil:dataprotection:keys";

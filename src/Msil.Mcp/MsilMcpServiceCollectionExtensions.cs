@@ -16,6 +16,7 @@ using Msil.Mcp.Hosting;
 using Msil.Mcp.Pipeline;
 using Msil.Mcp.Pipeline.Stages;
 using Msil.Mcp.RateLimiting;
+using Msil.Mcp.Redis;
 using Msil.Mcp.Tasks;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -55,10 +56,12 @@ public static class MsilMcpServiceCollectionExtensions
         services.AddOptions<MsilMcpOptions>().Bind(section);
         services.AddOptions<RateLimitOptions>().Bind(section.GetSection("RateLimit"));
         services.AddOptions<ToolTaskOptions>().Bind(section.GetSection(ToolTaskOptions.SectionName));
+        services.AddOptions<MsilMcpRedisOptions>().Bind(section.GetSection(MsilMcpRedisOptions.SectionName));
         services.AddOptions<UserDirectoryOptions>().Bind(section.GetSection(UserDirectoryOptions.SectionName));
         builder.AddConfigurationSection(section, typeof(MsilMcpOptions))
             .AddConfigurationSection(section.GetSection("RateLimit"), typeof(RateLimitOptions))
             .AddConfigurationSection(section.GetSection(ToolTaskOptions.SectionName), typeof(ToolTaskOptions))
+            .AddConfigurationSection(section.GetSection(MsilMcpRedisOptions.SectionName), typeof(MsilMcpRedisOptions))
             .AddConfigurationSection(section.GetSection(UserDirectoryOptions.SectionName), typeof(UserDirectoryOptions));
         return builder;
     }
@@ -279,6 +282,8 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, ProductionTransportValidator>());
         services.TryAddSingleton<InMemoryRateLimitStore>();
+        RedisRegistration.AddSharedRedis(services);
+        RateLimitRedisConnection.AddOverride(services);
         services.TryAddSingleton<RateLimitRedisConnection>();
         services.TryAddSingleton<RedisRateLimitStore>();
         services.TryAddSingleton<IRateLimitStore>(static sp => sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.Store == RateLimitStoreKind.Redis
@@ -291,23 +296,19 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<ToolExecutorRegistry>();
         services.TryAddSingleton<GovernedToolCollection>();
         services.AddDataProtection();
+        KeyRingRedis.AddOverride(services);
         services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
-            .Configure<IOptions<MsilMcpOptions>>(static (keys, mcp) =>
-            {
-                if (mcp.Value.KeyRingRedisConnectionString is { Length: > 0 } redis)
-                {
-                    keys.XmlRepository = new RedisKeyRingRepository(redis, mcp.Value.KeyRingRedisKey);
-                }
-            });
+            .Configure<IOptions<MsilMcpOptions>, IServiceProvider>(static (keys, mcp, sp) => KeyRingRedis.Configure(keys, mcp.Value, sp));
         services.TryAddSingleton<RequestStateProtector>();
         services.AddOptions<ToolTaskOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolTaskOptions>, ToolTaskOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolTaskOptions>, ProductionTransportValidator>());
         services.TryAddSingleton<InMemoryToolTaskStore>();
+        RedisToolTaskStore.AddOverride(services);
         services.TryAddSingleton<RedisToolTaskStore>();
-        services.TryAddSingleton<IToolTaskStore>(static sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<ToolTaskOptions>>().Value.RedisConnectionString)
-            ? sp.GetRequiredService<InMemoryToolTaskStore>()
-            : sp.GetRequiredService<RedisToolTaskStore>());
+        services.TryAddSingleton<IToolTaskStore>(static sp => Msil.Mcp.Connections.MsilRedisConnections.IsAvailable(sp, sp.GetRequiredService<IOptions<ToolTaskOptions>>().Value.RedisConnectionString, hostFallback: false)
+            ? sp.GetRequiredService<RedisToolTaskStore>()
+            : sp.GetRequiredService<InMemoryToolTaskStore>());
         services.TryAddSingleton<ToolTaskRunner>();
         services.AddHostedService(static sp => sp.GetRequiredService<ToolTaskRunner>());
         services.TryAddSingleton<ToolTaskRequestHandlers>();

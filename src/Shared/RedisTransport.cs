@@ -32,6 +32,16 @@ internal static class RedisTransport
             return null;
         }
 
+        return CheckTls(options, key, allowKey);
+    }
+
+    /// <summary>Returns why <paramref name="options"/> may not be used in Production, naming <paramref name="key"/> and the fix; <see langword="null"/> when it may.</summary>
+    /// <param name="options">The client configuration, with any overrides applied.</param>
+    /// <param name="key">The configuration key of the connection string.</param>
+    /// <param name="allowKey">The configuration key that relaxes the rule.</param>
+    public static string? CheckTls(ConfigurationOptions options, string key, string allowKey)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var missing = (options.Ssl, string.IsNullOrEmpty(options.Password)) switch
         {
             (true, false) => null,

@@ -33,7 +33,8 @@ internal sealed class SharedJwksRetriever(
             {
                 try
                 {
-                    var cached = await db.StringGetAsync(key).ConfigureAwait(false);
+                    // A replica's copy is good enough for keys the issuer published (seed §8.2 read_from_replicas).
+                    var cached = await db.StringGetAsync(key, CommandFlags.PreferReplica).ConfigureAwait(false);
                     if (cached.HasValue)
                     {
                         Log.IssuerUnreachableUsingSharedKeys(logger, issuer);

@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Msil.Mcp.Connections;
 using StackExchange.Redis;
 
 namespace Msil.Mcp.Chat.Conversations;
@@ -62,60 +64,54 @@ internal sealed class InMemoryChatConversationStore(IOptions<MsilMcpChatOptions>
     }
 }
 
-/// <summary>Conversations in Redis (<c>Msil:Mcp:Chat:RedisConnectionString</c>), so any replica serves a user's page; keys expire with the lifetime.</summary>
-internal sealed class RedisChatConversationStore(IOptions<MsilMcpChatOptions> options) : IChatConversationStore, IAsyncDisposable
+/// <summary>
+/// Conversations in Redis, so any replica serves a user's page; keys expire with the lifetime. The connection is
+/// <c>Msil:Mcp:Chat:RedisConnectionString</c>'s keyed one when set, else the shared <c>Msil:Mcp:Redis</c> one of a host
+/// that also runs the server (<see cref="MsilRedisConnections"/>); the container owns it. Each conversation is one key,
+/// so a Redis Cluster spreads them over its shards.
+/// </summary>
+internal sealed class RedisChatConversationStore(IOptions<MsilMcpChatOptions> options, IServiceProvider services) : IChatConversationStore, IAsyncDisposable
 {
-    private readonly SemaphoreSlim _connect = new(1, 1);
-    private ConnectionMultiplexer? _redis;
+    /// <summary>The service key of the connection made from <c>Msil:Mcp:Chat:RedisConnectionString</c>.</summary>
+    public const string ServiceKey = "msil-mcp-chat";
+
+    private readonly MsilRedisConnection _connection = MsilRedisConnections.Holder(
+        services,
+        () => options.Value.RedisConnectionString,
+        ServiceKey,
+        "The chat's Redis connection is not configured: set Msil:Mcp:Chat:RedisConnectionString or Msil:Mcp:Redis:ConnectionString.",
+        hostFallback: false);
 
     public async ValueTask<ChatConversation?> GetAsync(string userKey, CancellationToken cancellationToken)
     {
-        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var db = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         var value = await db.StringGetAsync(Key(userKey)).ConfigureAwait(false);
         return value.IsNullOrEmpty ? null : ConversationJson.Deserialize(value.ToString());
     }
 
     public async ValueTask SaveAsync(string userKey, ChatConversation conversation, CancellationToken cancellationToken)
     {
-        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var db = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         await db.StringSetAsync(Key(userKey), ConversationJson.Serialize(conversation), options.Value.ConversationLifetime).ConfigureAwait(false);
     }
 
     public async ValueTask DeleteAsync(string userKey, CancellationToken cancellationToken)
     {
-        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var db = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         await db.KeyDeleteAsync(Key(userKey)).ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync().ConfigureAwait(false);
-        }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
-        _connect.Dispose();
-    }
+    /// <summary>Registers the keyed connection of <c>Msil:Mcp:Chat:RedisConnectionString</c>.</summary>
+    public static void AddOverride(IServiceCollection services)
+        => MsilRedisConnections.AddOverride(services, ServiceKey, static sp =>
+        {
+            var text = sp.GetRequiredService<IOptions<MsilMcpChatOptions>>().Value.RedisConnectionString;
+            return string.IsNullOrWhiteSpace(text) ? null : MsilRedisConfiguration.Create(text, TimeSpan.FromSeconds(5), "msil-mcp-chat");
+        });
 
     // The principal key is hashed: a key name is visible to anyone who can list the database's keys.
     private static RedisKey Key(string userKey) =>
         "msil:mcp:chat:conversation:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userKey)));
-
-    private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
-    {
-        if (_redis is null)
-        {
-            await _connect.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                _redis ??= await ConnectionMultiplexer.ConnectAsync(options.Value.RedisConnectionString!).ConfigureAwait(false);
-            }
-            finally
-            {
-                _connect.Release();
-            }
-        }
-
-        return _redis.GetDatabase();
-    }
 }

@@ -1,40 +1,41 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Msil.Mcp.Connections;
 using StackExchange.Redis;
 
 namespace Msil.Mcp.Elevation.Redis;
 
 /// <summary>
-/// The Redis connection of the grant store: made from <see cref="ElevationOptions.RedisConnectionString"/> on first use
-/// (and owned, so disposed with the host), or the host's own <see cref="IConnectionMultiplexer"/>. Settings favour
-/// failing fast: short timeouts, no abort on a failed first connect (it reconnects in the background) and no queue of
-/// commands while disconnected.
+/// The Redis connection of the grant and request stores, resolved on first use (<see cref="MsilRedisConnections"/>):
+/// <see cref="ElevationOptions.RedisConnectionString"/>'s keyed connection (<see cref="ServiceKey"/>) when set, else the
+/// shared <c>Msil:Mcp:Redis</c> one, else the host's own <see cref="IConnectionMultiplexer"/>. Every connection the
+/// packages make favours failing fast (short timeouts, no abort on a failed first connect, no queue of commands while
+/// disconnected) and is owned by the container.
 /// </summary>
-internal sealed class ElevationRedisConnection : IAsyncDisposable, IDisposable
+internal sealed class ElevationRedisConnection(IOptions<ElevationOptions> options, IServiceProvider services) : IAsyncDisposable, IDisposable
 {
-    private readonly MsilRedisConnection _connection;
+    /// <summary>The service key of the connection made from <see cref="ElevationOptions.RedisConnectionString"/>.</summary>
+    public const string ServiceKey = "msil-mcp-elevation";
 
-    public ElevationRedisConnection(IOptions<ElevationOptions> options, IServiceProvider services, ILogger<ElevationRedisConnection> logger)
-    {
-        var o = options.Value;
-        _connection = string.IsNullOrWhiteSpace(o.RedisConnectionString)
-            ? new MsilRedisConnection(
-                _ => Task.FromResult(services.GetService<IConnectionMultiplexer>()
-                    ?? throw new InvalidOperationException("Msil:Mcp:Elevation:Store is Redis but neither Msil:Mcp:Elevation:RedisConnectionString is set nor an IConnectionMultiplexer is registered.")),
-                ownsConnection: false)
-            : new MsilRedisConnection(async _ =>
-            {
-                var configuration = MsilRedisConfiguration.Create(o.RedisConnectionString, o.RedisTimeout, "msil-mcp-elevation", o.RedisCaCertificatePath);
-                var made = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
-                Log.RedisConnecting(logger, made.IsConnected);
-                return made;
-            });
-    }
+    private readonly MsilRedisConnection _connection = MsilRedisConnections.Holder(
+        services,
+        () => options.Value.RedisConnectionString,
+        ServiceKey,
+        "Msil:Mcp:Elevation:Store is Redis but no Redis connection is configured: set Msil:Mcp:Redis:ConnectionString (or Msil:Mcp:Elevation:RedisConnectionString), or register an IConnectionMultiplexer.");
 
     public ValueTask<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken) => _connection.GetDatabaseAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
     public void Dispose() => _connection.Dispose();
+
+    /// <summary>Registers the keyed connection of <see cref="ElevationOptions.RedisConnectionString"/>.</summary>
+    public static void AddOverride(IServiceCollection services)
+        => MsilRedisConnections.AddOverride(services, ServiceKey, static sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<ElevationOptions>>().Value;
+            return string.IsNullOrWhiteSpace(o.RedisConnectionString)
+                ? null
+                : MsilRedisConfiguration.Create(o.RedisConnectionString, o.RedisTimeout, "msil-mcp-elevation", o.RedisCaCertificatePath);
+        });
 }

@@ -74,19 +74,28 @@ internal sealed class RedisElevationGrantStore(ElevationRedisConnection connecti
         var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         await db.SortedSetRemoveRangeByScoreAsync(_index, double.NegativeInfinity, now.ToUnixTimeMilliseconds()).ConfigureAwait(false);
-        var members = await db.SortedSetRangeByRankAsync(_index).ConfigureAwait(false);
+        // An admin list may be a moment stale: read from a replica when there is one (seed §8.2). Each grant is read
+        // by its own GET, pipelined, not one MGET: in a cluster the grants live in different hash slots.
+        var members = await db.SortedSetRangeByRankAsync(_index, flags: CommandFlags.PreferReplica).ConfigureAwait(false);
         if (members.Length == 0)
         {
             return [];
         }
 
         var parts = members.Select(m => ((string)m!).Split('\n', 2)).ToArray();
-        var values = await db.StringGetAsync([.. parts.Select(p => p.Length == 2 ? Key(p[0], p[1]) : (RedisKey)"\n")]).ConfigureAwait(false);
+        var values = await Task.WhenAll(parts.Select(p => p.Length == 2
+            ? db.StringGetAsync(Key(p[0], p[1]), CommandFlags.PreferReplica)
+            : Task.FromResult(RedisValue.Null))).ConfigureAwait(false);
         var grants = new List<ElevationGrant>(members.Length);
         var gone = new List<RedisValue>();
         for (var i = 0; i < members.Length; i++)
         {
-            var grant = parts[i].Length == 2 && !values[i].IsNull ? RedisGrantCodec.Decode((byte[])values[i]!, parts[i][0], parts[i][1]) : null;
+            if (parts[i].Length == 2 && values[i].IsNull)
+            {
+                continue; // gone, or not yet on the replica: the index entry expires by its score, a revoke removes it
+            }
+
+            var grant = parts[i].Length == 2 ? RedisGrantCodec.Decode((byte[])values[i]!, parts[i][0], parts[i][1]) : null;
             if (grant is null || grant.ExpiresAt <= now)
             {
                 gone.Add(members[i]);

@@ -39,14 +39,15 @@ internal sealed class RedisElevationRequestStore(ElevationRedisConnection connec
     public async ValueTask<IReadOnlyList<ElevationRequest>> ListAsync(CancellationToken cancellationToken)
     {
         var db = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var all = await ReadAllAsync(db).ConfigureAwait(false);
+        var all = await ReadAllAsync(db, CommandFlags.PreferReplica).ConfigureAwait(false);
         return [.. all.OrderByDescending(r => r.RequestedAt).ThenBy(r => r.Id, StringComparer.Ordinal)];
     }
 
-    private async Task<List<ElevationRequest>> ReadAllAsync(IDatabase db)
+    /// <summary>Reads every request; the admin list passes <see cref="CommandFlags.PreferReplica"/> (it may be a moment stale, seed §8.2).</summary>
+    private async Task<List<ElevationRequest>> ReadAllAsync(IDatabase db, CommandFlags flags = CommandFlags.None)
     {
         var now = time.GetUtcNow();
-        var entries = await db.HashGetAllAsync(_key).ConfigureAwait(false);
+        var entries = await db.HashGetAllAsync(_key, flags).ConfigureAwait(false);
         var live = new List<ElevationRequest>(entries.Length);
         var stale = new List<RedisValue>();
         foreach (var entry in entries)
@@ -62,7 +63,8 @@ internal sealed class RedisElevationRequestStore(ElevationRedisConnection connec
             }
         }
 
-        if (stale.Count > 0)
+        // What a replica read shows may already be replaced on the primary: only a primary read prunes.
+        if (stale.Count > 0 && (flags & CommandFlags.PreferReplica) == 0)
         {
             await db.HashDeleteAsync(_key, [.. stale]).ConfigureAwait(false);
         }

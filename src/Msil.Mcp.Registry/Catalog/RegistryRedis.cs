@@ -1,35 +1,31 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Msil.Mcp.Connections;
 using StackExchange.Redis;
 
 namespace Msil.Mcp.Registry.Catalog;
 
 /// <summary>
-/// The registry's Redis connection: made from <c>Msil:Mcp:Registry:Redis</c> (owned, disposed with the host), or the
-/// host's own <see cref="IConnectionMultiplexer"/>; absent when neither is there (single instance).
+/// The registry's Redis connection (catalog invalidation over pub/sub and the catalog cache's second level), resolved on
+/// first use (<see cref="MsilRedisConnections"/>): <c>Msil:Mcp:Registry:Redis</c>'s keyed connection when set, else the
+/// shared <c>Msil:Mcp:Redis</c> one, else the host's own <see cref="IConnectionMultiplexer"/>; absent when there is none
+/// (single instance). The container owns the connection.
 /// </summary>
 internal sealed class RegistryRedis : IAsyncDisposable
 {
+    /// <summary>The service key of the connection made from <c>Msil:Mcp:Registry:Redis</c>.</summary>
+    public const string ServiceKey = "msil-mcp-registry";
+
     private readonly MsilRedisConnection? _connection;
 
-    public RegistryRedis(IOptions<ToolRegistryOptions> options, IServiceProvider services, ILogger<RegistryRedis> logger)
+    public RegistryRedis(IOptions<ToolRegistryOptions> options, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(services);
         var text = options.Value.Redis;
-        if (!string.IsNullOrWhiteSpace(text))
+        if (MsilRedisConnections.IsAvailable(services, text))
         {
-            _connection = new MsilRedisConnection(async _ =>
-            {
-                var made = await ConnectionMultiplexer.ConnectAsync(MsilRedisConfiguration.Create(text, TimeSpan.FromSeconds(5), "msil-mcp-registry")).ConfigureAwait(false);
-                Log.RedisConnected(logger, made.IsConnected);
-                return made;
-            });
-        }
-        else if (services.GetService<IConnectionMultiplexer>() is { } hosts)
-        {
-            _connection = new MsilRedisConnection(_ => Task.FromResult(hosts), ownsConnection: false);
+            _connection = MsilRedisConnections.Holder(services, () => text, ServiceKey, "The registry's Redis connection is not configured.");
         }
     }
 
@@ -41,4 +37,12 @@ internal sealed class RegistryRedis : IAsyncDisposable
         => _connection is null ? null : await _connection.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     public ValueTask DisposeAsync() => _connection?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    /// <summary>Registers the keyed connection of <c>Msil:Mcp:Registry:Redis</c>.</summary>
+    public static void AddOverride(IServiceCollection services)
+        => MsilRedisConnections.AddOverride(services, ServiceKey, static sp =>
+        {
+            var text = sp.GetRequiredService<IOptions<ToolRegistryOptions>>().Value.Redis;
+            return string.IsNullOrWhiteSpace(text) ? null : MsilRedisConfiguration.Create(text, TimeSpan.FromSeconds(5), "msil-mcp-registry");
+        });
 }

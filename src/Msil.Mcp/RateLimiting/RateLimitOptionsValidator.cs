@@ -1,9 +1,12 @@
 using Microsoft.Extensions.Options;
+using Msil.Mcp.Connections;
 
 namespace Msil.Mcp.RateLimiting;
 
 /// <summary>Checks the rate limits at start; each message names the key.</summary>
-internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOptions>
+internal sealed class RateLimitOptionsValidator(
+    IOptions<Msil.Mcp.Redis.MsilMcpRedisOptions>? shared = null,
+    Microsoft.Extensions.DependencyInjection.IServiceProviderIsService? isService = null) : IValidateOptions<RateLimitOptions>
 {
     public ValidateOptionsResult Validate(string? name, RateLimitOptions options)
     {
@@ -42,7 +45,7 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
         }
     }
 
-    private static void CheckRedis(RateLimitOptions options, List<string> errors)
+    private void CheckRedis(RateLimitOptions options, List<string> errors)
     {
         if (options.RedisTimeout <= TimeSpan.Zero || options.RedisTimeout > TimeSpan.FromSeconds(30))
         {
@@ -56,7 +59,12 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
 
         if (string.IsNullOrWhiteSpace(options.RedisConnectionString))
         {
-            errors.Add("Msil:Mcp:RateLimit:Store is Redis but Msil:Mcp:RateLimit:RedisConnectionString is empty: set it (for example 'redis:6379,password=…,ssl=true') or set Store to Memory.");
+            // The shared connection (Msil:Mcp:Redis) or the host's own IConnectionMultiplexer serves the buckets.
+            if (string.IsNullOrWhiteSpace(shared?.Value.ConnectionString) && isService?.IsService(typeof(StackExchange.Redis.IConnectionMultiplexer)) != true)
+            {
+                errors.Add("Msil:Mcp:RateLimit:Store is Redis but no Redis connection is configured: set Msil:Mcp:Redis:ConnectionString (for example 'redis:6379,password=…,ssl=true'), register an IConnectionMultiplexer, or set Store to Memory.");
+            }
+
             return;
         }
 

@@ -2,15 +2,16 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
+using Msil.Mcp.Connections;
 using StackExchange.Redis;
 
 namespace Msil.Mcp.Tasks;
 
 /// <summary>
-/// A task store shared by every replica (<see cref="ToolTaskOptions.RedisConnectionString"/>). Each task is one string
+/// A task store shared by every replica (the shared <c>Msil:Mcp:Redis</c> connection, or <see cref="ToolTaskOptions.RedisConnectionString"/>). Each task is one string
 /// key <c>{prefix}{taskId}</c> holding the record protected with ASP.NET Core Data Protection (results may hold business
 /// data), expiring with the task; <c>{prefix}owner:{userId}</c> is the set of an owner's task ids, for the per-caller
-/// bound; updates are optimistic transactions on the record's previous value; signals travel on the channel
+/// bound; updates are optimistic transactions on the record's previous value (one key, so one cluster slot); signals travel on the channel
 /// <c>{prefix}signals</c>. An unfinished task whose key expires is not signalled: its owner ends it when the executor
 /// ends (the end is audited, the update finds no record).
 /// </summary>
@@ -24,30 +25,38 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
     private readonly MsilRedisConnection _connection;
     private Action<string, ToolTaskSignal>? _handlers;
 
-    public RedisToolTaskStore(IOptions<ToolTaskOptions> options, IDataProtectionProvider dataProtection, TimeProvider time)
+    /// <summary>The service key of the connection made from <see cref="ToolTaskOptions.RedisConnectionString"/>.</summary>
+    public const string ServiceKey = "msil-mcp-tasks";
+
+    private readonly Action<RedisChannel, RedisValue> _deliver;
+    private IConnectionMultiplexer? _subscribed;
+
+    public RedisToolTaskStore(IOptions<ToolTaskOptions> options, IDataProtectionProvider dataProtection, TimeProvider time, IServiceProvider services)
     {
         _options = options;
         _protector = dataProtection.CreateProtector(Purpose);
         _time = time;
+        _deliver = (_, message) => Deliver(message);
 
-        // Connects on first use and subscribes to the signal channel, so this replica hears about the tasks it runs.
+        // Resolves the connection on first use (the package's own key, else the shared one) and subscribes to the
+        // signal channel, so this replica hears about the tasks it runs. The container owns the connection.
         _connection = new MsilRedisConnection(async cancellationToken =>
         {
-            var configuration = MsilRedisConfiguration.Create(_options.Value.RedisConnectionString!, TimeSpan.FromSeconds(5), "msil-mcp-tasks");
-            var connected = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
-            try
-            {
-                await SubscribeAsync(connected, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await connected.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-
+            var connected = await Task.Run(() => MsilRedisConnections.Resolve(services, _options.Value.RedisConnectionString, ServiceKey, hostFallback: false), cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("The Redis task store has no connection: set Msil:Mcp:Redis:ConnectionString (or Msil:Mcp:Tasks:RedisConnectionString).");
+            await SubscribeAsync(connected, cancellationToken).ConfigureAwait(false);
+            _subscribed = connected;
             return connected;
-        });
+        }, ownsConnection: false);
     }
+
+    /// <summary>Registers the keyed connection of <see cref="ToolTaskOptions.RedisConnectionString"/>.</summary>
+    public static void AddOverride(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+        => MsilRedisConnections.AddOverride(services, ServiceKey, static sp =>
+        {
+            var o = ((IOptions<ToolTaskOptions>)sp.GetService(typeof(IOptions<ToolTaskOptions>))!).Value;
+            return string.IsNullOrWhiteSpace(o.RedisConnectionString) ? null : MsilRedisConfiguration.Create(o.RedisConnectionString, TimeSpan.FromSeconds(5), "msil-mcp-tasks");
+        });
 
     private string Prefix => _options.Value.RedisKeyPrefix;
 
@@ -63,12 +72,18 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
 
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
         var ttl = Ttl(record);
-        var transaction = db.CreateTransaction();
-        transaction.AddCondition(Condition.KeyNotExists(Key(record.TaskId)));
-        _ = transaction.StringSetAsync(Key(record.TaskId), Write(record), ttl);
-        _ = transaction.SetAddAsync(OwnerKey(record.OwnerKey), record.TaskId);
-        _ = transaction.KeyExpireAsync(OwnerKey(record.OwnerKey), ttl);
-        return await transaction.ExecuteAsync().ConfigureAwait(false);
+
+        // The record and its owner's set live in different hash slots of a cluster, so they are written one after the
+        // other rather than in one transaction: the record is created only if absent, then listed under its owner. An
+        // id left in the set without its record (a crash in between, an expiry) is pruned when the owner's tasks are counted.
+        if (!await db.StringSetAsync(Key(record.TaskId), Write(record), ttl, When.NotExists).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await db.SetAddAsync(OwnerKey(record.OwnerKey), record.TaskId).ConfigureAwait(false);
+        await db.KeyExpireAsync(OwnerKey(record.OwnerKey), ttl).ConfigureAwait(false);
+        return true;
     }
 
     public async ValueTask<int> CountActiveAsync(string ownerKey, CancellationToken cancellationToken)
@@ -144,7 +159,22 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
         return new Subscription(this, handler);
     }
 
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_subscribed is { } connection)
+        {
+            try
+            {
+                await connection.GetSubscriber().UnsubscribeAsync(Channel, _deliver).ConfigureAwait(false);
+            }
+            catch (RedisException)
+            {
+                // The shared connection is going away with the host too; nothing is left to receive.
+            }
+        }
+
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
 
     private RedisKey Key(string taskId) => Prefix + taskId;
 
@@ -177,13 +207,13 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
     /// Subscribes to the signal channel. The first connect returns before the subscription link is up when Redis is
     /// slow to answer (no abort on a failed first connect), so a refused subscribe is retried for a few seconds.
     /// </summary>
-    private async Task SubscribeAsync(ConnectionMultiplexer connection, CancellationToken cancellationToken)
+    private async Task SubscribeAsync(IConnectionMultiplexer connection, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await connection.GetSubscriber().SubscribeAsync(Channel, (_, message) => Deliver(message)).ConfigureAwait(false);
+                await connection.GetSubscriber().SubscribeAsync(Channel, _deliver).ConfigureAwait(false);
                 return;
             }
             catch (RedisConnectionException) when (attempt < 50)

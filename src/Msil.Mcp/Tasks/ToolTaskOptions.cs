@@ -54,9 +54,10 @@ public sealed class ToolTaskOptions
     /// <c>tasks/get</c>, <c>tasks/update</c> and <c>tasks/cancel</c> may then land on any replica, and cancellation and
     /// answered input reach the replica running the executor through Redis pub/sub. Records are protected with ASP.NET
     /// Core Data Protection (results may hold business data), so the replicas need a shared key ring
-    /// (<c>Msil:Mcp:KeyRingRedisConnectionString</c>).
+    /// (the shared <c>Msil:Mcp:Redis</c> connection keeps it). Deprecated in favour of <c>Msil:Mcp:Redis:ConnectionString</c>,
+    /// which puts tasks in Redis too; when set, it overrides the shared connection for tasks with a second keyed one.
     /// </summary>
-    /// <value>Defaults to <see langword="null"/>: tasks are kept in memory, per replica.</value>
+    /// <value>Defaults to <see langword="null"/>: tasks are kept in Redis when <c>Msil:Mcp:Redis:ConnectionString</c> is set, else in memory, per replica.</value>
     public string? RedisConnectionString { get; set; }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Msil.Mcp.Connections;
 using StackExchange.Redis;
 
 namespace Msil.Mcp.Tests.RateLimiting;

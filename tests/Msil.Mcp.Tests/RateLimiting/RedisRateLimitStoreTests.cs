@@ -236,8 +236,8 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(null, "RedisConnectionString is empty")]
-    [InlineData("", "RedisConnectionString is empty")]
+    [InlineData(null, "no Redis connection is configured")]
+    [InlineData("", "no Redis connection is configured")]
     [InlineData(",,", "names no server")]
     public void Options_RedisStoreWithoutAServer_FailsAtStartNamingTheKey(string? connectionString, string expected)
     {

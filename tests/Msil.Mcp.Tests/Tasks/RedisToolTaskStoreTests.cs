@@ -17,6 +17,7 @@ public sealed class RedisToolTaskStoreTests : IAsyncLifetime
     private readonly EphemeralDataProtectionProvider _keys = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 7, 28, 0, 0, 0, TimeSpan.Zero));
     private readonly List<RedisToolTaskStore> _stores = [];
+    private readonly List<ServiceProvider> _providers = [];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -38,12 +39,23 @@ public sealed class RedisToolTaskStoreTests : IAsyncLifetime
         {
             await store.DisposeAsync();
         }
+
+        foreach (var provider in _providers)
+        {
+            await provider.DisposeAsync();
+        }
     }
 
     /// <summary>A store as one replica sees it.</summary>
     private RedisToolTaskStore Replica()
     {
-        var store = new RedisToolTaskStore(Options.Create(new ToolTaskOptions { RedisConnectionString = ConnectionString, RedisKeyPrefix = _prefix }), _keys, _time);
+        // Each replica has its own container, so its own connection (the store's keyed override).
+        var options = Options.Create(new ToolTaskOptions { RedisConnectionString = ConnectionString, RedisKeyPrefix = _prefix });
+        var services = new ServiceCollection().AddSingleton(options);
+        RedisToolTaskStore.AddOverride(services);
+        var provider = services.BuildServiceProvider();
+        _providers.Add(provider);
+        var store = new RedisToolTaskStore(options, _keys, _time, provider);
         _stores.Add(store);
         return store;
     }

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Msil.Mcp;
+namespace Msil.Mcp.Connections;
 
 /// <summary>
 /// The one way the Msil.Mcp packages configure a StackExchange.Redis client (rate limits, elevation grants, the IdP's
@@ -9,7 +9,7 @@ namespace Msil.Mcp;
 /// abort when the first connect fails (the client reconnects in the background) and no backlog of commands while
 /// disconnected.
 /// </summary>
-public static class MsilRedisConfiguration
+internal static class MsilRedisConfiguration
 {
     /// <summary>Builds the client configuration for <paramref name="connectionString"/>.</summary>
     /// <param name="connectionString">A StackExchange.Redis connection string.</param>

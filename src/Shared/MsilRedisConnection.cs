@@ -1,13 +1,13 @@
 using StackExchange.Redis;
 
-namespace Msil.Mcp;
+namespace Msil.Mcp.Connections;
 
 /// <summary>
 /// A Redis connection made on first use and, when owned, disposed with its owner: the one connection holder of the
 /// Msil.Mcp packages (rate limits, tasks, elevation grants). A failed connect is not kept: the next use tries again.
 /// One multiplexed connection serves every call (StackExchange.Redis pipelines commands; there is no pool to size).
 /// </summary>
-public sealed class MsilRedisConnection : IAsyncDisposable, IDisposable
+internal sealed class MsilRedisConnection : IAsyncDisposable, IDisposable
 {
     private readonly Func<CancellationToken, Task<IConnectionMultiplexer>> _connect;
     private readonly bool _ownsConnection;
