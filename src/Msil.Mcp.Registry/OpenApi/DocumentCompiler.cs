@@ -142,7 +142,12 @@ internal sealed class DocumentCompiler
             return;
         }
 
-        var messages = diagnostic.Errors.Concat(diagnostic.Warnings).ToList();
+        // Swagger 2.0 allows 'schemes' on an operation (it overrides the document's); the reader's 2.0 operation
+        // deserializer does not know it and reports every one. Not a finding: the gateway decides the scheme.
+        var messages = diagnostic.Errors.Concat(diagnostic.Warnings)
+            .Where(m => !(diagnostic.SpecificationVersion == OpenApiSpecVersion.OpenApi2_0
+                && m.Message.StartsWith("schemes is not a valid property", StringComparison.Ordinal)))
+            .ToList();
         foreach (var message in messages.Take(MaxReaderMessages))
         {
             _diagnostics.Add(new CompileDiagnostic(null, CompileSeverity.Warning, CompileCodes.ReaderMessage, message.ToString()));
