@@ -19,8 +19,10 @@ internal static class CliApp
           msil-mcp audit verify --s3 <service url> --bucket <bucket> [--prefix audit/] [--region us-east-1]
                                 [--access-key <id> --secret-key <secret>] [--virtual-host-style]
           msil-mcp audit verify --s3 aws --bucket <bucket> --region <region> [--prefix audit/]
-          msil-mcp openapi compile <file> [--json]
+          msil-mcp openapi compile <file> [--json] [selection]
+          msil-mcp openapi lint <file> [--json] [selection]
           msil-mcp openapi diff <old> <new>
+          msil-mcp token <user> [--server http://127.0.0.1:5100] [--issuer-path /dev/oidc] [--header]
           msil-mcp --version | --help
 
         Recomputes every hash chain (and, for S3, every batch checksum and the manifest chain) and prints
@@ -30,9 +32,15 @@ internal static class CliApp
         Exit codes: 0 everything verifies, 1 a record or object is broken, 2 usage or connection error.
 
         "openapi compile" prints the tools an OpenAPI document (2.0, 3.0, 3.1; JSON or YAML) gives and the report of
-        operations it does not turn into tools; "openapi diff" prints what importing the new document over the old
-        would add, change and remove. Exit codes: 0 the document(s) were read (even with per-operation diagnostics),
-        2 a document could not be read or the command is wrong.
+        operations it does not turn into tools; "openapi lint" prints only that report (exit 1 when it has an error);
+        "openapi diff" prints what importing the new document over the old would add, change and remove. Selection
+        options (--include-tag, --exclude-path '/admin/**', --method GET, --operation-id, --risk-level; see
+        "msil-mcp openapi --help") choose the operations as Msil:Mcp:Registry:Sources:N:Select does. Exit codes: 0 the
+        document(s) were read (even with per-operation diagnostics), 2 a document could not be read or the command is wrong.
+
+        "token" gets an access token for a demo user from a running server's development issuer (Development only) and
+        prints it, or with --header the line "Authorization: Bearer <token>" for the MCP Inspector's --header.
+        Exit codes: 0 a token was printed, 2 the server has no development issuer, refused the user or cannot be reached.
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -45,10 +53,21 @@ internal static class CliApp
             return Verified;
         }
 
+        if (args.Length > 1 && args[0] == "openapi" && args.Any(a => a is "--help" or "-h" or "-?" or "help"))
+        {
+            await output.WriteLineAsync(OpenApiCommands.Usage).ConfigureAwait(false);
+            return Verified;
+        }
+
         if (args.Length == 0 || args.Any(a => a is "--help" or "-h" or "-?" or "help"))
         {
             await (args.Length == 0 ? error : output).WriteLineAsync(Usage).ConfigureAwait(false);
             return args.Length == 0 ? UsageOrConnectionError : Verified;
+        }
+
+        if (args[0] == "token")
+        {
+            return await TokenCommand.RunAsync(args, output, error, cancellationToken).ConfigureAwait(false);
         }
 
         if (args[0] == "openapi")
@@ -58,7 +77,7 @@ internal static class CliApp
 
         if (args.Length < 2 || args[0] != "audit" || args[1] != "verify")
         {
-            return await UsageErrorAsync(error, $"unknown command '{string.Join(' ', args.Take(2))}': the commands are 'audit verify', 'openapi compile' and 'openapi diff'.").ConfigureAwait(false);
+            return await UsageErrorAsync(error, $"unknown command '{string.Join(' ', args.Take(2))}': the commands are 'audit verify', 'openapi compile', 'openapi lint', 'openapi diff' and 'token'.").ConfigureAwait(false);
         }
 
         var (options, problem) = ParseOptions(args.AsSpan(2));

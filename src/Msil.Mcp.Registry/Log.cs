@@ -54,4 +54,13 @@ internal static partial class Log
     public static partial void ChangeDecided(ILogger logger, string changeId, string state, string actor);
     [LoggerMessage(2050, LogLevel.Warning, "Source '{Source}' was imported at start from configuration but {Section} no longer names it: its {ToolCount} tool(s) are still served from the store. Add it back (check the spelling of the section and the name) or retire its tools through the registry admin API.")]
     public static partial void UnconfiguredSource(ILogger logger, string source, int toolCount, string section);
+
+    [LoggerMessage(2100, LogLevel.Warning, "{Key} ({Rule}) matches no operation of source '{Source}' that the rules before it left; correct the rule (tags and operation ids are case-sensitive, paths are the document's, such as /v1/orders/{{id}}) or remove it")]
+    public static partial void SelectionRuleUnmatched(ILogger logger, string key, string rule, string source);
+
+    [LoggerMessage(2101, LogLevel.Information, "{Key} ({Rule}) took {Taken} operation(s); {Left} left for the rules after it")]
+    public static partial void SelectionRuleApplied(ILogger logger, string key, string rule, int taken, int left);
+
+    [LoggerMessage(2102, LogLevel.Information, "Source '{Source}': {Taken} operation(s) matched no selection rule and were {Action}; {Excluded} operation(s) left out in all")]
+    public static partial void SelectionDefaultApplied(ILogger logger, string source, int taken, string action, int excluded);
 }

@@ -35,16 +35,10 @@ internal sealed class StartupImporter(
         var records = new List<AuditRecord>();
         await registry.Store.InitializeAsync(cancellationToken).ConfigureAwait(false);
         Log.StoreReady(logger, registry.Store.Kind, await registry.Store.GetRevisionAsync(cancellationToken).ConfigureAwait(false));
-        foreach (var source in o.Sources)
+        for (var index = 0; index < o.Sources.Count; index++)
         {
-            var compiler = new OpenApiToolCompiler(new OpenApiCompilerOptions
-            {
-                MaxDescriptionLength = o.MaxDescriptionLength,
-                MaxToolSchemaBytes = o.MaxToolSchemaBytes,
-                MaxDocumentBytes = o.MaxDocumentBytes,
-                Gateway = source.Gateway,
-                Audience = source.Audience,
-            });
+            var source = o.Sources[index];
+            var compiler = new OpenApiToolCompiler(CompilerOptions(o, source));
 
             byte[] bytes;
             using (var stream = Open(source))
@@ -61,10 +55,12 @@ internal sealed class StartupImporter(
                 throw new InvalidOperationException($"OpenAPI source '{source.Name}' (Msil:Mcp:Registry:Sources) could not be imported: {first?.Message ?? "the document could not be read"}.");
             }
 
-            foreach (var d in compilation.Diagnostics.Where(d => d.Severity != CompileSeverity.Info))
+            foreach (var d in compilation.Diagnostics.Where(d => d.Severity != CompileSeverity.Info && d.Code != CompileCodes.SelectionRuleUnmatched))
             {
                 Log.OperationReported(logger, source.Name, d.Operation ?? "(document)", d.Message);
             }
+
+            LogSelection(logger, source.Name, index, compilation.Selection);
 
             var outcome = await registry.ImportAsync(source.Name, compilation, DocumentHash.Of(bytes), dryRun: false, StartupCaller, "startup", cancellationToken, records).ConfigureAwait(false);
             if (outcome.Refusal != ImportRefusal.None)
@@ -149,6 +145,49 @@ internal sealed class StartupImporter(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>The compiler options of one configured source.</summary>
+    internal static OpenApiCompilerOptions CompilerOptions(ToolRegistryOptions o, OpenApiSourceOptions source)
+    {
+        var compilerOptions = new OpenApiCompilerOptions
+        {
+            MaxDescriptionLength = o.MaxDescriptionLength,
+            MaxToolSchemaBytes = o.MaxToolSchemaBytes,
+            MaxDocumentBytes = o.MaxDocumentBytes,
+            Gateway = source.Gateway,
+            Audience = source.Audience,
+        };
+        foreach (var rule in source.Select)
+        {
+            compilerOptions.Select.Add(rule);
+        }
+
+        return compilerOptions;
+    }
+
+    /// <summary>Logs what each selection rule took, and warns, naming its key, about a rule that matched nothing.</summary>
+    internal static void LogSelection(ILogger logger, string source, int index, OperationSelectionReport? selection)
+    {
+        if (selection is null)
+        {
+            return;
+        }
+
+        foreach (var rule in selection.Rules)
+        {
+            var key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ToolRegistryOptions.SectionName}:Sources:{index}:Select:{rule.Index}");
+            if (rule.Taken == 0)
+            {
+                Log.SelectionRuleUnmatched(logger, key, rule.Rule, source);
+            }
+            else
+            {
+                Log.SelectionRuleApplied(logger, key, rule.Rule, rule.Taken, rule.Left);
+            }
+        }
+
+        Log.SelectionDefaultApplied(logger, source, selection.DefaultTaken, selection.DefaultAction == OperationSelectionAction.Include ? "included" : "excluded", selection.Excluded);
     }
 
     private async Task WriteAuditAsync(List<AuditRecord> records)

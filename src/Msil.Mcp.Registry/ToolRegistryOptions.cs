@@ -169,4 +169,12 @@ public sealed class OpenApiSourceOptions
 
     /// <summary>Gets or sets the audience of the downstream token for these tools; <see langword="null"/> for the gateway's default.</summary>
     public string? Audience { get; set; }
+
+    /// <summary>
+    /// Gets the operation selection (<c>Sources:N:Select:M</c>): which of the document's operations become tools and at
+    /// which risk level, by tag, path pattern, method and operation id, tried in order with the first matching rule
+    /// deciding (<see cref="OpenApi.OperationSelectionRule"/>). A rule that matches nothing is logged at start, naming its key.
+    /// </summary>
+    /// <value>Defaults to empty: every operation becomes a tool.</value>
+    public IList<OpenApi.OperationSelectionRule> Select { get; } = [];
 }

@@ -107,6 +107,8 @@ internal sealed class ToolRegistryOptionsValidator : IValidateOptions<ToolRegist
             {
                 errors.Add($"{Section}Sources:{i}:Path is empty: set the OpenAPI document's path.");
             }
+
+            errors.AddRange(OpenApi.OperationSelector.Validate(source.Select, $"{Section}Sources:{i}:Select"));
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -122,9 +122,9 @@ internal sealed class ToolRegistry(
             var first = compilation.Diagnostics.FirstOrDefault(d => d.Severity == CompileSeverity.Error);
             outcome = new ImportOutcome(ImportRefusal.Unreadable, first?.Message ?? "The document cannot be read as OpenAPI.", compilation, null);
         }
-        else if (compilation.OperationCount > options.Value.MaxToolsPerImport)
+        else if (compilation.SelectedOperationCount > options.Value.MaxToolsPerImport)
         {
-            outcome = new ImportOutcome(ImportRefusal.TooManyOperations, $"The document has {compilation.OperationCount} operations; one import takes at most {options.Value.MaxToolsPerImport} (Msil:Mcp:Registry:MaxToolsPerImport). Split the document.", compilation, null);
+            outcome = new ImportOutcome(ImportRefusal.TooManyOperations, $"The document has {compilation.SelectedOperationCount} operations{(compilation.Selection is null ? string.Empty : " selected")}; one import takes at most {options.Value.MaxToolsPerImport} (Msil:Mcp:Registry:MaxToolsPerImport). Split the document{(compilation.Selection is null ? string.Empty : " or select fewer operations (Sources:N:Select)")}.", compilation, null);
         }
         else
         {

@@ -19,6 +19,7 @@ internal static class CompileCodes
     public const string BudgetExhausted = "budget-exhausted";
     public const string McpHeaderInvalid = "mcp-header-invalid";
     public const string XmlRootNameMissing = "xml-root-name-missing";
+    public const string SelectionRuleUnmatched = "selection-rule-unmatched";
 
     public const string LintDescriptionMissing = "description-missing";
     public const string LintDescriptionShort = "description-short";

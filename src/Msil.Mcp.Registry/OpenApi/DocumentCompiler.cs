@@ -45,6 +45,7 @@ internal sealed class DocumentCompiler
     private OpenApiDocument _document = null!;
     private long _schemaBytes;
     private int _skipped;
+    private Dictionary<OperationEntry, RiskLevel>? _selectedRisk;
 
     public DocumentCompiler(CompilerSettings settings, string sourceName)
     {
@@ -66,12 +67,18 @@ internal sealed class DocumentCompiler
 
         var operations = CollectOperations(document);
         var names = AssignNames(operations);
+        var selection = Select(operations);
         _emitter = new SchemaEmitter(document, _settings.MaxSchemaDepth, _settings.AllowedExternalHosts);
         _document = document;
 
         var tools = new List<ToolDefinition>(operations.Count);
         foreach (var operation in operations)
         {
+            if (selection.Excluded?.Contains(operation) == true)
+            {
+                continue;
+            }
+
             var skippedBefore = _skipped;
             ToolDefinition? tool = null;
             if (_schemaBytes > TotalSchemaBudgetBytes)
@@ -113,6 +120,7 @@ internal sealed class DocumentCompiler
             SourceName = _sourceName,
             SpecVersion = version,
             OperationCount = operations.Count,
+            Selection = selection.Report,
             Tools = tools,
             Diagnostics = _diagnostics,
             Lint = _lint,
@@ -134,7 +142,12 @@ internal sealed class DocumentCompiler
             return;
         }
 
-        var messages = diagnostic.Errors.Concat(diagnostic.Warnings).ToList();
+        // Swagger 2.0 allows 'schemes' on an operation (it overrides the document's); the reader's 2.0 operation
+        // deserializer does not know it and reports every one. Not a finding: the gateway decides the scheme.
+        var messages = diagnostic.Errors.Concat(diagnostic.Warnings)
+            .Where(m => !(diagnostic.SpecificationVersion == OpenApiSpecVersion.OpenApi2_0
+                && m.Message.StartsWith("schemes is not a valid property", StringComparison.Ordinal)))
+            .ToList();
         foreach (var message in messages.Take(MaxReaderMessages))
         {
             _diagnostics.Add(new CompileDiagnostic(null, CompileSeverity.Warning, CompileCodes.ReaderMessage, message.ToString()));
@@ -196,6 +209,43 @@ internal sealed class DocumentCompiler
         });
         return operations;
     }
+
+    /// <summary>Applies the operation selection, after naming (so names do not depend on it); reports rules that match nothing.</summary>
+    private (HashSet<OperationEntry>? Excluded, OperationSelectionReport? Report) Select(List<OperationEntry> operations)
+    {
+        if (_settings.Selector is not { } selector)
+        {
+            return (null, null);
+        }
+
+        var decisions = selector.Select(
+            [.. operations.Select(o => (o.Method, o.Path, o.Operation.OperationId, TagsOf(o)))],
+            out var report);
+        var excluded = new HashSet<OperationEntry>();
+        _selectedRisk = [];
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (!decisions[i].Included)
+            {
+                excluded.Add(operations[i]);
+            }
+            else if (decisions[i].RiskLevel is { } level)
+            {
+                _selectedRisk[operations[i]] = level;
+            }
+        }
+
+        foreach (var rule in report.Rules.Where(r => r.Taken == 0))
+        {
+            _diagnostics.Add(new CompileDiagnostic(null, CompileSeverity.Warning, CompileCodes.SelectionRuleUnmatched,
+                string.Create(CultureInfo.InvariantCulture, $"Selection rule {rule.Index} ({rule.Rule}) matches no operation the rules before it left; correct it or remove it.")));
+        }
+
+        return (excluded, report);
+    }
+
+    private static IReadOnlyCollection<string> TagsOf(OperationEntry entry)
+        => entry.Operation.Tags is { Count: > 0 } tags ? [.. tags.Select(t => t?.Name ?? t?.Reference?.Id).OfType<string>()] : [];
 
     private static int MethodRank(string method) => method switch
     {
@@ -1064,7 +1114,9 @@ internal sealed class DocumentCompiler
 
     private RiskLevel RiskLevelOf(OperationEntry entry)
     {
-        var fallback = entry.Method is "GET" or "HEAD" or "OPTIONS" ? RiskLevel.Read : RiskLevel.Write;
+        // A selection rule's level replaces the method's default; with x-mcp-risk-level the stricter of the two wins.
+        RiskLevel? selected = _selectedRisk is not null && _selectedRisk.TryGetValue(entry, out var ruled) ? ruled : null;
+        var fallback = selected ?? (entry.Method is "GET" or "HEAD" or "OPTIONS" ? RiskLevel.Read : RiskLevel.Write);
         if (entry.Operation.Extensions is not { } extensions || !extensions.TryGetValue(RiskLevelExtension, out var extension))
         {
             return fallback;
@@ -1073,7 +1125,7 @@ internal sealed class DocumentCompiler
         var text = extension is JsonNodeExtension { Node: JsonValue value } && value.TryGetValue<string>(out var s) ? s : null;
         if (RiskLevels.TryParse(text, out var level))
         {
-            return level;
+            return selected is { } floor && floor > level ? floor : level;
         }
 
         var shown = extension is JsonNodeExtension { Node: { } node } ? node.ToJsonString() : "(unreadable)";
@@ -1320,4 +1372,5 @@ internal sealed record CompilerSettings(
     string ExecutorKind,
     string? Gateway,
     string? Audience,
-    IList<string> AllowedExternalHosts);
+    IList<string> AllowedExternalHosts,
+    OperationSelector? Selector = null);

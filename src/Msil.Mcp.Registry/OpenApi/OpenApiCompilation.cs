@@ -7,7 +7,8 @@ namespace Msil.Mcp.Registry.OpenApi;
 /// Every operation in the document either becomes one entry of <see cref="Tools"/> or is named by an
 /// <see cref="CompileSeverity.Error"/> or <see cref="CompileSeverity.Warning"/> diagnostic whose
 /// <see cref="CompileDiagnostic.Operation"/> is set and whose <see cref="CompileDiagnostic.Skipped"/> is <see langword="true"/>,
-/// so <c>Tools.Count</c> plus the number of skipped operations equals <see cref="OperationCount"/>.
+/// so <c>Tools.Count</c> plus the number of skipped operations plus the operations an operation selection left out
+/// (<see cref="OperationSelectionReport.Excluded"/>) equals <see cref="OperationCount"/>.
 /// </remarks>
 public sealed record OpenApiCompilation
 {
@@ -30,6 +31,13 @@ public sealed record OpenApiCompilation
     /// <summary>Gets what the compiler reported about the document and its operations.</summary>
     /// <value>Defaults to an empty list.</value>
     public IReadOnlyList<CompileDiagnostic> Diagnostics { get; init; } = [];
+
+    /// <summary>Gets what the operation selection (<see cref="OpenApiCompilerOptions.Select"/>) did, rule by rule.</summary>
+    /// <value>Defaults to <see langword="null"/>: no selection, every operation was compiled.</value>
+    public OperationSelectionReport? Selection { get; init; }
+
+    /// <summary>Gets the number of operations selected for compiling: <see cref="OperationCount"/> less those the selection left out.</summary>
+    public int SelectedOperationCount => OperationCount - (Selection?.Excluded ?? 0);
 
     /// <summary>Gets quality findings about the compiled tools (descriptions, names, schema size).</summary>
     /// <value>Defaults to an empty list.</value>
@@ -61,6 +69,7 @@ public enum CompileSeverity
 /// <c>request-body-ignored</c>, <c>reference-unresolved</c>, <c>parameter-ignored</c>, <c>path-parameter-added</c>,
 /// <c>argument-renamed</c>, <c>risk-level-invalid</c>, <c>schema-too-large</c>, <c>output-schema-dropped</c>,
 /// <c>budget-exhausted</c>, <c>mcp-header-invalid</c> (an <c>x-mcp-header</c> on a parameter that SEP-2243 does not allow; the tool is imported without its headers)
+/// <c>selection-rule-unmatched</c> (a rule of the operation selection matches no operation of the document)
 /// and <c>xml-root-name-missing</c> (an XML request body whose schema names no root element; <c>root</c> is used).
 /// </remarks>
 public sealed record CompileDiagnostic(

@@ -52,4 +52,12 @@ public sealed class OpenApiCompilerOptions
     /// listed hosts; it reports every external reference as unresolved and uses <c>{}</c> for its schema.
     /// </value>
     public IList<string> AllowedExternalHosts { get; } = [];
+
+    /// <summary>
+    /// Gets the operation selection: which operations become tools and at which risk level, tried in order, the first
+    /// matching rule deciding (see <see cref="OperationSelectionRule"/>). Excluded operations are named like the others
+    /// (so a tool keeps its name whatever is selected) but not compiled, and are counted in <see cref="OpenApiCompilation.Selection"/>.
+    /// </summary>
+    /// <value>Defaults to empty: every operation becomes a tool.</value>
+    public IList<OperationSelectionRule> Select { get; } = [];
 }

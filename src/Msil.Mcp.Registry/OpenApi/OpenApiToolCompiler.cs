@@ -47,7 +47,10 @@ public sealed class OpenApiToolCompiler
     /// <param name="options">The options; the compiler keeps a copy of their current values.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is out of range.</exception>
-    /// <exception cref="ArgumentException"><see cref="OpenApiCompilerOptions.ExecutorKind"/> is empty.</exception>
+    /// <exception cref="ArgumentException">
+    /// <see cref="OpenApiCompilerOptions.ExecutorKind"/> is empty, or a rule of <see cref="OpenApiCompilerOptions.Select"/>
+    /// is not valid (an unknown HTTP method or risk level, an empty value).
+    /// </exception>
     public OpenApiToolCompiler(OpenApiCompilerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -65,7 +68,8 @@ public sealed class OpenApiToolCompiler
             options.ExecutorKind,
             options.Gateway,
             options.Audience,
-            [.. options.AllowedExternalHosts]);
+            [.. options.AllowedExternalHosts],
+            OperationSelector.Create(options.Select));
     }
 
     /// <summary>Compiles the document read from <paramref name="document"/>.</summary>

@@ -106,6 +106,107 @@ public sealed class OpenApiCommandsTests : IDisposable
         Assert.Contains("openapi compile <file>", error, StringComparison.Ordinal);
     }
 
+    private const string Swagger2 = """
+        {"swagger":"2.0","info":{"title":"t","version":"1"},"host":"api.example.com","basePath":"/v2","schemes":["https"],
+         "paths":{"/orders":{"get":{"operationId":"listOrders","summary":"List all the orders of the shop","tags":["orders"],"schemes":["https"],
+           "responses":{"200":{"description":"ok"}}}},
+         "/admin/users/{id}":{"delete":{"operationId":"deleteUser","summary":"Delete one user of the shop","tags":["admin"],
+           "parameters":[{"name":"id","in":"path","required":true,"type":"string","description":"User id"}],"responses":{"204":{"description":"ok"}}}},
+         "/orders/{id}":{"delete":{"operationId":"deleteOrder","summary":"Delete one order of the shop","tags":["orders"],
+           "parameters":[{"name":"id","in":"path","required":true,"type":"string","description":"Order id"}],"responses":{"204":{"description":"ok"}}}}}}
+        """;
+
+    [Fact]
+    public async Task Lint_Swagger2WithSchemes_NoFindingExit0()
+    {
+        var (code, output, _) = await RunAsync("openapi", "lint", Write("sw.json", Swagger2));
+
+        Assert.Equal(0, code);
+        Assert.Contains("3 operations, 3 tools; 0 error(s), 0 warning(s)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("schemes", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Lint_OperationError_Exit1AndJsonCounts()
+    {
+        var file = Write("bad.json", """
+            {"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/up":{"post":{"operationId":"upload",
+              "requestBody":{"required":true,"content":{"image/png":{"schema":{"type":"string","format":"binary"}}}},
+              "responses":{"200":{"description":"ok"}}}}}}
+            """);
+
+        var (textCode, _, _) = await RunAsync("openapi", "lint", file);
+        var (code, output, _) = await RunAsync("openapi", "lint", file, "--json");
+
+        using var json = JsonDocument.Parse(output);
+        var errors = json.RootElement.GetProperty("errors").GetInt32();
+        Assert.Equal(errors > 0 ? 1 : 0, code);
+        Assert.Equal(code, textCode);
+        Assert.False(json.RootElement.TryGetProperty("tools", out _));
+        Assert.NotEmpty(json.RootElement.GetProperty("report").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Lint_WarningsOnly_Exit0()
+    {
+        var file = Write("warn.json", """
+            {"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"operationId":"a","x-mcp-risk-level":"root","responses":{"200":{"description":"ok"}}}}}}
+            """);
+
+        var (code, output, _) = await RunAsync("openapi", "lint", file);
+
+        Assert.Equal(0, code);
+        Assert.Contains("risk-level-invalid", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compile_SelectionOptions_FirstMatchDecidesAndReportCountsEachRule()
+    {
+        var file = Write("sw.json", Swagger2);
+
+        var (code, output, _) = await RunAsync("openapi", "compile", file, "--exclude-path", "/admin/**", "--method", "DELETE", "--risk-level", "privileged", "--include-tag", "orders");
+
+        Assert.Equal(0, code);
+        Assert.Contains("3 operations, 2 tools", output, StringComparison.Ordinal);
+        Assert.Matches(@"delete_order\s+privileged", output);
+        Assert.Matches(@"list_orders\s+read", output);
+        Assert.Contains("rule 0 (exclude path /admin/**): took 1, 2 left", output, StringComparison.Ordinal);
+        Assert.Contains("rule 1 (include method DELETE as privileged): took 1, 1 left", output, StringComparison.Ordinal);
+        Assert.Contains("rule 2 (include tag orders): took 1, 0 left", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compile_SelectionJson_CarriesTheSelection()
+    {
+        var (code, output, _) = await RunAsync("openapi", "compile", Write("sw.json", Swagger2), "--json", "--operation-id", "listOrders");
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(["list_orders"], json.RootElement.GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("name").GetString()));
+        Assert.Equal(2, json.RootElement.GetProperty("selection").GetProperty("excluded").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("--method", "GTE", "'GTE' is not an HTTP method")]
+    [InlineData("--exclude-path", "admin", "must start with '/'")]
+    [InlineData("--colour", "red", "unknown option '--colour'")]
+    public async Task Compile_BadSelectionOption_UsageExit2(string option, string value, string expected)
+    {
+        var (code, _, error) = await RunAsync("openapi", "compile", Write("sw.json", Swagger2), option, value);
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compile_RiskLevelAfterExclude_UsageExit2()
+    {
+        var (code, _, error) = await RunAsync("openapi", "compile", Write("sw.json", Swagger2), "--exclude-method", "DELETE", "--risk-level", "privileged");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--risk-level follows the include rule", error, StringComparison.Ordinal);
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(_directory, name);
