@@ -62,22 +62,25 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
             return Fail("not_bearer");
         }
 
-        var token = header.AsSpan(7).Trim().ToString();
+        // The token is copied out of the header only when it has to be validated: a cache hit looks it up in place.
+        var tokenSpan = header.AsSpan(7).Trim();
         var options = _auth.CurrentValue;
-        if (token.Length == 0)
+        if (tokenSpan.Length == 0)
         {
             return Fail("empty");
         }
 
-        if (token.Length > options.MaxTokenBytes)
+        if (tokenSpan.Length > options.MaxTokenBytes)
         {
             return Fail("too_large");
         }
 
-        if (_cache.TryGet(token, out var cachedIdentity))
+        if (_cache.TryGet(tokenSpan, out var cachedIdentity))
         {
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(cachedIdentity!), Scheme.Name));
         }
+
+        var token = tokenSpan.ToString();
 
         JsonWebToken unvalidated;
         try

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 
 namespace Msil.Mcp.Auth.Validation;
@@ -17,7 +17,8 @@ internal sealed class ValidatedTokenCache(IOptionsMonitor<MsilAuthOptions> optio
 
     private readonly ConcurrentDictionary<UInt128, Entry> _entries = new();
 
-    public bool TryGet(string token, out ClaimsIdentity? identity)
+    /// <summary>Looks the token up without copying it out of the request header (the key hashes its characters).</summary>
+    public bool TryGet(ReadOnlySpan<char> token, out ClaimsIdentity? identity)
     {
         identity = null;
         if (options.CurrentValue.ValidatedTokenCacheSize <= 0 || !_entries.TryGetValue(Key(token), out var entry))
@@ -76,14 +77,12 @@ internal sealed class ValidatedTokenCache(IOptionsMonitor<MsilAuthOptions> optio
         }
     }
 
-    private static UInt128 Key(string token)
+    // The SHA-256 of the token's UTF-16 characters: the key only has to be stable within this process, so there is no
+    // transcoding buffer (it was a heap array per request for tokens over ~680 characters, i.e. every real JWT).
+    private static UInt128 Key(ReadOnlySpan<char> token)
     {
         Span<byte> hash = stackalloc byte[32];
-        var max = Encoding.UTF8.GetMaxByteCount(token.Length);
-        byte[]? rented = null;
-        var buffer = max <= 2048 ? stackalloc byte[max] : (rented = new byte[max]);
-        var written = Encoding.UTF8.GetBytes(token, buffer);
-        SHA256.HashData(buffer[..written], hash);
+        SHA256.HashData(MemoryMarshal.AsBytes(token), hash);
         return new UInt128(BitConverter.ToUInt64(hash[..8]), BitConverter.ToUInt64(hash[8..16]));
     }
 
