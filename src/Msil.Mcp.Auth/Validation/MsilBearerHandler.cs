@@ -25,6 +25,7 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
     private readonly IOptionsMonitor<MsilAuthOptions> _auth;
     private readonly AuthMetrics _metrics;
     private readonly ValidatedTokenCache _cache;
+    private readonly bool _shareCachedIdentity;
     private static readonly JsonWebTokenHandler TokenHandler = new() { MapInboundClaims = false };
 
     public MsilBearerHandler(
@@ -34,10 +35,15 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
         IssuerRegistry issuers,
         IOptionsMonitor<MsilAuthOptions> auth,
         AuthMetrics metrics,
-        ValidatedTokenCache cache)
+        ValidatedTokenCache cache,
+        IClaimsTransformation? claimsTransformation = null)
         : base(options, logger, encoder)
     {
         _cache = cache;
+
+        // With the default (no-op) claims transformation nothing changes the identity after validation, so a cache hit
+        // hands out the cached read-only identity instead of copying every claim per request.
+        _shareCachedIdentity = claimsTransformation is null or NoopClaimsTransformation;
         _issuers = issuers;
         _auth = auth;
         _metrics = metrics;
@@ -75,7 +81,7 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
             return Fail("too_large");
         }
 
-        if (_cache.TryGet(tokenSpan, out var cachedIdentity))
+        if (_cache.TryGet(tokenSpan, out var cachedIdentity, _shareCachedIdentity))
         {
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(cachedIdentity!), Scheme.Name));
         }

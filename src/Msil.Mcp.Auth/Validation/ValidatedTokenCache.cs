@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Msil.Mcp.Auth.Validation;
 
@@ -18,7 +19,13 @@ internal sealed class ValidatedTokenCache(IOptionsMonitor<MsilAuthOptions> optio
     private readonly ConcurrentDictionary<UInt128, Entry> _entries = new();
 
     /// <summary>Looks the token up without copying it out of the request header (the key hashes its characters).</summary>
-    public bool TryGet(ReadOnlySpan<char> token, out ClaimsIdentity? identity)
+    /// <param name="token">The bearer token.</param>
+    /// <param name="identity">The validated identity: a fresh mutable copy, or with <paramref name="shared"/> the cached read-only one.</param>
+    /// <param name="shared">
+    /// Whether the cached identity itself may be handed out: only when nothing downstream transforms claims. It refuses
+    /// changes (<see cref="SharedClaimsIdentity"/>), so a shared identity can never leak one request's claims into another.
+    /// </param>
+    public bool TryGet(ReadOnlySpan<char> token, out ClaimsIdentity? identity, bool shared = false)
     {
         identity = null;
         if (options.CurrentValue.ValidatedTokenCacheSize <= 0 || !_entries.TryGetValue(Key(token), out var entry))
@@ -32,8 +39,9 @@ internal sealed class ValidatedTokenCache(IOptionsMonitor<MsilAuthOptions> optio
             return false;
         }
 
-        // A fresh copy per request: claims transformations downstream must not change the cached identity.
-        identity = entry.Identity.Clone();
+        // A fresh copy per request unless the caller can take the read-only one: claims transformations downstream must
+        // not change the cached identity.
+        identity = shared ? entry.Identity : entry.Identity.Clone();
         return true;
     }
 
@@ -57,7 +65,7 @@ internal sealed class ValidatedTokenCache(IOptionsMonitor<MsilAuthOptions> optio
             Trim(now, capacity);
         }
 
-        _entries[Key(token)] = new Entry(identity.Clone(), expires);
+        _entries[Key(token)] = new Entry(new SharedClaimsIdentity(identity), expires);
     }
 
     private void Trim(DateTimeOffset now, int capacity)
@@ -87,4 +95,23 @@ internal sealed class ValidatedTokenCache(IOptionsMonitor<MsilAuthOptions> optio
     }
 
     private sealed record Entry(ClaimsIdentity Identity, DateTimeOffset ExpiresAt);
+}
+
+/// <summary>
+/// The identity a <see cref="ValidatedTokenCache"/> entry holds, shared by the requests that carry the same token:
+/// adding or removing a claim throws (clone it first: <see cref="Clone"/> returns an ordinary mutable copy).
+/// </summary>
+internal sealed class SharedClaimsIdentity(ClaimsIdentity identity) : CaseSensitiveClaimsIdentity(identity)
+{
+    private const string ReadOnlyMessage = "This identity comes from the validated-token cache and is shared by every request with the same bearer token. Clone it (ClaimsIdentity.Clone) before changing its claims, or register an IClaimsTransformation (each request then gets its own copy).";
+
+    public override ClaimsIdentity Clone() => new CaseSensitiveClaimsIdentity(this);
+
+    public override void AddClaim(Claim claim) => throw new InvalidOperationException(ReadOnlyMessage);
+
+    public override void AddClaims(IEnumerable<Claim?> claims) => throw new InvalidOperationException(ReadOnlyMessage);
+
+    public override void RemoveClaim(Claim? claim) => throw new InvalidOperationException(ReadOnlyMessage);
+
+    public override bool TryRemoveClaim(Claim? claim) => throw new InvalidOperationException(ReadOnlyMessage);
 }
