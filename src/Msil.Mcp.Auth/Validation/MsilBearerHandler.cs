@@ -25,6 +25,7 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
     private readonly IOptionsMonitor<MsilAuthOptions> _auth;
     private readonly AuthMetrics _metrics;
     private readonly ValidatedTokenCache _cache;
+    private readonly bool _shareCachedIdentity;
     private static readonly JsonWebTokenHandler TokenHandler = new() { MapInboundClaims = false };
 
     public MsilBearerHandler(
@@ -34,10 +35,15 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
         IssuerRegistry issuers,
         IOptionsMonitor<MsilAuthOptions> auth,
         AuthMetrics metrics,
-        ValidatedTokenCache cache)
+        ValidatedTokenCache cache,
+        IClaimsTransformation? claimsTransformation = null)
         : base(options, logger, encoder)
     {
         _cache = cache;
+
+        // With the default (no-op) claims transformation nothing changes the identity after validation, so a cache hit
+        // hands out the cached read-only identity instead of copying every claim per request.
+        _shareCachedIdentity = claimsTransformation is null or NoopClaimsTransformation;
         _issuers = issuers;
         _auth = auth;
         _metrics = metrics;
@@ -62,22 +68,25 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
             return Fail("not_bearer");
         }
 
-        var token = header.AsSpan(7).Trim().ToString();
+        // The token is copied out of the header only when it has to be validated: a cache hit looks it up in place.
+        var tokenSpan = header.AsSpan(7).Trim();
         var options = _auth.CurrentValue;
-        if (token.Length == 0)
+        if (tokenSpan.Length == 0)
         {
             return Fail("empty");
         }
 
-        if (token.Length > options.MaxTokenBytes)
+        if (tokenSpan.Length > options.MaxTokenBytes)
         {
             return Fail("too_large");
         }
 
-        if (_cache.TryGet(token, out var cachedIdentity))
+        if (_cache.TryGet(tokenSpan, out var cachedIdentity, _shareCachedIdentity))
         {
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(cachedIdentity!), Scheme.Name));
         }
+
+        var token = tokenSpan.ToString();
 
         JsonWebToken unvalidated;
         try

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Msil.Mcp.Auth.Validation;
 
@@ -17,7 +18,14 @@ internal sealed class ValidatedTokenCache(IOptionsMonitor<MsilAuthOptions> optio
 
     private readonly ConcurrentDictionary<UInt128, Entry> _entries = new();
 
-    public bool TryGet(string token, out ClaimsIdentity? identity)
+    /// <summary>Looks the token up without copying it out of the request header (the key hashes its characters).</summary>
+    /// <param name="token">The bearer token.</param>
+    /// <param name="identity">The validated identity: a fresh mutable copy, or with <paramref name="shared"/> the cached read-only one.</param>
+    /// <param name="shared">
+    /// Whether the cached identity itself may be handed out: only when nothing downstream transforms claims. It refuses
+    /// changes (<see cref="SharedClaimsIdentity"/>), so a shared identity can never leak one request's claims into another.
+    /// </param>
+    public bool TryGet(ReadOnlySpan<char> token, out ClaimsIdentity? identity, bool shared = false)
     {
         identity = null;
         if (options.CurrentValue.ValidatedTokenCacheSize <= 0 || !_entries.TryGetValue(Key(token), out var entry))
@@ -31,8 +39,9 @@ internal sealed class ValidatedTokenCache(IOptionsMonitor<MsilAuthOptions> optio
             return false;
         }
 
-        // A fresh copy per request: claims transformations downstream must not change the cached identity.
-        identity = entry.Identity.Clone();
+        // A fresh copy per request unless the caller can take the read-only one: claims transformations downstream must
+        // not change the cached identity.
+        identity = shared ? entry.Identity : entry.Identity.Clone();
         return true;
     }
 
@@ -56,7 +65,7 @@ internal sealed class ValidatedTokenCache(IOptionsMonitor<MsilAuthOptions> optio
             Trim(now, capacity);
         }
 
-        _entries[Key(token)] = new Entry(identity.Clone(), expires);
+        _entries[Key(token)] = new Entry(new SharedClaimsIdentity(identity), expires);
     }
 
     private void Trim(DateTimeOffset now, int capacity)
@@ -76,16 +85,33 @@ internal sealed class ValidatedTokenCache(IOptionsMonitor<MsilAuthOptions> optio
         }
     }
 
-    private static UInt128 Key(string token)
+    // The SHA-256 of the token's UTF-16 characters: the key only has to be stable within this process, so there is no
+    // transcoding buffer (it was a heap array per request for tokens over ~680 characters, i.e. every real JWT).
+    private static UInt128 Key(ReadOnlySpan<char> token)
     {
         Span<byte> hash = stackalloc byte[32];
-        var max = Encoding.UTF8.GetMaxByteCount(token.Length);
-        byte[]? rented = null;
-        var buffer = max <= 2048 ? stackalloc byte[max] : (rented = new byte[max]);
-        var written = Encoding.UTF8.GetBytes(token, buffer);
-        SHA256.HashData(buffer[..written], hash);
+        SHA256.HashData(MemoryMarshal.AsBytes(token), hash);
         return new UInt128(BitConverter.ToUInt64(hash[..8]), BitConverter.ToUInt64(hash[8..16]));
     }
 
     private sealed record Entry(ClaimsIdentity Identity, DateTimeOffset ExpiresAt);
+}
+
+/// <summary>
+/// The identity a <see cref="ValidatedTokenCache"/> entry holds, shared by the requests that carry the same token:
+/// adding or removing a claim throws (clone it first: <see cref="Clone"/> returns an ordinary mutable copy).
+/// </summary>
+internal sealed class SharedClaimsIdentity(ClaimsIdentity identity) : CaseSensitiveClaimsIdentity(identity)
+{
+    private const string ReadOnlyMessage = "This identity comes from the validated-token cache and is shared by every request with the same bearer token. Clone it (ClaimsIdentity.Clone) before changing its claims, or register an IClaimsTransformation (each request then gets its own copy).";
+
+    public override ClaimsIdentity Clone() => new CaseSensitiveClaimsIdentity(this);
+
+    public override void AddClaim(Claim claim) => throw new InvalidOperationException(ReadOnlyMessage);
+
+    public override void AddClaims(IEnumerable<Claim?> claims) => throw new InvalidOperationException(ReadOnlyMessage);
+
+    public override void RemoveClaim(Claim? claim) => throw new InvalidOperationException(ReadOnlyMessage);
+
+    public override bool TryRemoveClaim(Claim? claim) => throw new InvalidOperationException(ReadOnlyMessage);
 }

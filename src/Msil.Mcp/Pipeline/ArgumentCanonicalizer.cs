@@ -10,17 +10,34 @@ namespace Msil.Mcp.Pipeline;
 /// </summary>
 internal static class ArgumentCanonicalizer
 {
+    // One writer and buffer per thread: the canonical form is copied out before the method returns, and nothing in
+    // it calls back into the canonicalizer. A buffer grown past RetainedBufferBytes by a large call is not kept.
+    private const int RetainedBufferBytes = 16 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     public static byte[] ToCanonicalJson(IDictionary<string, JsonElement>? arguments)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        writer.Reset(buffer);
+        try
         {
             writer.WriteStartObject();
             if (arguments is { Count: > 0 })
             {
                 var keys = new string[arguments.Count];
                 arguments.Keys.CopyTo(keys, 0);
-                Array.Sort(keys, StringComparer.Ordinal);
+                if (keys.Length > 1)
+                {
+                    Array.Sort(keys, StringComparer.Ordinal);
+                }
+
                 foreach (var key in keys)
                 {
                     writer.WritePropertyName(key);
@@ -29,12 +46,25 @@ internal static class ArgumentCanonicalizer
             }
 
             writer.WriteEndObject();
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            if (buffer.Capacity > RetainedBufferBytes)
+            {
+                t_buffer = null;
+                t_writer = null;
+            }
+        }
     }
 
-    public static string Hash(ReadOnlySpan<byte> canonicalJson) => Convert.ToHexStringLower(SHA256.HashData(canonicalJson));
+    public static string Hash(ReadOnlySpan<byte> canonicalJson)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(canonicalJson, hash);
+        return Convert.ToHexStringLower(hash);
+    }
 
     private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element, int depth)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,8 @@ namespace Msil.Mcp.Pipeline;
 /// </summary>
 internal sealed class ToolCallPipeline
 {
+    private static readonly ConditionalWeakTable<string, SensitiveString> TokensByHeader = new();
+
     private readonly ICallerIdentityResolver _identity;
     private readonly IHttpContextAccessor _http;
     private readonly TimeProvider _time;
@@ -212,8 +215,21 @@ internal sealed class ToolCallPipeline
         }
 
         var header = httpContext.Request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7
-            ? new SensitiveString(header[7..].Trim())
-            : null;
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
+        {
+            return null;
+        }
+
+        // Kestrel hands out the same header string on a kept-alive connection while the client sends the same bytes,
+        // so the token is copied out of it once per connection and token, not once per call. The entry lives only as
+        // long as that header string.
+        if (TokensByHeader.TryGetValue(header, out var cached))
+        {
+            return cached;
+        }
+
+        var token = new SensitiveString(header[7..].Trim());
+        TokensByHeader.AddOrUpdate(header, token);
+        return token;
     }
 }

@@ -69,6 +69,42 @@ public sealed class ValidatedTokenCacheTests
         Assert.InRange(hits, 1, 10);
     }
 
+    [Fact]
+    public void TryGet_Shared_ReturnsSameReadOnlyIdentityForEveryHit()
+    {
+        var cache = Create();
+        cache.Add("token-a", new ClaimsIdentity([new Claim("sub", "a")], "test"), _time.GetUtcNow().AddMinutes(2));
+
+        Assert.True(cache.TryGet("token-a", out var first, shared: true));
+        Assert.True(cache.TryGet("token-a", out var second, shared: true));
+
+        Assert.Same(first, second);
+        Assert.True(first!.IsAuthenticated);
+        Assert.Equal("a", first.FindFirst("sub")!.Value);
+        Assert.Throws<InvalidOperationException>(() => first.AddClaim(new Claim("role", "admin")));
+        Assert.Throws<InvalidOperationException>(() => first.AddClaims([new Claim("role", "admin")]));
+        Assert.Throws<InvalidOperationException>(() => first.RemoveClaim(first.FindFirst("sub")));
+        Assert.Throws<InvalidOperationException>(() => first.TryRemoveClaim(first.FindFirst("sub")));
+        Assert.Single(second!.Claims);
+    }
+
+    [Fact]
+    public void TryGet_SharedIdentityCloned_CopyCanChangeWithoutTouchingTheCache()
+    {
+        var cache = Create();
+        cache.Add("token-a", new ClaimsIdentity([new Claim("sub", "a")], "test"), _time.GetUtcNow().AddMinutes(2));
+        Assert.True(cache.TryGet("token-a", out var shared, shared: true));
+
+        var copy = shared!.Clone();
+        copy.AddClaim(new Claim("role", "admin"));
+
+        Assert.True(cache.TryGet("token-a", out var again, shared: true));
+        Assert.Null(again!.FindFirst("role"));
+        Assert.True(cache.TryGet("token-a", out var unshared));
+        unshared!.AddClaim(new Claim("role", "admin"));
+        Assert.Null(again.FindFirst("role"));
+    }
+
     private sealed class StaticMonitor(MsilAuthOptions value) : IOptionsMonitor<MsilAuthOptions>
     {
         public MsilAuthOptions CurrentValue => value;

@@ -26,6 +26,7 @@ internal static class BenchServers
             var bare = builder.Build();
             bare.MapMcp("/mcp");
             bare.MapGet("/health/ready", () => "ok");
+            MapStats(bare);
             await bare.RunAsync();
             return;
         }
@@ -57,8 +58,20 @@ internal static class BenchServers
         app.UseAuthorization();
         app.MapMsilMcp("/mcp").RequireAuthorization();
         app.MapGet("/health/ready", () => "ok");
+        MapStats(app);
         await app.RunAsync();
     }
+
+    /// <summary>
+    /// <c>GET /bench/stats</c>: the process's allocated bytes (all threads, precise) and CPU time so far, for
+    /// build/bench-http.sh to print allocation and CPU per call (difference across a wrk run divided by its requests).
+    /// </summary>
+    private static void MapStats(WebApplication app) => app.MapGet("/bench/stats", () =>
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return Results.Text(FormattableString.Invariant(
+            $"allocated={GC.GetTotalAllocatedBytes(precise: true)} cpu_us={(long)process.TotalProcessorTime.TotalMicroseconds} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)}\n"));
+    });
 
     private sealed class EchoExecutor : IToolExecutor
     {
