@@ -111,7 +111,7 @@ internal sealed class ElevationOptionsValidator(IHostEnvironment environment, IS
         {
             if (string.IsNullOrWhiteSpace(shared?.Value.ConnectionString) && !services.IsService(typeof(IConnectionMultiplexer)))
             {
-                errors.Add($"{Section}Store is Redis but no Redis connection is configured: set Msil:Mcp:Redis:ConnectionString (for example 'redis:6379,password=…,ssl=true'), or register an IConnectionMultiplexer.");
+                errors.Add($"{Section}Store is Redis but no Redis connection is configured: set Msil:Mcp:Redis:ConnectionString (for example 'redis:6379,password=…,ssl=true'; {Section}RedisConnectionString still overrides it for elevation), or register an IConnectionMultiplexer.");
             }
 
             return;

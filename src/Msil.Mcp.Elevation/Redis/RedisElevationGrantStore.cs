@@ -92,7 +92,13 @@ internal sealed class RedisElevationGrantStore(ElevationRedisConnection connecti
         {
             if (parts[i].Length == 2 && values[i].IsNull)
             {
-                continue; // gone, or not yet on the replica: the index entry expires by its score, a revoke removes it
+                // Gone (consumed, revoked), or not yet on the replica: only the primary may say which.
+                if (!await db.KeyExistsAsync(Key(parts[i][0], parts[i][1])).ConfigureAwait(false))
+                {
+                    gone.Add(members[i]);
+                }
+
+                continue;
             }
 
             var grant = parts[i].Length == 2 ? RedisGrantCodec.Decode((byte[])values[i]!, parts[i][0], parts[i][1]) : null;

@@ -63,8 +63,14 @@ internal sealed class RedisElevationRequestStore(ElevationRedisConnection connec
             }
         }
 
-        // What a replica read shows may already be replaced on the primary: only a primary read prunes.
-        if (stale.Count > 0 && (flags & CommandFlags.PreferReplica) == 0)
+        // What a replica read shows may already be replaced on the primary: only a primary read prunes, so a
+        // replica read that saw stale entries reads again from the primary.
+        if (stale.Count > 0 && (flags & CommandFlags.PreferReplica) != 0)
+        {
+            return await ReadAllAsync(db).ConfigureAwait(false);
+        }
+
+        if (stale.Count > 0)
         {
             await db.HashDeleteAsync(_key, [.. stale]).ConfigureAwait(false);
         }
