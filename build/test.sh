@@ -29,6 +29,9 @@
 #   MSIL_SKIP_DEPLOY=1     skip the deploy checks (build/check-deploy.sh: Kustomize overlays rendered with kubectl and
 #                          validated against the Kubernetes schemas; `opa test` and a real OPA server when `opa` is on
 #                          PATH, reported as skipped otherwise)
+#   MSIL_SKIP_TEMPLATE=1   skip the template checks (build/template-test.sh: build/pack.sh into artifacts/package, then
+#                          docs/getting-started.md run as written: `dotnet new msil-mcp` from the packed template,
+#                          build, run, a tool called with the Inspector and the TypeScript SDK client; one count each)
 #   MSIL_E2E_URL=URL       run the end-to-end checks against a server that is already running (no server start)
 #   MSIL_E2E_PORT [5199]   port of the reference server started here
 #   MSIL_E2E_SERVER_CMD    command that replaces `dotnet Msil.Mcp.ReferenceServer.dll` (a testing hook for this
@@ -315,12 +318,32 @@ if [ "${MSIL_SKIP_DEPLOY:-0}" != 1 ]; then
   phase_end
 fi
 
+# ---- 5c. template: the packed packages, `dotnet new msil-mcp`, and docs/getting-started.md run as written ---------
+TEMPLATE_PASSED=0 TEMPLATE_FAILED=0 TEMPLATE_SKIPPED=0
+if [ "${MSIL_SKIP_TEMPLATE:-0}" != 1 ]; then
+  phase_begin template
+  TEMPLATE_RESULTS=$ROOT/artifacts/template/results.txt
+  template_rc=0
+  # The solution was just built in Release: pack without building again.
+  template_no_build=0
+  if [ "${MSIL_SKIP_DOTNET:-0}" != 1 ] && [ "${MSIL_SKIP_BUILD:-0}" != 1 ]; then template_no_build=1; fi
+  MSIL_PACK_NO_BUILD=$template_no_build MSIL_TEMPLATE_RESULTS=$TEMPLATE_RESULTS \
+    run_logged artifacts/template.log 900 bash build/template-test.sh || template_rc=$?
+  TEMPLATE_PASSED=$(grep -c '^pass ' "$TEMPLATE_RESULTS" 2>/dev/null || true)
+  TEMPLATE_FAILED=$(grep -c '^fail ' "$TEMPLATE_RESULTS" 2>/dev/null || true)
+  TEMPLATE_SKIPPED=$(grep -c '^skip ' "$TEMPLATE_RESULTS" 2>/dev/null || true)
+  if [ "$template_rc" != 0 ] && [ "$TEMPLATE_FAILED" = 0 ]; then
+    EXTRA_FAILURES+=("build/template-test.sh exited with $template_rc (artifacts/template.log)")
+  fi
+  phase_end
+fi
+
 # ---- 6. summary ---------------------------------------------------------------------------------------------
 for f in "${EXTRA_FAILURES[@]}"; do log "FAILED: $f"; done
-passed=$(( DOTNET_PASSED + E2E_PASSED + CONF_PASSED + DEPLOY_PASSED ))
-failed=$(( DOTNET_FAILED + E2E_FAILED + CONF_FAILED + DEPLOY_FAILED + ${#EXTRA_FAILURES[@]} ))
-skipped=$(( DOTNET_SKIPPED + E2E_SKIPPED + CONF_SKIPPED + DEPLOY_SKIPPED ))
-log ".NET tests - passed $DOTNET_PASSED, failed $DOTNET_FAILED, skipped $DOTNET_SKIPPED; end to end - passed $E2E_PASSED, failed $E2E_FAILED, skipped $E2E_SKIPPED; conformance - passed $CONF_PASSED, failed $CONF_FAILED, expected failures (skipped) $CONF_SKIPPED; deploy - passed $DEPLOY_PASSED, failed $DEPLOY_FAILED, skipped $DEPLOY_SKIPPED"
+passed=$(( DOTNET_PASSED + E2E_PASSED + CONF_PASSED + DEPLOY_PASSED + TEMPLATE_PASSED ))
+failed=$(( DOTNET_FAILED + E2E_FAILED + CONF_FAILED + DEPLOY_FAILED + TEMPLATE_FAILED + ${#EXTRA_FAILURES[@]} ))
+skipped=$(( DOTNET_SKIPPED + E2E_SKIPPED + CONF_SKIPPED + DEPLOY_SKIPPED + TEMPLATE_SKIPPED ))
+log ".NET tests - passed $DOTNET_PASSED, failed $DOTNET_FAILED, skipped $DOTNET_SKIPPED; end to end - passed $E2E_PASSED, failed $E2E_FAILED, skipped $E2E_SKIPPED; conformance - passed $CONF_PASSED, failed $CONF_FAILED, expected failures (skipped) $CONF_SKIPPED; deploy - passed $DEPLOY_PASSED, failed $DEPLOY_FAILED, skipped $DEPLOY_SKIPPED; template - passed $TEMPLATE_PASSED, failed $TEMPLATE_FAILED, skipped $TEMPLATE_SKIPPED"
 cleanup_now
 # The summary is the last line of the output.
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -19,7 +19,7 @@ public sealed class OrderToolsTests
 
         var result = await client.CallToolAsync("get_order_status", new Dictionary<string, object?> { ["orderId"] = "SO-1001" }, cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.NotEqual(true, result.IsError);
+        Assert.True(result.IsError is not true);
         Assert.Contains("SO-1001 for Contoso is placed", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text, StringComparison.Ordinal);
         var record = await host.Audit.WaitForAsync(r => r.ToolName == "get_order_status", TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         Assert.Equal("bob", record.UserId);
