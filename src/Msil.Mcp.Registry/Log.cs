@@ -63,4 +63,7 @@ internal static partial class Log
 
     [LoggerMessage(2102, LogLevel.Information, "Source '{Source}': {Taken} operation(s) matched no selection rule and were {Action}; {Excluded} operation(s) left out in all")]
     public static partial void SelectionDefaultApplied(ILogger logger, string source, int taken, string action, int excluded);
+
+    [LoggerMessage(2103, LogLevel.Warning, "{Problem}")]
+    public static partial void GatewayBasePathMissing(ILogger logger, string problem);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ internal sealed class StartupImporter(
     IHostApplicationLifetime lifetime,
     IAuditSink audit,
     TimeProvider time,
+    IConfiguration configuration,
     ILogger<StartupImporter> logger) : IHostedService, IDisposable
 {
     /// <summary>The identity recorded for imports made at start.</summary>
@@ -61,6 +63,15 @@ internal sealed class StartupImporter(
             }
 
             LogSelection(logger, source.Name, index, compilation.Selection);
+            if (GatewayBasePathProblem(configuration, source, index, compilation.ServerBasePath) is { } problem)
+            {
+                if (environment.IsProduction() && !source.GatewayRewritesPath)
+                {
+                    throw new MsilMcpConfigurationException(problem);
+                }
+
+                Log.GatewayBasePathMissing(logger, problem);
+            }
 
             var outcome = await registry.ImportAsync(source.Name, compilation, DocumentHash.Of(bytes), dryRun: false, StartupCaller, "startup", cancellationToken, records).ConfigureAwait(false);
             if (outcome.Refusal != ImportRefusal.None)
@@ -164,6 +175,39 @@ internal sealed class StartupImporter(
         }
 
         return compilerOptions;
+    }
+
+    /// <summary>
+    /// The gateway-URL-versus-<c>servers</c> check: the tools call the document's paths under the gateway URL, so a
+    /// document served under <c>/v2</c> needs a gateway URL ending in <c>/v2</c>, or a gateway that adds it
+    /// (<see cref="OpenApiSourceOptions.GatewayRewritesPath"/>). Reads the gateway URL from the API manager's
+    /// configuration keys; a gateway configured in code only is not checked.
+    /// </summary>
+    /// <returns>One line naming the keys and the fix, or <see langword="null"/> when the URLs agree or cannot be compared.</returns>
+    internal static string? GatewayBasePathProblem(IConfiguration configuration, OpenApiSourceOptions source, int index, string? basePath)
+    {
+        if (basePath is null || source.GatewayRewritesPath)
+        {
+            return null;
+        }
+
+        var key = source.Gateway is null ? "Msil:Mcp:Apim:GatewayUrl" : $"Msil:Mcp:Apim:Gateways:{source.Gateway}:GatewayUrl";
+        if (!Uri.TryCreate(configuration[key], UriKind.Absolute, out var gateway))
+        {
+            return null;
+        }
+
+        var gatewayPath = gateway.AbsolutePath.TrimEnd('/');
+        if (gatewayPath.EndsWith(basePath, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var sourceKey = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ToolRegistryOptions.SectionName}:Sources:{index}");
+        var fixedUrl = new UriBuilder(gateway) { Path = gatewayPath + basePath }.Uri;
+        return $"{key}: the gateway URL {gateway} does not end with '{basePath}', the base path of the servers URL of source '{source.Name}' ({sourceKey}), "
+            + $"so its tools call {gatewayPath}/… instead of {gatewayPath}{basePath}/…; set {key} to {fixedUrl}, "
+            + $"or, if the gateway adds '{basePath}' itself, set {sourceKey}:GatewayRewritesPath to true.";
     }
 
     /// <summary>Logs what each selection rule took, and warns, naming its key, about a rule that matched nothing.</summary>

@@ -177,4 +177,13 @@ public sealed class OpenApiSourceOptions
     /// </summary>
     /// <value>Defaults to empty: every operation becomes a tool.</value>
     public IList<OpenApi.OperationSelectionRule> Select { get; } = [];
+
+    /// <summary>
+    /// Gets or sets whether the gateway adds the document's base path itself. Tools call the document's paths
+    /// (<c>/orders</c>) under the gateway URL, so when the document's <c>servers</c> URL has a path (<c>https://api.example.com/v2</c>)
+    /// the gateway URL (<c>Msil:Mcp:Apim:GatewayUrl</c>, or the named gateway's) must end with it: otherwise the start
+    /// warns, and in Production fails, unless this is set because the gateway's API rewrites <c>/orders</c> to <c>/v2/orders</c>.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool GatewayRewritesPath { get; set; }
 }

@@ -120,6 +120,7 @@ internal sealed class DocumentCompiler
             SourceName = _sourceName,
             SpecVersion = version,
             OperationCount = operations.Count,
+            ServerBasePath = ServerBasePathOf(document),
             Selection = selection.Report,
             Tools = tools,
             Diagnostics = _diagnostics,
@@ -242,6 +243,38 @@ internal sealed class DocumentCompiler
         }
 
         return (excluded, report);
+    }
+
+    /// <summary>The path of the document's first server URL (Swagger 2.0's basePath), variables at their defaults; <see langword="null"/> for none or <c>/</c>.</summary>
+    internal static string? ServerBasePathOf(OpenApiDocument document)
+    {
+        if (document.Servers is not { Count: > 0 } servers || servers[0]?.Url is not { Length: > 0 } url)
+        {
+            return null;
+        }
+
+        foreach (var (name, variable) in servers[0].Variables ?? new Dictionary<string, OpenApiServerVariable>())
+        {
+            url = url.Replace("{" + name + "}", variable?.Default ?? string.Empty, StringComparison.Ordinal);
+        }
+
+        string path;
+        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
+        {
+            path = absolute.AbsolutePath;
+        }
+        else if (url.StartsWith('/'))
+        {
+            var end = url.IndexOfAny(['?', '#']);
+            path = end < 0 ? url : url[..end];
+        }
+        else
+        {
+            return null;
+        }
+
+        path = path.TrimEnd('/');
+        return path.Length == 0 || path.Contains('{', StringComparison.Ordinal) ? null : path;
     }
 
     private static IReadOnlyCollection<string> TagsOf(OperationEntry entry)

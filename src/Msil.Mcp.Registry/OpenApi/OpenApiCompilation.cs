@@ -32,6 +32,14 @@ public sealed record OpenApiCompilation
     /// <value>Defaults to an empty list.</value>
     public IReadOnlyList<CompileDiagnostic> Diagnostics { get; init; } = [];
 
+    /// <summary>
+    /// Gets the path of the document's first <c>servers</c> URL (Swagger 2.0: <c>basePath</c>), such as <c>/v2</c>: the tools'
+    /// path templates are the document's paths without it, so the gateway URL a tool is called through must end with it
+    /// (or the gateway must add it).
+    /// </summary>
+    /// <value><see langword="null"/> when the document has no server URL or its path is <c>/</c>.</value>
+    public string? ServerBasePath { get; init; }
+
     /// <summary>Gets what the operation selection (<see cref="OpenApiCompilerOptions.Select"/>) did, rule by rule.</summary>
     /// <value>Defaults to <see langword="null"/>: no selection, every operation was compiled.</value>
     public OperationSelectionReport? Selection { get; init; }
