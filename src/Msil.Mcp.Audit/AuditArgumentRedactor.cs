@@ -26,12 +26,21 @@ internal sealed class AuditArgumentRedactor : IAuditArgumentRedactor
     private const int MaxSchemaDepth = 64;
     private const int MaxValueDepth = 64;
 
+    // A buffer grown past this by one large call is dropped rather than kept by the thread.
+    private const int RetainedBufferBytes = 16 * 1024;
+
     private readonly ConditionalWeakTable<ToolDefinition, SchemaNode> _plans = [];
     private readonly AuditRedactionOptions _options;
     private readonly string[] _secretNames;
     private readonly string[] _personalNames;
     private readonly Redactor _secret;
     private readonly Redactor _personal;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     public AuditArgumentRedactor(IRedactorProvider redactors, IOptions<AuditOptions> options)
     {
@@ -61,26 +70,55 @@ internal sealed class AuditArgumentRedactor : IAuditArgumentRedactor
         }
 
         var plan = _plans.GetValue(tool, static t => SchemaNode.Build(t.InputSchema));
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+
+        // One writer and buffer per thread (the text is copied out before returning; nothing below calls back in), and
+        // the names sorted in a plain array: the audit stage runs this on every governed call.
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        try
         {
             writer.WriteStartObject();
-            foreach (var name in arguments.Keys.Order(StringComparer.Ordinal))
+            if (arguments.Count > 0)
             {
-                var node = plan.Property(name);
-                writer.WritePropertyName(name);
-                WriteValue(writer, arguments[name], node, Classify(name, node, Sensitivity.Unclassified), 0);
+                var names = new string[arguments.Count];
+                var i = 0;
+                foreach (var key in arguments.Keys)
+                {
+                    names[i++] = key;
+                }
+
+                if (names.Length > 1)
+                {
+                    Array.Sort(names, StringComparer.Ordinal);
+                }
+
+                foreach (var name in names)
+                {
+                    var node = plan.Property(name);
+                    writer.WritePropertyName(name);
+                    WriteValue(writer, arguments[name], node, Classify(name, node, Sensitivity.Unclassified), 0);
+                }
             }
 
             writer.WriteEndObject();
-        }
+            writer.Flush();
+            if (buffer.WrittenCount > _options.MaxArgumentsBytes)
+            {
+                return $"{{\"_omitted\":\"the arguments ({buffer.WrittenCount} bytes after redaction) exceed Msil:Mcp:Audit:Redaction:MaxArgumentsBytes ({_options.MaxArgumentsBytes}); args_sha256 identifies them\"}}";
+            }
 
-        if (buffer.WrittenCount > _options.MaxArgumentsBytes)
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+        finally
         {
-            return $"{{\"_omitted\":\"the arguments ({buffer.WrittenCount} bytes after redaction) exceed Msil:Mcp:Audit:Redaction:MaxArgumentsBytes ({_options.MaxArgumentsBytes}); args_sha256 identifies them\"}}";
+            if (buffer.Capacity > RetainedBufferBytes)
+            {
+                t_buffer = null;
+                t_writer = null;
+            }
         }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Lower-cases <paramref name="name"/> and keeps only ASCII letters and digits.</summary>
