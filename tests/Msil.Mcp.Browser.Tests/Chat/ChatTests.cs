@@ -218,7 +218,7 @@ public sealed class ChatTests(ConsoleFixture fixture) : BrowserTest(fixture)
 
                 using var doc = JsonDocument.Parse(line);
                 var root = doc.RootElement;
-                if (Str(root, "tool") == tool && Str(root, "outcome") == outcome && (Str(root, "user_id") ?? string.Empty).Contains(user, StringComparison.Ordinal))
+                if (Str(root, "action") == "tool.call" && Str(root, "tool") == tool && Str(root, "outcome") == outcome && (Str(root, "user_id") ?? string.Empty).Contains(user, StringComparison.Ordinal))
                 {
                     count++;
                 }
