@@ -49,7 +49,8 @@ public sealed class ChatTests(ConsoleFixture fixture) : BrowserTest(fixture)
         var card = Card("create_booking");
         await Expect(card.Locator(".status").First).ToHaveTextAsync("denied");
         await Expect(card.Locator(".reason")).ToContainTextAsync("'create_booking' is not among the tools your account may use");
-        await Expect(card.Locator(".reason")).ToContainTextAsync("The server answered: Unknown tool: 'create_booking'.");
+        await Expect(card.Locator(".reason")).ToContainTextAsync("The server answered: ");
+        await Expect(card.Locator(".reason")).ToContainTextAsync("Unknown tool: 'create_booking'.");
         await Expect(card.Locator(".decision-id")).ToHaveCountAsync(0); // nothing about a tool she may not list: no policy decision shown
         await Expect(card.Locator(".correlation-id")).ToHaveTextAsync(new Regex(@"\S+")); // the audit reference
         await Expect(Page.Locator(".chat-entry.assistant").Last).ToContainTextAsync("I could not book it");
@@ -66,11 +67,11 @@ public sealed class ChatTests(ConsoleFixture fixture) : BrowserTest(fixture)
         var carolApi = await AdminApi.AsAsync(Fixture, "carol", ct);
         await carolApi.RevokeAsync("carol", "delete_customer_data", ct); // another scenario may have elevated her already
         var before = CountAuditLines("delete_customer_data", "success", "carol");
-        Fixture.Llm.WhenUserSays("[bt-erase]").CallsTool("delete_customer_data", """{"id":"C007"}""").ThenAnswers("Done: the server answered {tool_result}");
+        Fixture.Llm.WhenUserSays("[bt-erase]").CallsTool("delete_customer_data", """{"id":"C005"}""").ThenAnswers("Done: the server answered {tool_result}");
         Fixture.Llm.WhenUserSays("[bt-after-erase]").ThenAnswers("You are welcome. Anything else?");
         await SignInToChatAsync("carol");
 
-        await SendAsync("Please erase the data of customer C007 (GDPR request) [bt-erase]");
+        await SendAsync("Please erase the data of customer C005 (GDPR request) [bt-erase]");
 
         var card = Card("delete_customer_data");
         await Expect(card.Locator(".status").First).ToHaveTextAsync("confirm?");
@@ -113,7 +114,7 @@ public sealed class ChatTests(ConsoleFixture fixture) : BrowserTest(fixture)
         await SignInToChatAsync("bob");
 
         await Page.Locator("#chat-mode").SelectOptionAsync("manual");
-        await Page.GetByLabel("Tool", new() { Exact = true }).SelectOptionAsync("get_dealer_enquiries");
+        await Page.Locator("#manual-tool").SelectOptionAsync("get_dealer_enquiries");
         var form = Page.GetByRole(AriaRole.Form, new() { Name = "Arguments of get_dealer_enquiries" });
         await form.Locator("#arg-id").FillAsync("DL001");
         await form.Locator("#arg-id").PressAsync("Tab");
@@ -217,7 +218,7 @@ public sealed class ChatTests(ConsoleFixture fixture) : BrowserTest(fixture)
 
                 using var doc = JsonDocument.Parse(line);
                 var root = doc.RootElement;
-                if (Str(root, "tool") == tool && Str(root, "outcome") == outcome && (Str(root, "user_id") ?? string.Empty).Contains(user, StringComparison.Ordinal))
+                if (Str(root, "action") == "tool.call" && Str(root, "tool") == tool && Str(root, "outcome") == outcome && (Str(root, "user_id") ?? string.Empty).Contains(user, StringComparison.Ordinal))
                 {
                     count++;
                 }
