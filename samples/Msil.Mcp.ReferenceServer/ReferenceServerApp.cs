@@ -138,7 +138,16 @@ public static class ReferenceServerApp
             {
                 t.AddMsilMcpInstrumentation()
                     .AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/health") && !c.Request.Path.StartsWithSegments("/metrics"))
-                    .AddHttpClientInstrumentation();
+                    .AddHttpClientInstrumentation()
+                    // The packages' one shared Redis connection (Msil:Mcp:Redis), when there is one.
+                    .AddRedisInstrumentation()
+                    .ConfigureRedisInstrumentation(static (sp, redis) =>
+                    {
+                        if (sp.GetKeyedService<StackExchange.Redis.IConnectionMultiplexer>(Msil.Mcp.Redis.MsilMcpRedisOptions.ServiceKey) is { } connection)
+                        {
+                            redis.AddConnection(connection);
+                        }
+                    });
                 if (otlp)
                 {
                     t.AddOtlpExporter();
