@@ -193,6 +193,8 @@ page_rc=0
 PAGE_PID=$!
 wait "$PAGE_PID" || page_rc=$?
 PAGE_PID=""
+# The trace shows each command as run: keep the development tokens out of the kept logs.
+sed -i -E 's/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/<token>/g' "$OUT/page.log" "$OUT/page-background.log" 2>/dev/null || true
 log "page: $(( $(now_ms) - t )) ms (exit $page_rc; log artifacts/template/page.log)"
 blocks=$(grep -c '^__block [0-9]' "$WORK/blocks.sh" || true)
 ran=$(grep -c ' docs:getting-started block ' "$RESULTS" || true)
