@@ -23,7 +23,7 @@
 #
 # Results: one "pass|fail|skip <check>" line per check in $MSIL_TEMPLATE_RESULTS [artifacts/template/results.txt]
 # (build/test.sh counts them in its summary); logs in artifacts/template/. Exit code 0 only if nothing failed.
-# Settings: MSIL_TEMPLATE_TIMEOUT [420] seconds for the page, MSIL_TOOLS_DIR (as build/run-e2e.sh),
+# Settings: MSIL_TEMPLATE_SKIP_PACK=1 uses artifacts/package as it is (while iterating), MSIL_TEMPLATE_TIMEOUT [420] seconds for the page, MSIL_TOOLS_DIR (as build/run-e2e.sh),
 # MSIL_TEMPLATE_KEEP=1 keeps the temp folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +74,9 @@ trap 'exit 143' TERM
 
 # ---- 1. pack ----------------------------------------------------------------------------------------------------
 t=$(now_ms)
+if [ "${MSIL_TEMPLATE_SKIP_PACK:-0}" = 1 ] && ls artifacts/package/Msil.Mcp.Templates.*.nupkg >/dev/null 2>&1; then
+  record skip "template:pack (MSIL_TEMPLATE_SKIP_PACK=1: artifacts/package as it is)"
+else
 pack_args=()
 if [ "${MSIL_PACK_NO_BUILD:-0}" = 1 ]; then pack_args+=(--no-build); fi
 if timeout -k 30 600 bash build/pack.sh "${pack_args[@]}" > "$OUT/pack.log" 2>&1 < /dev/null \
@@ -82,6 +85,7 @@ if timeout -k 30 600 bash build/pack.sh "${pack_args[@]}" > "$OUT/pack.log" 2>&1
 else
   record fail "template:pack (artifacts/template/pack.log)"
   exit 1
+fi
 fi
 log "pack: $(( $(now_ms) - t )) ms"
 FEED=$ROOT/artifacts/package
@@ -189,6 +193,8 @@ page_rc=0
 PAGE_PID=$!
 wait "$PAGE_PID" || page_rc=$?
 PAGE_PID=""
+# The trace shows each command as run: keep the development tokens out of the kept logs.
+sed -i -E 's/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/<token>/g' "$OUT/page.log" "$OUT/page-background.log" 2>/dev/null || true
 log "page: $(( $(now_ms) - t )) ms (exit $page_rc; log artifacts/template/page.log)"
 blocks=$(grep -c '^__block [0-9]' "$WORK/blocks.sh" || true)
 ran=$(grep -c ' docs:getting-started block ' "$RESULTS" || true)
@@ -234,8 +240,8 @@ nc_rc=0
   set -e
   cd "$WORK" && mkdir -p nc && cd nc
   export NUGET_PACKAGES=$WORK/packages
-  dotnet new install "$FEED"/Msil.Mcp.Templates.*.nupkg --debug:custom-hive "$WORK/hive" --force
-  dotnet new msil-mcp -n Plain --no-console --feed "$FEED" --debug:custom-hive "$WORK/hive"
+  dotnet new install "$FEED"/Msil.Mcp.Templates.*.nupkg --debug:custom-hive "$WORK/hive-nc"
+  dotnet new msil-mcp -n Plain --no-console --feed "$FEED" --debug:custom-hive "$WORK/hive-nc"
   ! grep -q 'Msil.Mcp.Admin' Plain/src/Plain/Plain.csproj
   ! grep -q 'MapMsilMcpAdmin' Plain/src/Plain/Program.cs
   timeout 300 dotnet build Plain/src/Plain -nologo -warnaserror

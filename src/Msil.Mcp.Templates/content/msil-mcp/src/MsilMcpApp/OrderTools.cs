@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Abstractions.Tools;
 
 namespace MsilMcpApp;
 

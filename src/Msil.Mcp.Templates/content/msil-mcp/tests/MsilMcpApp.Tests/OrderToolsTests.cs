@@ -14,7 +14,8 @@ public sealed class OrderToolsTests
     {
         await using var host = await MsilMcpTestHost.StartAsync(
             mcp => mcp.UseScriptedPolicy(ScriptedPolicyDecisionPoint.AllowAll()).UseInMemoryAuditSink().AddOrderTools(),
-            o => o.ConfigureHost = b => b.Services.AddSingleton<OrderStore>());
+            o => o.ConfigureHost = b => b.Services.AddSingleton<OrderStore>(),
+            TestContext.Current.CancellationToken);
         await using var client = await host.ConnectAsync(TestCaller.Create("bob", "operator"), cancellationToken: TestContext.Current.CancellationToken);
 
         var result = await client.CallToolAsync("get_order_status", new Dictionary<string, object?> { ["orderId"] = "SO-1001" }, cancellationToken: TestContext.Current.CancellationToken);
@@ -31,7 +32,8 @@ public sealed class OrderToolsTests
         var policy = ScriptedPolicyDecisionPoint.AllowAll().Deny("get_order_status", "not for this caller");
         await using var host = await MsilMcpTestHost.StartAsync(
             mcp => mcp.UseScriptedPolicy(policy).UseInMemoryAuditSink().AddOrderTools(),
-            o => o.ConfigureHost = b => b.Services.AddSingleton<OrderStore>());
+            o => o.ConfigureHost = b => b.Services.AddSingleton<OrderStore>(),
+            TestContext.Current.CancellationToken);
         await using var client = await host.ConnectAsync(TestCaller.Create("alice", "viewer"), cancellationToken: TestContext.Current.CancellationToken);
 
         await Assert.ThrowsAnyAsync<McpException>(() => client.CallToolAsync("get_order_status", new Dictionary<string, object?> { ["orderId"] = "SO-1001" }, cancellationToken: TestContext.Current.CancellationToken).AsTask());
