@@ -16,7 +16,7 @@ if ! command -v wrk >/dev/null; then
   log "installing wrk"; export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=120 update -qq && apt-get -o DPkg::Lock::Timeout=120 install -y -qq wrk >/dev/null
 fi
-dotnet build tests/Msil.Mcp.Benchmarks -c Release -nologo -v q >/dev/null
+[ -n "${SKIP_BUILD:-}" ] || dotnet build tests/Msil.Mcp.Benchmarks -c Release -nologo -v q >/dev/null
 DLL=artifacts/bin/Msil.Mcp.Benchmarks/release/Msil.Mcp.Benchmarks.dll
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
