@@ -67,11 +67,11 @@ public sealed class ChatTests(ConsoleFixture fixture) : BrowserTest(fixture)
         var carolApi = await AdminApi.AsAsync(Fixture, "carol", ct);
         await carolApi.RevokeAsync("carol", "delete_customer_data", ct); // another scenario may have elevated her already
         var before = CountAuditLines("delete_customer_data", "success", "carol");
-        Fixture.Llm.WhenUserSays("[bt-erase]").CallsTool("delete_customer_data", """{"id":"C005"}""").ThenAnswers("Done: the server answered {tool_result}");
+        Fixture.Llm.WhenUserSays("[bt-erase]").CallsTool("delete_customer_data", """{"id":"C004"}""").ThenAnswers("Done: the server answered {tool_result}");
         Fixture.Llm.WhenUserSays("[bt-after-erase]").ThenAnswers("You are welcome. Anything else?");
         await SignInToChatAsync("carol");
 
-        await SendAsync("Please erase the data of customer C005 (GDPR request) [bt-erase]");
+        await SendAsync("Please erase the data of customer C004 (GDPR request) [bt-erase]");
 
         var card = Card("delete_customer_data");
         await Expect(card.Locator(".status").First).ToHaveTextAsync("confirm?");
