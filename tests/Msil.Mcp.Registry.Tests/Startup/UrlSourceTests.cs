@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Registry.Tests.Support;
@@ -57,6 +58,39 @@ public sealed class UrlSourceTests
         server.Serve(Specs.Dealers(withExtra: true), "\"v2\"");
         Assert.Equal(UrlRefreshOutcome.NotModified, await refresher.RefreshAsync(0, TestContext.Current.CancellationToken));
         Assert.Equal(HealthStatus.Healthy, await UrlHealthAsync(host));
+    }
+
+    [Fact]
+    public async Task RefreshInterval_Elapses_ChangedDocumentImported()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero));
+        await using var server = await ScriptedSpecServer.StartAsync();
+        server.Serve(Specs.Dealers(), "\"v1\"");
+        await using var host = await RegistryTestHost.StartAsync(
+            o =>
+            {
+                o.AllowedImportHosts.Add("127.0.0.1");
+                o.AllowPrivateAddresses = true;
+                o.RevisionCheckInterval = TimeSpan.Zero;
+                o.Sources.Add(new OpenApiSourceOptions { Name = "dealers", Url = server.Url, RefreshInterval = TimeSpan.FromMinutes(5) });
+            },
+            services: s => s.AddSingleton<TimeProvider>(time));
+        server.Serve(Specs.Dealers(withExtra: true), "\"v2\"");
+
+        time.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(1, server.Requests);
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        // The refresh runs on the timer's thread: wait (bounded) for the catalog to change, asserting the outcome only.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(30));
+        while (host.Catalog.Current.Tools.Count != 4 && !bounded.IsCancellationRequested)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(["create_dealer", "delete_dealer", "get_dealers", "get_regions"], ToolNames(host));
+        Assert.Equal("\"v1\"", server.LastIfNoneMatch);
     }
 
     [Fact]
