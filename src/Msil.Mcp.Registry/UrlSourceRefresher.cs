@@ -7,6 +7,7 @@ using Msil.Mcp.Abstractions;
 using Msil.Mcp.Registry.Api;
 using Msil.Mcp.Registry.Catalog;
 using Msil.Mcp.Registry.OpenApi;
+using Msil.Mcp.Registry.Store;
 
 namespace Msil.Mcp.Registry;
 
@@ -114,12 +115,20 @@ internal sealed class UrlSourceRefresher(
             var compiler = new OpenApiToolCompiler(StartupImporter.CompilerOptions(o, source));
             var body = fetched.Body!;
             var compilation = await Task.Run(() => compiler.Compile(new MemoryStream(body, writable: false), source.Name), cancellationToken).ConfigureAwait(false);
-            var outcome = await registry.ImportAsync(source.Name, compilation, hash, dryRun: false, RefreshCaller, "url-refresh", cancellationToken).ConfigureAwait(false);
+            CurationNote? note = null;
+            if (compilation.Succeeded)
+            {
+                // Planned first (nothing written) so that the import's audit record names what changed and which fields.
+                var planned = await registry.Store.ImportAsync(new ImportRequest("openapi:" + source.Name, compilation.Tools, RefreshCaller.UserId, hash, compilation.SpecVersion, DryRun: true), cancellationToken).ConfigureAwait(false);
+                note = new CurationNote(Describe(Safe(uri), planned.Plan), null);
+            }
+
+            var outcome = await registry.ImportAsync(source.Name, compilation, hash, dryRun: false, RefreshCaller, "url-refresh", cancellationToken, note: note).ConfigureAwait(false);
             if (outcome.Refusal == ImportRefusal.None)
             {
                 _states[source.Name] = new UrlSourceState(fetched.ETag, fetched.LastModified, hash, null, time.GetUtcNow());
                 var p = outcome.Result!.Plan;
-                Log.UrlSourceRefreshed(logger, source.Name, Safe(uri), p.Count(Store.ToolChangeKind.Added), p.Count(Store.ToolChangeKind.Changed), p.Count(Store.ToolChangeKind.Removed));
+                Log.UrlSourceRefreshed(logger, source.Name, Safe(uri), p.Count(ToolChangeKind.Added), p.Count(ToolChangeKind.Changed), p.Count(ToolChangeKind.Removed));
                 return UrlRefreshOutcome.Imported;
             }
 
@@ -159,6 +168,26 @@ internal sealed class UrlSourceRefresher(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>The refresh's audit note: where from, and each added, changed (with its changed fields) and removed tool, bounded.</summary>
+    internal static string Describe(string url, ImportPlan plan)
+    {
+        const int MaxListed = 20;
+        var parts = new List<string>();
+        foreach (var (kind, label) in new[] { (ToolChangeKind.Added, "added"), (ToolChangeKind.Changed, "changed"), (ToolChangeKind.Removed, "removed") })
+        {
+            var changes = plan.Changes.Where(c => c.Kind == kind).ToList();
+            if (changes.Count == 0)
+            {
+                continue;
+            }
+
+            var listed = changes.Take(MaxListed).Select(c => kind == ToolChangeKind.Changed && c.ChangedFields.Count > 0 ? $"{c.Name} ({string.Join(", ", c.ChangedFields)})" : c.Name);
+            parts.Add($"{label} {string.Join(", ", listed)}{(changes.Count > MaxListed ? $" and {changes.Count - MaxListed} more" : string.Empty)}");
+        }
+
+        return $"refreshed from {url}{(parts.Count == 0 ? string.Empty : ": " + string.Join("; ", parts))}";
     }
 
     private Uri CheckedUri(int index, OpenApiSourceOptions source)

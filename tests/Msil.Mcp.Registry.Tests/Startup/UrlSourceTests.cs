@@ -39,14 +39,22 @@ public sealed class UrlSourceTests
         var record = Assert.Single(host.Audit.WithAction(AuditActions.Import), r => r.UserId == UrlSourceRefresher.RefreshCaller.UserId);
         Assert.Equal(AuditOutcomes.Success, record.Outcome);
         Assert.Contains("1 added", record.Detail, StringComparison.Ordinal);
+        Assert.Contains("refreshed from " + server.Url + ": added get_regions", record.Detail, StringComparison.Ordinal);
+
+        // A changed description: the audit record names the tool and the changed field.
+        server.Serve(Specs.Dealers(listSummary: "List the dealers of a region", withExtra: true), "\"v3\"");
+        Assert.Equal(UrlRefreshOutcome.Imported, await refresher.RefreshAsync(0, TestContext.Current.CancellationToken));
+        var changed = host.Audit.WithAction(AuditActions.Import)[^1];
+        Assert.Contains("changed get_dealers (description, title)", changed.Detail, StringComparison.Ordinal);
+        Assert.Equal("List the dealers of a region", host.Catalog.Current.Tools.Single(t => t.Name == "get_dealers").Description);
 
         // 304 to the last ETag: nothing changes, nothing is audited.
-        server.NotModifiedFor("\"v2\"");
+        server.NotModifiedFor("\"v3\"");
         var revision = host.Services.GetRequiredService<Msil.Mcp.Registry.Catalog.ToolRegistry>().Revision;
         Assert.Equal(UrlRefreshOutcome.NotModified, await refresher.RefreshAsync(0, TestContext.Current.CancellationToken));
-        Assert.Equal("\"v2\"", server.LastIfNoneMatch);
+        Assert.Equal("\"v3\"", server.LastIfNoneMatch);
         Assert.Equal(revision, host.Services.GetRequiredService<Msil.Mcp.Registry.Catalog.ToolRegistry>().Revision);
-        Assert.Single(host.Audit.WithAction(AuditActions.Import), r => r.UserId == UrlSourceRefresher.RefreshCaller.UserId);
+        Assert.Equal(2, host.Audit.WithAction(AuditActions.Import).Count(r => r.UserId == UrlSourceRefresher.RefreshCaller.UserId));
         Assert.Equal(HealthStatus.Healthy, await UrlHealthAsync(host));
 
         // 500: the last good tools stay, health is degraded until a fetch succeeds.
@@ -55,7 +63,7 @@ public sealed class UrlSourceTests
         Assert.Equal(["create_dealer", "delete_dealer", "get_dealers", "get_regions"], ToolNames(host));
         Assert.Equal(HealthStatus.Degraded, await UrlHealthAsync(host));
 
-        server.Serve(Specs.Dealers(withExtra: true), "\"v2\"");
+        server.Serve(Specs.Dealers(listSummary: "List the dealers of a region", withExtra: true), "\"v3\"");
         Assert.Equal(UrlRefreshOutcome.NotModified, await refresher.RefreshAsync(0, TestContext.Current.CancellationToken));
         Assert.Equal(HealthStatus.Healthy, await UrlHealthAsync(host));
     }
