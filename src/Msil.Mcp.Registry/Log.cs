@@ -66,4 +66,19 @@ internal static partial class Log
 
     [LoggerMessage(2103, LogLevel.Warning, "{Problem}")]
     public static partial void GatewayBasePathMissing(ILogger logger, string problem);
+
+    [LoggerMessage(2150, LogLevel.Warning, "Source '{Source}': the document at {Url} could not be fetched at start ({Reason}); its {ToolCount} stored tool(s) stay served until a fetch succeeds")]
+    public static partial void UrlSourceStartFetchFailed(ILogger logger, string source, string url, string reason, int toolCount);
+
+    [LoggerMessage(2151, LogLevel.Debug, "Source '{Source}': the document at {Url} has not changed")]
+    public static partial void UrlSourceNotModified(ILogger logger, string source, string url);
+
+    [LoggerMessage(2152, LogLevel.Information, "Source '{Source}': the document at {Url} changed and was imported: {Added} added, {Changed} changed, {Removed} removed")]
+    public static partial void UrlSourceRefreshed(ILogger logger, string source, string url, int added, int changed, int removed);
+
+    [LoggerMessage(2153, LogLevel.Warning, "Source '{Source}': fetching the document at {Url} again failed ({Reason}); the last good tools stay served")]
+    public static partial void UrlSourceRefreshFailed(ILogger logger, string source, string url, string reason);
+
+    [LoggerMessage(2154, LogLevel.Warning, "Source '{Source}': the scheduled refresh failed; the last good tools stay served")]
+    public static partial void UrlSourceRefreshError(ILogger logger, string source, Exception exception);
 }

@@ -104,6 +104,8 @@ public static class RegistryMsilMcpBuilderExtensions
         services.TryAddSingleton<RegistryRedis>();
         services.TryAddSingleton<RegistryChangeBus>();
         services.TryAddSingleton<DocumentFetcher>();
+        services.TryAddSingleton<UrlSourceRefresher>();
+        services.AddHealthChecks().AddCheck<UrlSourcesHealthCheck>(UrlSourcesHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
 
         // HybridCache keeps each store revision's catalog; its second level is Redis when the registry has Redis
         // (Msil:Mcp:Registry:Redis, the shared Msil:Mcp:Redis or the host's IConnectionMultiplexer), so an instance reloading after a change

@@ -23,6 +23,7 @@ internal sealed class StartupImporter(
     IAuditSink audit,
     TimeProvider time,
     IConfiguration configuration,
+    UrlSourceRefresher urlSources,
     ILogger<StartupImporter> logger) : IHostedService, IDisposable
 {
     /// <summary>The identity recorded for imports made at start.</summary>
@@ -30,6 +31,7 @@ internal sealed class StartupImporter(
 
     private readonly CancellationTokenSource _stopping = new();
     private Task _revisionCheck = Task.CompletedTask;
+    private readonly List<Task> _urlRefreshes = [];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -43,9 +45,20 @@ internal sealed class StartupImporter(
             var compiler = new OpenApiToolCompiler(CompilerOptions(o, source));
 
             byte[] bytes;
-            using (var stream = Open(source))
-            using (var buffer = new MemoryStream())
+            if (!string.IsNullOrWhiteSpace(source.Url))
             {
+                // A failed fetch with stored tools keeps serving them (warned); with none it fails the start.
+                if (await urlSources.FetchAtStartAsync(index, source, cancellationToken).ConfigureAwait(false) is not { } fetched)
+                {
+                    continue;
+                }
+
+                bytes = fetched;
+            }
+            else
+            {
+                using var stream = Open(source);
+                using var buffer = new MemoryStream();
                 await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
                 bytes = buffer.ToArray();
             }
@@ -96,12 +109,21 @@ internal sealed class StartupImporter(
         {
             _revisionCheck = CheckRevisionAsync(o.RevisionCheckInterval, _stopping.Token);
         }
+
+        for (var index = 0; index < o.Sources.Count; index++)
+        {
+            if (!string.IsNullOrWhiteSpace(o.Sources[index].Url) && o.Sources[index].RefreshInterval is { } interval && interval > TimeSpan.Zero)
+            {
+                _urlRefreshes.Add(urlSources.RunAsync(index, interval, _stopping.Token));
+            }
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _revisionCheck.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_urlRefreshes).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public void Dispose() => _stopping.Dispose();
@@ -271,7 +293,7 @@ internal sealed class StartupImporter(
         foreach (var (source, count) in stored.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             var last = imports.Where(i => i.Source == source).MaxBy(i => i.Id);
-            if (last is null || last.Actor == StartupCaller.UserId)
+            if (last is null || last.Actor == StartupCaller.UserId || last.Actor == UrlSourceRefresher.RefreshCaller.UserId)
             {
                 Log.UnconfiguredSource(logger, source["openapi:".Length..], count, ToolRegistryOptions.SectionName + ":Sources");
             }

@@ -161,6 +161,26 @@ public sealed class OpenApiSourceOptions
     /// <summary>Gets or sets the document's file path (JSON or YAML).</summary>
     public string? Path { get; set; }
 
+    /// <summary>
+    /// Gets or sets the absolute http(s) URL the document is fetched from at start, instead of <see cref="Path"/>. It is
+    /// fetched like a URL import: only from a host on <see cref="ToolRegistryOptions.AllowedImportHosts"/>, never from a
+    /// loopback, private or link-local address unless <see cref="ToolRegistryOptions.AllowPrivateAddresses"/> is set, no
+    /// redirects, within <see cref="ToolRegistryOptions.FetchTimeout"/> and <see cref="ToolRegistryOptions.MaxDocumentBytes"/>.
+    /// A fetch that fails at start fails the start when the store holds no tools of this source, and otherwise keeps
+    /// serving the stored ones with a warning.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public string? Url { get; set; }
+
+    /// <summary>
+    /// Gets or sets how often the document at <see cref="Url"/> is fetched again. The fetch sends the last answer's
+    /// validators (<c>If-None-Match</c>, <c>If-Modified-Since</c>); a changed document is imported and audited like an
+    /// import, and a failed fetch keeps the tools served, logs a warning and reports the registry's URL-source health
+    /// check as degraded. At least one minute.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: fetched at start only.</value>
+    public TimeSpan? RefreshInterval { get; set; }
+
     /// <summary>Gets or sets a function that opens the document, for documents embedded in an assembly. Code only.</summary>
     public Func<Stream>? Open { get; set; }
 

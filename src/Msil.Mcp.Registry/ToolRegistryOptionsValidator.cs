@@ -103,9 +103,31 @@ internal sealed class ToolRegistryOptionsValidator : IValidateOptions<ToolRegist
                 errors.Add($"{Section}Sources:{i}:Name '{source.Name}' is used twice.");
             }
 
-            if (source.Open is null && string.IsNullOrWhiteSpace(source.Path))
+            var hasUrl = !string.IsNullOrWhiteSpace(source.Url);
+            if (source.Open is null && string.IsNullOrWhiteSpace(source.Path) && !hasUrl)
             {
-                errors.Add($"{Section}Sources:{i}:Path is empty: set the OpenAPI document's path.");
+                errors.Add($"{Section}Sources:{i}:Path is empty: set the OpenAPI document's path (or Sources:{i}:Url to fetch it).");
+            }
+            else if (hasUrl && (source.Open is not null || !string.IsNullOrWhiteSpace(source.Path)))
+            {
+                errors.Add($"{Section}Sources:{i}:Url is set together with Path: keep one of them.");
+            }
+
+            if (hasUrl && (!Uri.TryCreate(source.Url, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http")))
+            {
+                errors.Add($"{Section}Sources:{i}:Url is not an absolute http(s) URL: set it to the document's address, such as https://api.example.com/openapi.json.");
+            }
+
+            if (source.RefreshInterval is { } refresh)
+            {
+                if (!hasUrl)
+                {
+                    errors.Add($"{Section}Sources:{i}:RefreshInterval is set but Sources:{i}:Url is not: only a document fetched from a URL is refreshed; remove RefreshInterval or set Url.");
+                }
+                else if (refresh < TimeSpan.FromMinutes(1))
+                {
+                    errors.Add($"{Section}Sources:{i}:RefreshInterval must be at least 00:01:00 (or left unset to fetch at start only).");
+                }
             }
 
             errors.AddRange(OpenApi.OperationSelector.Validate(source.Select, $"{Section}Sources:{i}:Select"));

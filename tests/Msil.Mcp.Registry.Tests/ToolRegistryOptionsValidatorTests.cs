@@ -37,6 +37,39 @@ public sealed class ToolRegistryOptionsValidatorTests
     }
 
     [Fact]
+    public void UrlSource_WithRefreshIntervalOfAMinute_IsValid()
+    {
+        var options = new ToolRegistryOptions();
+        options.Sources.Add(new OpenApiSourceOptions { Name = "orders", Url = "https://api.example.com/openapi.json", RefreshInterval = TimeSpan.FromMinutes(1) });
+
+        var result = Validator.Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("https://api.example.com/openapi.json", "specs/orders.yaml", "00:05:00", "Sources:0:Url is set together with Path")]
+    [InlineData("ftp://api.example.com/openapi.json", null, null, "Sources:0:Url is not an absolute http(s) URL")]
+    [InlineData("https://api.example.com/openapi.json", null, "00:00:59", "Sources:0:RefreshInterval must be at least 00:01:00")]
+    [InlineData(null, "specs/orders.yaml", "00:05:00", "Sources:0:RefreshInterval is set but Sources:0:Url is not")]
+    public void UrlSource_Misconfigured_IsRefusedNamingTheKey(string? url, string? path, string? refresh, string expected)
+    {
+        var options = new ToolRegistryOptions();
+        options.Sources.Add(new OpenApiSourceOptions
+        {
+            Name = "orders",
+            Url = url,
+            Path = path,
+            RefreshInterval = refresh is null ? null : TimeSpan.Parse(refresh, System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+        var result = Validator.Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Msil:Mcp:Registry:" + expected, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MaxToolSchemaBytesBelow1024_IsRefusedNamingTheKey()
     {
         var result = Validator.Validate(null, new ToolRegistryOptions { MaxToolSchemaBytes = 1023 });

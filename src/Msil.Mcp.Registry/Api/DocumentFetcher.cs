@@ -60,6 +60,14 @@ internal sealed class DocumentFetcher : IDisposable
 
     /// <summary>Fetches the document; throws <see cref="FetchRefusedException"/> with a reason on any refusal or failure.</summary>
     public async Task<byte[]> FetchAsync(Uri uri, CancellationToken cancellationToken)
+        => (await FetchAsync(uri, null, null, cancellationToken).ConfigureAwait(false)).Body!;
+
+    /// <summary>
+    /// Fetches the document conditionally: with a validator of the last answer (<c>ETag</c>, <c>Last-Modified</c>) sent as
+    /// <c>If-None-Match</c>/<c>If-Modified-Since</c>, a <c>304</c> is returned as <see cref="FetchedDocument.NotModified"/>.
+    /// Throws <see cref="FetchRefusedException"/> with a reason on any refusal or failure.
+    /// </summary>
+    public async Task<FetchedDocument> FetchAsync(Uri uri, string? etag, string? lastModified, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Value.FetchTimeout);
@@ -67,7 +75,22 @@ internal sealed class DocumentFetcher : IDisposable
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
             request.Headers.Accept.ParseAdd("application/json, application/yaml, text/yaml, */*;q=0.5");
+            if (etag is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+            }
+
+            if (lastModified is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-Modified-Since", lastModified);
+            }
+
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotModified && (etag is not null || lastModified is not null))
+            {
+                return new FetchedDocument(null, etag, lastModified);
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 throw new FetchRefusedException($"The URL answered {(int)response.StatusCode}{(response.Headers.Location is null ? string.Empty : " (redirects are not followed)")}.");
@@ -82,7 +105,9 @@ internal sealed class DocumentFetcher : IDisposable
             var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                return await BoundedBody.ReadAsync(stream, max, timeout.Token).ConfigureAwait(false);
+                var body = await BoundedBody.ReadAsync(stream, max, timeout.Token).ConfigureAwait(false);
+                var lastModifiedHeader = response.Content.Headers.TryGetValues("Last-Modified", out var values) ? values.FirstOrDefault() : null;
+                return new FetchedDocument(body, response.Headers.ETag?.ToString(), lastModifiedHeader);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -149,6 +174,13 @@ internal sealed class DocumentFetcher : IDisposable
     }
 
     private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
+}
+
+/// <summary>A fetched document with the validators of its answer; <see cref="Body"/> is <see langword="null"/> on a <c>304</c>.</summary>
+internal sealed record FetchedDocument(byte[]? Body, string? ETag, string? LastModified)
+{
+    /// <summary>Gets whether the server answered <c>304 Not Modified</c>.</summary>
+    public bool NotModified => Body is null;
 }
 
 /// <summary>A document over <c>MaxDocumentBytes</c>.</summary>
