@@ -49,7 +49,7 @@ internal static partial class ToolOutcomes
                 return;
             case McpProtocolException { ErrorCode: McpErrorCode.UrlElicitationRequired } protocol:
                 card.Status = ToolCallStatus.ApprovalRequired;
-                card.Reason = protocol.Message;
+                card.Reason = ServerText(protocol);
                 card.ApprovalUrl = FirstUrl(protocol.Message);
                 return;
             case McpProtocolException protocol when DeniedPattern().Match(protocol.Message) is { Success: true } denied:
@@ -59,7 +59,7 @@ internal static partial class ToolOutcomes
                 return;
             case McpProtocolException protocol when RateLimitPattern().Match(protocol.Message) is { Success: true } limited:
                 card.Status = ToolCallStatus.RateLimited;
-                card.Reason = protocol.Message;
+                card.Reason = ServerText(protocol);
                 card.RetryAfter = TimeSpan.FromSeconds(int.Parse(limited.Groups["seconds"].Value, CultureInfo.InvariantCulture));
                 return;
             case McpProtocolException { ErrorCode: McpErrorCode.InvalidParams } protocol when protocol.Message.Contains("Unknown tool", StringComparison.Ordinal):
@@ -70,11 +70,11 @@ internal static partial class ToolOutcomes
                 card.Reason = (card.NotListed
                     ? "'" + card.ToolName + "' is not among the tools your account may use, so the server does not run it for you. "
                     : "The server does not offer this tool to you. ")
-                    + "The server answered: " + protocol.Message;
+                    + "The server answered: " + ServerText(protocol);
                 return;
             case McpProtocolException protocol:
                 card.Status = ToolCallStatus.Failed;
-                card.Reason = protocol.Message;
+                card.Reason = ServerText(protocol);
                 return;
             case OperationCanceledException:
                 card.Status = ToolCallStatus.Failed;
@@ -111,6 +111,17 @@ internal static partial class ToolOutcomes
         ToolCallStatus.Declined => "The user declined; the call was not sent.",
         _ => "The call failed: " + card.Reason,
     };
+
+    /// <summary>
+    /// The server's own words: the SDK's client puts <c>Request failed (remote): </c> before the JSON-RPC error's message,
+    /// which tells a user nothing.
+    /// </summary>
+    internal static string ServerText(McpProtocolException protocol)
+    {
+        const string ClientPrefix = "Request failed (remote): ";
+        var message = protocol.Message;
+        return message.StartsWith(ClientPrefix, StringComparison.Ordinal) ? message[ClientPrefix.Length..] : message;
+    }
 
     private static string Text(CallToolResult result)
     {

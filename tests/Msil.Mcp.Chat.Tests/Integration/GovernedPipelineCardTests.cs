@@ -100,6 +100,21 @@ public sealed class GovernedPipelineCardTests
         Assert.Equal(card.CorrelationId, record.CorrelationId);
     }
 
+    [Fact]
+    public async Task CallTool_ToolTheUserMayNotList_CardQuotesTheServerWithoutTheClientPrefix()
+    {
+        var policy = ScriptedPolicyDecisionPoint.AllowAll().Deny("export_report", "not for this user");
+        await using var host = await StartAsync(policy, new ScriptedToolExecutor().Returns("export_report", "never"));
+        await using var mcp = Connect(host, TestCaller.Create("alice", "viewer"));
+        var card = new ToolCallCard { Id = "c4", ToolName = "export_report", NotListed = true };
+
+        await Agent().CallToolAsync(card, new Dictionary<string, JsonElement>(), mcp, new ScriptedInteraction(), Ct);
+
+        Assert.Equal(ToolCallStatus.Denied, card.Status);
+        Assert.Contains("The server answered: Unknown tool: 'export_report'", card.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("Request failed", card.Reason, StringComparison.Ordinal);
+    }
+
     private static ChatAgent Agent() => new(Microsoft.Extensions.Options.Options.Create(new MsilMcpChatOptions()), NullLogger<ChatAgent>.Instance);
 
     private static Task<MsilMcpTestHost> StartAsync(ScriptedPolicyDecisionPoint policy, ScriptedToolExecutor executor) =>
