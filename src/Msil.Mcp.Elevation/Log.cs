@@ -23,9 +23,6 @@ internal static partial class Log
     [LoggerMessage(4010, LogLevel.Error, "Elevation audit record '{Action}' could not be written ({ErrorType})")]
     public static partial void AuditWriteFailed(ILogger logger, string action, string errorType);
 
-    [LoggerMessage(4020, LogLevel.Information, "Elevation grant store: Redis connection made (connected now: {Connected})")]
-    public static partial void RedisConnecting(ILogger logger, bool connected);
-
     [LoggerMessage(6030, LogLevel.Warning, "The pending elevation request store cannot be reached ({ErrorType}); the request for scope '{Scope}' is not listed")]
     public static partial void RequestStoreUnavailable(ILogger logger, string scope, string errorType);
 

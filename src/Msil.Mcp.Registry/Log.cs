@@ -23,9 +23,6 @@ internal static partial class Log
     [LoggerMessage(2005, LogLevel.Information, "Import of source '{Source}' by {Actor}: {Added} added, {Changed} changed, {Removed} removed, {Unchanged} unchanged (revision {Revision})")]
     public static partial void Imported(ILogger logger, string source, string actor, int added, int changed, int removed, int unchanged, long revision);
 
-    [LoggerMessage(2006, LogLevel.Information, "Registry Redis connection made (connected: {Connected})")]
-    public static partial void RedisConnected(ILogger logger, bool connected);
-
     [LoggerMessage(2007, LogLevel.Warning, "The catalog could not be reloaded from the tool store; the previous catalog stays served")]
     public static partial void ReloadFailed(ILogger logger, Exception exception);
 
