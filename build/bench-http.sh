@@ -1,40 +1,57 @@
 #!/usr/bin/env bash
-# Throughput of a governed tools/call against a bare MCP SDK server, in the same run (ARCHITECTURE §9 target: the
-# governed server reaches at least 60 % of the bare server's requests per second with everything on).
-# Both servers run from tests/Msil.Mcp.Benchmarks on 127.0.0.1; wrk (Debian package) drives them, interleaved:
-# a warm-up, then ROUNDS rounds of `wrk -t1 -c$CONNECTIONS -d${DURATION}s` each; the medians are reported.
-# wrk and the servers share this machine's 2 cores, so the figures are relative: compare within one run.
-# Next to req/s it prints what a loaded machine cannot blur as much: server CPU per call (utime+stime from
-# /proc/PID/stat across each measured round) and allocation per call (the runtime's allocated-bytes counter, read from
-# the bench servers' GET /bench/stats), medians over the rounds.
+# The governed tools/call against bare MCP SDK servers, in the same run (issue #18's table):
+#   echo rows: the bare SDK echo (stateless) and the governed echo (tests/Msil.Mcp.Benchmarks serve-bare /
+#              serve-governed: bearer validation, policy, rate limits, flushed audit; the executor in process);
+#   api rows:  a bare SDK server whose tool GETs the sample backend's inventory through IHttpClientFactory
+#              (serve-bare-proxy) and the reference server as it ships (Development defaults: development issuer,
+#              embedded policy, token exchange to the backend, flushed audit, metrics and traces collected), both
+#              against the same sample backend in its own process (serve-backend);
+#   node row:  a Node OpenAPI-to-MCP server with no governance (@ivotoby/openapi-mcp-server, same spec and backend)
+#              against the reference server, both driven by the TypeScript SDK's client (build/bench/node-driver.mjs,
+#              NODE_PROCS processes of 4 sessions: the Node server answers on its SSE GET stream, which wrk cannot
+#              drive). The Node server is run flat out; the reference server then gets the same request rate, and the
+#              row compares server CPU per call.
+# wrk drives them, interleaved: a warm-up, then ROUNDS rounds of `wrk -t1 -c$CONNECTIONS -d${DURATION}s` each; the
+# medians are reported. wrk and the servers share this machine's cores, so the figures are relative: compare within
+# one run. Next to req/s it prints what a loaded machine cannot blur as much: server CPU per call (utime+stime from
+# /proc/PID/stat across each measured round) and allocation per call (the runtime's allocated-bytes counter: the bench
+# servers' GET /bench/stats, the reference server's /metrics), medians over the rounds.
+# ROWS: any of echo,api,node (default all three; node installs its npm packages under artifacts/bench-node); SKIP_BUILD=1 reuses the last Release build. The reference server and the
+# bench servers log at Warning (a console line per call would measure the console).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; CONNECTIONS=${CONNECTIONS:-16}
-BARE_PORT=${BARE_PORT:-5291}; GOV_PORT=${GOV_PORT:-5292}
+ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; CONNECTIONS=${CONNECTIONS:-16}; ROWS=${ROWS:-echo,api,node}; NODE_PROCS=${NODE_PROCS:-4}
+BARE_PORT=${BARE_PORT:-5291}; GOV_PORT=${GOV_PORT:-5292}; BACKEND_PORT=${BACKEND_PORT:-5293}
+PROXY_PORT=${PROXY_PORT:-5294}; REF_PORT=${REF_PORT:-5295}; NODE_PORT=${NODE_PORT:-5296}
 log() { printf '[bench-http] %s\n' "$*" >&2; }
 if ! command -v wrk >/dev/null; then
   log "installing wrk"; export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=120 update -qq && apt-get -o DPkg::Lock::Timeout=120 install -y -qq wrk >/dev/null
 fi
-[ -n "${SKIP_BUILD:-}" ] || dotnet build tests/Msil.Mcp.Benchmarks -c Release -nologo -v q >/dev/null
+if [ -z "${SKIP_BUILD:-}" ]; then
+  dotnet build tests/Msil.Mcp.Benchmarks -c Release -nologo -v q >/dev/null
+  [[ $ROWS != *api* && $ROWS != *node* ]] || dotnet build samples/Msil.Mcp.ReferenceServer -c Release -nologo -v q >/dev/null
+fi
 DLL=artifacts/bin/Msil.Mcp.Benchmarks/release/Msil.Mcp.Benchmarks.dll
+REF_DIR=artifacts/bin/Msil.Mcp.ReferenceServer/release
+WORK=$(mktemp -d)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-declare -A PID_OF=()
-start() { # start <mode> <port>
-  ASPNETCORE_ENVIRONMENT=Development dotnet "$DLL" "$1" --urls "http://127.0.0.1:$2" >"artifacts/bench-$1.log" 2>&1 </dev/null &
-  PIDS+=($!); PID_OF[$2]=$!
-  for _ in $(seq 1 200); do curl -fsS -o /dev/null "http://127.0.0.1:$2/health/ready" 2>/dev/null && return 0; sleep 0.1; done
-  log "ERROR: $1 did not start"; tail -n 20 "artifacts/bench-$1.log" >&2; exit 1
+declare -A PID_OF=() STATS_OF=()
+wait_ready() { # wait_ready <name> <port> <log>
+  for _ in $(seq 1 300); do curl -fsS -o /dev/null "http://127.0.0.1:$2/health/ready" 2>/dev/null && return 0; sleep 0.1; done
+  log "ERROR: $1 did not start"; tail -n 20 "$3" >&2; exit 1
 }
-start serve-bare "$BARE_PORT"
-start serve-governed "$GOV_PORT"
-TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$GOV_PORT/dev/oidc/token" -d username=alice | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
-LUA=$(mktemp --suffix .lua)
+start() { # start <mode> <port>: a bench server from tests/Msil.Mcp.Benchmarks
+  ASPNETCORE_ENVIRONMENT=Development dotnet "$DLL" "$1" --urls "http://127.0.0.1:$2" >"artifacts/bench-$1.log" 2>&1 </dev/null &
+  PIDS+=($!); PID_OF[$2]=$!; STATS_OF[$2]=bench
+  wait_ready "$1" "$2" "artifacts/bench-$1.log"
+}
+LUA=$(mktemp --suffix .lua -p "$WORK")
 cat > "$LUA" <<'LUA'
 wrk.method = "POST"
-wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}}'
+wrk.body = os.getenv("BENCH_BODY")
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
@@ -46,36 +63,125 @@ function done(summary, latency, requests)
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status, summary.requests))
 end
 LUA
-# Sanity: each server answers the call correctly before it is measured.
-for spec in "bare $BARE_PORT" "governed $GOV_PORT"; do
-  set -- $spec; auth=(); [ "$1" = governed ] && auth=(-H "Authorization: Bearer $TOKEN")
-  out=$(curl -fsS "http://127.0.0.1:$2/mcp" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' "${auth[@]}" \
-        -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}}')
-  echo "$out" | grep -q 'Echo: hello' || { log "ERROR: $1 answered: $out"; exit 1; }
-done
+ECHO_BODY='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}}'
+API_BODY='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_vehicle_inventory","arguments":{}}}'
+check() { # check <name> <port> <token> <body> <expected text>: the server answers the call correctly before it is measured
+  local auth=(); [ -z "$3" ] || auth=(-H "Authorization: Bearer $3")
+  local out; out=$(curl -fsS "http://127.0.0.1:$2/mcp" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    -H 'MCP-Protocol-Version: 2025-11-25' "${auth[@]}" -d "$4")
+  echo "$out" | grep -q "$5" || { log "ERROR: $1 answered: ${out:0:600}"; exit 1; }
+  ! echo "$out" | grep -q '"isError":true' || { log "ERROR: $1 answered a tool error: ${out:0:600}"; exit 1; }
+}
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 cpu_us() { awk -v t="$TICK_US" '{ print ($14 + $15) * t }' "/proc/$1/stat"; }
-allocated() { curl -fsS "http://127.0.0.1:$1/bench/stats" | sed -E 's/.*allocated=([0-9]+).*/\1/'; }
-run() { # run <port> <seconds> <token>: prints "rps=… p50_ms=… … cpu_us_per_call=… alloc_b_per_call=…"
+allocated() { # allocated <port>: bytes the process has allocated so far
+  if [ "${STATS_OF[$1]}" = bench ]; then
+    curl -fsS "http://127.0.0.1:$1/bench/stats" | sed -E 's/.*allocated=([0-9]+).*/\1/'
+  else
+    curl -fsS "http://127.0.0.1:$1/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes(_total)?[ {]/ && !v { v = $NF } END { printf "%.0f\n", v }'
+  fi
+}
+run() { # run <port> <seconds> <token> <body>: prints "rps=… p50_ms=… … cpu_us_per_call=… alloc_b_per_call=…"
   local pid=${PID_OF[$1]} c0 a0 out n
   c0=$(cpu_us "$pid"); a0=$(allocated "$1")
-  out=$(BENCH_TOKEN=$3 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -s "$LUA" "http://127.0.0.1:$1/mcp" | grep '^RESULT' | sed 's/^RESULT //')
+  out=$(BENCH_TOKEN=$3 BENCH_BODY=$4 wrk -t1 -c"$CONNECTIONS" -d"$2"s --latency -s "$LUA" "http://127.0.0.1:$1/mcp" | grep '^RESULT' | sed 's/^RESULT //')
   n=$(echo "$out" | sed -E 's/.*requests=([0-9]+).*/\1/')
   echo "$out cpu_us_per_call=$(( ($(cpu_us "$pid") - c0) / (n > 0 ? n : 1) )) alloc_b_per_call=$(( ($(allocated "$1") - a0) / (n > 0 ? n : 1) ))"
 }
-log "warm-up"; run "$BARE_PORT" 3 "" >/dev/null; run "$GOV_PORT" 3 "$TOKEN" >/dev/null
-BARE=(); GOV=(); BARE_CPU=(); GOV_CPU=(); BARE_ALLOC=(); GOV_ALLOC=()
 field() { echo "$2" | sed -E "s/.*$1=([0-9]+).*/\\1/"; }
-for r in $(seq 1 "$ROUNDS"); do
-  b=$(run "$BARE_PORT" "$DURATION" ""); g=$(run "$GOV_PORT" "$DURATION" "$TOKEN")
-  log "round $r: bare $b | governed $g"
-  BARE+=("$(field rps "$b")"); GOV+=("$(field rps "$g")")
-  BARE_CPU+=("$(field cpu_us_per_call "$b")"); GOV_CPU+=("$(field cpu_us_per_call "$g")")
-  BARE_ALLOC+=("$(field alloc_b_per_call "$b")"); GOV_ALLOC+=("$(field alloc_b_per_call "$g")")
-done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-mb=$(median "${BARE[@]}"); mg=$(median "${GOV[@]}")
-echo "bare MCP SDK tools/call:      $mb req/s, $(median "${BARE_CPU[@]}") µs CPU/call, $(median "${BARE_ALLOC[@]}") B allocated/call (medians of $ROUNDS, c=$CONNECTIONS, ${DURATION}s)"
-echo "governed tools/call:          $mg req/s, $(median "${GOV_CPU[@]}") µs CPU/call, $(median "${GOV_ALLOC[@]}") B allocated/call"
-echo "governed / bare:              $(awk -v g="$mg" -v b="$mb" 'BEGIN { printf "%.0f %%", 100 * g / b }') (req/s)"
-rm -f "$LUA"
+compare() { # compare <label A> <port A> <token A> <label B> <port B> <token B> <body>: interleaved rounds, medians
+  local r a b RA=() RB=() CA=() CB=() AA=() AB=() ma mb
+  run "$2" 3 "$3" "$7" >/dev/null; run "$5" 3 "$6" "$7" >/dev/null
+  for r in $(seq 1 "$ROUNDS"); do
+    a=$(run "$2" "$DURATION" "$3" "$7"); b=$(run "$5" "$DURATION" "$6" "$7")
+    log "round $r: $1 $a | $4 $b"
+    RA+=("$(field rps "$a")"); RB+=("$(field rps "$b")")
+    CA+=("$(field cpu_us_per_call "$a")"); CB+=("$(field cpu_us_per_call "$b")")
+    AA+=("$(field alloc_b_per_call "$a")"); AB+=("$(field alloc_b_per_call "$b")")
+  done
+  ma=$(median "${RA[@]}"); mb=$(median "${RB[@]}")
+  printf '%-30s %s req/s, %s µs CPU/call, %s B allocated/call (medians of %s, c=%s, %ss)\n' "$1:" "$ma" "$(median "${CA[@]}")" "$(median "${AA[@]}")" "$ROUNDS" "$CONNECTIONS" "$DURATION"
+  printf '%-30s %s req/s, %s µs CPU/call, %s B allocated/call\n' "$4:" "$mb" "$(median "${CB[@]}")" "$(median "${AB[@]}")"
+  printf '%-30s %s (req/s)\n' "governed / bare:" "$(awk -v g="$mb" -v b="$ma" 'BEGIN { printf "%.0f %%", 100 * g / b }')"
+}
+
+if [[ $ROWS == *echo* ]]; then
+  start serve-bare "$BARE_PORT"
+  start serve-governed "$GOV_PORT"
+  TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$GOV_PORT/dev/oidc/token" -d username=alice | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  check bare "$BARE_PORT" "" "$ECHO_BODY" 'Echo: hello'
+  check governed "$GOV_PORT" "$TOKEN" "$ECHO_BODY" 'Echo: hello'
+  log "echo rows"
+  compare "bare MCP SDK echo" "$BARE_PORT" "" "governed echo" "$GOV_PORT" "$TOKEN" "$ECHO_BODY"
+  for p in "${PID_OF[$BARE_PORT]}" "${PID_OF[$GOV_PORT]}"; do kill "$p" 2>/dev/null || true; done
+fi
+
+if [[ $ROWS == *api* || $ROWS == *node* ]]; then
+  SECRET=bench-exchange-secret
+  ( cd "$WORK" && ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_CONTENTROOT="$OLDPWD/$REF_DIR" \
+    Logging__LogLevel__Default=Warning \
+    Msil__Mcp__Apim__GatewayUrl="http://127.0.0.1:$BACKEND_PORT/backend" \
+    Msil__Mcp__Auth__Downstream__ClientSecret=$SECRET \
+    Msil__Mcp__Registry__SqlitePath="$WORK/registry.db" Msil__Mcp__Audit__Directory="$WORK/audit" \
+    Msil__Mcp__AllowAnonymousMetrics=true \
+    Msil__Mcp__RateLimit__PerUser__PermitsPerMinute=100000000 Msil__Mcp__RateLimit__PerUser__Burst=1000000 \
+    Msil__Mcp__RateLimit__Read__PermitsPerMinute=100000000 Msil__Mcp__RateLimit__Read__Burst=1000000 \
+    exec dotnet "$OLDPWD/$REF_DIR/Msil.Mcp.ReferenceServer.dll" --urls "http://127.0.0.1:$REF_PORT" ) \
+    >artifacts/bench-reference-server.log 2>&1 </dev/null &
+  PIDS+=($!); PID_OF[$REF_PORT]=$!; STATS_OF[$REF_PORT]=metrics
+  wait_ready reference-server "$REF_PORT" artifacts/bench-reference-server.log
+  BENCH_AUTHORITY="http://127.0.0.1:$REF_PORT/dev/oidc" start serve-backend "$BACKEND_PORT"
+  TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$REF_PORT/dev/oidc/token" -d username=bob | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  BACKEND_TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$REF_PORT/dev/oidc/token" \
+    -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange -d subject_token="$TOKEN" \
+    -d subject_token_type=urn:ietf:params:oauth:token-type:access_token -d audience=api://msil-sample-backend \
+    -d client_id=msil-mcp-server -d client_secret=$SECRET | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  check reference-server "$REF_PORT" "$TOKEN" "$API_BODY" 'V001'
+fi
+
+if [[ $ROWS == *api* ]]; then
+  BENCH_BACKEND_URL="http://127.0.0.1:$BACKEND_PORT/backend" BENCH_BACKEND_TOKEN=$BACKEND_TOKEN start serve-bare-proxy "$PROXY_PORT"
+  check bare-proxy "$PROXY_PORT" "" "$API_BODY" 'V001'
+  log "api rows"
+  compare "bare MCP SDK proxy" "$PROXY_PORT" "" "governed API tool" "$REF_PORT" "$TOKEN" "$API_BODY"
+  kill "${PID_OF[$PROXY_PORT]}" 2>/dev/null || true
+fi
+
+if [[ $ROWS == *node* ]]; then
+  NODE_DIR=artifacts/bench-node
+  if [ ! -d "$NODE_DIR/node_modules/@ivotoby/openapi-mcp-server" ]; then
+    log "installing the Node peer and the TypeScript SDK into $NODE_DIR"; mkdir -p "$NODE_DIR"
+    (cd "$NODE_DIR" && npm install --no-audit --no-fund --silent @ivotoby/openapi-mcp-server@1.16.1 @modelcontextprotocol/sdk@1.32.2 >/dev/null)
+  fi
+  cp build/bench/node-driver.mjs "$NODE_DIR/"
+  node "$NODE_DIR/node_modules/@ivotoby/openapi-mcp-server/bin/mcp-server.js" --api-base-url "http://127.0.0.1:$BACKEND_PORT/backend" \
+    --openapi-spec samples/Msil.Mcp.SampleBackend/openapi.json --headers "Authorization:Bearer $BACKEND_TOKEN" \
+    --transport http --host 127.0.0.1 --port "$NODE_PORT" --verbose false >artifacts/bench-node-peer.log 2>&1 </dev/null &
+  PIDS+=($!); PID_OF[$NODE_PORT]=$!
+  for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$NODE_PORT") 2>/dev/null && break; sleep 0.1; done
+  drive() { # drive <port> <seconds> <rate per process, 0 = flat out> [token]: prints "calls=… cpu_us_per_call=…"
+    local pid=${PID_OF[$1]} c0 i total=0 errs=0 out outs=()
+    c0=$(cpu_us "$pid")
+    for i in $(seq 1 "$NODE_PROCS"); do
+      node "$NODE_DIR/node-driver.mjs" "http://127.0.0.1:$1/mcp" inventory 4 "$2" "$3" "${4:-}" >"$WORK/drive-$i.out" 2>&1 &
+      outs+=($!)
+    done
+    wait "${outs[@]}" || { log "ERROR: a driver failed"; cat "$WORK"/drive-*.out >&2; exit 1; }
+    for i in $(seq 1 "$NODE_PROCS"); do
+      out=$(grep '^calls=' "$WORK/drive-$i.out") || { log "ERROR: driver output: $(cat "$WORK/drive-$i.out")"; exit 1; }
+      total=$((total + $(field calls "$out"))); errs=$((errs + $(field errors "$out")))
+    done
+    echo "calls=$total errors=$errs rps=$((total / $2)) cpu_us_per_call=$(( ($(cpu_us "$pid") - c0) / (total > 0 ? total : 1) ))"
+  }
+  log "node row: warm-up"; drive "$NODE_PORT" 3 0 >/dev/null; drive "$REF_PORT" 3 0 "$TOKEN" >/dev/null
+  NR=(); NC=(); GR=(); GC=()
+  for r in $(seq 1 "$ROUNDS"); do
+    n=$(drive "$NODE_PORT" "$DURATION" 0)
+    g=$(drive "$REF_PORT" "$DURATION" $(( $(field rps "$n") / NODE_PROCS )) "$TOKEN")
+    log "round $r: node peer $n | governed at the same rate $g"
+    NR+=("$(field rps "$n")"); NC+=("$(field cpu_us_per_call "$n")"); GR+=("$(field rps "$g")"); GC+=("$(field cpu_us_per_call "$g")")
+  done
+  printf '%-30s %s calls/s, %s µs CPU/call (TypeScript SDK client, %s processes x 4 sessions, flat out)\n' "Node peer (no governance):" "$(median "${NR[@]}")" "$(median "${NC[@]}")" "$NODE_PROCS"
+  printf '%-30s %s calls/s, %s µs CPU/call (same client, paced to the Node peer'"'"'s rate)\n' "governed API tool:" "$(median "${GR[@]}")" "$(median "${GC[@]}")"
+fi

@@ -6,10 +6,13 @@ using Msil.Mcp.Abstractions;
 namespace Msil.Mcp.Benchmarks.Http;
 
 /// <summary>
-/// Two servers with the same echo tool, for build/bench-http.sh: the bare MCP SDK (stateless), and the governed server
-/// with everything on (bearer validation by the development issuer's key, argument validation, embedded policy,
-/// hash-chained audit flushed before the answer). The governed tool's executor runs in process, so the difference
-/// is the governance itself, not a backend hop.
+/// The servers build/bench-http.sh drives. Two with the same echo tool: the bare MCP SDK (stateless), and the governed
+/// server with everything on (bearer validation by the development issuer's key, argument validation, embedded policy,
+/// hash-chained audit flushed before the answer); the governed tool's executor runs in process, so the difference
+/// is the governance itself, not a backend hop. And for the API-tool rows: the sample backend alone
+/// (<c>serve-backend</c>, standing in for the API manager) and a bare MCP SDK server whose one tool GETs the backend's
+/// inventory through <see cref="IHttpClientFactory"/> (<c>serve-bare-proxy</c>); the governed peer of that one is the
+/// reference server itself, configured to the same backend.
 /// </summary>
 internal static class BenchServers
 {
@@ -18,6 +21,46 @@ internal static class BenchServers
         var builder = WebApplication.CreateBuilder(args);
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        if (mode == "serve-backend")
+        {
+            // BENCH_AUTHORITY: the issuer whose tokens the backend accepts (the reference server's development issuer).
+            builder.Services.AddSampleBackend(o => o.Authority = Environment.GetEnvironmentVariable("BENCH_AUTHORITY"));
+            var backend = builder.Build();
+            backend.UseAuthentication();
+            backend.UseAuthorization();
+            backend.MapSampleBackend("/backend");
+            backend.MapGet("/health/ready", () => "ok");
+            MapStats(backend);
+            await backend.RunAsync();
+            return;
+        }
+
+        if (mode == "serve-bare-proxy")
+        {
+            // BENCH_BACKEND_URL (…/backend) and BENCH_BACKEND_TOKEN (a token for the backend's audience): the same call the
+            // governed server makes for get_vehicle_inventory, with nothing around it.
+            var backendUrl = new Uri(Environment.GetEnvironmentVariable("BENCH_BACKEND_URL")!.TrimEnd('/') + "/");
+            var backendToken = Environment.GetEnvironmentVariable("BENCH_BACKEND_TOKEN");
+            builder.Services.AddHttpClient("backend", c =>
+            {
+                c.BaseAddress = backendUrl;
+                c.DefaultRequestHeaders.Authorization = new("Bearer", backendToken);
+            });
+            builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "bare-proxy", Version = "1.0" })
+                .WithHttpTransport()
+                .WithTools([McpServerTool.Create(
+                    async (McpServer server, CancellationToken cancellationToken) =>
+                        await server.Services!.GetRequiredService<IHttpClientFactory>().CreateClient("backend")
+                            .GetStringAsync("v1/inventory", cancellationToken).ConfigureAwait(false),
+                    new McpServerToolCreateOptions { Name = "get_vehicle_inventory", ReadOnly = true })]);
+            var proxy = builder.Build();
+            proxy.MapMcp("/mcp");
+            proxy.MapGet("/health/ready", () => "ok");
+            MapStats(proxy);
+            await proxy.RunAsync();
+            return;
+        }
+
         if (mode == "serve-bare")
         {
             builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "bare", Version = "1.0" })
