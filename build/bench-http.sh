@@ -16,7 +16,9 @@
 # one run. Next to req/s it prints what a loaded machine cannot blur as much: server CPU per call (utime+stime from
 # /proc/PID/stat across each measured round) and allocation per call (the runtime's allocated-bytes counter: the bench
 # servers' GET /bench/stats, the reference server's /metrics), medians over the rounds.
-# ROWS: any of echo,api,node (default all three; node installs its npm packages under artifacts/bench-node); SKIP_BUILD=1 reuses the last Release build. The reference server and the
+#   startup row (opt-in): a freshly started reference server, as built (JIT, tiered PGO) and published with
+#              ReadyToRun, each driven by wrk in 1-second slices from the moment it is ready: req/s and p99 per second.
+# ROWS: any of echo,api,node,startup (default echo,api,node; node installs its npm packages under artifacts/bench-node); SKIP_BUILD=1 reuses the last Release build. The reference server and the
 # bench servers log at Warning (a console line per call would measure the console).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -117,9 +119,10 @@ if [[ $ROWS == *echo* ]]; then
   for p in "${PID_OF[$BARE_PORT]}" "${PID_OF[$GOV_PORT]}"; do kill "$p" 2>/dev/null || true; done
 fi
 
-if [[ $ROWS == *api* || $ROWS == *node* ]]; then
-  SECRET=bench-exchange-secret
-  ( cd "$WORK" && ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_CONTENTROOT="$OLDPWD/$REF_DIR" \
+SECRET=bench-exchange-secret
+start_ref() { # start_ref <directory of Msil.Mcp.ReferenceServer.dll>: the reference server, then the backend, then tokens
+  local dir; dir=$(cd "$1" && pwd)
+  ( cd "$WORK" && ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_CONTENTROOT="$dir" \
     Logging__LogLevel__Default=Warning \
     Msil__Mcp__Apim__GatewayUrl="http://127.0.0.1:$BACKEND_PORT/backend" \
     Msil__Mcp__Auth__Downstream__ClientSecret=$SECRET \
@@ -127,7 +130,7 @@ if [[ $ROWS == *api* || $ROWS == *node* ]]; then
     Msil__Mcp__AllowAnonymousMetrics=true \
     Msil__Mcp__RateLimit__PerUser__PermitsPerMinute=100000000 Msil__Mcp__RateLimit__PerUser__Burst=1000000 \
     Msil__Mcp__RateLimit__Read__PermitsPerMinute=100000000 Msil__Mcp__RateLimit__Read__Burst=1000000 \
-    exec dotnet "$OLDPWD/$REF_DIR/Msil.Mcp.ReferenceServer.dll" --urls "http://127.0.0.1:$REF_PORT" ) \
+    exec dotnet "$dir/Msil.Mcp.ReferenceServer.dll" --urls "http://127.0.0.1:$REF_PORT" ) \
     >artifacts/bench-reference-server.log 2>&1 </dev/null &
   PIDS+=($!); PID_OF[$REF_PORT]=$!; STATS_OF[$REF_PORT]=metrics
   wait_ready reference-server "$REF_PORT" artifacts/bench-reference-server.log
@@ -137,6 +140,13 @@ if [[ $ROWS == *api* || $ROWS == *node* ]]; then
     -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange -d subject_token="$TOKEN" \
     -d subject_token_type=urn:ietf:params:oauth:token-type:access_token -d audience=api://msil-sample-backend \
     -d client_id=msil-mcp-server -d client_secret=$SECRET | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+}
+stop_ref() { # stops the reference server and the backend, if running
+  local p; for p in "${PID_OF[$REF_PORT]:-}" "${PID_OF[$BACKEND_PORT]:-}"; do [ -z "$p" ] || { kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; }; done
+}
+
+if [[ $ROWS == *api* || $ROWS == *node* ]]; then
+  start_ref "$REF_DIR"
   check reference-server "$REF_PORT" "$TOKEN" "$API_BODY" 'V001'
 fi
 
@@ -184,4 +194,22 @@ if [[ $ROWS == *node* ]]; then
   done
   printf '%-30s %s calls/s, %s µs CPU/call (TypeScript SDK client, %s processes x 4 sessions, flat out)\n' "Node peer (no governance):" "$(median "${NR[@]}")" "$(median "${NC[@]}")" "$NODE_PROCS"
   printf '%-30s %s calls/s, %s µs CPU/call (same client, paced to the Node peer'"'"'s rate)\n' "governed API tool:" "$(median "${GR[@]}")" "$(median "${GC[@]}")"
+fi
+
+if [[ $ROWS == *startup* ]]; then
+  R2R_DIR=artifacts/bench-r2r
+  [ -n "${SKIP_BUILD:-}" ] && [ -f "$R2R_DIR/Msil.Mcp.ReferenceServer.dll" ] || \
+    dotnet publish samples/Msil.Mcp.ReferenceServer -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$R2R_DIR" -nologo -v q >/dev/null
+  SLICES=${SLICES:-10}
+  for variant in "jit:$REF_DIR" "r2r:$R2R_DIR"; do
+    stop_ref
+    t0=$(date +%s%N); start_ref "${variant#*:}"; ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    check reference-server "$REF_PORT" "$TOKEN" "$API_BODY" 'V001'
+    line="${variant%%:*}: ready (and tokens) in ${ready_ms} ms;"
+    for sl in $(seq 1 "$SLICES"); do
+      out=$(BENCH_TOKEN=$TOKEN BENCH_BODY=$API_BODY wrk -t1 -c"$CONNECTIONS" -d1s --latency -s "$LUA" "http://127.0.0.1:$REF_PORT/mcp" | grep '^RESULT')
+      line="$line s$sl $(field rps "$out") req/s p99 $(echo "$out" | sed -E 's/.*p99_ms=([0-9.]+).*/\1/') ms;"
+    done
+    echo "startup $line"
+  done
 fi
