@@ -1,11 +1,8 @@
-using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Msil.Mcp.WebUi;
-using Msil.Mcp.WebUi.Auth;
 
 namespace Msil.Mcp.Admin;
 
@@ -22,25 +19,15 @@ internal static class AuditExportEndpoint
 
     private static async Task ExportAsync(HttpContext context)
     {
-        var services = context.RequestServices;
-        string token;
-        try
-        {
-            token = await services.GetRequiredService<WebUiTokenProvider>().GetAccessTokenAsync(context.User, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (MsilSignInRequiredException)
+        var query = Api.AdminQueryString.Build("api/audit/export", Filters.Select(f => (f, (string?)context.Request.Query[f].ToString())).ToArray());
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(query, UriKind.Relative));
+        using var response = await SendAsync(context, request).ConfigureAwait(false);
+        if (response is null)
         {
             context.Response.Redirect(context.Request.PathBase + "/signin?returnUrl=%2Faudit");
             return;
         }
 
-        var options = services.GetRequiredService<IOptionsMonitor<MsilWebUiOptions>>().Get(AdminConsole.Name);
-        var server = options.ServerUrl ?? new Uri($"{context.Request.Scheme}://{context.Request.Host}/");
-        var query = Api.AdminQueryString.Build("api/audit/export", Filters.Select(f => (f, (string?)context.Request.Query[f].ToString())).ToArray());
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(server.AbsoluteUri.TrimEnd('/') + "/"), query));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var client = services.GetRequiredService<IHttpClientFactory>().CreateClient("MsilWebUi.Api");
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             var problem = await MsilApiClient.ReadProblemAsync(response, context.RequestAborted).ConfigureAwait(false);
@@ -59,5 +46,19 @@ internal static class AuditExportEndpoint
         }
 
         await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The export's answer, or <see langword="null"/> when the session must sign in again.</summary>
+    private static async Task<HttpResponseMessage?> SendAsync(HttpContext context, HttpRequestMessage request)
+    {
+        try
+        {
+            return await context.RequestServices.GetRequiredService<MsilEndpointApiClient>()
+                .SendAsync(context, AdminConsole.Name, request, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (MsilSignInRequiredException)
+        {
+            return null;
+        }
     }
 }

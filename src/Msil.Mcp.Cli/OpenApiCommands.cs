@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Msil.Mcp.Abstractions;
-using Msil.Mcp.Registry.Discovery;
 using Msil.Mcp.Registry.OpenApi;
-using Msil.Mcp.Registry.Store;
 
 namespace Msil.Mcp.Cli;
 
@@ -117,7 +115,7 @@ internal static class OpenApiCommands
             rules.Add(rule);
         }
 
-        var problems = OperationSelector.Validate(rules, "rule");
+        var problems = OperationSelectionRule.Validate(rules, "rule");
         return (json, rules, problems.Count == 0 ? null : string.Join(" ", problems.Select(p => p.Replace(":Tags:0", string.Empty, StringComparison.Ordinal)
             .Replace(":Paths:0", string.Empty, StringComparison.Ordinal).Replace(":Methods:0", string.Empty, StringComparison.Ordinal)
             .Replace(":OperationIds:0", string.Empty, StringComparison.Ordinal).Replace(":RiskLevel", string.Empty, StringComparison.Ordinal))));
@@ -188,15 +186,11 @@ internal static class OpenApiCommands
             return CliApp.UsageOrConnectionError;
         }
 
-        var existing = before.Tools.ToDictionary(
-            t => t.Name,
-            t => new ExistingTool(t.Name, "openapi:document", false, false, 1, 1, t, new Dictionary<string, int> { [t.ContentHash] = 1 }),
-            StringComparer.Ordinal);
-        var plan = ImportPlanner.Plan("openapi:document", after.Tools, existing);
-        var added = plan.Changes.Where(c => c.Kind == ToolChangeKind.Added).ToArray();
-        var changed = plan.Changes.Where(c => c.Kind == ToolChangeKind.Changed).ToArray();
-        var removed = plan.Changes.Where(c => c.Kind == ToolChangeKind.Removed).ToArray();
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{oldFile} → {newFile}: {added.Length} added, {changed.Length} changed, {removed.Length} removed, {plan.Count(ToolChangeKind.Unchanged)} unchanged")).ConfigureAwait(false);
+        var plan = OpenApiImportDiff.Compare(before.Tools, after.Tools);
+        var added = plan.Changes.Where(c => c.Kind == OpenApiToolChangeKind.Added).ToArray();
+        var changed = plan.Changes.Where(c => c.Kind == OpenApiToolChangeKind.Changed).ToArray();
+        var removed = plan.Changes.Where(c => c.Kind == OpenApiToolChangeKind.Removed).ToArray();
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{oldFile} → {newFile}: {added.Length} added, {changed.Length} changed, {removed.Length} removed, {plan.Count(OpenApiToolChangeKind.Unchanged)} unchanged")).ConfigureAwait(false);
         foreach (var c in added)
         {
             await output.WriteLineAsync($"  + {c.Name}: {c.Reason}").ConfigureAwait(false);
@@ -284,19 +278,7 @@ internal static class OpenApiCommands
         var tools = new JsonArray();
         foreach (var t in compilation.Tools)
         {
-            var tool = new JsonObject
-            {
-                ["name"] = t.Name,
-                ["title"] = t.Title,
-                ["description"] = t.Description,
-                ["risk_level"] = t.RiskLevel.ToWire(),
-                ["domain"] = t.Domain,
-                ["idempotent"] = t.Idempotent,
-                ["content_hash"] = t.ContentHash,
-                ["input_schema"] = JsonNode.Parse(t.InputSchema.GetRawText()),
-                ["output_schema"] = t.OutputSchema is { } o ? JsonNode.Parse(o.GetRawText()) : null,
-            };
-            DiscoveryShape.AddSeedFields(tool, t, sourceSpec);
+            var tool = OpenApiToolJson.ToJson(t, sourceSpec);
             tools.Add((JsonNode)tool);
         }
 

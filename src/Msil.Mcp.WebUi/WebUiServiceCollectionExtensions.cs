@@ -142,6 +142,10 @@ public static class WebUiServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<MsilWebUiOptions>>(),
             sp.GetRequiredService<WebUiTokenProvider>(),
             sp.GetRequiredService<ILogger<MsilApiClient>>()));
+        services.TryAddSingleton(sp => new MsilEndpointApiClient(
+            sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<IOptionsMonitor<MsilWebUiOptions>>(),
+            sp.GetRequiredService<WebUiTokenProvider>()));
     }
 
     internal const string ApiClientName = "MsilWebUi.Api";

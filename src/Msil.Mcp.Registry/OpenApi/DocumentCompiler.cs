@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
@@ -41,6 +42,7 @@ internal sealed class DocumentCompiler
     private readonly List<CompileDiagnostic> _diagnostics = [];
     private readonly List<LintFinding> _lint = [];
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private readonly HashSet<JsonElement> _elements = new(RawJsonComparer.Instance);
     private SchemaEmitter _emitter = null!;
     private OpenApiDocument _document = null!;
     private long _schemaBytes;
@@ -446,7 +448,7 @@ internal sealed class DocumentCompiler
 
         // Input schema.
         var (inputBytes, inputScope) = WriteInputSchema(arguments, EmitMode.Normal);
-        var inputSchema = JsonElement.Parse(inputBytes, ParseOptions);
+        var inputSchema = Shared(inputBytes);
 
         // x-mcp-header (SEP-2243), copied from parameters: a bad declaration would make the catalog refuse the tool and
         // SDK clients drop it, so the tool is imported without its headers and the diagnostic says what to fix.
@@ -461,7 +463,7 @@ internal sealed class DocumentCompiler
             }
 
             (inputBytes, inputScope) = WriteInputSchema(arguments, EmitMode.Normal);
-            inputSchema = JsonElement.Parse(inputBytes, ParseOptions);
+            inputSchema = Shared(inputBytes);
         }
 
         // Output schema, then the tool's size budget.
@@ -469,12 +471,12 @@ internal sealed class DocumentCompiler
         if (inputBytes.Length + (outputBytes?.Length ?? 0) > _settings.MaxToolSchemaBytes)
         {
             (inputBytes, inputScope, outputBytes, outputScope) = FitBudget(entry, toolName.Name, arguments, inputBytes, inputScope, outputBytes, outputScope);
-            inputSchema = JsonElement.Parse(inputBytes, ParseOptions);
+            inputSchema = Shared(inputBytes);
         }
 
         var inputSize = inputBytes.Length;
         var outputSize = outputBytes?.Length ?? 0;
-        JsonElement? outputSchema = outputBytes is null ? null : JsonElement.Parse(outputBytes, ParseOptions);
+        JsonElement? outputSchema = outputBytes is null ? null : Shared(outputBytes);
         var security = SecurityCompiler.Compile(_document, operation);
         _schemaBytes += inputSize + outputSize;
 
@@ -1348,7 +1350,47 @@ internal sealed class DocumentCompiler
         return _buffer.WrittenSpan;
     }
 
-    private JsonElement ToElement(Action<Utf8JsonWriter> write) => JsonElement.Parse(WriteJson(write), ParseOptions);
+    private JsonElement ToElement(Action<Utf8JsonWriter> write) => Shared(WriteJson(write));
+
+    /// <summary>
+    /// Parses compiled JSON (a schema, an example), or returns the element parsed before from the same bytes: the tools of
+    /// one document often share an output schema or an example, and a <see cref="JsonElement"/> is immutable, so one copy
+    /// (its UTF-8 bytes and the parser's index) serves all of them.
+    /// </summary>
+    private JsonElement Shared(ReadOnlySpan<byte> json)
+    {
+        var lookup = _elements.GetAlternateLookup<ReadOnlySpan<byte>>();
+        if (!lookup.TryGetValue(json, out var element))
+        {
+            lookup.Add(json);
+            lookup.TryGetValue(json, out element);
+        }
+
+        return element;
+    }
+
+    /// <summary>Compares parsed JSON by its UTF-8 bytes, and parses bytes not seen before (<see cref="Shared"/>).</summary>
+    private sealed class RawJsonComparer : IEqualityComparer<JsonElement>, IAlternateEqualityComparer<ReadOnlySpan<byte>, JsonElement>
+    {
+        public static readonly RawJsonComparer Instance = new();
+
+        public bool Equals(JsonElement x, JsonElement y) => JsonMarshal.GetRawUtf8Value(x).SequenceEqual(JsonMarshal.GetRawUtf8Value(y));
+
+        public int GetHashCode(JsonElement obj) => Hash(JsonMarshal.GetRawUtf8Value(obj));
+
+        public bool Equals(ReadOnlySpan<byte> alternate, JsonElement other) => alternate.SequenceEqual(JsonMarshal.GetRawUtf8Value(other));
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
+
+        public JsonElement Create(ReadOnlySpan<byte> alternate) => JsonElement.Parse(alternate, ParseOptions);
+
+        private static int Hash(ReadOnlySpan<byte> json)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(json);
+            return hash.ToHashCode();
+        }
+    }
 
     /// <summary>How a request body is encoded, by its media type.</summary>
     private enum BodyKind

@@ -64,6 +64,25 @@ public sealed class OperationSelectionRule
     /// <value>Defaults to <see langword="null"/>: the method's default, or the document's <c>x-mcp-risk-level</c>.</value>
     public string? RiskLevel { get; set; }
 
+    /// <summary>
+    /// Checks a selection before it is given to <see cref="OpenApiCompilerOptions.Select"/> (where an invalid one makes the
+    /// compiler throw): unknown methods, empty entries, paths that do not start with <c>/</c> or <c>*</c>, unknown risk
+    /// levels and a risk level on an exclude rule.
+    /// </summary>
+    /// <param name="rules">The rules, in order.</param>
+    /// <param name="keyPrefix">
+    /// What names a rule in the problems, followed by its index and field: <c>Msil:Mcp:Registry:Sources:0:Select</c> gives
+    /// <c>Msil:Mcp:Registry:Sources:0:Select:1:Methods:0: 'FETCH' is not an HTTP method; …</c>.
+    /// </param>
+    /// <returns>One sentence per problem, each naming the rule's key and how to fix it; empty when the rules are valid.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="rules"/> or <paramref name="keyPrefix"/> is <see langword="null"/>.</exception>
+    public static IReadOnlyList<string> Validate(IList<OperationSelectionRule> rules, string keyPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(keyPrefix);
+        return OperationSelector.Validate(rules, keyPrefix);
+    }
+
     /// <summary>Returns the rule in a short form, such as <c>exclude path /admin/**</c>.</summary>
     /// <returns>The rule's action and criteria.</returns>
     public override string ToString() => OperationSelector.Describe(this);

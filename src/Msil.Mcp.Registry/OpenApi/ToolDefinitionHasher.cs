@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -26,16 +27,32 @@ internal static class ToolDefinitionHasher
         MaxDepth = 4096,
     };
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
     /// <summary>Returns the lower-case hex SHA-256 of the canonical form of <paramref name="tool"/>.</summary>
+    /// <remarks>
+    /// The JSON values are copied as the bytes they were parsed from, not written again token by token: the compiler
+    /// writes them with the same writer settings as the canonical form (compact, <see cref="JavaScriptEncoder.UnsafeRelaxedJsonEscaping"/>),
+    /// so those bytes are what <see cref="JsonElement.WriteTo"/> would write.
+    /// </remarks>
     public static string Compute(ToolDefinition tool)
     {
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(64 * 1024);
+        buffer.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(buffer, Options))
         {
             Write(writer, tool);
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.WrittenSpan, hash);
+        if (buffer.Capacity > 1024 * 1024)
+        {
+            t_buffer = null;
+        }
+
+        return Convert.ToHexStringLower(hash);
     }
 
     private static void Write(Utf8JsonWriter writer, ToolDefinition tool)
@@ -47,7 +64,7 @@ internal static class ToolDefinitionHasher
         writer.WriteString("version", tool.Version);
         writer.WriteString("risk_level", tool.RiskLevel.ToWire());
         writer.WritePropertyName("input_schema");
-        tool.InputSchema.WriteTo(writer);
+        WriteElement(writer, tool.InputSchema);
         writer.WritePropertyName("output_schema");
         WriteElement(writer, tool.OutputSchema);
         writer.WritePropertyName("http");
@@ -120,7 +137,7 @@ internal static class ToolDefinitionHasher
         {
             writer.WriteStartObject();
             writer.WritePropertyName("input");
-            example.Input.WriteTo(writer);
+            WriteElement(writer, example.Input);
             writer.WritePropertyName("output");
             WriteElement(writer, example.Output);
             writer.WriteEndObject();
@@ -198,7 +215,7 @@ internal static class ToolDefinitionHasher
     {
         if (element is { ValueKind: not JsonValueKind.Undefined } value)
         {
-            value.WriteTo(writer);
+            writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
         }
         else
         {

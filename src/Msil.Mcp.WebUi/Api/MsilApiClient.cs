@@ -137,9 +137,14 @@ public sealed class MsilApiClient
         }
     }
 
-    /// <summary>Reads a problem details body (or describes a non-problem error answer the same way).</summary>
-    internal static async Task<MsilProblem> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Reads an error answer's problem details body (RFC 9457), or describes a non-problem error answer the same way.</summary>
+    /// <param name="response">The error answer.</param>
+    /// <param name="cancellationToken">Cancels reading the body.</param>
+    /// <returns>The problem: the body's <c>type</c>, <c>title</c> and <c>detail</c> (or an OAuth <c>error</c> and <c>error_description</c>), with the answer's status.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="response"/> is <see langword="null"/>.</exception>
+    public static async Task<MsilProblem> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(response);
         var status = (int)response.StatusCode;
         try
         {

@@ -165,6 +165,16 @@ public sealed class OperationSelectionTests
     }
 
     [Fact]
+    public void Validate_PublicEntryPoint_SameProblemsAndEmptyForValidRules()
+    {
+        var problems = OperationSelectionRule.Validate([Rule(OperationSelectionAction.Include, methods: ["FETCH"])], "rule");
+
+        Assert.StartsWith("rule:0:Methods:0: 'FETCH' is not an HTTP method", Assert.Single(problems), StringComparison.Ordinal);
+        Assert.Empty(OperationSelectionRule.Validate([Rule(OperationSelectionAction.Include, methods: ["get"], risk: "write")], "rule"));
+        Assert.Throws<ArgumentNullException>(() => OperationSelectionRule.Validate(null!, "rule"));
+    }
+
+    [Fact]
     public void ToString_Rule_ShortForm()
     {
         Assert.Equal("include tag orders or sales, method DELETE as privileged", Rule(OperationSelectionAction.Include, tags: ["orders", "sales"], methods: ["DELETE"], risk: "privileged").ToString());
