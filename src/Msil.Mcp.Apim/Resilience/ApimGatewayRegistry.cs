@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Apim.Diagnostics;
+using Polly.Registry;
 
 namespace Msil.Mcp.Apim.Resilience;
 
@@ -14,7 +15,8 @@ internal sealed class ApimGatewayRegistry(
     IOptionsMonitor<ApimOptions> options,
     TimeProvider time,
     ApimMetrics metrics,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory,
+    ResiliencePipelineRegistry<string> pipelines)
 {
     /// <summary>The default gateway's client name in <see cref="IHttpClientFactory"/>; named gateways add <c>:{name}</c>.</summary>
     public const string ClientNamePrefix = "Msil.Mcp.Apim";
@@ -134,7 +136,7 @@ internal sealed class ApimGatewayRegistry(
 
     private GatewayRuntime Create(string? name, ApimGatewayOptions settings)
     {
-        var runtime = new GatewayRuntime(name, settings, time, metrics, _logger);
+        var runtime = new GatewayRuntime(name, settings, time, metrics, _logger, pipelines);
         metrics.Track(runtime);
         return runtime;
     }
