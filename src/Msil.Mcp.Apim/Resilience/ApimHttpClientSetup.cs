@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
@@ -24,10 +25,17 @@ namespace Msil.Mcp.Apim.Resilience;
 /// from Polly's <c>ResiliencePipelineRegistry&lt;string&gt;</c> (keyed by the client's name), which gets the host's
 /// Polly telemetry the same way.</para>
 /// </remarks>
-internal sealed class ApimHttpClientSetup(ApimGatewayRegistry registry, ILoggerFactory loggerFactory)
+internal sealed class ApimHttpClientSetup(ApimGatewayRegistry registry, IOptionsMonitor<ApimOptions> apimOptions, ILoggerFactory loggerFactory)
     : IConfigureNamedOptions<HttpClientFactoryOptions>, IPostConfigureOptions<HttpClientFactoryOptions>
 {
     private const string ForeignResilienceHandler = "Microsoft.Extensions.Http.Resilience.ResilienceHandler";
+
+    /// <summary>
+    /// What <c>IHttpClientBuilder.RemoveAllLoggers()</c> does to a client's options. The builder method needs the client's
+    /// name at registration, which a gateway does not have, and the options it sets are not public; so the action it
+    /// registers is taken from a throw-away service collection and applied to each gateway client by name.
+    /// </summary>
+    private static readonly Action<HttpClientFactoryOptions>? RemoveAllLoggers = CaptureRemoveAllLoggers();
 
     public void Configure(HttpClientFactoryOptions options)
     {
@@ -41,6 +49,13 @@ internal sealed class ApimHttpClientSetup(ApimGatewayRegistry registry, ILoggerF
         }
 
         options.HandlerLifetime = Timeout.InfiniteTimeSpan;
+        if (!apimOptions.CurrentValue.HttpClientLogging)
+        {
+            // The factory's logging scope costs about 2.4 % of a backend call; this package logs each call itself.
+            options.SuppressHandlerScope = true;
+            RemoveAllLoggers?.Invoke(options);
+        }
+
         options.HttpMessageHandlerBuilderActions.Add(builder =>
         {
             if (registry.TryGet(gateway, out var runtime))
@@ -79,6 +94,24 @@ internal sealed class ApimHttpClientSetup(ApimGatewayRegistry registry, ILoggerF
             handlers.Insert(0, new UnsendableRequestHandler());
             handlers.Insert(1, new ResilienceHandler(runtime.Pipeline));
         });
+    }
+
+    private static Action<HttpClientFactoryOptions>? CaptureRemoveAllLoggers()
+    {
+        const string probe = "Msil.Mcp.Apim.RemoveAllLoggers";
+        var services = new ServiceCollection();
+        var before = services.Count;
+        services.AddHttpClient(probe).RemoveAllLoggers();
+        Action<HttpClientFactoryOptions>? action = null;
+        foreach (var descriptor in services.Skip(before))
+        {
+            if (descriptor.ImplementationInstance is ConfigureNamedOptions<HttpClientFactoryOptions> { Name: probe, Action: { } configure })
+            {
+                action = configure;
+            }
+        }
+
+        return action;
     }
 
     private static bool IsForeignResilienceHandler(Type? type)
