@@ -68,6 +68,8 @@ public static class ApimMsilMcpBuilderExtensions
 
         services.AddOptions<ApimOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApimOptions>, ApimOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ApimGatewayOptions>, ApimGatewayOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApimGatewayOptions>, ApimGatewayOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddHttpClient();
