@@ -105,4 +105,29 @@ public class ApimGatewayOptions
     /// <summary>Gets or sets how long a pooled connection is used before it is replaced (bounds how long a rotated client certificate or DNS change takes to apply).</summary>
     /// <value>Defaults to 5 minutes.</value>
     public TimeSpan PooledConnectionLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Copies every setting onto <paramref name="target"/> (the named options of one gateway).</summary>
+    internal void CopyTo(ApimGatewayOptions target)
+    {
+        target.GatewayUrl = GatewayUrl;
+        target.SubscriptionKey = SubscriptionKey;
+        target.SubscriptionKeyHeader = SubscriptionKeyHeader;
+        target.SubscriptionKeyQueryName = SubscriptionKeyQueryName;
+        target.AllowInsecureHttp = AllowInsecureHttp;
+        target.DefaultAudience = DefaultAudience;
+        target.ClientCertificatePath = ClientCertificatePath;
+        target.ClientKeyPath = ClientKeyPath;
+        target.CaCertificatePath = CaCertificatePath;
+        target.ConnectTimeout = ConnectTimeout;
+        target.ReadTimeout = ReadTimeout;
+        target.TotalTimeout = TotalTimeout;
+        target.RetryMaxAttempts = RetryMaxAttempts;
+        target.RetryBackoffBase = RetryBackoffBase;
+        target.RetryBackoffMax = RetryBackoffMax;
+        target.CircuitBreakerThreshold = CircuitBreakerThreshold;
+        target.CircuitBreakerSamplingDuration = CircuitBreakerSamplingDuration;
+        target.CircuitBreakerBreakDuration = CircuitBreakerBreakDuration;
+        target.MaxResponseBytes = MaxResponseBytes;
+        target.PooledConnectionLifetime = PooledConnectionLifetime;
+    }
 }

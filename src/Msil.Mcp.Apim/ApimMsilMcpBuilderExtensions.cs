@@ -9,6 +9,7 @@ using Msil.Mcp.Abstractions;
 using Msil.Mcp.Apim;
 using Msil.Mcp.Apim.Diagnostics;
 using Msil.Mcp.Apim.Resilience;
+using Polly;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -67,9 +68,14 @@ public static class ApimMsilMcpBuilderExtensions
 
         services.AddOptions<ApimOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApimOptions>, ApimOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ApimGatewayOptions>, ApimGatewayOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApimGatewayOptions>, ApimGatewayOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddHttpClient();
+
+        // The gateways' pipelines are built by Polly's registry, which applies the host's Polly telemetry options.
+        services.AddResiliencePipelineRegistry<string>();
 
         // IHttpClientFactory's own log lines carry the request URI, whose path holds argument values, and at Trace the
         // header values (subscription key, token): keep them out of the gateway clients' logs (this package logs each

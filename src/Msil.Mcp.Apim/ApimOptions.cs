@@ -17,6 +17,15 @@ public sealed class ApimOptions : ApimGatewayOptions
     /// <summary>The name the default gateway has in telemetry and that named gateways cannot use.</summary>
     public const string DefaultGatewayName = "default";
 
+    /// <summary>
+    /// Gets or sets whether the gateway clients keep <see cref="IHttpClientFactory"/>'s default logging handlers: the
+    /// logging scope around each request and the request/response log lines (<c>System.Net.Http.HttpClient.Msil.Mcp.Apim…</c>,
+    /// filtered to warnings). They cost time on every backend call, and this package already logs each call
+    /// (event ids 5000–5008) without the URI, whose path holds argument values.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>: the factory's loggers are removed from every gateway client.</value>
+    public bool HttpClientLogging { get; set; }
+
     /// <summary>Gets the named gateways, by name (case-insensitive).</summary>
     /// <value>Defaults to empty: every tool uses the default gateway.</value>
     public IDictionary<string, ApimGatewayOptions> Gateways { get; } = new Dictionary<string, ApimGatewayOptions>(StringComparer.OrdinalIgnoreCase);

@@ -67,7 +67,7 @@ internal sealed class ApimOptionsValidator(IHostEnvironment? environment = null,
         errors.Add($"{prefix}:GatewayUrl: '{o.GatewayUrl.GetLeftPart(UriPartial.Authority)}' is plain http, which Production refuses because the subscription key and the users' tokens would travel unencrypted; use https or set {prefix}:AllowInsecureHttp=true.");
     }
 
-    private static void ValidateGateway(string prefix, ApimGatewayOptions o, bool urlRequired, List<string> errors)
+    internal static void ValidateGateway(string prefix, ApimGatewayOptions o, bool urlRequired, List<string> errors)
     {
         if (o.GatewayUrl is null)
         {

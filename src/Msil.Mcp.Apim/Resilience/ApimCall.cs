@@ -4,9 +4,10 @@ using Polly;
 namespace Msil.Mcp.Apim.Resilience;
 
 /// <summary>
-/// What the resilience pipeline needs to know about one tool call, carried on the request (<see cref="OptionsKey"/>) and
-/// in the Polly context (<see cref="PropertyKey"/>). The retry decision is made per request from <see cref="RetryAllowed"/>,
-/// never from the HTTP method alone.
+/// What the resilience pipeline needs to know about one tool call, carried on the request (<see cref="OptionsKey"/>);
+/// the strategies find it through the request the library's resilience handler puts in the Polly context
+/// (<see cref="Of"/>). The retry decision is made per request from <see cref="RetryAllowed"/>, never from the HTTP
+/// method alone.
 /// </summary>
 internal sealed class ApimCall
 {
@@ -34,6 +35,28 @@ internal sealed class ApimCall
 
     /// <summary>Gets or sets how long until the open circuit breaker lets a probe through, when it refused an attempt.</summary>
     public TimeSpan? CircuitRetryAfter { get; set; }
+
+    /// <summary>Returns the call an execution of a gateway's pipeline belongs to.</summary>
+    /// <remarks>
+    /// Someone who uses the gateway's named client directly sends no <see cref="ApimCall"/>: such a request is retried
+    /// only when its method is safe to repeat.
+    /// </remarks>
+    public static ApimCall Of(ResilienceContext context)
+    {
+        if (context.Properties.TryGetValue(PropertyKey, out var call))
+        {
+            return call;
+        }
+
+        var request = context.GetRequestMessage();
+        if (request is null || !request.Options.TryGetValue(OptionsKey, out call))
+        {
+            call = new ApimCall { ToolName = string.Empty, RetryAllowed = request is not null && IsIdempotentMethod(request.Method) };
+        }
+
+        context.Properties.Set(PropertyKey, call);
+        return call;
+    }
 
     /// <summary>Returns whether <paramref name="method"/> is safe to repeat by definition (RFC 9110 §9.2.2).</summary>
     public static bool IsIdempotentMethod(HttpMethod method)

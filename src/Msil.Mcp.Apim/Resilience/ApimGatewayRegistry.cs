@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Apim.Diagnostics;
+using Polly.Registry;
 
 namespace Msil.Mcp.Apim.Resilience;
 
@@ -12,9 +13,11 @@ namespace Msil.Mcp.Apim.Resilience;
 /// </summary>
 internal sealed class ApimGatewayRegistry(
     IOptionsMonitor<ApimOptions> options,
+    IOptionsMonitor<ApimGatewayOptions> gatewayOptions,
     TimeProvider time,
     ApimMetrics metrics,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory,
+    ResiliencePipelineRegistry<string> pipelines)
 {
     /// <summary>The default gateway's client name in <see cref="IHttpClientFactory"/>; named gateways add <c>:{name}</c>.</summary>
     public const string ClientNamePrefix = "Msil.Mcp.Apim";
@@ -74,14 +77,15 @@ internal sealed class ApimGatewayRegistry(
     /// <returns><see langword="false"/> when no gateway of that name is configured.</returns>
     public bool TryGetSettings(string? gateway, [NotNullWhen(true)] out ApimGatewayOptions? settings)
     {
-        var current = options.CurrentValue;
-        if (gateway is null)
+        if (gateway is not null && !(options.CurrentValue.Gateways.TryGetValue(gateway, out var configured) && configured is not null))
         {
-            settings = current;
-            return true;
+            settings = null;
+            return false;
         }
 
-        return current.Gateways.TryGetValue(gateway, out settings) && settings is not null;
+        // Named options per gateway (the default gateway under Options.DefaultName), read from Msil:Mcp:Apim.
+        settings = gatewayOptions.Get(gateway ?? Options.DefaultName);
+        return true;
     }
 
     /// <summary>Gets a gateway's run-time parts, building them on first use.</summary>
@@ -125,7 +129,7 @@ internal sealed class ApimGatewayRegistry(
         {
             if (_default is null)
             {
-                Volatile.Write(ref _default, Create(null, options.CurrentValue));
+                Volatile.Write(ref _default, Create(null, gatewayOptions.Get(Options.DefaultName)));
             }
 
             return _default!;
@@ -134,7 +138,7 @@ internal sealed class ApimGatewayRegistry(
 
     private GatewayRuntime Create(string? name, ApimGatewayOptions settings)
     {
-        var runtime = new GatewayRuntime(name, settings, time, metrics, _logger);
+        var runtime = new GatewayRuntime(name, settings, time, metrics, _logger, pipelines);
         metrics.Track(runtime);
         return runtime;
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Msil.Mcp.Apim.Diagnostics;
 using Msil.Mcp.Apim.Tls;
 using Polly;
+using Polly.Registry;
 using Polly.Retry;
 using Polly.Timeout;
 
@@ -20,7 +21,7 @@ internal sealed class GatewayRuntime
     private readonly ILogger _logger;
     private HttpClient? _client;
 
-    public GatewayRuntime(string? configName, ApimGatewayOptions settings, TimeProvider time, ApimMetrics metrics, ILogger logger)
+    public GatewayRuntime(string? configName, ApimGatewayOptions settings, TimeProvider time, ApimMetrics metrics, ILogger logger, ResiliencePipelineRegistry<string> pipelines)
     {
         ConfigName = configName;
         Name = configName ?? ApimOptions.DefaultGatewayName;
@@ -41,7 +42,9 @@ internal sealed class GatewayRuntime
             Trust = new GatewayTrust(ca, Name, logger);
         }
 
-        Pipeline = BuildPipeline(time);
+        // Built by Polly's registry (Polly.Extensions) under the client's name, so the pipeline gets the host's Polly
+        // telemetry (the Polly meter, logs, enrichers and listeners) the way AddResilienceHandler's pipelines do.
+        Pipeline = pipelines.GetOrAddPipeline<HttpResponseMessage>(ClientName, (builder, _) => ConfigurePipeline(builder, time));
     }
 
     /// <summary>Gets the name under <c>Gateways</c>, or <see langword="null"/> for the default gateway.</summary>
@@ -108,19 +111,15 @@ internal sealed class GatewayRuntime
         return handler;
     }
 
-    internal static void TraceCircuit(ApimCall call, CircuitState state)
-        => call.Activity?.AddEvent(new ActivityEvent(state switch
+    private static ValueTask TraceCircuit(ResilienceContext context, CircuitState state)
+    {
+        ApimCall.Of(context).Activity?.AddEvent(new ActivityEvent(state switch
         {
             CircuitState.Open => "circuit_breaker.opened",
             CircuitState.HalfOpen => "circuit_breaker.half_opened",
             _ => "circuit_breaker.closed",
         }));
-
-    internal void OnRejected(ApimCall call)
-    {
-        _metrics.CircuitRejected(Name);
-        call.Activity?.AddEvent(new ActivityEvent("circuit_breaker.rejected"));
-        Log.CircuitRejected(_logger, call.ToolName, Name);
+        return default;
     }
 
     /// <summary>Returns whether an outcome is a transient failure worth another attempt, whatever the request.</summary>
@@ -164,15 +163,12 @@ internal sealed class GatewayRuntime
         _ => "unknown",
     };
 
-    private ResiliencePipeline<HttpResponseMessage> BuildPipeline(TimeProvider time)
+    private void ConfigurePipeline(ResiliencePipelineBuilder<HttpResponseMessage> builder, TimeProvider time)
     {
         var s = Settings;
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>
-        {
-            Name = ApimMetrics.Name,
-            InstanceName = Name,
-            TimeProvider = time,
-        };
+        builder.Name = ApimMetrics.Name;
+        builder.InstanceName = Name;
+        builder.TimeProvider = time;
 
         // Outermost: the call's overall limit, over every attempt and the waits between them.
         builder.AddTimeout(new TimeoutStrategyOptions
@@ -181,7 +177,7 @@ internal sealed class GatewayRuntime
             Timeout = s.TotalTimeout,
             OnTimeout = args =>
             {
-                var call = args.Context.Properties.GetValue(ApimCall.PropertyKey, null!);
+                var call = ApimCall.Of(args.Context);
                 call.TotalTimedOut = true;
                 _metrics.Timeout(Name, "total");
                 call.Activity?.AddEvent(new ActivityEvent("timeout", tags: new ActivityTagsCollection { ["msil.apim.timeout.kind"] = "total" }));
@@ -204,7 +200,7 @@ internal sealed class GatewayRuntime
                 DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfter(args.Outcome.Result, time)),
                 OnRetry = args =>
                 {
-                    var call = args.Context.Properties.GetValue(ApimCall.PropertyKey, null!);
+                    var call = ApimCall.Of(args.Context);
                     var reason = Reason(args.Outcome);
                     _metrics.Retry(Name, reason);
                     call.Activity?.AddEvent(new ActivityEvent("retry", tags: new ActivityTagsCollection
@@ -219,7 +215,27 @@ internal sealed class GatewayRuntime
             });
         }
 
-        builder.AddStrategy(_ => new CircuitBreakerStrategy(this));
+        builder.AddCountingCircuitBreaker(new CountingCircuitBreakerStrategyOptions
+        {
+            Name = "breaker",
+            FailureThreshold = s.CircuitBreakerThreshold,
+            SamplingDuration = s.CircuitBreakerSamplingDuration,
+            BreakDuration = s.CircuitBreakerBreakDuration,
+            Breaker = Breaker,
+            OnOpened = args => TraceCircuit(args.Context, CircuitState.Open),
+            OnClosed = args => TraceCircuit(args.Context, CircuitState.Closed),
+            OnHalfOpened = args => TraceCircuit(args.Context, CircuitState.HalfOpen),
+            OnRejected = args =>
+            {
+                var call = ApimCall.Of(args.Context);
+                call.CircuitRetryAfter = args.RetryAfter;
+                _metrics.CircuitRejected(Name);
+                call.Activity?.AddEvent(new ActivityEvent("circuit_breaker.rejected"));
+                Log.CircuitRejected(_logger, call.ToolName, Name);
+                return default;
+            },
+        });
+        builder.AddStrategy(_ => new AttemptCountingStrategy());
 
         // Innermost: one attempt's wait for the response headers.
         builder.AddTimeout(new TimeoutStrategyOptions
@@ -228,14 +244,12 @@ internal sealed class GatewayRuntime
             Timeout = s.ReadTimeout,
             OnTimeout = args =>
             {
-                var call = args.Context.Properties.GetValue(ApimCall.PropertyKey, null!);
+                var call = ApimCall.Of(args.Context);
                 _metrics.Timeout(Name, "attempt");
                 call.Activity?.AddEvent(new ActivityEvent("timeout", tags: new ActivityTagsCollection { ["msil.apim.timeout.kind"] = "attempt" }));
                 return default;
             },
         });
-
-        return builder.Build();
     }
 
     private bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, TimeProvider time)
@@ -245,7 +259,7 @@ internal sealed class GatewayRuntime
             return false;
         }
 
-        var call = context.Properties.GetValue(ApimCall.PropertyKey, null!);
+        var call = ApimCall.Of(context);
         if (!call.RetryAllowed)
         {
             call.RetrySkippedAsUnsafe = true;

@@ -1,7 +1,7 @@
 namespace Msil.Mcp.Apim.Resilience;
 
 /// <summary>
-/// Thrown by <see cref="ApimResilienceHandler"/> before a request enters a gateway's pipeline when the HTTP client could
+/// Thrown by <see cref="UnsendableRequestHandler"/> before a request enters a gateway's pipeline when the HTTP client could
 /// not write it (a header value that is not printable ASCII). The fault is this process's, never the gateway's: it is
 /// neither retried nor counted by the circuit breaker.
 /// </summary>
