@@ -1,7 +1,10 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Diagnostics;
+using Msil.Mcp.Http;
 
 namespace Msil.Mcp.Admin;
 
@@ -62,30 +65,31 @@ internal sealed class AdminAccess(ICallerIdentityResolver identity, IOptionsMoni
 
     public CallerIdentity Resolve(HttpContext context) => identity.Resolve(context.User);
 
-    /// <summary>Returns the caller when signed in and in the admin role (or, with <paramref name="operatorToo"/>, the operator role); else refuses.</summary>
-    public async Task<CallerIdentity?> RequireAsync(HttpContext context, string action, bool operatorToo)
+    /// <summary>The role set of endpoints only the admin role may use.</summary>
+    public const string AdminOnly = "admin";
+
+    /// <summary>The role set of endpoints the admin and the operator role may use.</summary>
+    public const string AdminOrOperator = "admin+operator";
+
+    /// <summary>
+    /// Returns a route group (no prefix) whose endpoints need the admin role unless one says otherwise
+    /// (<c>RequireRoleSet(action, AdminOrOperator)</c>); a refusal is audited under the endpoint's action (else
+    /// <paramref name="action"/>), and every answer is <c>no-store</c>.
+    /// </summary>
+    public RouteGroupBuilder Group(IEndpointRouteBuilder endpoints, string action)
     {
-        var caller = identity.Resolve(context.User);
+        var group = endpoints.MapGroup(string.Empty);
+        group.AddEndpointFilter(AdminHttp.NoStore);
+        group.AddEndpointFilter(new RoleEndpointFilter(new RoleRequirement(action, AdminOnly), Rule, AuditRefusedAsync, problemType: AdminHttp.ProblemType));
+        return group;
+    }
+
+    private RoleRule Rule(HttpContext context, string roleSet)
+    {
         var o = options.CurrentValue;
-        var signedIn = context.User.Identity?.IsAuthenticated == true && caller.IsAuthenticated;
-        if (signedIn && (caller.IsInRole(o.AdminRole) || (operatorToo && caller.IsInRole(o.OperatorRole))))
-        {
-            return caller;
-        }
-
-        var what = $"{context.Request.Method} {CallerText.Bound(context.Request.Path.Value ?? string.Empty)}";
-        if (!signedIn)
-        {
-            await AuditRefusedAsync(context, action, caller, "refused (401, not signed in): " + what).ConfigureAwait(false);
-            await AdminHttp.ChallengeAsync(context).ConfigureAwait(false);
-            return null;
-        }
-
-        var roles = operatorToo ? $"'{o.AdminRole}' or '{o.OperatorRole}'" : $"'{o.AdminRole}'";
-        await AuditRefusedAsync(context, action, caller, $"refused (403, not in role {roles}): {what}").ConfigureAwait(false);
-        var keys = operatorToo ? "Msil:Mcp:AdminRole or Msil:Mcp:OperatorRole" : "Msil:Mcp:AdminRole";
-        await AdminHttp.ProblemAsync(context, 403, $"Only callers in the role {roles} ({keys}) may use {what}; ask an administrator for the role.").ConfigureAwait(false);
-        return null;
+        return roleSet == AdminOrOperator
+            ? new RoleRule([o.AdminRole, o.OperatorRole], "Msil:Mcp:AdminRole or Msil:Mcp:OperatorRole")
+            : new RoleRule([o.AdminRole], "Msil:Mcp:AdminRole");
     }
 
     /// <summary>Writes an audit record for an admin action (the refusal or the action itself).</summary>
@@ -112,6 +116,6 @@ internal sealed class AdminAccess(ICallerIdentityResolver identity, IOptionsMoni
         }, context.RequestAborted);
     }
 
-    private ValueTask AuditRefusedAsync(HttpContext context, string action, CallerIdentity caller, string detail)
-        => AuditAsync(context, action, AuditOutcomes.Denied, caller, null, detail);
+    private ValueTask AuditRefusedAsync(HttpContext context, RoleRefusal refusal)
+        => AuditAsync(context, refusal.Action, AuditOutcomes.Denied, refusal.Caller, null, refusal.Detail);
 }

@@ -1,12 +1,13 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
+using Msil.Mcp.Http;
 
 namespace Msil.Mcp.Admin;
 
@@ -28,43 +29,30 @@ internal sealed class CoreAdminEndpoints(
 {
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/mcp/me", (RequestDelegate)MeAsync);
-        endpoints.MapGet("/api/users", (RequestDelegate)UsersAsync);
-        endpoints.MapGet("/api/users/{principal_key}", (RequestDelegate)UserAsync);
-        endpoints.MapGet("/api/mcp/admin/health", (RequestDelegate)HealthAsync);
+        // Any signed-in caller may ask who they are; the rest is behind the role filter, which audits every refusal.
+        endpoints.MapGet("/api/mcp/me", AdminHttp.Run(MeAsync)).AddEndpointFilter(AdminHttp.NoStore);
+        var admin = access.Group(endpoints, AdminAuditActions.UsersRead);
+        admin.MapGet("/api/users", AdminHttp.Run(UsersAsync));
+        admin.MapGet("/api/users/{principal_key}", AdminHttp.Run(UserAsync));
+        admin.MapGet("/api/mcp/admin/health", AdminHttp.Run(HealthAsync)).RequireRoleSet(AdminAuditActions.HealthRead, AdminAccess.AdminOrOperator);
     }
 
-    private async Task MeAsync(HttpContext context)
+    private Task<IResult> MeAsync(HttpContext context)
     {
         var caller = access.Resolve(context);
         if (context.User.Identity?.IsAuthenticated != true || !caller.IsAuthenticated)
         {
-            await AdminHttp.ChallengeAsync(context).ConfigureAwait(false);
-            return;
+            return Task.FromResult<IResult>(HttpChallenge.Instance);
         }
 
         var permissions = AdminPermissions.For(caller, access.Options);
-        await AdminHttp.JsonAsync(context, 200, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("subject", caller.Subject);
-            w.WriteString("issuer", caller.Issuer);
-            w.WriteString("name", caller.UserId);
-            AdminHttp.WriteStrings(w, "roles", caller.Roles);
-            AdminHttp.WriteStrings(w, "groups", caller.Groups);
-            AdminHttp.WriteStrings(w, "permissions", permissions);
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        return Task.FromResult<IResult>(TypedResults.Json(
+            new MeResponse(caller.Subject, caller.Issuer, caller.UserId, caller.Roles, caller.Groups, permissions), AdminJsonContext.Default.MeResponse));
     }
 
-    private async Task UsersAsync(HttpContext context)
+    private async Task<IResult> UsersAsync(HttpContext context)
     {
-        if (await access.RequireAsync(context, AdminAuditActions.UsersRead, operatorToo: false).ConfigureAwait(false) is null)
-        {
-            return;
-        }
-
-        var (page, size, error) = AdminHttp.Paging(context.Request);
+        HttpRequestInfo.TryReadPaging(context.Request, out var page, out var size, out var error);
         var search = context.Request.Query["search"].ToString();
         if (error is null && search.Length > 256)
         {
@@ -73,8 +61,7 @@ internal sealed class CoreAdminEndpoints(
 
         if (error is not null)
         {
-            await AdminHttp.ProblemAsync(context, 400, error).ConfigureAwait(false);
-            return;
+            return AdminHttp.Problem(400, error);
         }
 
         UserPage result;
@@ -84,34 +71,14 @@ internal sealed class CoreAdminEndpoints(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            await UnavailableAsync(context, ex).ConfigureAwait(false);
-            return;
+            return Unavailable(ex);
         }
 
-        await AdminHttp.JsonAsync(context, 200, w =>
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("items");
-            foreach (var u in result.Items)
-            {
-                WriteUser(w, u);
-            }
-
-            w.WriteEndArray();
-            w.WriteNumber("total", result.Total);
-            w.WriteNumber("page", page);
-            w.WriteNumber("page_size", size);
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        return TypedResults.Json(new UserPageResponse([.. result.Items.Select(UserResponse.From)], result.Total, page, size), AdminJsonContext.Default.UserPageResponse);
     }
 
-    private async Task UserAsync(HttpContext context)
+    private async Task<IResult> UserAsync(HttpContext context)
     {
-        if (await access.RequireAsync(context, AdminAuditActions.UsersRead, operatorToo: false).ConfigureAwait(false) is null)
-        {
-            return;
-        }
-
         // Routing decodes every escape of a path segment except %2F, which a principal key's issuer URL is full of.
         var key = (context.Request.RouteValues["principal_key"]?.ToString() ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         UserRecord? user;
@@ -121,26 +88,16 @@ internal sealed class CoreAdminEndpoints(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            await UnavailableAsync(context, ex).ConfigureAwait(false);
-            return;
+            return Unavailable(ex);
         }
 
-        if (user is null)
-        {
-            await AdminHttp.ProblemAsync(context, 404, $"No user with principal_key '{CallerText.Bound(key)}' has called this server; send a principal_key from GET /api/users, URL-escaped.").ConfigureAwait(false);
-            return;
-        }
-
-        await AdminHttp.JsonAsync(context, 200, w => WriteUser(w, user)).ConfigureAwait(false);
+        return user is null
+            ? AdminHttp.Problem(404, $"No user with principal_key '{CallerText.Bound(key)}' has called this server; send a principal_key from GET /api/users, URL-escaped.")
+            : TypedResults.Json(UserResponse.From(user), AdminJsonContext.Default.UserResponse);
     }
 
-    private async Task HealthAsync(HttpContext context)
+    private async Task<IResult> HealthAsync(HttpContext context)
     {
-        if (await access.RequireAsync(context, AdminAuditActions.HealthRead, operatorToo: true).ConfigureAwait(false) is null)
-        {
-            return;
-        }
-
         var report = await readiness.GetAsync().WaitAsync(context.RequestAborted).ConfigureAwait(false);
         var circuits = gateways.SelectMany(g => g.GetCircuits()).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
         long? lag = null;
@@ -150,86 +107,25 @@ internal sealed class CoreAdminEndpoints(
         }
 
         var rates = activity.Rates(time.GetUtcNow());
-        await AdminHttp.JsonAsync(context, 200, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("status", Name(report.Status));
-            w.WriteStartArray("checks");
-            foreach (var (name, entry) in report.Entries.OrderBy(e => e.Key, StringComparer.Ordinal))
+        var answer = new AdminHealthResponse(
+            Name(report.Status),
+            [.. report.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new HealthCheckResponse(e.Key, Name(e.Value.Status), e.Value.Description, Math.Round(e.Value.Duration.TotalMilliseconds, 1)))],
+            [.. circuits.Select(c => new GatewayResponse(c.Name, c.State switch
             {
-                w.WriteStartObject();
-                w.WriteString("name", name);
-                w.WriteString("status", Name(entry.Status));
-                w.WriteString("description", entry.Description);
-                w.WriteNumber("duration_ms", Math.Round(entry.Duration.TotalMilliseconds, 1));
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("gateways");
-            foreach (var c in circuits)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", c.Name);
-                w.WriteString("circuit", c.State switch
-                {
-                    GatewayCircuitState.Open => "open",
-                    GatewayCircuitState.HalfOpen => "half-open",
-                    _ => "closed",
-                });
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            if (lag is { } l)
-            {
-                w.WriteNumber("audit_outbox_lag", l);
-            }
-            else
-            {
-                w.WriteNull("audit_outbox_lag");
-            }
-
-            w.WriteStartObject("rates");
-            w.WriteNumber("window_seconds", CallActivity.BucketSeconds * CallActivity.BucketCount);
-            w.WriteNumber("bucket_seconds", CallActivity.BucketSeconds);
-            w.WriteStartArray("buckets");
-            foreach (var b in rates)
-            {
-                w.WriteStartObject();
-                AdminHttp.WriteTime(w, "at", b.At);
-                w.WriteNumber("calls", b.Calls);
-                w.WriteNumber("denials", b.Denials);
-                w.WriteNumber("errors", b.Errors);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+                GatewayCircuitState.Open => "open",
+                GatewayCircuitState.HalfOpen => "half-open",
+                _ => "closed",
+            }))],
+            lag,
+            new RatesResponse(CallActivity.BucketSeconds * CallActivity.BucketCount, CallActivity.BucketSeconds,
+                [.. rates.Select(b => new RateBucketResponse(AdminJsonTime.Format(b.At), b.Calls, b.Denials, b.Errors))]));
+        return TypedResults.Json(answer, AdminJsonContext.Default.AdminHealthResponse);
     }
 
-    private Task UnavailableAsync(HttpContext context, Exception ex)
+    private ProblemHttpResult Unavailable(Exception ex)
     {
         Log.UserReadFailed(logger, ex.GetType().Name);
-        return AdminHttp.ProblemAsync(context, 503, $"The users store cannot be read right now ({ex.GetType().Name}); check Msil:Mcp:Users (its PostgreSQL connection) and try again.");
-    }
-
-    private static void WriteUser(Utf8JsonWriter w, UserRecord u)
-    {
-        w.WriteStartObject();
-        w.WriteString("principal_key", u.PrincipalKey);
-        w.WriteString("subject", u.Subject);
-        w.WriteString("issuer", u.Issuer);
-        w.WriteString("name", u.Name);
-        AdminHttp.WriteStrings(w, "roles", u.Roles);
-        AdminHttp.WriteStrings(w, "groups", u.Groups);
-        AdminHttp.WriteTime(w, "first_seen", u.FirstSeen);
-        AdminHttp.WriteTime(w, "last_seen", u.LastSeen);
-        w.WriteNumber("calls", u.Calls);
-        w.WriteNumber("denials", u.Denials);
-        w.WriteEndObject();
+        return AdminHttp.Problem(503, $"The users store cannot be read right now ({ex.GetType().Name}); check Msil:Mcp:Users (its PostgreSQL connection) and try again.");
     }
 
     private static string Name(HealthStatus status) => status switch

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
+using Msil.Mcp.Http;
 
 namespace Msil.Mcp.Admin;
 
@@ -27,30 +28,24 @@ internal sealed class PolicySimulationEndpoints(
 
     private const string BodyShape = "{\"user\": \"alice\" | null, \"roles\": [], \"groups\": [], \"tool\": \"create_booking\" | null, \"domain\": \"booking\" | null}";
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => endpoints.MapPost("/api/policy/simulate", (RequestDelegate)SimulateAsync);
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+        => access.Group(endpoints, AdminAuditActions.PolicySimulate).MapPost("/api/policy/simulate", AdminHttp.Run(SimulateAsync));
 
-    private async Task SimulateAsync(HttpContext context)
+    private async Task<IResult> SimulateAsync(HttpContext context)
     {
-        var admin = await access.RequireAsync(context, AdminAuditActions.PolicySimulate, operatorToo: false).ConfigureAwait(false);
-        if (admin is null)
-        {
-            return;
-        }
-
-        using var body = await AdminHttp.ReadObjectAsync(context).ConfigureAwait(false);
+        var admin = RoleEndpointFilter.Caller(context);
+        var (body, bad) = await HttpJsonBody.ReadAsync(context, AdminJsonContext.Default.SimulationRequest, BodyShape, AdminHttp.MaxBodyBytes, AdminHttp.ProblemType).ConfigureAwait(false);
         if (body is null)
         {
-            await AdminHttp.ProblemAsync(context, 400, $"The body must be a JSON object of at most {AdminHttp.MaxBodyBytes} bytes: {BodyShape}.").ConfigureAwait(false);
-            return;
+            return bad!;
         }
 
-        var root = body.RootElement;
         var errors = new List<string>();
-        var user = Text(root, "user", errors);
-        var tool = Text(root, "tool", errors);
-        var domain = Text(root, "domain", errors);
-        var roles = Names(root, "roles", errors);
-        var groups = Names(root, "groups", errors);
+        var user = Text(body.User, "user", errors);
+        var tool = Text(body.Tool, "tool", errors);
+        var domain = Text(body.Domain, "domain", errors);
+        var roles = Names(body.Roles, "roles", errors);
+        var groups = Names(body.Groups, "groups", errors);
         if ((tool is null) == (domain is null))
         {
             errors.Add("send exactly one of 'tool' (a tool name) and 'domain' (every tool of that domain)");
@@ -58,8 +53,7 @@ internal sealed class PolicySimulationEndpoints(
 
         if (errors.Count > 0)
         {
-            await AdminHttp.ProblemAsync(context, 400, "Invalid simulation: " + string.Join("; ", errors) + ".").ConfigureAwait(false);
-            return;
+            return AdminHttp.Problem(400, "Invalid simulation: " + string.Join("; ", errors) + ".");
         }
 
         var snapshot = catalog.Current;
@@ -68,8 +62,7 @@ internal sealed class PolicySimulationEndpoints(
         {
             if (!snapshot.TryGetTool(tool, out var found))
             {
-                await AdminHttp.ProblemAsync(context, 404, $"Field 'tool': no tool '{CallerText.Bound(tool)}' in the catalog; send the name of a tool as tools/list shows it.").ConfigureAwait(false);
-                return;
+                return AdminHttp.Problem(404, $"Field 'tool': no tool '{CallerText.Bound(tool)}' in the catalog; send the name of a tool as tools/list shows it.");
             }
 
             tools = [found];
@@ -79,8 +72,7 @@ internal sealed class PolicySimulationEndpoints(
             tools = [.. snapshot.Tools.Where(t => string.Equals(t.Domain, domain, StringComparison.OrdinalIgnoreCase)).OrderBy(t => t.Name, StringComparer.Ordinal)];
             if (tools.Count == 0)
             {
-                await AdminHttp.ProblemAsync(context, 404, $"Field 'domain': no tool of domain '{CallerText.Bound(domain)}' in the catalog; send a domain that tools have.").ConfigureAwait(false);
-                return;
+                return AdminHttp.Problem(404, $"Field 'domain': no tool of domain '{CallerText.Bound(domain)}' in the catalog; send a domain that tools have.");
             }
         }
 
@@ -93,13 +85,11 @@ internal sealed class PolicySimulationEndpoints(
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
             {
-                await AdminHttp.ProblemAsync(context, 503, $"Field 'user': the users store cannot be read right now ({ex.GetType().Name}); send 'roles' and 'groups' without 'user', or try again.").ConfigureAwait(false);
-                return;
+                return AdminHttp.Problem(503, $"Field 'user': the users store cannot be read right now ({ex.GetType().Name}); send 'roles' and 'groups' without 'user', or try again.");
             }
             if (known is null && roles is null && groups is null)
             {
-                await AdminHttp.ProblemAsync(context, 404, $"Field 'user': no user '{CallerText.Bound(user)}' has called this server yet, so their roles and groups are unknown; send 'roles' and 'groups' explicitly.").ConfigureAwait(false);
-                return;
+                return AdminHttp.Problem(404, $"Field 'user': no user '{CallerText.Bound(user)}' has called this server yet, so their roles and groups are unknown; send 'roles' and 'groups' explicitly.");
             }
         }
 
@@ -129,23 +119,9 @@ internal sealed class PolicySimulationEndpoints(
         await access.AuditAsync(context, AdminAuditActions.PolicySimulate, AuditOutcomes.Success, admin, tool is null ? null : tools[0].Name,
             $"simulated {target} for {subject}: {allowed} of {results.Count} executable", tool is null ? null : results[0].Execute).ConfigureAwait(false);
 
-        await AdminHttp.JsonAsync(context, 200, w =>
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("results");
-            foreach (var (t, list, execute) in results)
-            {
-                w.WriteStartObject();
-                w.WriteString("tool", t.Name);
-                w.WriteString("risk_level", t.RiskLevel.ToWire());
-                WriteDecision(w, "list", list);
-                WriteDecision(w, "execute", execute);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        return TypedResults.Json(
+            new SimulationResponse([.. results.Select(r => new SimulationResult(r.Tool.Name, r.Tool.RiskLevel.ToWire(), Decision(r.List), Decision(r.Execute)))]),
+            AdminJsonContext.Default.SimulationResponse);
     }
 
     private async Task<UserRecord?> FindUserAsync(string user, CancellationToken cancellationToken)
@@ -181,45 +157,37 @@ internal sealed class PolicySimulationEndpoints(
         return found;
     }
 
-    private static void WriteDecision(Utf8JsonWriter w, string name, PolicyDecision decision)
-    {
-        w.WriteStartObject(name);
-        w.WriteBoolean("allowed", decision.Allow);
-        w.WriteString("reason", decision.Reason);
-        w.WriteString("decision_id", decision.DecisionId);
-        w.WriteEndObject();
-    }
+    private static SimulatedDecision Decision(PolicyDecision decision) => new(decision.Allow, decision.Reason, decision.DecisionId);
 
-    private static string? Text(JsonElement root, string name, List<string> errors)
+    private static string? Text(string? value, string name, List<string> errors)
     {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (value is null)
         {
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()) || value.GetString()!.Length > 256)
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 256)
         {
             errors.Add($"'{name}' must be a non-empty string of at most 256 characters, or null");
             return null;
         }
 
-        return value.GetString();
+        return value;
     }
 
-    private static string[]? Names(JsonElement root, string name, List<string> errors)
+    private static string[]? Names(string[]? value, string name, List<string> errors)
     {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (value is null)
         {
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > MaxNames
-            || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(e.GetString()) || e.GetString()!.Length > 256))
+        if (value.Length > MaxNames || value.Any(e => string.IsNullOrWhiteSpace(e) || e.Length > 256))
         {
             errors.Add($"'{name}' must be an array of at most {MaxNames} non-empty strings (each at most 256 characters), or null to take the user's");
             return null;
         }
 
-        return [.. value.EnumerateArray().Select(e => e.GetString()!)];
+        return value;
     }
 }

@@ -184,7 +184,7 @@ public sealed partial class CoreAdminEndpointsTests
     [Theory]
     [InlineData("""{"roles":["viewer"]}""", "exactly one of 'tool'")]
     [InlineData("""{"roles":["viewer"],"tool":"get_booking","domain":"booking"}""", "exactly one of 'tool'")]
-    [InlineData("""{"roles":"viewer","tool":"get_booking"}""", "'roles' must be an array")]
+    [InlineData("""{"roles":"viewer","tool":"get_booking"}""", "Field 'roles' has the wrong JSON type")]
     [InlineData("""[1]""", "The body must be a JSON object")]
     public async Task Simulate_BadBody_400NamesTheField(string body, string expected)
     {
