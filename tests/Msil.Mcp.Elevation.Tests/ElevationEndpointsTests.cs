@@ -128,6 +128,19 @@ public sealed class ElevationEndpointsTests
     }
 
     [Fact]
+    public async Task CheckElevation_FieldOfWrongType_BadRequestNamingTheField()
+    {
+        await using var host = await ElevationTestHost.StartAsync(time: NewTime());
+
+        using var response = await host.PostJsonAsync("/api/pim/check-elevation", """{"scope":["delete_customer_data"]}""", Carol, "admin");
+        var problem = await ElevationTestHost.ReadJsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.Contains("Field 'scope' must be a string", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Grant_ByApprover_CreatedAuditedCountedAndEffective()
     {
         var time = NewTime();
@@ -209,6 +222,8 @@ public sealed class ElevationEndpointsTests
     [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","arguments_hash":"abc"}""", "'arguments_hash' must be the 64-digit hex SHA-256")]
     [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","arguments":[1]}""", "'arguments' must be a JSON object")]
     [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","arguments":{"id":"1"},"arguments_hash":"0000000000000000000000000000000000000000000000000000000000000000"}""", "does not match the hash of 'arguments'")]
+    [InlineData("""{"user_id":5,"scope":"x","approval_reference":"r"}""", "'user_id' must be a string")]
+    [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","expires_at":17}""", "'expires_at' must be a string")]
     public async Task Grant_Invalid_BadRequestNamingTheField(string body, string expected)
     {
         await using var host = await ElevationTestHost.StartAsync(o => o.MaxClockSkew = TimeSpan.FromMinutes(1), NewTime());
