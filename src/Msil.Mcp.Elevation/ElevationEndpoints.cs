@@ -33,18 +33,26 @@ internal sealed class ElevationEndpoints(
     /// <summary>The largest request body the endpoints read.</summary>
     internal const int MaxBodyBytes = 64 * 1024;
 
-    private const string CorrelationHeader = "X-Correlation-ID";
+    private const string ApproverSet = "approver";
+    private const string ApproverOrAdminSet = "approver+admin";
+    private const string AdminSet = "admin";
     private const string HtmlContentType = "text/html; charset=utf-8";
+    private const string CheckShape = "{\"user_id\": \"…\"?, \"principal_key\": \"…\"?, \"role\": \"…\"?, \"scope\": \"…\"}";
+    private const string GrantShape = "{\"user_id\": \"…\", \"principal_key\": \"…\", \"scope\": \"…\", \"approval_reference\": \"…\", \"granted_at\"?: \"ISO 8601\", \"expires_at\"?: \"ISO 8601\", "
+        + "\"single_use\"?: true | false, \"arguments_hash\"?: \"64 hex digits\" or \"arguments\"?: {the tool arguments}}";
     private const int MaxFieldLength = 256;
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
+        // Signed in for all (401 by the host); the role filter for the approval system's and the administrators' endpoints
+        // (403, audited as elevation.refuse with the operation). Checking an elevation needs no role: anyone may check their own.
+        var roles = new RoleEndpointFilter(new RoleRequirement("list grants", AdminSet), RuleOf, AuditRefusalAsync);
         var api = endpoints.MapGroup("/api/pim").RequireAuthorization();
         api.MapPost("/check-elevation", Handle(CheckAsync));
-        api.MapPost("/grants", Handle(GrantAsync));
-        api.MapDelete("/grants/{principal}/{scope}", Handle(RevokeAsync));
-        api.MapGet("/grants", Handle(ListGrantsAsync));
-        api.MapGet("/requests", Handle(ListRequestsAsync));
+        api.MapPost("/grants", Handle(GrantAsync)).RequireRoleSet("grant", ApproverSet).AddEndpointFilter(roles);
+        api.MapDelete("/grants/{principal}/{scope}", Handle(RevokeAsync)).RequireRoleSet("revoke", ApproverOrAdminSet).AddEndpointFilter(roles);
+        api.MapGet("/grants", Handle(ListGrantsAsync)).RequireRoleSet("list grants", AdminSet).AddEndpointFilter(roles);
+        api.MapGet("/requests", Handle(ListRequestsAsync)).RequireRoleSet("list requests", AdminSet).AddEndpointFilter(roles);
         if (options.CurrentValue.EnableDevelopmentApprovalPage && environment.IsDevelopment())
         {
             var dev = endpoints.MapGroup("/dev/pim").AllowAnonymous().ExcludeFromDescription();
@@ -60,12 +68,10 @@ internal sealed class ElevationEndpoints(
     private async Task<IResult> CheckAsync(HttpContext context)
     {
         var caller = identity.Resolve(context.User);
-        var read = await JsonRequestBody.ReadAsync(context, ElevationJsonContext.Default.CheckElevationRequest, MaxBodyBytes).ConfigureAwait(false);
-        if (read.Value is not { } body)
+        var (body, bad) = await HttpJsonBody.ReadAsync(context, ElevationJsonContext.Default.CheckElevationRequest, CheckShape, MaxBodyBytes).ConfigureAwait(false);
+        if (body is null)
         {
-            return Problem(400, read.Field is { } field
-                ? $"Field '{field}' must be a string: {{\"user_id\": \"…\", \"principal_key\": \"…\", \"role\": \"…\", \"scope\": \"…\"}}."
-                : "The body must be a JSON object: {\"user_id\": \"…\", \"principal_key\": \"…\", \"role\": \"…\", \"scope\": \"…\"}.");
+            return bad!;
         }
 
         var userId = body.UserId ?? caller.UserId;
@@ -93,7 +99,7 @@ internal sealed class ElevationEndpoints(
         principal ??= caller.PrincipalKey;
 
         var scope = gate.ScopeOf(requested, options.CurrentValue);
-        var correlationId = CorrelationId(context);
+        var correlationId = HttpRequestInfo.CorrelationId(context);
         ElevationGrant? grant;
         try
         {
@@ -128,19 +134,12 @@ internal sealed class ElevationEndpoints(
 
     private async Task<IResult> GrantAsync(HttpContext context)
     {
-        var caller = identity.Resolve(context.User);
+        var caller = RoleEndpointFilter.Caller(context);
         var o = options.CurrentValue;
-        if (!IsApprover(caller))
+        var (body, bad) = await HttpJsonBody.ReadAsync(context, ElevationJsonContext.Default.GrantRequest, GrantShape, MaxBodyBytes).ConfigureAwait(false);
+        if (body is null)
         {
-            return await RefusedAsync(context, "grant", caller, caller.UserId, string.Empty, $"Only the approval system (role '{o.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) may record grants.").ConfigureAwait(false);
-        }
-
-        var read = await JsonRequestBody.ReadAsync(context, ElevationJsonContext.Default.GrantRequest, MaxBodyBytes).ConfigureAwait(false);
-        if (read.Value is not { } body)
-        {
-            return Problem(400, read.Field is { } field
-                ? "Invalid grant: " + WrongType(field) + "."
-                : "The body must be a JSON object: {\"user_id\", \"principal_key\", \"scope\", \"approval_reference\", \"granted_at\"?, \"expires_at\"?, \"single_use\"?, \"arguments_hash\"? or \"arguments\"?}.");
+            return bad!;
         }
 
         var (grant, errors) = ParseGrant(body, o, time.GetUtcNow());
@@ -149,7 +148,7 @@ internal sealed class ElevationEndpoints(
             return Problem(400, "Invalid grant: " + string.Join("; ", errors) + ".");
         }
 
-        var correlationId = CorrelationId(context);
+        var correlationId = HttpRequestInfo.CorrelationId(context);
         try
         {
             await store.SaveAsync(grant, context.RequestAborted).ConfigureAwait(false);
@@ -175,17 +174,11 @@ internal sealed class ElevationEndpoints(
 
     private async Task<IResult> RevokeAsync(HttpContext context)
     {
-        var caller = identity.Resolve(context.User);
-        if (!IsApprover(caller) && !IsAdmin(caller))
-        {
-            return await RefusedAsync(context, "revoke", caller, caller.UserId, context.Request.RouteValues["scope"]?.ToString() ?? string.Empty,
-                $"Only the approval system (role '{options.CurrentValue.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) or an administrator (role '{options.CurrentValue.AdminRole}', Msil:Mcp:Elevation:AdminRole) may revoke grants.").ConfigureAwait(false);
-        }
-
+        var caller = RoleEndpointFilter.Caller(context);
         // Routing decodes every escape of a path segment except %2F, which a principal key's issuer URL is full of.
         var user = (context.Request.RouteValues["principal"]?.ToString() ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         var scope = context.Request.RouteValues["scope"]?.ToString() ?? string.Empty;
-        var correlationId = CorrelationId(context);
+        var correlationId = HttpRequestInfo.CorrelationId(context);
         bool removed;
         try
         {
@@ -253,7 +246,7 @@ internal sealed class ElevationEndpoints(
             ArgumentsHash = args.Length > 0 ? args.ToLowerInvariant() : null,
         };
         var approver = new CallerIdentity { UserId = "dev-approval-page", Subject = "dev-approval-page" };
-        var correlationId = CorrelationId(context);
+        var correlationId = HttpRequestInfo.CorrelationId(context);
         try
         {
             await store.SaveAsync(grant, context.RequestAborted).ConfigureAwait(false);
@@ -348,14 +341,6 @@ internal sealed class ElevationEndpoints(
         }, errors);
     }
 
-    /// <summary>What a field of a grant must hold, for a body whose field had the wrong JSON type.</summary>
-    private static string WrongType(string field) => field switch
-    {
-        "single_use" => "'single_use' must be true or false",
-        "arguments" => "'arguments' must be a JSON object: the tool arguments the grant is bound to",
-        _ => $"'{CallerText.Bound(field)}' must be a string",
-    };
-
     private async Task<IResult> StoreFailedAsync(HttpContext context, string operation, Exception ex, string userId, string scope, CallerIdentity caller, string correlationId, string message)
     {
         Log.StoreUnavailable(telemetry.Logger, operation, scope, ex.GetType().Name);
@@ -374,32 +359,41 @@ internal sealed class ElevationEndpoints(
     /// </summary>
     private async Task<IResult> RefusedAsync(HttpContext context, string operation, CallerIdentity caller, string userId, string scope, string message)
     {
-        await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Refused, ElevationAuditActions.Refuse, AuditOutcomes.Denied, CallerText.Bound(userId), CallerText.Bound(scope))
-        {
-            Caller = caller,
-            CorrelationId = CorrelationId(context),
-            Detail = operation + ": the caller is not the approval system and not the user",
-        }).ConfigureAwait(false);
+        await AuditRefusedAsync(context, operation, caller, userId, scope).ConfigureAwait(false);
         return Problem(403, message);
     }
 
+    private ValueTask AuditRefusedAsync(HttpContext context, string operation, CallerIdentity caller, string? userId, string? scope)
+        => telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Refused, ElevationAuditActions.Refuse, AuditOutcomes.Denied, CallerText.Bound(userId), CallerText.Bound(scope))
+        {
+            Caller = caller,
+            CorrelationId = HttpRequestInfo.CorrelationId(context),
+            Detail = operation + ": the caller is not the approval system and not the user",
+        });
+
     private bool IsApprover(CallerIdentity caller) => caller.IsAuthenticated && caller.IsInRole(options.CurrentValue.ApproverRole);
 
-    private bool IsAdmin(CallerIdentity caller) => caller.IsAuthenticated && caller.IsInRole(options.CurrentValue.AdminRole);
+    /// <summary>The roles of a role set of <see cref="RoleEndpointFilter"/>, from the current options.</summary>
+    private RoleRule RuleOf(HttpContext context, string roleSet)
+    {
+        var o = options.CurrentValue;
+        return roleSet switch
+        {
+            ApproverSet => new([o.ApproverRole], "Msil:Mcp:Elevation:ApproverRole"),
+            ApproverOrAdminSet => new([o.ApproverRole, o.AdminRole], "Msil:Mcp:Elevation:ApproverRole or Msil:Mcp:Elevation:AdminRole"),
+            _ => new([o.AdminRole], "Msil:Mcp:Elevation:AdminRole"),
+        };
+    }
+
+    /// <summary>Audits a call the role filter refused, like every other refusal of this API (<see cref="AuditRefusedAsync"/>).</summary>
+    private ValueTask AuditRefusalAsync(HttpContext context, RoleRefusal refusal)
+        => AuditRefusedAsync(context, refusal.Action, refusal.Caller, refusal.Caller.UserId, context.Request.RouteValues["scope"]?.ToString());
 
     /// <summary><c>GET /api/pim/grants?user=&amp;page=&amp;page_size=</c> (admin role): the active grants, soonest to expire last.</summary>
     private async Task<IResult> ListGrantsAsync(HttpContext context)
     {
-        var caller = identity.Resolve(context.User);
-        if (!IsAdmin(caller))
-        {
-            return await RefusedAsync(context, "list grants", caller, caller.UserId, string.Empty,
-                $"Only administrators (role '{options.CurrentValue.AdminRole}', Msil:Mcp:Elevation:AdminRole) may list grants.").ConfigureAwait(false);
-        }
-
-        var (page, size, error) = Paging(context.Request);
         var user = context.Request.Query["user"].ToString();
-        if (error is not null || user.Length > MaxFieldLength)
+        if (!HttpRequestInfo.TryReadPaging(context.Request, out var page, out var size, out var error) || user.Length > MaxFieldLength)
         {
             return Problem(400, error ?? $"Query parameter 'user' must be at most {MaxFieldLength} characters.");
         }
@@ -433,17 +427,9 @@ internal sealed class ElevationEndpoints(
     /// <summary><c>GET /api/pim/requests?page=&amp;page_size=</c> (admin role): the pending elevation requests, newest first.</summary>
     private async Task<IResult> ListRequestsAsync(HttpContext context)
     {
-        var caller = identity.Resolve(context.User);
-        if (!IsAdmin(caller))
+        if (!HttpRequestInfo.TryReadPaging(context.Request, out var page, out var size, out var error))
         {
-            return await RefusedAsync(context, "list requests", caller, caller.UserId, string.Empty,
-                $"Only administrators (role '{options.CurrentValue.AdminRole}', Msil:Mcp:Elevation:AdminRole) may list elevation requests.").ConfigureAwait(false);
-        }
-
-        var (page, size, error) = Paging(context.Request);
-        if (error is not null)
-        {
-            return Problem(400, error);
+            return Problem(400, error!);
         }
 
         IReadOnlyList<ElevationRequest> pending;
@@ -476,31 +462,6 @@ internal sealed class ElevationEndpoints(
         {
             Log.RequestStoreUnavailable(telemetry.Logger, grant.Scope, ex.GetType().Name);
         }
-    }
-
-    private static (int Page, int PageSize, string? Error) Paging(HttpRequest request)
-    {
-        var page = 1;
-        var size = 50;
-        var rawPage = request.Query["page"].ToString();
-        if (rawPage.Length > 0 && (!int.TryParse(rawPage, NumberStyles.None, CultureInfo.InvariantCulture, out page) || page < 1))
-        {
-            return (0, 0, "Query parameter 'page' must be a whole number from 1 (the first page).");
-        }
-
-        var rawSize = request.Query["page_size"].ToString();
-        if (rawSize.Length > 0 && (!int.TryParse(rawSize, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size < 1 || size > 500))
-        {
-            return (0, 0, "Query parameter 'page_size' must be a whole number from 1 to 500 (default 50).");
-        }
-
-        return (page, size, null);
-    }
-
-    private static string CorrelationId(HttpContext context)
-    {
-        var id = context.Response.Headers[CorrelationHeader].ToString();
-        return id.Length > 0 ? id : context.TraceIdentifier;
     }
 
     private static string? Required(string? value, string name, List<string> errors)
@@ -536,5 +497,5 @@ internal sealed class ElevationEndpoints(
         return parsed;
     }
 
-    private static ProblemHttpResult Problem(int status, string detail) => TypedResults.Problem(detail, statusCode: status);
+    private static ProblemHttpResult Problem(int status, string detail) => HttpProblem.Result(status, detail);
 }
