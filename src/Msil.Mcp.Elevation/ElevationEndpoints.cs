@@ -1,15 +1,15 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
+using Msil.Mcp.Http;
 
 namespace Msil.Mcp.Elevation;
 
@@ -33,44 +33,54 @@ internal sealed class ElevationEndpoints(
     /// <summary>The largest request body the endpoints read.</summary>
     internal const int MaxBodyBytes = 64 * 1024;
 
-    private const string CorrelationHeader = "X-Correlation-ID";
+    private const string ApproverSet = "approver";
+    private const string ApproverOrAdminSet = "approver+admin";
+    private const string AdminSet = "admin";
+    private const string HtmlContentType = "text/html; charset=utf-8";
+    private const string CheckShape = "{\"user_id\": \"…\"?, \"principal_key\": \"…\"?, \"role\": \"…\"?, \"scope\": \"…\"}";
+    private const string GrantShape = "{\"user_id\": \"…\", \"principal_key\": \"…\", \"scope\": \"…\", \"approval_reference\": \"…\", \"granted_at\"?: \"ISO 8601\", \"expires_at\"?: \"ISO 8601\", "
+        + "\"single_use\"?: true | false, \"arguments_hash\"?: \"64 hex digits\" or \"arguments\"?: {the tool arguments}}";
     private const int MaxFieldLength = 256;
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
+        // Signed in for all (401 by the host); the role filter for the approval system's and the administrators' endpoints
+        // (403, audited as elevation.refuse with the operation). Checking an elevation needs no role: anyone may check their own.
+        var roles = new RoleEndpointFilter(new RoleRequirement("list grants", AdminSet), RuleOf, AuditRefusalAsync);
         var api = endpoints.MapGroup("/api/pim").RequireAuthorization();
-        api.MapPost("/check-elevation", (RequestDelegate)CheckAsync);
-        api.MapPost("/grants", (RequestDelegate)GrantAsync);
-        api.MapDelete("/grants/{principal}/{scope}", (RequestDelegate)RevokeAsync);
-        api.MapGet("/grants", (RequestDelegate)ListGrantsAsync);
-        api.MapGet("/requests", (RequestDelegate)ListRequestsAsync);
+        api.MapPost("/check-elevation", Handle(CheckAsync));
+        api.MapPost("/grants", Handle(GrantAsync)).RequireRoleSet("grant", ApproverSet).AddEndpointFilter(roles);
+        api.MapDelete("/grants/{principal}/{scope}", Handle(RevokeAsync)).RequireRoleSet("revoke", ApproverOrAdminSet).AddEndpointFilter(roles);
+        api.MapGet("/grants", Handle(ListGrantsAsync)).RequireRoleSet("list grants", AdminSet).AddEndpointFilter(roles);
+        api.MapGet("/requests", Handle(ListRequestsAsync)).RequireRoleSet("list requests", AdminSet).AddEndpointFilter(roles);
         if (options.CurrentValue.EnableDevelopmentApprovalPage && environment.IsDevelopment())
         {
             var dev = endpoints.MapGroup("/dev/pim").AllowAnonymous().ExcludeFromDescription();
-            dev.MapGet("/approve", (RequestDelegate)ApprovalPageAsync);
-            dev.MapPost("/approve", (RequestDelegate)ApproveAsync);
+            dev.MapGet("/approve", Handle(ApprovalPageAsync));
+            dev.MapPost("/approve", Handle(ApproveAsync));
         }
     }
 
-    private async Task CheckAsync(HttpContext context)
+    /// <summary>Runs a handler that answers with an <see cref="IResult"/> (a typed result) as a request delegate.</summary>
+    private static RequestDelegate Handle(Func<HttpContext, Task<IResult>> handler)
+        => async context => await (await handler(context).ConfigureAwait(false)).ExecuteAsync(context).ConfigureAwait(false);
+
+    private async Task<IResult> CheckAsync(HttpContext context)
     {
         var caller = identity.Resolve(context.User);
-        using var body = await ReadJsonAsync(context).ConfigureAwait(false);
+        var (body, bad) = await HttpJsonBody.ReadAsync(context, ElevationJsonContext.Default.CheckElevationRequest, CheckShape, MaxBodyBytes).ConfigureAwait(false);
         if (body is null)
         {
-            await ProblemAsync(context, 400, "The body must be a JSON object: {\"user_id\": \"…\", \"principal_key\": \"…\", \"role\": \"…\", \"scope\": \"…\"}.").ConfigureAwait(false);
-            return;
+            return bad!;
         }
 
-        var root = body.RootElement;
-        var userId = Str(root, "user_id") ?? caller.UserId;
-        var principal = Str(root, "principal_key");
-        var requested = Str(root, "scope");
-        var role = Str(root, "role");
+        var userId = body.UserId ?? caller.UserId;
+        var principal = body.PrincipalKey;
+        var requested = body.Scope;
+        var role = body.Role;
         if (string.IsNullOrWhiteSpace(requested))
         {
-            await ProblemAsync(context, 400, "Field 'scope' is required: the privileged tool's name or scope group.").ConfigureAwait(false);
-            return;
+            return Problem(400, "Field 'scope' is required: the privileged tool's name or scope group.");
         }
 
         var self = principal is null
@@ -78,20 +88,18 @@ internal sealed class ElevationEndpoints(
             : string.Equals(principal, caller.PrincipalKey, StringComparison.Ordinal);
         if (!self && !IsApprover(caller))
         {
-            await RefusedAsync(context, "check", caller, userId, requested, "You may check only your own elevation ('user_id' and 'principal_key' must be your own).").ConfigureAwait(false);
-            return;
+            return await RefusedAsync(context, "check", caller, userId, requested, "You may check only your own elevation ('user_id' and 'principal_key' must be your own).").ConfigureAwait(false);
         }
 
         if (!self && principal is null)
         {
-            await ProblemAsync(context, 400, "To check another user's elevation send 'principal_key' (issuer and subject, the elevation URL's {principal}): a user id alone may name users of several issuers.").ConfigureAwait(false);
-            return;
+            return Problem(400, "To check another user's elevation send 'principal_key' (issuer and subject, the elevation URL's {principal}): a user id alone may name users of several issuers.");
         }
 
         principal ??= caller.PrincipalKey;
 
         var scope = gate.ScopeOf(requested, options.CurrentValue);
-        var correlationId = CorrelationId(context);
+        var correlationId = HttpRequestInfo.CorrelationId(context);
         ElevationGrant? grant;
         try
         {
@@ -99,8 +107,7 @@ internal sealed class ElevationEndpoints(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            await StoreFailedAsync(context, "check", ex, userId, scope, caller, correlationId, "The elevation grant store cannot be reached; privileged calls are refused until it is back.").ConfigureAwait(false);
-            return;
+            return await StoreFailedAsync(context, "check", ex, userId, scope, caller, correlationId, "The elevation grant store cannot be reached; privileged calls are refused until it is back.").ConfigureAwait(false);
         }
 
         var now = time.GetUtcNow();
@@ -113,77 +120,42 @@ internal sealed class ElevationEndpoints(
             Detail = role is null ? null : "role " + role,
         }).ConfigureAwait(false);
 
-        JsonObject answer;
         if (active)
         {
-            answer = new JsonObject
-            {
-                ["elevated"] = true,
-                ["requires_elevation"] = false,
-                ["user_id"] = userId,
-                ["principal_key"] = principal,
-                ["scope"] = scope,
-                ["granted_at"] = GrantJson.FormatTime(grant!.GrantedAt),
-                ["expires_at"] = GrantJson.FormatTime(grant.ExpiresAt),
-                ["approval_reference"] = grant.ApprovalReference,
-                ["single_use"] = grant.SingleUse,
-                ["arguments_hash"] = grant.ArgumentsHash,
-            };
-        }
-        else
-        {
-            answer = new JsonObject
-            {
-                ["elevated"] = false,
-                ["requires_elevation"] = true,
-                ["user_id"] = userId,
-                ["principal_key"] = principal,
-                ["scope"] = scope,
-                ["elevation_url"] = gate.BuildUrl(userId, principal, scope, correlationId, requested).ToString(),
-            };
+            return TypedResults.Json(
+                new ElevatedAnswer(GrantAnswer.From(grant!) with { UserId = userId, PrincipalKey = principal, Scope = scope }) { Role = role },
+                ElevationJsonContext.Default.ElevatedAnswer);
         }
 
-        if (role is not null)
-        {
-            answer["role"] = role;
-        }
-
-        await JsonAsync(context, 200, answer).ConfigureAwait(false);
+        return TypedResults.Json(
+            new ElevationRequiredAnswer(userId, principal, scope, gate.BuildUrl(userId, principal, scope, correlationId, requested).ToString()) { Role = role },
+            ElevationJsonContext.Default.ElevationRequiredAnswer);
     }
 
-    private async Task GrantAsync(HttpContext context)
+    private async Task<IResult> GrantAsync(HttpContext context)
     {
-        var caller = identity.Resolve(context.User);
+        var caller = RoleEndpointFilter.Caller(context);
         var o = options.CurrentValue;
-        if (!IsApprover(caller))
-        {
-            await RefusedAsync(context, "grant", caller, caller.UserId, string.Empty, $"Only the approval system (role '{o.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) may record grants.").ConfigureAwait(false);
-            return;
-        }
-
-        using var body = await ReadJsonAsync(context).ConfigureAwait(false);
+        var (body, bad) = await HttpJsonBody.ReadAsync(context, ElevationJsonContext.Default.GrantRequest, GrantShape, MaxBodyBytes).ConfigureAwait(false);
         if (body is null)
         {
-            await ProblemAsync(context, 400, "The body must be a JSON object: {\"user_id\", \"principal_key\", \"scope\", \"approval_reference\", \"granted_at\"?, \"expires_at\"?, \"single_use\"?, \"arguments_hash\"? or \"arguments\"?}.").ConfigureAwait(false);
-            return;
+            return bad!;
         }
 
-        var (grant, errors) = ParseGrant(body.RootElement, o, time.GetUtcNow());
+        var (grant, errors) = ParseGrant(body, o, time.GetUtcNow());
         if (grant is null)
         {
-            await ProblemAsync(context, 400, "Invalid grant: " + string.Join("; ", errors) + ".").ConfigureAwait(false);
-            return;
+            return Problem(400, "Invalid grant: " + string.Join("; ", errors) + ".");
         }
 
-        var correlationId = CorrelationId(context);
+        var correlationId = HttpRequestInfo.CorrelationId(context);
         try
         {
             await store.SaveAsync(grant, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            await StoreFailedAsync(context, "grant", ex, grant.UserId, grant.Scope, caller, correlationId, "The elevation grant store cannot be reached; the grant was not recorded. Retry when it is back.").ConfigureAwait(false);
-            return;
+            return await StoreFailedAsync(context, "grant", ex, grant.UserId, grant.Scope, caller, correlationId, "The elevation grant store cannot be reached; the grant was not recorded. Retry when it is back.").ConfigureAwait(false);
         }
 
         Log.GrantRecorded(telemetry.Logger, grant.ApprovalReference, grant.Scope, grant.ExpiresAt, grant.SingleUse);
@@ -197,23 +169,16 @@ internal sealed class ElevationEndpoints(
             Detail = $"until {GrantJson.FormatTime(grant.ExpiresAt)}" + (grant.SingleUse ? ", single use" : string.Empty),
         }).ConfigureAwait(false);
         context.Response.Headers.Location = $"/api/pim/grants/{Uri.EscapeDataString(grant.PrincipalKey)}/{Uri.EscapeDataString(grant.Scope)}";
-        await JsonAsync(context, 201, GrantJson.ToJson(grant)).ConfigureAwait(false);
+        return TypedResults.Json(GrantAnswer.From(grant), ElevationJsonContext.Default.GrantAnswer, statusCode: StatusCodes.Status201Created);
     }
 
-    private async Task RevokeAsync(HttpContext context)
+    private async Task<IResult> RevokeAsync(HttpContext context)
     {
-        var caller = identity.Resolve(context.User);
-        if (!IsApprover(caller) && !IsAdmin(caller))
-        {
-            await RefusedAsync(context, "revoke", caller, caller.UserId, context.Request.RouteValues["scope"]?.ToString() ?? string.Empty,
-                $"Only the approval system (role '{options.CurrentValue.ApproverRole}', Msil:Mcp:Elevation:ApproverRole) or an administrator (role '{options.CurrentValue.AdminRole}', Msil:Mcp:Elevation:AdminRole) may revoke grants.").ConfigureAwait(false);
-            return;
-        }
-
+        var caller = RoleEndpointFilter.Caller(context);
         // Routing decodes every escape of a path segment except %2F, which a principal key's issuer URL is full of.
         var user = (context.Request.RouteValues["principal"]?.ToString() ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         var scope = context.Request.RouteValues["scope"]?.ToString() ?? string.Empty;
-        var correlationId = CorrelationId(context);
+        var correlationId = HttpRequestInfo.CorrelationId(context);
         bool removed;
         try
         {
@@ -221,8 +186,7 @@ internal sealed class ElevationEndpoints(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            await StoreFailedAsync(context, "revoke", ex, user, scope, caller, correlationId, "The elevation grant store cannot be reached; the grant was not revoked. Retry when it is back.").ConfigureAwait(false);
-            return;
+            return await StoreFailedAsync(context, "revoke", ex, user, scope, caller, correlationId, "The elevation grant store cannot be reached; the grant was not revoked. Retry when it is back.").ConfigureAwait(false);
         }
 
         Log.GrantRevoked(telemetry.Logger, scope, removed);
@@ -231,10 +195,10 @@ internal sealed class ElevationEndpoints(
             Caller = caller,
             CorrelationId = correlationId,
         }).ConfigureAwait(false);
-        context.Response.StatusCode = removed ? 204 : 404;
+        return removed ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
-    private Task ApprovalPageAsync(HttpContext context)
+    private Task<IResult> ApprovalPageAsync(HttpContext context)
     {
         var user = WebUtility.HtmlEncode(context.Request.Query["user"].ToString());
         var principal = WebUtility.HtmlEncode(context.Request.Query["principal"].ToString());
@@ -245,8 +209,7 @@ internal sealed class ElevationEndpoints(
         var once = ElevationArguments.IsWellFormed(args)
             ? $"""<button type="submit" name="args" value="{WebUtility.HtmlEncode(args.ToLowerInvariant())}">Approve once, for these arguments only</button>"""
             : string.Empty;
-        context.Response.ContentType = "text/html; charset=utf-8";
-        return context.Response.WriteAsync($$"""
+        return Task.FromResult<IResult>(TypedResults.Content($$"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Development elevation approval</title></head>
             <body style="font-family:sans-serif;max-width:40em;margin:2em auto">
             <h1>Approve elevation (Development only)</h1>
@@ -255,10 +218,10 @@ internal sealed class ElevationEndpoints(
             <button type="submit">Approve for {{minutes}} minutes</button> {{once}}</form>
             <p>In production this page is your PIM/PAM approval system, which records grants through POST /api/pim/grants.</p>
             </body></html>
-            """, context.RequestAborted);
+            """, HtmlContentType));
     }
 
-    private async Task ApproveAsync(HttpContext context)
+    private async Task<IResult> ApproveAsync(HttpContext context)
     {
         var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
         var user = form["user"].ToString();
@@ -267,8 +230,7 @@ internal sealed class ElevationEndpoints(
         var args = form["args"].ToString();
         if (user.Length == 0 || principal.Length == 0 || scope.Length == 0 || (args.Length > 0 && !ElevationArguments.IsWellFormed(args)))
         {
-            await ProblemAsync(context, 400, "Fields 'user', 'principal' and 'scope' are required; 'args', when sent, is a 64-digit hex SHA-256.").ConfigureAwait(false);
-            return;
+            return Problem(400, "Fields 'user', 'principal' and 'scope' are required; 'args', when sent, is a 64-digit hex SHA-256.");
         }
 
         var now = time.GetUtcNow();
@@ -284,15 +246,14 @@ internal sealed class ElevationEndpoints(
             ArgumentsHash = args.Length > 0 ? args.ToLowerInvariant() : null,
         };
         var approver = new CallerIdentity { UserId = "dev-approval-page", Subject = "dev-approval-page" };
-        var correlationId = CorrelationId(context);
+        var correlationId = HttpRequestInfo.CorrelationId(context);
         try
         {
             await store.SaveAsync(grant, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            await StoreFailedAsync(context, "grant", ex, user, scope, approver, correlationId, "The elevation grant store cannot be reached; nothing was approved.").ConfigureAwait(false);
-            return;
+            return await StoreFailedAsync(context, "grant", ex, user, scope, approver, correlationId, "The elevation grant store cannot be reached; nothing was approved.").ConfigureAwait(false);
         }
 
         await ForgetRequestAsync(grant, context.RequestAborted).ConfigureAwait(false);
@@ -304,22 +265,21 @@ internal sealed class ElevationEndpoints(
             ArgumentsHash = grant.ArgumentsHash,
             Detail = "development approval page",
         }).ConfigureAwait(false);
-        context.Response.ContentType = "text/html; charset=utf-8";
         var what = grant.SingleUse ? "once, with the same arguments," : "until " + GrantJson.FormatTime(grant.ExpiresAt);
-        await context.Response.WriteAsync($"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Elevation approved</title></head><body><main><p>Approved: {WebUtility.HtmlEncode(user)} may use {WebUtility.HtmlEncode(scope)} {what} ({grant.ApprovalReference}). Call the tool again.</p></main></body></html>", context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Content($"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Elevation approved</title></head><body><main><p>Approved: {WebUtility.HtmlEncode(user)} may use {WebUtility.HtmlEncode(scope)} {what} ({grant.ApprovalReference}). Call the tool again.</p></main></body></html>", HtmlContentType);
     }
 
-    /// <summary>Reads and checks a grant posted by the approval system.</summary>
+    /// <summary>Checks a grant posted by the approval system.</summary>
     /// <returns>The grant, or <see langword="null"/> and every problem found.</returns>
-    internal static (ElevationGrant? Grant, List<string> Errors) ParseGrant(JsonElement body, ElevationOptions o, DateTimeOffset now)
+    internal static (ElevationGrant? Grant, List<string> Errors) ParseGrant(GrantRequest body, ElevationOptions o, DateTimeOffset now)
     {
         var errors = new List<string>();
-        var userId = Required(body, "user_id", errors);
-        var principal = Required(body, "principal_key", errors);
-        var scope = Required(body, "scope", errors);
-        var reference = Required(body, "approval_reference", errors);
-        var grantedAt = Time(body, "granted_at", errors) ?? now;
-        var expiresAt = Time(body, "expires_at", errors) ?? grantedAt + o.DefaultGrantLifetime;
+        var userId = Required(body.UserId, "user_id", errors);
+        var principal = Required(body.PrincipalKey, "principal_key", errors);
+        var scope = Required(body.Scope, "scope", errors);
+        var reference = Required(body.ApprovalReference, "approval_reference", errors);
+        var grantedAt = Time(body.GrantedAt, "granted_at", errors) ?? now;
+        var expiresAt = Time(body.ExpiresAt, "expires_at", errors) ?? grantedAt + o.DefaultGrantLifetime;
         if (grantedAt > now + o.MaxClockSkew)
         {
             errors.Add($"'granted_at' is {grantedAt - now:c} ahead of this server's clock, more than Msil:Mcp:Elevation:MaxClockSkew ({o.MaxClockSkew:c}): check the approval system's clock");
@@ -339,20 +299,7 @@ internal sealed class ElevationEndpoints(
             errors.Add($"'expires_at' is further away than the maximum grant lifetime ({o.MaxGrantLifetime:c}, Msil:Mcp:Elevation:MaxGrantLifetime)");
         }
 
-        var singleUse = false;
-        if (body.TryGetProperty("single_use", out var su) && su.ValueKind != JsonValueKind.Null)
-        {
-            if (su.ValueKind is JsonValueKind.True or JsonValueKind.False)
-            {
-                singleUse = su.GetBoolean();
-            }
-            else
-            {
-                errors.Add("'single_use' must be true or false");
-            }
-        }
-
-        var argumentsHash = Str(body, "arguments_hash");
+        var argumentsHash = body.ArgumentsHash;
         if (argumentsHash is not null)
         {
             if (ElevationArguments.IsWellFormed(argumentsHash))
@@ -365,28 +312,15 @@ internal sealed class ElevationEndpoints(
             }
         }
 
-        if (body.TryGetProperty("arguments", out var arguments) && arguments.ValueKind != JsonValueKind.Null)
+        if (body.Arguments is { } arguments)
         {
-            if (arguments.ValueKind != JsonValueKind.Object)
+            var computed = ElevationArguments.Hash(arguments);
+            if (argumentsHash is not null && !string.Equals(argumentsHash, computed, StringComparison.Ordinal))
             {
-                errors.Add("'arguments' must be a JSON object: the tool arguments the grant is bound to");
+                errors.Add($"'arguments_hash' does not match the hash of 'arguments' ({computed}); send one of them");
             }
-            else
-            {
-                var map = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-                foreach (var p in arguments.EnumerateObject())
-                {
-                    map[p.Name] = p.Value;
-                }
 
-                var computed = ElevationArguments.Hash(map);
-                if (argumentsHash is not null && !string.Equals(argumentsHash, computed, StringComparison.Ordinal))
-                {
-                    errors.Add($"'arguments_hash' does not match the hash of 'arguments' ({computed}); send one of them");
-                }
-
-                argumentsHash = computed;
-            }
+            argumentsHash = computed;
         }
 
         if (errors.Count > 0)
@@ -402,12 +336,12 @@ internal sealed class ElevationEndpoints(
             GrantedAt = grantedAt,
             ExpiresAt = expiresAt,
             ApprovalReference = reference!,
-            SingleUse = singleUse,
+            SingleUse = body.SingleUse ?? false,
             ArgumentsHash = argumentsHash,
         }, errors);
     }
 
-    private async Task StoreFailedAsync(HttpContext context, string operation, Exception ex, string userId, string scope, CallerIdentity caller, string correlationId, string message)
+    private async Task<IResult> StoreFailedAsync(HttpContext context, string operation, Exception ex, string userId, string scope, CallerIdentity caller, string correlationId, string message)
     {
         Log.StoreUnavailable(telemetry.Logger, operation, scope, ex.GetType().Name);
         await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Refused, ElevationAuditActions.Refuse, ElevationAuditOutcomes.StoreUnavailable, userId, scope)
@@ -416,51 +350,57 @@ internal sealed class ElevationEndpoints(
             CorrelationId = correlationId,
             Detail = $"{operation}: {ElevationGate.StoreUnavailableReason} ({ex.GetType().Name})",
         }).ConfigureAwait(false);
-        await ProblemAsync(context, 503, message).ConfigureAwait(false);
+        return Problem(503, message);
     }
 
     /// <summary>
-    /// Answers 403 and audits the refused attempt (<c>elevation.refuse</c>, outcome <c>denied</c>): who tried which
+    /// Audits the refused attempt (<c>elevation.refuse</c>, outcome <c>denied</c>) and answers 403: who tried which
     /// operation on whose elevation, with the caller-supplied user and scope bounded and cleaned (<see cref="CallerText"/>).
     /// </summary>
-    private async Task RefusedAsync(HttpContext context, string operation, CallerIdentity caller, string userId, string scope, string message)
+    private async Task<IResult> RefusedAsync(HttpContext context, string operation, CallerIdentity caller, string userId, string scope, string message)
     {
-        await telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Refused, ElevationAuditActions.Refuse, AuditOutcomes.Denied, CallerText.Bound(userId), CallerText.Bound(scope))
+        await AuditRefusedAsync(context, operation, caller, userId, scope).ConfigureAwait(false);
+        return Problem(403, message);
+    }
+
+    private ValueTask AuditRefusedAsync(HttpContext context, string operation, CallerIdentity caller, string? userId, string? scope)
+        => telemetry.RecordAsync(new ElevationEvent(ElevationEvents.Refused, ElevationAuditActions.Refuse, AuditOutcomes.Denied, CallerText.Bound(userId), CallerText.Bound(scope))
         {
             Caller = caller,
-            CorrelationId = CorrelationId(context),
+            CorrelationId = HttpRequestInfo.CorrelationId(context),
             Detail = operation + ": the caller is not the approval system and not the user",
-        }).ConfigureAwait(false);
-        await ProblemAsync(context, 403, message).ConfigureAwait(false);
-    }
+        });
 
     private bool IsApprover(CallerIdentity caller) => caller.IsAuthenticated && caller.IsInRole(options.CurrentValue.ApproverRole);
 
-    private bool IsAdmin(CallerIdentity caller) => caller.IsAuthenticated && caller.IsInRole(options.CurrentValue.AdminRole);
+    /// <summary>The roles of a role set of <see cref="RoleEndpointFilter"/>, from the current options.</summary>
+    private RoleRule RuleOf(HttpContext context, string roleSet)
+    {
+        var o = options.CurrentValue;
+        return roleSet switch
+        {
+            ApproverSet => new([o.ApproverRole], "Msil:Mcp:Elevation:ApproverRole"),
+            ApproverOrAdminSet => new([o.ApproverRole, o.AdminRole], "Msil:Mcp:Elevation:ApproverRole or Msil:Mcp:Elevation:AdminRole"),
+            _ => new([o.AdminRole], "Msil:Mcp:Elevation:AdminRole"),
+        };
+    }
+
+    /// <summary>Audits a call the role filter refused, like every other refusal of this API (<see cref="AuditRefusedAsync"/>).</summary>
+    private ValueTask AuditRefusalAsync(HttpContext context, RoleRefusal refusal)
+        => AuditRefusedAsync(context, refusal.Action, refusal.Caller, refusal.Caller.UserId, context.Request.RouteValues["scope"]?.ToString());
 
     /// <summary><c>GET /api/pim/grants?user=&amp;page=&amp;page_size=</c> (admin role): the active grants, soonest to expire last.</summary>
-    private async Task ListGrantsAsync(HttpContext context)
+    private async Task<IResult> ListGrantsAsync(HttpContext context)
     {
-        var caller = identity.Resolve(context.User);
-        if (!IsAdmin(caller))
-        {
-            await RefusedAsync(context, "list grants", caller, caller.UserId, string.Empty,
-                $"Only administrators (role '{options.CurrentValue.AdminRole}', Msil:Mcp:Elevation:AdminRole) may list grants.").ConfigureAwait(false);
-            return;
-        }
-
-        var (page, size, error) = Paging(context.Request);
         var user = context.Request.Query["user"].ToString();
-        if (error is not null || user.Length > MaxFieldLength)
+        if (!HttpRequestInfo.TryReadPaging(context.Request, out var page, out var size, out var error) || user.Length > MaxFieldLength)
         {
-            await ProblemAsync(context, 400, error ?? $"Query parameter 'user' must be at most {MaxFieldLength} characters.").ConfigureAwait(false);
-            return;
+            return Problem(400, error ?? $"Query parameter 'user' must be at most {MaxFieldLength} characters.");
         }
 
         if (store is not IElevationGrantListing listing)
         {
-            await ProblemAsync(context, 501, $"The grant store {store.GetType().Name} cannot list its grants: implement IElevationGrantListing on it (Msil.Mcp.Elevation), or use Msil:Mcp:Elevation:Store Memory or Redis.").ConfigureAwait(false);
-            return;
+            return Problem(501, $"The grant store {store.GetType().Name} cannot list its grants: implement IElevationGrantListing on it (Msil.Mcp.Elevation), or use Msil:Mcp:Elevation:Store Memory or Redis.");
         }
 
         IReadOnlyList<ElevationGrant> grants;
@@ -471,49 +411,25 @@ internal sealed class ElevationEndpoints(
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
             Log.GrantListFailed(telemetry.Logger, ex.GetType().Name);
-            await ProblemAsync(context, 503, "The elevation grant store cannot be reached; try again when it is back.").ConfigureAwait(false);
-            return;
+            return Problem(503, "The elevation grant store cannot be reached; try again when it is back.");
         }
 
         var matching = grants
             .Where(g => user.Length == 0 || string.Equals(g.UserId, user, StringComparison.OrdinalIgnoreCase) || string.Equals(g.PrincipalKey, user, StringComparison.Ordinal))
             .OrderByDescending(g => g.GrantedAt).ThenBy(g => g.PrincipalKey, StringComparer.Ordinal).ThenBy(g => g.Scope, StringComparer.Ordinal)
             .ToList();
-        var items = new JsonArray();
-        foreach (var g in matching.Skip((page - 1) * size).Take(size))
-        {
-            items.Add((JsonNode)new JsonObject
-            {
-                ["principal_key"] = g.PrincipalKey,
-                ["user"] = g.UserId,
-                ["scope"] = g.Scope,
-                ["tool"] = ToolOf(g.Scope),
-                ["granted_at"] = GrantJson.FormatTime(g.GrantedAt),
-                ["expires_at"] = GrantJson.FormatTime(g.ExpiresAt),
-                ["approval_reference"] = g.ApprovalReference,
-                ["single_use"] = g.SingleUse,
-            });
-        }
-
-        await JsonAsync(context, 200, new JsonObject { ["items"] = items, ["total"] = matching.Count, ["page"] = page, ["page_size"] = size }).ConfigureAwait(false);
+        var items = matching.Skip((page - 1) * size).Take(size)
+            .Select(g => new GrantListItem(g.PrincipalKey, g.UserId, g.Scope, ToolOf(g.Scope), GrantJson.FormatTime(g.GrantedAt), GrantJson.FormatTime(g.ExpiresAt), g.ApprovalReference, g.SingleUse))
+            .ToList();
+        return TypedResults.Json(new ElevationPage<GrantListItem>(items, matching.Count, page, size), ElevationJsonContext.Default.ElevationPageGrantListItem);
     }
 
     /// <summary><c>GET /api/pim/requests?page=&amp;page_size=</c> (admin role): the pending elevation requests, newest first.</summary>
-    private async Task ListRequestsAsync(HttpContext context)
+    private async Task<IResult> ListRequestsAsync(HttpContext context)
     {
-        var caller = identity.Resolve(context.User);
-        if (!IsAdmin(caller))
+        if (!HttpRequestInfo.TryReadPaging(context.Request, out var page, out var size, out var error))
         {
-            await RefusedAsync(context, "list requests", caller, caller.UserId, string.Empty,
-                $"Only administrators (role '{options.CurrentValue.AdminRole}', Msil:Mcp:Elevation:AdminRole) may list elevation requests.").ConfigureAwait(false);
-            return;
-        }
-
-        var (page, size, error) = Paging(context.Request);
-        if (error is not null)
-        {
-            await ProblemAsync(context, 400, error).ConfigureAwait(false);
-            return;
+            return Problem(400, error!);
         }
 
         IReadOnlyList<ElevationRequest> pending;
@@ -524,27 +440,13 @@ internal sealed class ElevationEndpoints(
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
             Log.RequestStoreUnavailable(telemetry.Logger, "*", ex.GetType().Name);
-            await ProblemAsync(context, 503, "The pending elevation request store cannot be reached; try again when it is back.").ConfigureAwait(false);
-            return;
+            return Problem(503, "The pending elevation request store cannot be reached; try again when it is back.");
         }
 
-        var items = new JsonArray();
-        foreach (var r in pending.Skip((page - 1) * size).Take(size))
-        {
-            items.Add((JsonNode)new JsonObject
-            {
-                ["id"] = r.Id,
-                ["principal_key"] = r.PrincipalKey,
-                ["user"] = r.UserId,
-                ["tool"] = r.Tool,
-                ["scope"] = r.Scope,
-                ["requested_at"] = GrantJson.FormatTime(r.RequestedAt),
-                ["expires_at"] = GrantJson.FormatTime(r.ExpiresAt),
-                ["approval_url"] = r.ApprovalUrl,
-            });
-        }
-
-        await JsonAsync(context, 200, new JsonObject { ["items"] = items, ["total"] = pending.Count, ["page"] = page, ["page_size"] = size }).ConfigureAwait(false);
+        var items = pending.Skip((page - 1) * size).Take(size)
+            .Select(r => new RequestListItem(r.Id, r.PrincipalKey, r.UserId, r.Tool, r.Scope, GrantJson.FormatTime(r.RequestedAt), GrantJson.FormatTime(r.ExpiresAt), r.ApprovalUrl))
+            .ToList();
+        return TypedResults.Json(new ElevationPage<RequestListItem>(items, pending.Count, page, size), ElevationJsonContext.Default.ElevationPageRequestListItem);
     }
 
     /// <summary>The tool of a scope: the scope itself unless it is a scope group (then <see langword="null"/>).</summary>
@@ -562,61 +464,8 @@ internal sealed class ElevationEndpoints(
         }
     }
 
-    private static (int Page, int PageSize, string? Error) Paging(HttpRequest request)
+    private static string? Required(string? value, string name, List<string> errors)
     {
-        var page = 1;
-        var size = 50;
-        var rawPage = request.Query["page"].ToString();
-        if (rawPage.Length > 0 && (!int.TryParse(rawPage, NumberStyles.None, CultureInfo.InvariantCulture, out page) || page < 1))
-        {
-            return (0, 0, "Query parameter 'page' must be a whole number from 1 (the first page).");
-        }
-
-        var rawSize = request.Query["page_size"].ToString();
-        if (rawSize.Length > 0 && (!int.TryParse(rawSize, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size < 1 || size > 500))
-        {
-            return (0, 0, "Query parameter 'page_size' must be a whole number from 1 to 500 (default 50).");
-        }
-
-        return (page, size, null);
-    }
-
-    private static string CorrelationId(HttpContext context)
-    {
-        var id = context.Response.Headers[CorrelationHeader].ToString();
-        return id.Length > 0 ? id : context.TraceIdentifier;
-    }
-
-    private static async Task<JsonDocument?> ReadJsonAsync(HttpContext context)
-    {
-        if (context.Request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-
-        try
-        {
-            var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
-            {
-                return document;
-            }
-
-            document.Dispose();
-            return null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static string? Str(JsonElement body, string name)
-        => body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static string? Required(JsonElement body, string name, List<string> errors)
-    {
-        var value = Str(body, name);
         if (string.IsNullOrWhiteSpace(value))
         {
             errors.Add($"'{name}' is required");
@@ -632,14 +481,14 @@ internal sealed class ElevationEndpoints(
         return value;
     }
 
-    private static DateTimeOffset? Time(JsonElement body, string name, List<string> errors)
+    private static DateTimeOffset? Time(string? value, string name, List<string> errors)
     {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (value is null)
         {
             return null;
         }
 
-        var parsed = value.ValueKind == JsonValueKind.String ? GrantJson.ParseTime(value.GetString()) : null;
+        var parsed = GrantJson.ParseTime(value);
         if (parsed is null)
         {
             errors.Add($"'{name}' must be an ISO 8601 time, for example 2026-01-31T11:00:00Z");
@@ -648,22 +497,5 @@ internal sealed class ElevationEndpoints(
         return parsed;
     }
 
-    private static Task ProblemAsync(HttpContext context, int status, string detail)
-        => JsonAsync(context, status, new JsonObject { ["type"] = "about:blank", ["status"] = status, ["title"] = ReasonPhrase(status), ["detail"] = detail }, "application/problem+json");
-
-    private static string ReasonPhrase(int status) => status switch
-    {
-        400 => "Bad Request",
-        403 => "Forbidden",
-        501 => "Not Implemented",
-        503 => "Service Unavailable",
-        _ => "Error",
-    };
-
-    private static Task JsonAsync(HttpContext context, int status, JsonObject body, string contentType = "application/json")
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = contentType;
-        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
-    }
+    private static ProblemHttpResult Problem(int status, string detail) => HttpProblem.Result(status, detail);
 }

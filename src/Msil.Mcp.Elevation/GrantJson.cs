@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
-using Msil.Mcp.Abstractions;
 
 namespace Msil.Mcp.Elevation;
 
@@ -14,17 +12,4 @@ internal static class GrantJson
     /// <summary>Parses an ISO 8601 time; one without an offset is taken as UTC.</summary>
     public static DateTimeOffset? ParseTime(string? value)
         => value is not null && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
-
-    /// <summary>The grant as the endpoints return it.</summary>
-    public static JsonObject ToJson(ElevationGrant grant) => new()
-    {
-        ["user_id"] = grant.UserId,
-        ["principal_key"] = grant.PrincipalKey,
-        ["scope"] = grant.Scope,
-        ["granted_at"] = FormatTime(grant.GrantedAt),
-        ["expires_at"] = FormatTime(grant.ExpiresAt),
-        ["approval_reference"] = grant.ApprovalReference,
-        ["single_use"] = grant.SingleUse,
-        ["arguments_hash"] = grant.ArgumentsHash,
-    };
 }

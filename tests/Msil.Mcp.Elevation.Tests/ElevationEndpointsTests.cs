@@ -128,6 +128,19 @@ public sealed class ElevationEndpointsTests
     }
 
     [Fact]
+    public async Task CheckElevation_FieldOfWrongType_BadRequestNamingTheField()
+    {
+        await using var host = await ElevationTestHost.StartAsync(time: NewTime());
+
+        using var response = await host.PostJsonAsync("/api/pim/check-elevation", """{"scope":["delete_customer_data"]}""", Carol, "admin");
+        var problem = await ElevationTestHost.ReadJsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.Contains("Field 'scope' has the wrong JSON type", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Grant_ByApprover_CreatedAuditedCountedAndEffective()
     {
         var time = NewTime();
@@ -205,10 +218,12 @@ public sealed class ElevationEndpointsTests
     [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","expires_at":"tomorrow"}""", "'expires_at' must be an ISO 8601 time")]
     [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","granted_at":"2026-01-31T10:05:00Z","expires_at":"2026-01-31T11:00:00Z"}""", "ahead of this server's clock")]
     [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","granted_at":"2026-01-31T10:30:00Z","expires_at":"2026-01-31T10:20:00Z"}""", "'expires_at' must be after 'granted_at'")]
-    [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","single_use":"yes"}""", "'single_use' must be true or false")]
+    [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","single_use":"yes"}""", "Field 'single_use' has the wrong JSON type")]
     [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","arguments_hash":"abc"}""", "'arguments_hash' must be the 64-digit hex SHA-256")]
-    [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","arguments":[1]}""", "'arguments' must be a JSON object")]
+    [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","arguments":[1]}""", "Field 'arguments' has the wrong JSON type")]
     [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","arguments":{"id":"1"},"arguments_hash":"0000000000000000000000000000000000000000000000000000000000000000"}""", "does not match the hash of 'arguments'")]
+    [InlineData("""{"user_id":5,"scope":"x","approval_reference":"r"}""", "Field 'user_id' has the wrong JSON type")]
+    [InlineData("""{"user_id":"u","scope":"x","approval_reference":"r","expires_at":17}""", "Field 'expires_at' has the wrong JSON type")]
     public async Task Grant_Invalid_BadRequestNamingTheField(string body, string expected)
     {
         await using var host = await ElevationTestHost.StartAsync(o => o.MaxClockSkew = TimeSpan.FromMinutes(1), NewTime());
