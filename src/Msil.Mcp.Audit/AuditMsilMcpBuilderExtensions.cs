@@ -20,7 +20,12 @@ public static class AuditMsilMcpBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static IMsilMcpBuilder AddAudit(this IMsilMcpBuilder builder) => builder.AddAudit(static _ => { });
+    public static IMsilMcpBuilder AddAudit(this IMsilMcpBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddCore(builder); // no configure action: calling it twice adds nothing twice
+        return builder;
+    }
 
     /// <summary>Adds audit configured in code.</summary>
     /// <param name="builder">The builder.</param>
@@ -61,7 +66,7 @@ public static class AuditMsilMcpBuilderExtensions
             return;
         }
 
-        services.AddOptions<AuditOptions>().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<AuditOptions, AuditOptionsAnnotationsValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuditOptions>, AuditTransportValidator>());
         services.TryAddSingleton(TimeProvider.System);
@@ -87,6 +92,6 @@ public static class AuditMsilMcpBuilderExtensions
         services.AddHostedService(static sp => sp.GetRequiredService<OutboxShipper<PostgreSqlAuditTarget>>());
         services.AddHostedService(static sp => sp.GetRequiredService<OutboxShipper<S3AuditTarget>>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, AuditQueryEndpoints>());
-        services.AddHealthChecks().AddCheck<AuditHealthCheck>(AuditHealthCheck.Name, tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<AuditHealthCheck>(AuditHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, AuditTelemetry.Name]);
     }
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using Msil.Mcp.Diagnostics;
 using Npgsql;
 
 namespace Msil.Mcp.Audit;
@@ -65,6 +67,7 @@ public sealed class AuditOptions
     /// relative paths are under the host's content root. Put it on a persistent volume: it must outlive the process.
     /// </summary>
     /// <value>Defaults to <c>audit-logs</c>.</value>
+    [Required(ErrorMessage = "Msil:Mcp:Audit:Directory is empty: set the folder for the audit files (the outbox), default audit-logs.")]
     public string Directory { get; set; } = "audit-logs";
 
     /// <summary>Gets or sets the durability policy.</summary>
@@ -77,6 +80,7 @@ public sealed class AuditOptions
 
     /// <summary>Gets or sets how many records may wait for the writer; when full, callers wait.</summary>
     /// <value>Defaults to 10,000.</value>
+    [KeyedRange(16, 1_000_000, ErrorMessage = "Msil:Mcp:Audit:QueueCapacity must be between 16 and 1000000 (default 10000): set it within that range or remove it.")]
     public int QueueCapacity { get; set; } = 10_000;
 
     /// <summary>
@@ -105,6 +109,7 @@ public sealed class AuditOptions
 
     /// <summary>Gets or sets the role a caller needs to query the audit records through <c>GET /api/audit</c>.</summary>
     /// <value>Defaults to <c>admin</c>.</value>
+    [Required(ErrorMessage = "Msil:Mcp:Audit:AdminRole is empty: set the role allowed to read audit records through GET /api/audit (default admin).")]
     public string AdminRole { get; set; } = "admin";
 
     /// <summary>Gets the PostgreSQL target; records are shipped there when <see cref="AuditPostgreSqlOptions.ConnectionString"/> is set.</summary>

@@ -2,7 +2,11 @@ using Npgsql;
 
 namespace Msil.Mcp.Audit;
 
-/// <summary>Checks the audit options at start; each message names the configuration key and says how to fix it.</summary>
+/// <summary>Checks the audit options' DataAnnotations at start (source-generated; each attribute's message names the key and the fix).</summary>
+[Microsoft.Extensions.Options.OptionsValidator]
+internal sealed partial class AuditOptionsAnnotationsValidator : Microsoft.Extensions.Options.IValidateOptions<AuditOptions>;
+
+/// <summary>Checks the audit rules DataAnnotations cannot say; each message names the configuration key and says how to fix it.</summary>
 internal sealed class AuditOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<AuditOptions>
 {
     private const string Section = AuditOptions.SectionName + ":";
@@ -11,19 +15,9 @@ internal sealed class AuditOptionsValidator : Microsoft.Extensions.Options.IVali
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Directory))
-        {
-            errors.Add($"{Section}Directory is empty: set the folder for the audit files (the outbox).");
-        }
-
         if (options.MaxFileBytes < 64 * 1024)
         {
-            errors.Add($"{Section}MaxFileBytes must be at least 65536.");
-        }
-
-        if (options.QueueCapacity is < 16 or > 1_000_000)
-        {
-            errors.Add($"{Section}QueueCapacity must be between 16 and 1000000.");
+            errors.Add($"{Section}MaxFileBytes must be at least 65536 (default 67108864, 64 MB): raise it or remove it.");
         }
 
         if (!Enum.IsDefined(options.Durability))
@@ -43,17 +37,12 @@ internal sealed class AuditOptionsValidator : Microsoft.Extensions.Options.IVali
 
         if (options.RetryDelay <= TimeSpan.Zero || options.RetryDelay > options.MaxRetryDelay)
         {
-            errors.Add($"{Section}RetryDelay must be positive and at most MaxRetryDelay.");
+            errors.Add($"{Section}RetryDelay must be positive and at most {Section}MaxRetryDelay: lower it or raise the maximum.");
         }
 
         if (options.MaxRetryDelay > TimeSpan.FromHours(1))
         {
-            errors.Add($"{Section}MaxRetryDelay must be at most 01:00:00.");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.AdminRole))
-        {
-            errors.Add($"{Section}AdminRole is empty: set the role allowed to read audit records through GET /api/audit.");
+            errors.Add($"{Section}MaxRetryDelay must be at most 01:00:00: lower it or remove it (default 00:00:30).");
         }
 
         if (options.Redaction.MaxArgumentsBytes is < 64 or > 1024 * 1024)

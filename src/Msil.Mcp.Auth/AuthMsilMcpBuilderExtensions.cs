@@ -23,7 +23,13 @@ public static class AuthMsilMcpBuilderExtensions
     /// <summary>Adds bearer-token validation, protected resource metadata and downstream tokens with default options.</summary>
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
-    public static IMsilMcpBuilder AddMsilAuth(this IMsilMcpBuilder builder) => builder.AddMsilAuth(static _ => { });
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static IMsilMcpBuilder AddMsilAuth(this IMsilMcpBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddCore(builder); // no configure action: calling it twice adds nothing twice
+        return builder;
+    }
 
     /// <summary>Adds bearer-token validation, protected resource metadata and downstream tokens, configured in code.</summary>
     /// <param name="builder">The builder.</param>
@@ -64,7 +70,7 @@ public static class AuthMsilMcpBuilderExtensions
             return;
         }
 
-        services.AddOptions<MsilAuthOptions>().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<MsilAuthOptions, MsilAuthOptionsAnnotationsValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilAuthOptions>, MsilAuthOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilAuthOptions>, AuthTransportValidator>());
         services.AddHttpClient(IssuerRegistry.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
@@ -77,7 +83,7 @@ public static class AuthMsilMcpBuilderExtensions
         services.TryAddSingleton<ValidatedTokenCache>();
         AuthRedis.AddOverride(services);
         services.TryAddSingleton<AuthRedis>();
-        services.AddHealthChecks().AddCheck<IssuerHealthCheck>("msil-auth-issuers", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddCheck<IssuerHealthCheck>("msil-auth-issuers", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, "Msil.Mcp.Auth"]);
         services.RemoveAll<IDownstreamTokenProvider>();
         services.AddSingleton<IDownstreamTokenProvider, OAuthDownstreamTokenProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, DevelopmentIssuerContributorGate>());

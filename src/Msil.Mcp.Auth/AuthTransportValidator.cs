@@ -7,8 +7,8 @@ using Msil.Mcp.Diagnostics;
 namespace Msil.Mcp.Auth;
 
 /// <summary>
-/// Refuses, in a Production host, a Redis connection (<c>Msil:Mcp:Auth:RedisConnectionString</c>) without TLS and a password (seed §8.2), unless the matching <c>AllowInsecure…</c> setting is true, which is logged as
-/// a warning. Outside Production, and without a registered host environment (a bare service collection), nothing is checked.
+/// Refuses, in a Production host, a Redis connection (<c>Msil:Mcp:Auth:RedisConnectionString</c>) without TLS and a password (seed §8.2), unless
+/// <c>Msil:Mcp:Auth:AllowInsecureRedis</c> is true, which is logged as a warning (<see cref="ProductionTransportRules"/>).
 /// </summary>
 internal sealed class AuthTransportValidator(IHostEnvironment? environment = null, ILogger<AuthTransportValidator>? logger = null) : IValidateOptions<MsilAuthOptions>
 {
@@ -17,24 +17,8 @@ internal sealed class AuthTransportValidator(IHostEnvironment? environment = nul
     public ValidateOptionsResult Validate(string? name, MsilAuthOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!(environment?.IsProduction() ?? false))
-        {
-            return ValidateOptionsResult.Skip;
-        }
-
-        var errors = new List<string>();
-        if (!string.IsNullOrWhiteSpace(options.RedisConnectionString) && RedisTransport.CheckTls(options.RedisConnectionString, "Msil:Mcp:Auth:RedisConnectionString", "Msil:Mcp:Auth:AllowInsecureRedis") is { } error)
-        {
-            if (options.AllowInsecureRedis)
-            {
-                Log.InsecureRedisAllowed(_logger, "Msil:Mcp:Auth:RedisConnectionString", "Msil:Mcp:Auth:AllowInsecureRedis");
-            }
-            else
-            {
-                errors.Add(error);
-            }
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Skip : ValidateOptionsResult.Fail(errors);
+        return ProductionTransportRules.Validate(
+            environment,
+            RedisTransport.Rule(options.RedisConnectionString, "Msil:Mcp:Auth:RedisConnectionString", options.AllowInsecureRedis, "Msil:Mcp:Auth:AllowInsecureRedis", (k, a) => Log.InsecureRedisAllowed(_logger, k, a)));
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Msil.Mcp.Diagnostics;
 
 namespace Msil.Mcp.Auth;
 
@@ -10,7 +11,7 @@ public sealed class MsilAuthOptions
 
     /// <summary>Gets or sets the audience tokens must be issued for (this server).</summary>
     /// <value>Defaults to <c>api://msil-mcp-server</c> (seed §4.1).</value>
-    [Required]
+    [Required(ErrorMessage = "Msil:Mcp:Auth:Audience is empty: set it to the audience your identity provider issues tokens for (for example api://msil-mcp-server).")]
     public string Audience { get; set; } = "api://msil-mcp-server";
 
     /// <summary>Gets the OIDC issuers whose tokens are accepted; none is vendor-specific.</summary>
@@ -31,12 +32,12 @@ public sealed class MsilAuthOptions
 
     /// <summary>Gets or sets the largest token accepted, in bytes.</summary>
     /// <value>Defaults to 16,384.</value>
-    [Range(1024, 1024 * 1024)]
+    [KeyedRange(1024, 1024 * 1024, ErrorMessage = "Msil:Mcp:Auth:MaxTokenBytes must be between 1024 and 1048576 bytes (default 16384): set it within that range or remove it.")]
     public int MaxTokenBytes { get; set; } = 16 * 1024;
 
     /// <summary>Gets or sets how many validated tokens are remembered (by their SHA-256), so a repeated token skips the signature check; 0 turns the cache off.</summary>
     /// <value>Defaults to 10,000. An entry never outlives its token's <c>exp</c>, nor five minutes.</value>
-    [Range(0, 1_000_000)]
+    [KeyedRange(0, 1_000_000, ErrorMessage = "Msil:Mcp:Auth:ValidatedTokenCacheSize must be between 0 (off) and 1000000 (default 10000): set it within that range or remove it.")]
     public int ValidatedTokenCacheSize { get; set; } = 10_000;
 
     /// <summary>Gets the scopes advertised in the protected resource metadata and the <c>WWW-Authenticate</c> challenge.</summary>

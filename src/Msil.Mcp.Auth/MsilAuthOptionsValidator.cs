@@ -4,36 +4,25 @@ using Msil.Mcp.Auth.Validation;
 
 namespace Msil.Mcp.Auth;
 
-/// <summary>Checks the auth options at start; each message names the configuration key and the fix.</summary>
+/// <summary>Checks the auth options' DataAnnotations at start (source-generated; each attribute's message names the key and the fix).</summary>
+[OptionsValidator]
+internal sealed partial class MsilAuthOptionsAnnotationsValidator : IValidateOptions<MsilAuthOptions>;
+
+/// <summary>Checks the auth rules DataAnnotations cannot say (across fields, per issuer, per environment); each message names the configuration key and the fix.</summary>
 internal sealed class MsilAuthOptionsValidator(IHostEnvironment environment) : IValidateOptions<MsilAuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, MsilAuthOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Audience))
-        {
-            errors.Add("Msil:Mcp:Auth:Audience is empty: set it to the audience your identity provider issues tokens for (for example api://msil-mcp-server).");
-        }
-
         if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(10))
         {
-            errors.Add("Msil:Mcp:Auth:ClockSkew must be between 00:00:00 and 00:10:00.");
-        }
-
-        // The same bounds as the options' [Range] attributes, which document them; checked here so the message names the key.
-        if (options.MaxTokenBytes is < 1024 or > 1024 * 1024)
-        {
-            errors.Add("Msil:Mcp:Auth:MaxTokenBytes must be between 1024 and 1048576 bytes (default 16384).");
-        }
-
-        if (options.ValidatedTokenCacheSize is < 0 or > 1_000_000)
-        {
-            errors.Add("Msil:Mcp:Auth:ValidatedTokenCacheSize must be between 0 (off) and 1000000 (default 10000).");
+            errors.Add("Msil:Mcp:Auth:ClockSkew must be between 00:00:00 and 00:10:00 (default 00:01:00): set it within that range or remove it.");
         }
 
         if (options.JwksCacheLifetime <= TimeSpan.Zero)
         {
-            errors.Add("Msil:Mcp:Auth:JwksCacheLifetime must be positive.");
+            errors.Add("Msil:Mcp:Auth:JwksCacheLifetime must be positive: set a duration such as 01:00:00, or remove it for the default.");
         }
 
         if (options.ValidAlgorithms.Count == 0 || options.ValidAlgorithms.All(IssuerRegistry.IsRefusedAlgorithm))
@@ -67,7 +56,7 @@ internal sealed class MsilAuthOptionsValidator(IHostEnvironment environment) : I
         if (options.Downstream.Mode is DownstreamTokenMode.OnBehalfOf or DownstreamTokenMode.ClientCredentials or DownstreamTokenMode.TokenExchange
             && options.Downstream.TokenEndpoint is null && !options.DevelopmentIssuer.Enabled)
         {
-            errors.Add($"Msil:Mcp:Auth:Downstream:Mode is {options.Downstream.Mode} but Msil:Mcp:Auth:Downstream:TokenEndpoint is not set.");
+            errors.Add($"Msil:Mcp:Auth:Downstream:Mode is {options.Downstream.Mode} but Msil:Mcp:Auth:Downstream:TokenEndpoint is not set: set Msil:Mcp:Auth:Downstream:TokenEndpoint to your identity provider's token endpoint, or set the mode to None.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -71,7 +71,7 @@ public static class ChatServiceCollectionExtensions
         });
         services.AddMsilWebUi(ChatConsole.Name, MsilMcpChatOptions.SectionName);
         services.AddOptions<MsilMcpChatOptions>().BindConfiguration(MsilMcpChatOptions.SectionName);
-        services.AddOptionsWithValidateOnStart<MsilMcpChatOptions>();
+        services.AddOptionsWithValidateOnStart<MsilMcpChatOptions, MsilMcpChatOptionsAnnotationsValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpChatOptions>, MsilMcpChatOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ChatModelCatalog>();

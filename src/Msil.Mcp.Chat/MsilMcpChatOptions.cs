@@ -1,3 +1,5 @@
+using Msil.Mcp.Diagnostics;
+
 namespace Msil.Mcp.Chat;
 
 /// <summary>Settings of the chat host (configuration section <c>Msil:Mcp:Chat</c>).</summary>
@@ -25,6 +27,7 @@ public sealed class MsilMcpChatOptions
 
     /// <summary>Gets or sets the most tool calls the model may make in one turn before the host stops it.</summary>
     /// <value>8 by default.</value>
+    [KeyedRange(1, 100, ErrorMessage = "Msil:Mcp:Chat:MaxToolCallsPerTurn must be between 1 and 100 (default 8): set it within that range or remove it.")]
     public int MaxToolCallsPerTurn { get; set; } = 8;
 
     /// <summary>

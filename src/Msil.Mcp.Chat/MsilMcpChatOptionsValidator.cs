@@ -2,11 +2,16 @@ using Microsoft.Extensions.Options;
 
 namespace Msil.Mcp.Chat;
 
-/// <summary>Checks the chat host's settings at start; every message names the configuration key and the fix.</summary>
+/// <summary>Checks the chat options' DataAnnotations at start (source-generated; each attribute's message names the key and the fix).</summary>
+[OptionsValidator]
+internal sealed partial class MsilMcpChatOptionsAnnotationsValidator : IValidateOptions<MsilMcpChatOptions>;
+
+/// <summary>Checks the chat host's settings DataAnnotations cannot say; every message names the configuration key and the fix.</summary>
 internal sealed class MsilMcpChatOptionsValidator : IValidateOptions<MsilMcpChatOptions>
 {
     public ValidateOptionsResult Validate(string? name, MsilMcpChatOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
         const string Section = MsilMcpChatOptions.SectionName;
         if (options.ServerUrl is { IsAbsoluteUri: false })
@@ -17,11 +22,6 @@ internal sealed class MsilMcpChatOptionsValidator : IValidateOptions<MsilMcpChat
         if (string.IsNullOrWhiteSpace(options.McpPath) || !options.McpPath.StartsWith('/'))
         {
             errors.Add($"{Section}:McpPath must be a path starting with '/', for example /mcp.");
-        }
-
-        if (options.MaxToolCallsPerTurn is < 1 or > 100)
-        {
-            errors.Add($"{Section}:MaxToolCallsPerTurn must be between 1 and 100.");
         }
 
         if (string.IsNullOrWhiteSpace(options.AuditLinkTemplate) || !options.AuditLinkTemplate.Contains("{0}", StringComparison.Ordinal))

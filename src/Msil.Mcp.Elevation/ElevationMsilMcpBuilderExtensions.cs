@@ -17,7 +17,12 @@ public static class ElevationMsilMcpBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static IMsilMcpBuilder AddElevation(this IMsilMcpBuilder builder) => builder.AddElevation(static _ => { });
+    public static IMsilMcpBuilder AddElevation(this IMsilMcpBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddCore(builder); // no configure action: calling it twice adds nothing twice
+        return builder;
+    }
 
     /// <summary>Adds elevation configured in code.</summary>
     /// <param name="builder">The builder.</param>
@@ -76,7 +81,7 @@ public static class ElevationMsilMcpBuilderExtensions
             return;
         }
 
-        services.AddOptions<ElevationOptions>().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<ElevationOptions, ElevationOptionsAnnotationsValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElevationOptions>, ElevationOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElevationOptions>, ElevationTransportValidator>());
         services.TryAddSingleton(TimeProvider.System);
@@ -101,6 +106,6 @@ public static class ElevationMsilMcpBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, ElevationEndpoints>());
 
         // "ready" = MsilMcpHealthEndpoints.ReadyTag: reported by /health/ready (degraded, never unhealthy, when Redis is down).
-        services.AddHealthChecks().AddCheck<ElevationStoreHealthCheck>(ElevationStoreHealthCheck.Name, tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<ElevationStoreHealthCheck>(ElevationStoreHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, ElevationTelemetry.Name]);
     }
 }

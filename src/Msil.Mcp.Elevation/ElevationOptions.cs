@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using Msil.Mcp.Diagnostics;
+
 namespace Msil.Mcp.Elevation;
 
 /// <summary>Options of just-in-time elevation, bound from <c>Msil:Mcp:Elevation</c>.</summary>
@@ -34,6 +37,7 @@ public sealed class ElevationOptions
 
     /// <summary>Gets or sets the role of the approval system's identity, allowed to post and revoke grants.</summary>
     /// <value>Defaults to <c>pim-approver</c>.</value>
+    [Required(ErrorMessage = "Msil:Mcp:Elevation:ApproverRole is empty: set the role of the approval system's identity (default pim-approver).")]
     public string ApproverRole { get; set; } = "pim-approver";
 
     /// <summary>
@@ -42,6 +46,7 @@ public sealed class ElevationOptions
     /// the approval system may).
     /// </summary>
     /// <value>Defaults to <c>admin</c>.</value>
+    [Required(ErrorMessage = "Msil:Mcp:Elevation:AdminRole is empty: set the role that may list grants and pending requests and revoke grants (default 'admin').")]
     public string AdminRole { get; set; } = "admin";
 
     /// <summary>
@@ -53,6 +58,7 @@ public sealed class ElevationOptions
 
     /// <summary>Gets or sets the most pending elevation requests kept; beyond it the oldest are dropped.</summary>
     /// <value>Defaults to 1,000; 1 to 100,000.</value>
+    [KeyedRange(1, 100_000, ErrorMessage = "Msil:Mcp:Elevation:MaxPendingRequests must be between 1 and 100000 (default 1000): set it within that range or remove it.")]
     public int MaxPendingRequests { get; set; } = 1000;
 
     /// <summary>Gets scope groups: a scope name mapped to the privileged tools it covers. A tool in no group is its own scope.</summary>

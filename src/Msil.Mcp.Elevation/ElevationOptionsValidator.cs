@@ -6,7 +6,11 @@ using StackExchange.Redis;
 
 namespace Msil.Mcp.Elevation;
 
-/// <summary>Checks the elevation options at start; each message names the key and says how to fix it.</summary>
+/// <summary>Checks the elevation options' DataAnnotations at start (source-generated; each attribute's message names the key and the fix).</summary>
+[OptionsValidator]
+internal sealed partial class ElevationOptionsAnnotationsValidator : IValidateOptions<ElevationOptions>;
+
+/// <summary>Checks the elevation rules DataAnnotations cannot say; each message names the key and says how to fix it.</summary>
 internal sealed class ElevationOptionsValidator(IHostEnvironment environment, IServiceProviderIsService services, IOptions<Msil.Mcp.Redis.MsilMcpRedisOptions>? shared = null) : IValidateOptions<ElevationOptions>
 {
     private const string Section = ElevationOptions.SectionName + ":";
@@ -17,38 +21,23 @@ internal sealed class ElevationOptionsValidator(IHostEnvironment environment, IS
         var errors = new List<string>();
         if (options.MaxGrantLifetime <= TimeSpan.Zero)
         {
-            errors.Add($"{Section}MaxGrantLifetime must be positive (the seed's grants last 01:00:00).");
+            errors.Add($"{Section}MaxGrantLifetime must be positive: set a duration such as 01:00:00 (the seed's grants last one hour).");
         }
 
         if (options.DefaultGrantLifetime <= TimeSpan.Zero || options.DefaultGrantLifetime > options.MaxGrantLifetime)
         {
-            errors.Add($"{Section}DefaultGrantLifetime must be positive and at most MaxGrantLifetime.");
+            errors.Add($"{Section}DefaultGrantLifetime must be positive and at most {Section}MaxGrantLifetime: lower it or raise the maximum.");
         }
 
         if (options.MaxClockSkew < TimeSpan.Zero || options.MaxClockSkew > TimeSpan.FromMinutes(10))
         {
-            errors.Add($"{Section}MaxClockSkew must be between 00:00:00 and 00:10:00.");
+            errors.Add($"{Section}MaxClockSkew must be between 00:00:00 and 00:10:00: set it within that range or remove it.");
         }
 
         ValidateTemplate(options.ElevationUrlTemplate, errors);
-        if (string.IsNullOrWhiteSpace(options.ApproverRole))
-        {
-            errors.Add($"{Section}ApproverRole is empty: set the role of the approval system's identity.");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.AdminRole))
-        {
-            errors.Add($"{Section}AdminRole is empty: set the role that may list grants and pending requests and revoke grants (default 'admin').");
-        }
-
         if (options.PendingRequestLifetime < TimeSpan.FromMinutes(1) || options.PendingRequestLifetime > TimeSpan.FromDays(7))
         {
             errors.Add($"{Section}PendingRequestLifetime is {options.PendingRequestLifetime:c}: set it between 00:01:00 and 7.00:00:00 (default 01:00:00).");
-        }
-
-        if (options.MaxPendingRequests is < 1 or > 100_000)
-        {
-            errors.Add($"{Section}MaxPendingRequests is {options.MaxPendingRequests}: set it between 1 and 100000 (default 1000).");
         }
 
         if (options.EnableDevelopmentApprovalPage && !environment.IsDevelopment())

@@ -7,8 +7,8 @@ using Msil.Mcp.Diagnostics;
 namespace Msil.Mcp.Elevation;
 
 /// <summary>
-/// Refuses, in a Production host, a Redis connection (<c>Msil:Mcp:Elevation:RedisConnectionString</c>) without TLS and a password (seed §8.2), unless the matching <c>AllowInsecure…</c> setting is true, which is logged as
-/// a warning. Outside Production, and without a registered host environment (a bare service collection), nothing is checked.
+/// Refuses, in a Production host, a Redis connection (<c>Msil:Mcp:Elevation:RedisConnectionString</c>) without TLS and a password (seed §8.2), unless
+/// <c>Msil:Mcp:Elevation:AllowInsecureRedis</c> is true, which is logged as a warning (<see cref="ProductionTransportRules"/>).
 /// </summary>
 internal sealed class ElevationTransportValidator(IHostEnvironment? environment = null, ILogger<ElevationTransportValidator>? logger = null) : IValidateOptions<ElevationOptions>
 {
@@ -17,24 +17,8 @@ internal sealed class ElevationTransportValidator(IHostEnvironment? environment 
     public ValidateOptionsResult Validate(string? name, ElevationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!(environment?.IsProduction() ?? false))
-        {
-            return ValidateOptionsResult.Skip;
-        }
-
-        var errors = new List<string>();
-        if (!string.IsNullOrWhiteSpace(options.RedisConnectionString) && RedisTransport.CheckTls(options.RedisConnectionString, "Msil:Mcp:Elevation:RedisConnectionString", "Msil:Mcp:Elevation:AllowInsecureRedis") is { } error)
-        {
-            if (options.AllowInsecureRedis)
-            {
-                Log.InsecureRedisAllowed(_logger, "Msil:Mcp:Elevation:RedisConnectionString", "Msil:Mcp:Elevation:AllowInsecureRedis");
-            }
-            else
-            {
-                errors.Add(error);
-            }
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Skip : ValidateOptionsResult.Fail(errors);
+        return ProductionTransportRules.Validate(
+            environment,
+            RedisTransport.Rule(options.RedisConnectionString, "Msil:Mcp:Elevation:RedisConnectionString", options.AllowInsecureRedis, "Msil:Mcp:Elevation:AllowInsecureRedis", (k, a) => Log.InsecureRedisAllowed(_logger, k, a)));
     }
 }

@@ -17,7 +17,12 @@ public static class OpaPolicyMsilMcpBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static IMsilMcpBuilder AddOpaPolicy(this IMsilMcpBuilder builder) => builder.AddOpaPolicy(static _ => { });
+    public static IMsilMcpBuilder AddOpaPolicy(this IMsilMcpBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddCore(builder); // no configure action: calling it twice adds nothing twice
+        return builder;
+    }
 
     /// <summary>Adds policy decisions configured in code.</summary>
     /// <param name="builder">The builder.</param>
@@ -80,7 +85,7 @@ public static class OpaPolicyMsilMcpBuilderExtensions
             })
             .RemoveAllLoggers();
 
-        services.AddHealthChecks().AddCheck<OpaHealthCheck>(OpaHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddCheck<OpaHealthCheck>(OpaHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, PolicyTelemetry.Name]);
         services.TryAddSingleton<EmbeddedPolicyDecisionPoint>();
         services.TryAddSingleton<OpaPolicyDecisionPoint>();
         services.RemoveAll<IPolicyDecisionPoint>();

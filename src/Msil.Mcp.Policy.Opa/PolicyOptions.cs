@@ -36,12 +36,12 @@ public sealed class OpaPolicyOptions
 
     /// <summary>Gets or sets the OPA endpoint; a path base is kept (<c>{endpoint}/v1/data/{DecisionPath}</c>).</summary>
     /// <value>Defaults to <c>http://localhost:8181</c> (the sidecar, seed §6.1).</value>
-    [Required]
+    [Required(ErrorMessage = "Msil:Mcp:Policy:Endpoint is empty: set the OPA address, for example http://localhost:8181.")]
     public Uri Endpoint { get; set; } = new("http://localhost:8181");
 
     /// <summary>Gets or sets the decision path under <c>/v1/data/</c>; its result must have <c>allow</c> (boolean) and <c>reason</c> (string).</summary>
     /// <value>Defaults to <c>msil/authz</c>.</value>
-    [Required]
+    [Required(ErrorMessage = "Msil:Mcp:Policy:DecisionPath is empty: set the decision path under /v1/data/, for example msil/authz.")]
     public string DecisionPath { get; set; } = "msil/authz";
 
     /// <summary>Gets or sets the time OPA has to answer, connection included, before the request is denied (fail closed).</summary>

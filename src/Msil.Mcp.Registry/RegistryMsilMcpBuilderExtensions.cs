@@ -26,7 +26,13 @@ public static class RegistryMsilMcpBuilderExtensions
     /// <summary>Adds the tool registry with no sources (add them with <see cref="AddOpenApiSource"/> or configuration).</summary>
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
-    public static IMsilMcpBuilder AddToolRegistry(this IMsilMcpBuilder builder) => builder.AddToolRegistry(static _ => { });
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static IMsilMcpBuilder AddToolRegistry(this IMsilMcpBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddCore(builder); // no configure action: calling it twice adds nothing twice
+        return builder;
+    }
 
     /// <summary>Adds the tool registry configured in code.</summary>
     /// <param name="builder">The builder.</param>
@@ -84,7 +90,7 @@ public static class RegistryMsilMcpBuilderExtensions
             return;
         }
 
-        services.AddOptions<ToolRegistryOptions>().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<ToolRegistryOptions, ToolRegistryOptionsAnnotationsValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolRegistryOptions>, ToolRegistryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolRegistryOptions>, RegistryTransportValidator>());
         services.TryAddSingleton(TimeProvider.System);
@@ -105,7 +111,9 @@ public static class RegistryMsilMcpBuilderExtensions
         services.TryAddSingleton<RegistryChangeBus>();
         services.TryAddSingleton<DocumentFetcher>();
         services.TryAddSingleton<UrlSourceRefresher>();
-        services.AddHealthChecks().AddCheck<UrlSourcesHealthCheck>(UrlSourcesHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
+        services.AddMetrics();
+        services.TryAddSingleton<RegistryTelemetry>();
+        services.AddHealthChecks().AddCheck<UrlSourcesHealthCheck>(UrlSourcesHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, RegistryTelemetry.Name]);
 
         // HybridCache keeps each store revision's catalog; its second level is Redis when the registry has Redis
         // (Msil:Mcp:Registry:Redis, the shared Msil:Mcp:Redis or the host's IConnectionMultiplexer), so an instance reloading after a change
@@ -134,7 +142,8 @@ public static class RegistryMsilMcpBuilderExtensions
             sp.GetRequiredService<IOptions<ToolRegistryOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ToolRegistry>>(),
-            sp.GetService<HybridCache>()));
+            sp.GetService<HybridCache>(),
+            sp.GetRequiredService<RegistryTelemetry>()));
         services.AddHostedService<StartupImporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, DiscoveryEndpoints>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, RegistryAdminEndpoints>());

@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using Msil.Mcp.Diagnostics;
+
 namespace Msil.Mcp.Registry;
 
 /// <summary>Options of the tool registry, bound from <c>Msil:Mcp:Registry</c>.</summary>
@@ -12,6 +15,7 @@ public sealed class ToolRegistryOptions
 
     /// <summary>Gets or sets the longest tool description kept, in characters.</summary>
     /// <value>Defaults to 1024.</value>
+    [KeyedRange(16, int.MaxValue, ErrorMessage = "Msil:Mcp:Registry:MaxDescriptionLength must be at least 16 (default 1024): raise it or remove it.")]
     public int MaxDescriptionLength { get; set; } = 1024;
 
     /// <summary>
@@ -27,6 +31,7 @@ public sealed class ToolRegistryOptions
 
     /// <summary>Gets or sets the most operations one import may turn into tools; a larger document is refused whole.</summary>
     /// <value>Defaults to 5000 (the Kubernetes API has about 1,000).</value>
+    [KeyedRange(1, int.MaxValue, ErrorMessage = "Msil:Mcp:Registry:MaxToolsPerImport must be positive (default 5000): raise it or remove it.")]
     public int MaxToolsPerImport { get; set; } = 5000;
 
     /// <summary>Gets or sets where tool definitions, versions, import history and overrides are kept.</summary>
@@ -123,6 +128,7 @@ public sealed class ToolRegistryOptions
 
     /// <summary>Gets or sets the role that may read the admin tool views (<c>GET /api/mcp/admin/tools</c>) besides <see cref="AdminRole"/>.</summary>
     /// <value>Defaults to <c>operator</c>.</value>
+    [Required(ErrorMessage = "Msil:Mcp:Registry:OperatorRole is empty: set the role that may read the admin tool views (default operator).")]
     public string OperatorRole { get; set; } = "operator";
 
     /// <summary>

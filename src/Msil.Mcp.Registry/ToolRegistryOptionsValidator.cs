@@ -3,7 +3,11 @@ using Npgsql;
 
 namespace Msil.Mcp.Registry;
 
-/// <summary>Checks the registry options at start; each message names the key and says how to fix it.</summary>
+/// <summary>Checks the registry options' DataAnnotations at start (source-generated; each attribute's message names the key and the fix).</summary>
+[OptionsValidator]
+internal sealed partial class ToolRegistryOptionsAnnotationsValidator : IValidateOptions<ToolRegistryOptions>;
+
+/// <summary>Checks the registry rules DataAnnotations cannot say; each message names the key and says how to fix it.</summary>
 internal sealed class ToolRegistryOptionsValidator : IValidateOptions<ToolRegistryOptions>
 {
     private const string Section = ToolRegistryOptions.SectionName + ":";
@@ -12,11 +16,6 @@ internal sealed class ToolRegistryOptionsValidator : IValidateOptions<ToolRegist
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        if (options.MaxDescriptionLength < 16)
-        {
-            errors.Add($"{Section}MaxDescriptionLength must be at least 16.");
-        }
-
         if (options.MaxToolSchemaBytes < 1024)
         {
             errors.Add($"{Section}MaxToolSchemaBytes must be at least 1024 (default 65536, 64 KB).");
@@ -25,11 +24,6 @@ internal sealed class ToolRegistryOptionsValidator : IValidateOptions<ToolRegist
         if (options.MaxDocumentBytes < 1)
         {
             errors.Add($"{Section}MaxDocumentBytes must be positive (default 26214400, 25 MB).");
-        }
-
-        if (options.MaxToolsPerImport < 1)
-        {
-            errors.Add($"{Section}MaxToolsPerImport must be positive (default 5000).");
         }
 
         if (options.FetchTimeout <= TimeSpan.Zero)
@@ -46,11 +40,6 @@ internal sealed class ToolRegistryOptionsValidator : IValidateOptions<ToolRegist
         if (string.IsNullOrWhiteSpace(options.AdminRole))
         {
             errors.Add($"{Section}AdminRole is empty: set the role allowed to import and curate tools.");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.OperatorRole))
-        {
-            errors.Add($"{Section}OperatorRole is empty: set the role that may read the admin tool views (default operator).");
         }
 
         switch (options.Store)

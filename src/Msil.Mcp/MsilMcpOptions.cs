@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Msil.Mcp.Diagnostics;
 
 namespace Msil.Mcp;
 
@@ -10,7 +11,7 @@ public sealed class MsilMcpOptions
 
     /// <summary>Gets or sets the server name reported to MCP clients.</summary>
     /// <value>Defaults to <c>msil-mcp</c>.</value>
-    [Required]
+    [Required(ErrorMessage = "Msil:Mcp:ServerName is empty: set the server name reported to MCP clients (default msil-mcp).")]
     [RegularExpression("^[A-Za-z0-9._-]{1,64}$", ErrorMessage = "Msil:Mcp:ServerName must be 1 to 64 letters, digits, '.', '_' or '-'.")]
     public string ServerName { get; set; } = "msil-mcp";
 
@@ -32,12 +33,12 @@ public sealed class MsilMcpOptions
 
     /// <summary>Gets or sets the largest result text, in characters, passed to the model; longer results are cut with a notice.</summary>
     /// <value>Defaults to 262,144 (256 K characters).</value>
-    [Range(1024, 64 * 1024 * 1024)]
+    [KeyedRange(1024, 64 * 1024 * 1024, ErrorMessage = "Msil:Mcp:MaxResultChars must be between 1024 and 67108864 (default 262144): set it within that range or remove it.")]
     public int MaxResultChars { get; set; } = 256 * 1024;
 
     /// <summary>Gets or sets the largest serialized argument object, in bytes, accepted by <c>tools/call</c>.</summary>
     /// <value>Defaults to 1,048,576 (1 MiB).</value>
-    [Range(1024, 64 * 1024 * 1024)]
+    [KeyedRange(1024, 64 * 1024 * 1024, ErrorMessage = "Msil:Mcp:MaxArgumentBytes must be between 1024 and 67108864 bytes (default 1048576): set it within that range or remove it.")]
     public int MaxArgumentBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
@@ -46,7 +47,7 @@ public sealed class MsilMcpOptions
     /// the next page; every page runs the policy filter again. 0 answers every tool the caller may see in one page.
     /// </summary>
     /// <value>Defaults to 0 (one page); 0 to 10,000.</value>
-    [Range(0, 10_000, ErrorMessage = "Msil:Mcp:ToolsListPageSize must be between 0 (every tool in one page) and 10000.")]
+    [KeyedRange(0, 10_000, ErrorMessage = "Msil:Mcp:ToolsListPageSize must be between 0 (every tool in one page) and 10000.")]
     public int ToolsListPageSize { get; set; }
 
     /// <summary>
@@ -56,7 +57,7 @@ public sealed class MsilMcpOptions
     /// <c>notifications/tools/list_changed</c> whatever the hint.
     /// </summary>
     /// <value>Defaults to 0 (immediately stale, the protocol's default); 0 to 86,400.</value>
-    [Range(0, 24 * 60 * 60, ErrorMessage = "Msil:Mcp:ToolsListTtlSeconds must be between 0 and 86400.")]
+    [KeyedRange(0, 24 * 60 * 60, ErrorMessage = "Msil:Mcp:ToolsListTtlSeconds must be between 0 and 86400.")]
     public int ToolsListTtlSeconds { get; set; }
 
     /// <summary>
@@ -65,7 +66,7 @@ public sealed class MsilMcpOptions
     /// replicas behind one load balancer need a shared Data Protection key ring.
     /// </summary>
     /// <value>Defaults to 600 (10 minutes); 5 to 86,400.</value>
-    [Range(5, 24 * 60 * 60, ErrorMessage = "Msil:Mcp:InputRequestStateLifetimeSeconds must be between 5 and 86400.")]
+    [KeyedRange(5, 24 * 60 * 60, ErrorMessage = "Msil:Mcp:InputRequestStateLifetimeSeconds must be between 5 and 86400.")]
     public int InputRequestStateLifetimeSeconds { get; set; } = 600;
 
     /// <summary>
@@ -124,7 +125,7 @@ public sealed class MsilMcpOptions
     /// each time. Requests while a check runs wait for that one. 0 asks on every request.
     /// </summary>
     /// <value>Defaults to 5 seconds; 0 to 300.</value>
-    [Range(0, 300, ErrorMessage = "Msil:Mcp:ReadinessCacheSeconds must be between 0 and 300.")]
+    [KeyedRange(0, 300, ErrorMessage = "Msil:Mcp:ReadinessCacheSeconds must be between 0 and 300.")]
     public int ReadinessCacheSeconds { get; set; } = 5;
 }
 

@@ -264,7 +264,7 @@ public static class MsilMcpServiceCollectionExtensions
         RefusalFilteringLoggerFactory.Install(services);
         services.AddHttpContextAccessor();
         services.AddMetrics();
-        services.AddHealthChecks().AddCheck<CatalogHealthCheck>("msil-catalog", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddCheck<CatalogHealthCheck>("msil-catalog", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, Msil.Mcp.MsilMcpTelemetry.CoreName]);
 
         services.TryAddSingleton<InMemoryToolCatalog>();
         services.TryAddSingleton<IToolCatalog>(sp => sp.GetRequiredService<InMemoryToolCatalog>());
@@ -289,7 +289,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<IRateLimitStore>(static sp => sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.Store == RateLimitStoreKind.Redis
             ? sp.GetRequiredService<RedisRateLimitStore>()
             : sp.GetRequiredService<InMemoryRateLimitStore>());
-        services.AddHealthChecks().AddCheck<RateLimitStoreHealthCheck>(RateLimitStoreHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddCheck<RateLimitStoreHealthCheck>(RateLimitStoreHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, Msil.Mcp.MsilMcpTelemetry.CoreName]);
         services.TryAddSingleton<RateLimitStage>();
         services.TryAddSingleton<MsilMcpMetrics>();
         services.TryAddSingleton<RequestMetricsFilter>();

@@ -102,6 +102,16 @@ internal static class PostgreSqlTransport
         return $"{key} connects to PostgreSQL without required TLS (SSL Mode={effective}), which Production refuses: add 'SSL Mode=VerifyFull;Root Certificate=<CA bundle file>' (or at least 'SSL Mode=Require') to the connection string, or set {allowKey}=true to accept it (logged as a warning at start).";
     }
 
+    /// <summary>The Production rule for one PostgreSQL connection string, for <see cref="ProductionTransportRules.Validate"/>.</summary>
+    /// <param name="connectionString">The Npgsql connection string.</param>
+    /// <param name="sslMode">The SSL mode the options apply when the string sets none.</param>
+    /// <param name="key">The full configuration key of the connection string.</param>
+    /// <param name="allow">Whether the allow flag is set.</param>
+    /// <param name="allowKey">The full configuration key of the allow flag.</param>
+    /// <param name="logAllowed">Logs an accepted connection without TLS with the key and the allow key.</param>
+    public static TransportRule Rule(string? connectionString, SslMode? sslMode, string key, bool allow, string allowKey, Action<string, string> logAllowed)
+        => new(connectionString, key, allow, allowKey, (cs, k, a) => CheckTls(cs, sslMode, k, a), logAllowed);
+
     private static string Milliseconds(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 }
 

@@ -35,6 +35,15 @@ internal static class RedisTransport
         return CheckTls(options, key, allowKey);
     }
 
+    /// <summary>The Production rule for one Redis connection string, for <see cref="ProductionTransportRules.Validate"/>.</summary>
+    /// <param name="connectionString">The StackExchange.Redis connection string.</param>
+    /// <param name="key">The full configuration key of the connection string.</param>
+    /// <param name="allow">Whether the allow flag is set.</param>
+    /// <param name="allowKey">The full configuration key of the allow flag.</param>
+    /// <param name="logAllowed">Logs an accepted insecure connection with the key and the allow key.</param>
+    public static TransportRule Rule(string? connectionString, string key, bool allow, string allowKey, Action<string, string> logAllowed)
+        => new(connectionString, key, allow, allowKey, static (cs, k, a) => CheckTls(cs, k, a), logAllowed);
+
     /// <summary>Returns why <paramref name="options"/> may not be used in Production, naming <paramref name="key"/> and the fix; <see langword="null"/> when it may.</summary>
     /// <param name="options">The client configuration, with any overrides applied.</param>
     /// <param name="key">The configuration key of the connection string.</param>

@@ -53,7 +53,8 @@ internal sealed class ToolRegistry(
     IOptions<ToolRegistryOptions> options,
     TimeProvider time,
     ILogger<ToolRegistry> logger,
-    HybridCache? cache = null) : IDisposable, Api.IChangeStagingView
+    HybridCache? cache = null,
+    RegistryTelemetry? telemetry = null) : IDisposable, Api.IChangeStagingView
 {
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
     private Dictionary<string, ToolDefinition> _sourceTools = new(StringComparer.Ordinal);
@@ -116,6 +117,7 @@ internal sealed class ToolRegistry(
     public async Task<ImportOutcome> ImportAsync(string source, OpenApiCompilation compilation, string documentHash, bool dryRun, CallerIdentity caller, string correlationId, CancellationToken cancellationToken, List<AuditRecord>? deferredAudit = null, CurationNote? note = null)
     {
         var actor = caller.UserId;
+        using var activity = RegistryTelemetry.StartImport(dryRun);
         ImportOutcome outcome;
         if (!compilation.Succeeded)
         {
@@ -146,6 +148,7 @@ internal sealed class ToolRegistry(
             }
         }
 
+        telemetry?.Imported(activity, outcome.Refusal, dryRun, compilation.Tools.Count);
         var detail = outcome.Refusal == ImportRefusal.None
             ? $"source openapi:{source}{(dryRun ? " (dry run)" : string.Empty)}: {outcome.Result!.Plan.Count(ToolChangeKind.Added)} added, {outcome.Result.Plan.Count(ToolChangeKind.Changed)} changed, {outcome.Result.Plan.Count(ToolChangeKind.Removed)} removed, {outcome.Result.Plan.Count(ToolChangeKind.Unchanged)} unchanged; document sha256 {documentHash}"
             : $"source openapi:{source}{(dryRun ? " (dry run)" : string.Empty)} refused: {outcome.Problem}";

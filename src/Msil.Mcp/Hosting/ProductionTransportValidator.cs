@@ -76,18 +76,5 @@ internal sealed class ProductionTransportValidator(IHostEnvironment? environment
     }
 
     private ValidateOptionsResult Check(string? connectionString, bool allowInsecure, string key, string allowKey)
-    {
-        if (string.IsNullOrWhiteSpace(connectionString) || !IsProduction || RedisTransport.CheckTls(connectionString, key, allowKey) is not { } error)
-        {
-            return ValidateOptionsResult.Skip;
-        }
-
-        if (allowInsecure)
-        {
-            Log.InsecureRedisAllowed(_logger, key, allowKey);
-            return ValidateOptionsResult.Skip;
-        }
-
-        return ValidateOptionsResult.Fail(error);
-    }
+        => ProductionTransportRules.Validate(environment, RedisTransport.Rule(connectionString, key, allowInsecure, allowKey, (k, a) => Log.InsecureRedisAllowed(_logger, k, a)));
 }

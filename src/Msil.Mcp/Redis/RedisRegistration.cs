@@ -22,7 +22,7 @@ internal static class RedisRegistration
             var options = sp.GetRequiredService<IOptions<MsilMcpRedisOptions>>().Value;
             return MsilRedisConnections.Connect(string.IsNullOrWhiteSpace(options.ConnectionString) ? null : CreateConfiguration(options))!;
         });
-        services.AddHealthChecks().AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, MsilMcpTelemetry.CoreName]);
     }
 
     /// <summary>The client configuration of the shared connection: the connection string with the section's overrides.</summary>
