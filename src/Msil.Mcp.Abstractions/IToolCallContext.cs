@@ -110,7 +110,7 @@ public interface IToolCallContext
     /// (SSE polling, SEP-1699); the tool keeps running and its result reaches the client on the resumed stream.
     /// </summary>
     /// <remarks>
-    /// With ModelContextProtocol 2.3.1 a resumed stream replays the events stored so far and then ends: a client that
+    /// With ModelContextProtocol 2.4.0 (as 2.3.1) a resumed stream replays the events stored so far and then ends: a client that
     /// reconnects before the result is stored gets an empty stream and must poll again after the retry interval.
     /// </remarks>
     /// <param name="retryInterval">How long the client should wait before reconnecting.</param>

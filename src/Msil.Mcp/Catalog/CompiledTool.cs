@@ -83,7 +83,7 @@ internal sealed class CompiledTool
         => JsonSerializer.SerializeToElement(CreateProtocolTool(definition), ToolTypeInfo);
 
     /// <summary>
-    /// Advertises a task-supporting tool (SEP-2663). SDK 2.3.1's <see cref="Tool"/> has no <c>execution</c> member, so
+    /// Advertises a task-supporting tool (SEP-2663). The SDK's <see cref="Tool"/> (2.4.0) has no <c>execution</c> member, so
     /// the tool's task support goes in <c>_meta["io.modelcontextprotocol/tasks"].taskSupport</c> (<c>optional</c> or <c>required</c>).
     /// </summary>
     internal static System.Text.Json.Nodes.JsonObject? TaskSupportMeta(ToolTaskSupport support) => support switch

@@ -9,7 +9,7 @@ namespace Msil.Mcp.Catalog;
 /// once per version (<see cref="CompiledTool.ProtocolJson"/>).
 /// </summary>
 /// <remarks>
-/// SDK 2.3.1 turns every result into a JSON DOM (<c>JsonSerializer.SerializeToNode</c>: the result serialized, then
+/// SDK 2.3.1 and 2.4.0 turn every result into a JSON DOM (<c>JsonSerializer.SerializeToNode</c>: the result serialized, then
 /// parsed again) before it writes the response, and a custom handler cannot replace <c>tools/list</c>. So the list
 /// filter answers with an empty <see cref="ListToolsResult.Tools"/> (the SDK's DOM then holds only <c>nextCursor</c>,
 /// <c>ttlMs</c> and the like) and leaves the page in the request's <see cref="MessageContext.Items"/>;

@@ -12,6 +12,11 @@ namespace Msil.Mcp.Diagnostics;
 /// SDK (<c>ModelContextProtocol*</c>) whose exception the pipeline marked as a refusal. Everything else passes unchanged,
 /// so the SDK's logging of real faults stays.
 /// </summary>
+/// <remarks>
+/// Still needed with ModelContextProtocol 2.4.0: it logs every exception of a <c>tools/call</c>, a
+/// <c>McpProtocolException</c> included, as <c>ToolCallError</c> (Error) and every failed request as
+/// <c>LogRequestHandlerException</c> (Warning), as 2.3.1 did (docs/compatibility.md).
+/// </remarks>
 internal sealed class RefusalFilteringLoggerFactory(ILoggerFactory inner) : ILoggerFactory
 {
     private const string SdkCategoryPrefix = "ModelContextProtocol";

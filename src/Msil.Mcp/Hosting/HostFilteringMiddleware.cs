@@ -57,6 +57,10 @@ internal sealed class AllowedHostList
 }
 
 /// <summary>Refuses a request whose Host header is not in <see cref="AllowedHostList"/> with 400, before anything else runs.</summary>
+/// <remarks>
+/// Kept with ModelContextProtocol.AspNetCore 2.4.0: its transport checks no Host header at all (docs/compatibility.md,
+/// "what the SDK does itself"), and this check also covers the endpoints the SDK does not map (admin, discovery, health).
+/// </remarks>
 internal sealed class HostFilteringMiddleware(RequestDelegate next, AllowedHostList hosts, ILogger<HostFilteringMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)

@@ -53,7 +53,7 @@ internal sealed class MsilMcpServerOptionsSetup(
             mcp.Capabilities ??= new ServerCapabilities();
             mcp.Capabilities.Extensions ??= new Dictionary<string, object>(StringComparer.Ordinal);
             mcp.Capabilities.Extensions[Tasks.ToolTaskNegotiation.ExtensionId] = EmptyObject;
-#pragma warning disable MCPEXP002 // the alternate-result call-tool pipeline is experimental in SDK 2.3.1; it is how a tools/call answers with a CreateTaskResult.
+#pragma warning disable MCPEXP002 // the alternate-result call-tool pipeline is experimental in SDK 2.4.0; it is how a tools/call answers with a CreateTaskResult.
             mcp.Filters.Request.CallToolWithAlternateFilters.Insert(0, TaskResultFilter);
             mcp.RequestHandlers ??= [];
             foreach (var handler in taskHandlers.Handlers)

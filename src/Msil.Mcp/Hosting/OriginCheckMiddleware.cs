@@ -10,6 +10,10 @@ namespace Msil.Mcp.Hosting;
 /// <c>Origin</c> header passes only when that origin is the request's own or is listed in <c>Msil:Mcp:AllowedOrigins</c>.
 /// Host names are checked by ASP.NET Core's host filtering (<c>AllowedHosts</c>).
 /// </summary>
+/// <remarks>
+/// Kept with ModelContextProtocol.AspNetCore 2.4.0: its Streamable HTTP transport validates no <c>Origin</c> header
+/// (docs/compatibility.md, "what the SDK does itself").
+/// </remarks>
 internal sealed class OriginCheckMiddleware(RequestDelegate next, IOptionsMonitor<MsilMcpOptions> options, ILogger<OriginCheckMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)

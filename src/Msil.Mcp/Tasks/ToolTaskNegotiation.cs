@@ -19,9 +19,9 @@ internal static class ToolTaskNegotiation
            || DeclaresInMeta(context.Params?.Meta);
 
     /// <summary>For the raw <c>tasks/*</c> methods: the request's capabilities or its <c>_meta</c>.</summary>
-    public static bool IsNegotiated(JsonRpcRequest request)
-        => Declares(request.Context?.ClientCapabilities)
-           || DeclaresInMeta(request.Params is JsonObject p && p.TryGetPropertyValue("_meta", out var meta) ? meta as JsonObject : null);
+    public static bool IsNegotiated(JsonRpcMessageContext? context, JsonNode? parameters)
+        => Declares(context?.ClientCapabilities)
+           || DeclaresInMeta(parameters is JsonObject p && p.TryGetPropertyValue("_meta", out var meta) ? meta as JsonObject : null);
 
     /// <summary>The <c>requiredCapabilities</c> of a -32021 error for the extension.</summary>
     public static ClientCapabilities RequiredCapabilities() => new()

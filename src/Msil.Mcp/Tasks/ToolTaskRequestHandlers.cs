@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Diagnostics;
@@ -13,7 +12,7 @@ using Msil.Mcp.Hosting;
 
 namespace Msil.Mcp.Tasks;
 
-#pragma warning disable MCPEXP002 // raw request handlers are experimental in SDK 2.3.1; they are how an extension adds methods.
+#pragma warning disable MCPEXP002 // raw request handlers are experimental in the SDK (2.4.0); they are how an extension adds methods.
 
 /// <summary>
 /// <c>tasks/get</c>, <c>tasks/update</c> and <c>tasks/cancel</c> (SEP-2663) as raw SDK request handlers, routed by
@@ -50,13 +49,15 @@ internal sealed class ToolTaskRequestHandlers
     /// <summary>Gets the handlers, created once.</summary>
     public IReadOnlyList<McpServerRequestHandler> Handlers { get; }
 
-    private async ValueTask<JsonNode?> GetAsync(JsonRpcRequest request, CancellationToken cancellationToken)
+    // SDK 2.4.0 hands a raw handler a RequestContext: the parameters are read from context.Params (a composed handler may
+    // have replaced them), the method and per-request capabilities from context.JsonRpcRequest.
+    private async ValueTask<JsonNode?> GetAsync(RequestContext<JsonNode?> request, CancellationToken cancellationToken)
     {
         var (record, _) = await FindAsync(request, cancellationToken).ConfigureAwait(false);
         return Detailed(record);
     }
 
-    private async ValueTask<JsonNode?> UpdateAsync(JsonRpcRequest request, CancellationToken cancellationToken)
+    private async ValueTask<JsonNode?> UpdateAsync(RequestContext<JsonNode?> request, CancellationToken cancellationToken)
     {
         var (record, _) = await FindAsync(request, cancellationToken).ConfigureAwait(false);
         if (request.Params is not JsonObject p || !p.TryGetPropertyValue("inputResponses", out var node) || node is not JsonObject responses)
@@ -126,7 +127,7 @@ internal sealed class ToolTaskRequestHandlers
         return Ack();
     }
 
-    private async ValueTask<JsonNode?> CancelAsync(JsonRpcRequest request, CancellationToken cancellationToken)
+    private async ValueTask<JsonNode?> CancelAsync(RequestContext<JsonNode?> request, CancellationToken cancellationToken)
     {
         var (record, caller) = await FindAsync(request, cancellationToken).ConfigureAwait(false);
         string detail;
@@ -145,22 +146,23 @@ internal sealed class ToolTaskRequestHandlers
         return Ack();
     }
 
-    private async ValueTask<(ToolTaskRecord Record, CallerIdentity Caller)> FindAsync(JsonRpcRequest request, CancellationToken cancellationToken)
+    private async ValueTask<(ToolTaskRecord Record, CallerIdentity Caller)> FindAsync(RequestContext<JsonNode?> request, CancellationToken cancellationToken)
     {
-        if (!ToolTaskNegotiation.IsNegotiated(request))
+        var method = request.JsonRpcRequest.Method;
+        if (!ToolTaskNegotiation.IsNegotiated(request.JsonRpcRequest.Context, request.Params))
         {
             throw new MissingRequiredClientCapabilityException(
                 ToolTaskNegotiation.RequiredCapabilities(),
-                $"{request.Method} needs the {ToolTaskNegotiation.ExtensionId} extension in the client capabilities.");
+                $"{method} needs the {ToolTaskNegotiation.ExtensionId} extension in the client capabilities.");
         }
 
         var taskId = request.Params is JsonObject p && p.TryGetPropertyValue("taskId", out var id) && id is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         if (string.IsNullOrEmpty(taskId))
         {
-            throw new McpProtocolException($"{request.Method} needs a taskId.", McpErrorCode.InvalidParams);
+            throw new McpProtocolException($"{method} needs a taskId.", McpErrorCode.InvalidParams);
         }
 
-        var caller = _identity.Resolve(request.Context?.User ?? _http.HttpContext?.User);
+        var caller = _identity.Resolve(request.User ?? _http.HttpContext?.User);
         // Task ids are ours (32 hex digits): a longer one is not looked up at all.
         var record = taskId.Length > CallerText.MaxLength ? null : await _store.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
 

@@ -365,7 +365,7 @@ public sealed class ToolTaskTests
         await using var client = await host.ConnectAsync(new ModelContextProtocol.Client.McpClientOptions { ProtocolVersion = Revision }, "bob", "operator");
 
         var result = await client.CallToolAsync("job", new Dictionary<string, object?>(), cancellationToken: Ct);
-        // SDK 2.3.1's HTTP transport answers -32021 with status 400, which its client reports as HttpRequestException.
+        // The SDK's HTTP transport (2.4.0) answers -32021 with status 400, which its client reports as HttpRequestException.
         var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.CallToolAsync("required_job", new Dictionary<string, object?>(), cancellationToken: Ct).AsTask());
 
         Assert.Equal("inline -", Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text);
