@@ -522,7 +522,7 @@ internal sealed class DocumentCompiler
             RequiredScopes = security.RequiredScopes,
             ContentHash = string.Empty,
         };
-        tool = tool with { ContentHash = ToolDefinitionHasher.Compute(tool) };
+        tool = tool with { ContentHash = ToolDefinitionHasher.Compute(tool, compiledJson: true) };
 
         Lint(entry, tool, toolName, composed, arguments, inputSize, outputSize, inputScope.DepthCapped || (outputScope?.DepthCapped ?? false));
         if (security.Unsatisfiable is { } unsatisfiable)

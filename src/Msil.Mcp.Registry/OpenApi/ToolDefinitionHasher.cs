@@ -30,19 +30,24 @@ internal static class ToolDefinitionHasher
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
+    /// <summary>Returns the lower-case hex SHA-256 of the canonical form of <paramref name="tool"/>, whatever JSON it holds.</summary>
+    public static string Compute(ToolDefinition tool) => Compute(tool, compiledJson: false);
+
     /// <summary>Returns the lower-case hex SHA-256 of the canonical form of <paramref name="tool"/>.</summary>
-    /// <remarks>
-    /// The JSON values are copied as the bytes they were parsed from, not written again token by token: the compiler
-    /// writes them with the same writer settings as the canonical form (compact, <see cref="JavaScriptEncoder.UnsafeRelaxedJsonEscaping"/>),
-    /// so those bytes are what <see cref="JsonElement.WriteTo"/> would write.
-    /// </remarks>
-    public static string Compute(ToolDefinition tool)
+    /// <param name="tool">The definition.</param>
+    /// <param name="compiledJson">
+    /// Whether the definition's JSON values (schemas, examples) were parsed from JSON written with the canonical form's
+    /// settings (compact, <see cref="JavaScriptEncoder.UnsafeRelaxedJsonEscaping"/>), as the compiler writes them: their
+    /// bytes are then copied as they are, which is what <see cref="JsonElement.WriteTo"/> would write, instead of being
+    /// written again token by token. Leave it unset for definitions read from elsewhere (a store's JSON).
+    /// </param>
+    public static string Compute(ToolDefinition tool, bool compiledJson)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(64 * 1024);
         buffer.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(buffer, Options))
         {
-            Write(writer, tool);
+            Write(writer, tool, compiledJson);
         }
 
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
@@ -55,7 +60,7 @@ internal static class ToolDefinitionHasher
         return Convert.ToHexStringLower(hash);
     }
 
-    private static void Write(Utf8JsonWriter writer, ToolDefinition tool)
+    private static void Write(Utf8JsonWriter writer, ToolDefinition tool, bool compiledJson)
     {
         writer.WriteStartObject();
         writer.WriteString("name", tool.Name);
@@ -64,9 +69,9 @@ internal static class ToolDefinitionHasher
         writer.WriteString("version", tool.Version);
         writer.WriteString("risk_level", tool.RiskLevel.ToWire());
         writer.WritePropertyName("input_schema");
-        WriteElement(writer, tool.InputSchema);
+        WriteElement(writer, tool.InputSchema, compiledJson);
         writer.WritePropertyName("output_schema");
-        WriteElement(writer, tool.OutputSchema);
+        WriteElement(writer, tool.OutputSchema, compiledJson);
         writer.WritePropertyName("http");
         if (tool.Http is { } http)
         {
@@ -137,9 +142,9 @@ internal static class ToolDefinitionHasher
         {
             writer.WriteStartObject();
             writer.WritePropertyName("input");
-            WriteElement(writer, example.Input);
+            WriteElement(writer, example.Input, compiledJson);
             writer.WritePropertyName("output");
-            WriteElement(writer, example.Output);
+            WriteElement(writer, example.Output, compiledJson);
             writer.WriteEndObject();
         }
 
@@ -211,11 +216,18 @@ internal static class ToolDefinitionHasher
         }
     }
 
-    private static void WriteElement(Utf8JsonWriter writer, JsonElement? element)
+    private static void WriteElement(Utf8JsonWriter writer, JsonElement? element, bool compiledJson)
     {
         if (element is { ValueKind: not JsonValueKind.Undefined } value)
         {
-            writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
+            if (compiledJson)
+            {
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
+            }
+            else
+            {
+                value.WriteTo(writer);
+            }
         }
         else
         {
