@@ -111,6 +111,24 @@ public sealed class ApimHttpClientSetupTests
             listener.Events);
     }
 
+    [Fact]
+    public async Task NamedClient_UsedDirectly_RetriesOnlyWhatIsSafeByMethod()
+    {
+        await using var backend = await ScriptedBackend.StartAsync();
+        await using var harness = ApimHarness.Create(o => ApimHarness.Fast(o, backend.Url));
+        var client = harness.Services.GetRequiredService<IHttpClientFactory>().CreateClient(ApimToolExecutor.HttpClientName);
+
+        backend.Enqueue(Reply.Status503);
+        using var get = await client.GetAsync(new Uri(backend.Url, "/v1/x"), TestContext.Current.CancellationToken);
+        Assert.Equal(200, (int)get.StatusCode);
+        Assert.Equal(2, backend.Count);
+
+        backend.Enqueue(Reply.Status503);
+        using var post = await client.PostAsync(new Uri(backend.Url, "/v1/x"), new StringContent("{}"), TestContext.Current.CancellationToken);
+        Assert.Equal(503, (int)post.StatusCode);
+        Assert.Equal(3, backend.Count);
+    }
+
     private sealed class RecordingListener : TelemetryListener
     {
         private readonly List<(string?, string?, string?, string)> _events = [];
