@@ -7,6 +7,7 @@ using Msil.Mcp.Abstractions;
 using Msil.Mcp.Catalog;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
+using Msil.Mcp.Http;
 using Msil.Mcp.Registry.Catalog;
 using Msil.Mcp.Registry.Curation;
 
@@ -21,7 +22,6 @@ namespace Msil.Mcp.Registry.Api;
 internal sealed class AdminToolEndpoints(
     AdminToolIndex index,
     ToolRegistry registry,
-    ICallerIdentityResolver identity,
     IOptions<ToolRegistryOptions> options) : IMsilMcpEndpointContributor
 {
     /// <summary>The audit action of a refused read.</summary>
@@ -29,23 +29,13 @@ internal sealed class AdminToolEndpoints(
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/mcp/admin/tools");
+        var group = AdminHttp.Group(endpoints, "/api/mcp/admin/tools", registry, options, new RoleRequirement(ReadAction, AdminHttp.AdminOrOperator));
         group.MapGet(string.Empty, (RequestDelegate)ListAsync);
         group.MapGet("/{name}", (RequestDelegate)GetAsync);
     }
 
-    private Task<CallerIdentity?> RequireAsync(HttpContext context, string? tool)
-    {
-        var o = options.Value;
-        return AdminHttp.RequireAsync(context, identity, registry, ReadAction, tool, [o.AdminRole, o.OperatorRole], "Msil:Mcp:Registry:AdminRole, Msil:Mcp:Registry:OperatorRole");
-    }
-
     private async Task ListAsync(HttpContext context)
     {
-        if (await RequireAsync(context, null).ConfigureAwait(false) is null)
-        {
-            return;
-        }
 
         var query = context.Request.Query;
         RiskLevel? risk = null;
@@ -126,10 +116,6 @@ internal sealed class AdminToolEndpoints(
     private async Task GetAsync(HttpContext context)
     {
         var name = context.Request.RouteValues["name"]?.ToString() ?? string.Empty;
-        if (await RequireAsync(context, name).ConfigureAwait(false) is null)
-        {
-            return;
-        }
 
         var snapshot = await index.GetAsync(context.RequestAborted).ConfigureAwait(false);
         if (!snapshot.ByName.TryGetValue(name, out var entry)

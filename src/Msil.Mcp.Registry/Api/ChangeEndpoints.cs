@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
-using Msil.Mcp.Abstractions;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
+using Msil.Mcp.Http;
 using Msil.Mcp.Registry.Catalog;
 using Msil.Mcp.Registry.Store;
 
@@ -16,26 +16,19 @@ namespace Msil.Mcp.Registry.Api;
 /// <c>POST /api/mcp/changes/{id}/approve</c> (another admin than the requester; applied in one transaction with the
 /// stale check) and <c>POST /api/mcp/changes/{id}/reject</c>. Decisions and refused requests are audited.
 /// </summary>
-internal sealed class ChangeEndpoints(ToolRegistry registry, ICallerIdentityResolver identity, IOptions<ToolRegistryOptions> options) : IMsilMcpEndpointContributor
+internal sealed class ChangeEndpoints(ToolRegistry registry, IOptions<ToolRegistryOptions> options) : IMsilMcpEndpointContributor
 {
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/mcp/changes");
+        var group = AdminHttp.Group(endpoints, "/api/mcp/changes", registry, options, new RoleRequirement(ChangeAuditActions.Read, AdminHttp.AdminOnly));
         group.MapGet(string.Empty, (RequestDelegate)ListAsync);
         group.MapGet("/{id}", (RequestDelegate)GetAsync);
-        group.MapPost("/{id}/approve", (RequestDelegate)ApproveAsync);
-        group.MapPost("/{id}/reject", (RequestDelegate)RejectAsync);
+        group.MapPost("/{id}/approve", (RequestDelegate)ApproveAsync).RequireRoleSet(ChangeAuditActions.Approve, AdminHttp.AdminOnly);
+        group.MapPost("/{id}/reject", (RequestDelegate)RejectAsync).RequireRoleSet(ChangeAuditActions.Reject, AdminHttp.AdminOnly);
     }
-
-    private Task<CallerIdentity?> RequireAsync(HttpContext context, string action)
-        => AdminHttp.RequireAsync(context, identity, registry, action, null, [options.Value.AdminRole], "Msil:Mcp:Registry:AdminRole");
 
     private async Task ListAsync(HttpContext context)
     {
-        if (await RequireAsync(context, ChangeAuditActions.Read).ConfigureAwait(false) is null)
-        {
-            return;
-        }
 
         var state = context.Request.Query["state"].ToString();
         if (state.Length > 0 && !ChangeStates.IsKnown(state))
@@ -64,10 +57,6 @@ internal sealed class ChangeEndpoints(ToolRegistry registry, ICallerIdentityReso
 
     private async Task GetAsync(HttpContext context)
     {
-        if (await RequireAsync(context, ChangeAuditActions.Read).ConfigureAwait(false) is null)
-        {
-            return;
-        }
 
         var id = Id(context);
         if (await registry.Store.GetChangeAsync(id, context.RequestAborted).ConfigureAwait(false) is not { } change)
@@ -86,10 +75,7 @@ internal sealed class ChangeEndpoints(ToolRegistry registry, ICallerIdentityReso
 
     private async Task ApproveAsync(HttpContext context)
     {
-        if (await RequireAsync(context, ChangeAuditActions.Approve).ConfigureAwait(false) is not { } caller)
-        {
-            return;
-        }
+        var caller = RoleEndpointFilter.Caller(context);
 
         var id = Id(context);
         var decision = await registry.ApproveAsync(id, caller, AdminHttp.CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
@@ -98,10 +84,7 @@ internal sealed class ChangeEndpoints(ToolRegistry registry, ICallerIdentityReso
 
     private async Task RejectAsync(HttpContext context)
     {
-        if (await RequireAsync(context, ChangeAuditActions.Reject).ConfigureAwait(false) is not { } caller)
-        {
-            return;
-        }
+        var caller = RoleEndpointFilter.Caller(context);
 
         var id = Id(context);
         var decision = await registry.RejectAsync(id, caller, AdminHttp.CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
@@ -137,12 +120,7 @@ internal sealed class ChangeEndpoints(ToolRegistry registry, ICallerIdentityReso
     }
 
     private static Task ConflictAsync(HttpContext context, StagedChange change, string detail)
-    {
-        var body = AdminHttp.Problem(409, detail);
-        body["change_id"] = change.Id;
-        body["state"] = change.State;
-        return AdminHttp.WriteAsync(context, 409, body);
-    }
+        => AdminHttp.ProblemAsync(context, 409, detail, HttpProblem.AboutBlank, new Dictionary<string, object?>(StringComparer.Ordinal) { ["change_id"] = change.Id, ["state"] = change.State });
 
     private static Task NotFoundAsync(HttpContext context, string id)
         => AdminHttp.ProblemAsync(context, 404, $"No change '{CallerText.Bound(id, 64)}' is staged; see GET /api/mcp/changes for the ids.");

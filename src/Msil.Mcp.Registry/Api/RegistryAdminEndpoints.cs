@@ -2,16 +2,15 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
+using Msil.Mcp.Http;
 using Msil.Mcp.Registry.Catalog;
 using Msil.Mcp.Registry.Curation;
 using Msil.Mcp.Registry.Discovery;
@@ -31,7 +30,6 @@ namespace Msil.Mcp.Registry.Api;
 internal sealed partial class RegistryAdminEndpoints(
     ToolRegistry registry,
     DocumentFetcher fetcher,
-    ICallerIdentityResolver identity,
     IElevationGate elevation,
     IOptions<ToolRegistryOptions> options,
     TimeProvider time) : IMsilMcpEndpointContributor
@@ -41,21 +39,18 @@ internal sealed partial class RegistryAdminEndpoints(
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        // Authentication is checked in each handler (not by RequireAuthorization) so that a refused request is audited too.
-        var group = endpoints.MapGroup("/api/mcp");
+        // The role filter (not RequireAuthorization) checks the caller, so that a refused request is audited too.
+        var group = AdminHttp.Group(endpoints, "/api/mcp", registry, options, new RoleRequirement(AuditActions.Import, AdminHttp.AdminOnly));
         group.MapPost("/tools/import", (RequestDelegate)ImportAsync);
-        group.MapPut("/tools/{name}/override", (RequestDelegate)PutOverrideAsync);
-        group.MapDelete("/tools/{name}/override", (RequestDelegate)DeleteOverrideAsync);
-        group.MapPost("/tools/{name}/rollback", (RequestDelegate)RollbackAsync);
-        group.MapGet("/imports", (RequestDelegate)ImportsAsync);
+        group.MapPut("/tools/{name}/override", (RequestDelegate)PutOverrideAsync).RequireRoleSet(AuditActions.RegistryOverride, AdminHttp.AdminOnly);
+        group.MapDelete("/tools/{name}/override", (RequestDelegate)DeleteOverrideAsync).RequireRoleSet(AuditActions.RegistryOverride, AdminHttp.AdminOnly);
+        group.MapPost("/tools/{name}/rollback", (RequestDelegate)RollbackAsync).RequireRoleSet(AuditActions.RegistryRollback, AdminHttp.AdminOnly);
+        group.MapGet("/imports", (RequestDelegate)ImportsAsync).RequireRoleSet("registry.imports.read", AdminHttp.AdminOnly);
     }
 
     private async Task ImportAsync(HttpContext context)
     {
-        if (await RefuseNonAdminAsync(context, AuditActions.Import, null).ConfigureAwait(false) is not { } caller)
-        {
-            return;
-        }
+        var caller = RoleEndpointFilter.Caller(context);
 
         var o = options.Value;
         var query = context.Request.Query;
@@ -176,10 +171,7 @@ internal sealed partial class RegistryAdminEndpoints(
 
     private async Task PutOverrideAsync(HttpContext context)
     {
-        if (await RefuseNonAdminAsync(context, AuditActions.RegistryOverride, RouteName(context)).ConfigureAwait(false) is not { } caller)
-        {
-            return;
-        }
+        var caller = RoleEndpointFilter.Caller(context);
 
         var name = registry.StoredName(RouteName(context));
         var baseRevision = await registry.Store.GetRevisionAsync(context.RequestAborted).ConfigureAwait(false);
@@ -205,7 +197,7 @@ internal sealed partial class RegistryAdminEndpoints(
 
         if (errors.Count > 0)
         {
-            await WriteAsync(context, 400, Problem(400, "Invalid override: " + string.Join("; ", errors) + ".")).ConfigureAwait(false);
+            await ProblemAsync(context, 400, "Invalid override: " + string.Join("; ", errors) + ".").ConfigureAwait(false);
             return;
         }
 
@@ -227,10 +219,7 @@ internal sealed partial class RegistryAdminEndpoints(
 
     private async Task DeleteOverrideAsync(HttpContext context)
     {
-        if (await RefuseNonAdminAsync(context, AuditActions.RegistryOverride, RouteName(context)).ConfigureAwait(false) is not { } caller)
-        {
-            return;
-        }
+        var caller = RoleEndpointFilter.Caller(context);
 
         var name = registry.StoredName(RouteName(context));
         CurationNote? note = null;
@@ -258,10 +247,7 @@ internal sealed partial class RegistryAdminEndpoints(
 
     private async Task RollbackAsync(HttpContext context)
     {
-        if (await RefuseNonAdminAsync(context, AuditActions.RegistryRollback, RouteName(context)).ConfigureAwait(false) is not { } caller)
-        {
-            return;
-        }
+        var caller = RoleEndpointFilter.Caller(context);
 
         var name = registry.StoredName(RouteName(context));
         using var json = await ReadJsonAsync(context).ConfigureAwait(false);
@@ -297,10 +283,6 @@ internal sealed partial class RegistryAdminEndpoints(
 
     private async Task ImportsAsync(HttpContext context)
     {
-        if (await RefuseNonAdminAsync(context, "registry.imports.read", null).ConfigureAwait(false) is null)
-        {
-            return;
-        }
 
         var query = context.Request.Query;
         if (!TryInt(query["page"], 1, 1, 100_000, out var page) || !TryInt(query["page_size"], 50, 1, 500, out var pageSize))
@@ -477,40 +459,6 @@ internal sealed partial class RegistryAdminEndpoints(
         }
     }
 
-    private async Task<CallerIdentity?> RefuseNonAdminAsync(HttpContext context, string action, string? tool)
-    {
-        var caller = identity.Resolve(context.User);
-        if (caller.IsAuthenticated && caller.IsInRole(options.Value.AdminRole))
-        {
-            return caller;
-        }
-
-        var what = $"{context.Request.Method} {Bounded(context.Request.Path.Value, 200)}";
-        if (!caller.IsAuthenticated)
-        {
-            await registry.AuditRefusedAsync(action, AuditOutcomes.Denied, caller, Bounded(tool, 128), "refused (401, not signed in): " + what, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
-            await ChallengeAsync(context).ConfigureAwait(false);
-            return null;
-        }
-
-        await registry.AuditRefusedAsync(action, AuditOutcomes.Denied, caller, Bounded(tool, 128), $"refused (403, not in role '{options.Value.AdminRole}'): {what}", CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
-        await ProblemAsync(context, 403, $"Only the '{options.Value.AdminRole}' role (Msil:Mcp:Registry:AdminRole) may change the tool registry.").ConfigureAwait(false);
-        return null;
-    }
-
-    /// <summary>A 401 through the host's authentication (its challenge says how to sign in), or a plain 401 when the host has none.</summary>
-    private static async Task ChallengeAsync(HttpContext context)
-    {
-        var schemes = context.RequestServices.GetService<IAuthenticationSchemeProvider>();
-        if (schemes is not null && await schemes.GetDefaultChallengeSchemeAsync().ConfigureAwait(false) is not null)
-        {
-            await context.ChallengeAsync().ConfigureAwait(false);
-            return;
-        }
-
-        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-    }
-
     /// <summary>
     /// Lets a write through when none of <paramref name="effects"/> is privileged, or when the elevation gate finds a grant;
     /// otherwise answers 403 with the approval URL and audits the refusal.
@@ -535,12 +483,13 @@ internal sealed partial class RegistryAdminEndpoints(
 
         var outcome = check.Outcome == ElevationOutcome.Required ? AuditOutcomes.ElevationRequired : AuditOutcomes.Denied;
         await registry.AuditRefusedAsync(action, outcome, caller, tool, $"refused: this write {why} and needs elevation for scope '{check.Scope}': {check.Reason}", CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
-        var body = Problem(403, $"This change {why}, which needs an elevation grant for scope '{check.Scope}' ({check.Reason}). "
-            + (check.ElevationUrl is null ? "Elevation cannot be granted here." : "Get it approved at elevation_url, then send the same request again."));
-        body["type"] = CurationElevation.ProblemType;
-        body["scope"] = check.Scope;
-        body["elevation_url"] = check.ElevationUrl?.ToString();
-        await WriteAsync(context, 403, body).ConfigureAwait(false);
+        await AdminHttp.ProblemAsync(
+            context,
+            403,
+            $"This change {why}, which needs an elevation grant for scope '{check.Scope}' ({check.Reason}). "
+                + (check.ElevationUrl is null ? "Elevation cannot be granted here." : "Get it approved at elevation_url, then send the same request again."),
+            CurationElevation.ProblemType,
+            new Dictionary<string, object?>(StringComparer.Ordinal) { ["scope"] = check.Scope, ["elevation_url"] = check.ElevationUrl?.ToString() }).ConfigureAwait(false);
         return (false, null);
     }
 
@@ -623,8 +572,6 @@ internal sealed partial class RegistryAdminEndpoints(
         return (plan, effects);
     }
 
-    private static string? Bounded(string? text, int max) => text is null ? null : CallerText.Bound(text, max);
-
     private static async Task<JsonDocument?> ReadJsonAsync(HttpContext context)
     {
         try
@@ -669,21 +616,9 @@ internal sealed partial class RegistryAdminEndpoints(
     private static Task NotFoundAsync(HttpContext context, string name)
         => ProblemAsync(context, 404, $"No tool named '{name}' is stored.");
 
-    private static JsonObject Problem(int status, string detail) => new()
-    {
-        ["status"] = status,
-        ["title"] = status switch { 400 => "Bad Request", 403 => "Forbidden", 404 => "Not Found", 409 => "Conflict", 413 => "Content Too Large", _ => "Error" },
-        ["detail"] = detail,
-    };
+    private static Task ProblemAsync(HttpContext context, int status, string detail) => AdminHttp.ProblemAsync(context, status, detail);
 
-    private static Task ProblemAsync(HttpContext context, int status, string detail) => WriteAsync(context, status, Problem(status, detail));
-
-    private static Task WriteAsync(HttpContext context, int status, JsonNode body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = status >= 400 ? "application/problem+json" : "application/json";
-        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
-    }
+    private static Task WriteAsync(HttpContext context, int status, JsonNode body) => AdminHttp.WriteAsync(context, status, body);
 
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex SourcePattern();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -7,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Hosting;
+using Msil.Mcp.Http;
 using Msil.Mcp.Registry.Catalog;
 
 namespace Msil.Mcp.Registry.Discovery;
@@ -102,7 +102,7 @@ internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPo
         if (!catalog.Current.TryGetTool(name, out var tool)
             || !(await policy.EvaluateAsync(new PolicyRequest(caller, tool, PolicyAction.List), context.RequestAborted).ConfigureAwait(false)).Allow)
         {
-            await WriteAsync(context, 404, new JsonObject { ["status"] = 404, ["title"] = "Not Found", ["detail"] = $"No tool named '{name}' is visible to you." }).ConfigureAwait(false);
+            await HttpProblem.WriteAsync(context, 404, $"No tool named '{name}' is visible to you.").ConfigureAwait(false);
             return;
         }
 
@@ -164,13 +164,12 @@ internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPo
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
     }
 
-    private static Task ProblemAsync(HttpContext context, string detail)
-        => WriteAsync(context, 400, new JsonObject { ["status"] = 400, ["title"] = "Bad Request", ["detail"] = detail });
+    private static Task ProblemAsync(HttpContext context, string detail) => HttpProblem.WriteAsync(context, 400, detail);
 
     private static Task WriteAsync(HttpContext context, int status, JsonNode body)
     {
         context.Response.StatusCode = status;
-        context.Response.ContentType = status >= 400 ? "application/problem+json" : "application/json";
-        return context.Response.WriteAsync(body.ToJsonString(new JsonSerializerOptions { WriteIndented = false }), context.RequestAborted);
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
     }
 }

@@ -23,7 +23,15 @@ internal static class HttpProblem
     public static ProblemHttpResult Result(int status, string detail, string type = AboutBlank)
         => TypedResults.Problem(detail: detail, statusCode: status, title: Title(status), type: type);
 
-    /// <summary>Writes the problem answer of <see cref="Result"/> to <paramref name="context"/> (for code that is not an endpoint's return value).</summary>
+    /// <summary>Returns the problem answer with extension members after <c>detail</c> (e.g. <c>change_id</c>, <c>elevation_url</c>).</summary>
+    /// <param name="status">The HTTP status code (4xx or 5xx).</param>
+    /// <param name="detail">What went wrong, naming the field and the fix.</param>
+    /// <param name="type">The problem type URI.</param>
+    /// <param name="extensions">The extension members (strings, numbers, booleans or null).</param>
+    public static ProblemHttpResult Result(int status, string detail, string type, IDictionary<string, object?> extensions)
+        => TypedResults.Problem(detail: detail, statusCode: status, title: Title(status), type: type, extensions: extensions);
+
+    /// <summary>Writes the problem answer of <see cref="Result(int, string, string)"/> to <paramref name="context"/> (for code that is not an endpoint's return value).</summary>
     public static Task WriteAsync(HttpContext context, int status, string detail, string type = AboutBlank)
         => Result(status, detail, type).ExecuteAsync(context);
 
