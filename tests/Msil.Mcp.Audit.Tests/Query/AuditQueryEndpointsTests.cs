@@ -108,6 +108,36 @@ public sealed class AuditQueryEndpointsTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("/export", AuditQueryEndpoints.ExportAction)]
+    [InlineData("/3", AuditQueryEndpoints.ReadAction)]
+    public async Task Get_OtherEndpointWithoutAdminRole_RefusalAuditedUnderItsAction(string path, string action)
+    {
+        using var response = await _host.GetAsync(AuditQueryEndpoints.Path + path, "mallory", "reader");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Msil:Mcp:Audit:AdminRole", await DetailAsync(response), StringComparison.Ordinal);
+        var last = Sinks.Lines(_dir.Path)[^1];
+        Assert.Contains($"\"action\":\"{action}\"", last, StringComparison.Ordinal);
+        Assert.Contains("\"outcome\":\"denied\"", last, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_Anonymous_UnauthorizedAuditedAsVerify()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, AuditQueryEndpoints.Path + "/verify")
+        {
+            Content = new StringContent("{\"store\":\"files\"}", Encoding.UTF8, "application/json"),
+        };
+        using var response = await _host.Http.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var last = Sinks.Lines(_dir.Path)[^1];
+        Assert.Contains($"\"action\":\"{AuditQueryEndpoints.VerifyAction}\"", last, StringComparison.Ordinal);
+        Assert.Contains("refused (401", last, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("?decision=maybe", "'decision'")]
     [InlineData("?from=yesterday", "'from'")]
     [InlineData("?page=0", "'page'")]
