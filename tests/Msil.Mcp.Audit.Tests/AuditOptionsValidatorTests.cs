@@ -48,11 +48,14 @@ public sealed class AuditOptionsValidatorTests
         var o = new AuditOptions();
         configure(o);
 
+        // The single-field rules are DataAnnotations (the generated validator); the cross-field ones the hand-written one.
         var result = _validator.Validate(null, o);
+        var annotations = new AuditOptionsAnnotationsValidator().Validate(null, o);
+        var failures = (result.Failures ?? []).Concat(annotations.Failures ?? []).ToList();
 
-        Assert.True(result.Failed);
-        Assert.Contains(result.Failures!, f => f.Contains(key, StringComparison.Ordinal));
-        Assert.DoesNotContain(result.Failures!, f => f.Contains("hunter2", StringComparison.Ordinal));
+        Assert.True(result.Failed || annotations.Failed);
+        Assert.Contains(failures, f => f.Contains(key, StringComparison.Ordinal));
+        Assert.DoesNotContain(failures, f => f.Contains("hunter2", StringComparison.Ordinal));
     }
 
     [Fact]

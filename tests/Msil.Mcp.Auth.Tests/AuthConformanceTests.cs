@@ -1,0 +1,29 @@
+using Msil.Mcp.Conformance;
+
+namespace Msil.Mcp.Auth.Tests;
+
+/// <summary>The conformance checks every package passes (<see cref="FeatureConformanceTests{TOptions}"/>), for Msil.Mcp.Auth.</summary>
+public sealed class AuthConformanceTests : FeatureConformanceTests<MsilAuthOptions>
+{
+    protected override string TelemetryName => "Msil.Mcp.Auth";
+
+    protected override IReadOnlyDictionary<string, string?> Configuration => new Dictionary<string, string?>
+    {
+        ["Msil:Mcp:Auth:Issuers:0:Issuer"] = "https://login.example/tenant/v2.0",
+    };
+
+    protected override IReadOnlyDictionary<string, string?> BadConfiguration => new Dictionary<string, string?> { ["Msil:Mcp:Auth:MaxTokenBytes"] = "512" };
+
+    protected override string BadConfigurationKey => "Msil:Mcp:Auth:MaxTokenBytes";
+
+    protected override void AddFeature(IMsilMcpBuilder builder) => builder.AddMsilAuth();
+
+    protected override void AddFeature(IMsilMcpBuilder builder, IConfiguration configuration) => builder.AddMsilAuth(configuration.GetSection(MsilAuthOptions.SectionName));
+
+    protected override ValueTask ExerciseAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<Msil.Mcp.Auth.Validation.AuthMetrics>();
+        _ = Msil.Mcp.Auth.Validation.AuthMetrics.Source;
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,26 @@
+using Msil.Mcp.Conformance;
+
+namespace Msil.Mcp.Registry.Tests;
+
+/// <summary>The conformance checks every package passes (<see cref="FeatureConformanceTests{TOptions}"/>), for Msil.Mcp.Registry.</summary>
+public sealed class RegistryConformanceTests : FeatureConformanceTests<ToolRegistryOptions>
+{
+    protected override string TelemetryName => "Msil.Mcp.Registry";
+
+    protected override IReadOnlyDictionary<string, string?> Configuration => new Dictionary<string, string?>();
+
+    protected override IReadOnlyDictionary<string, string?> BadConfiguration => new Dictionary<string, string?> { ["Msil:Mcp:Registry:MaxToolsPerImport"] = "0" };
+
+    protected override string BadConfigurationKey => "Msil:Mcp:Registry:MaxToolsPerImport";
+
+    protected override void AddFeature(IMsilMcpBuilder builder) => builder.AddToolRegistry();
+
+    protected override void AddFeature(IMsilMcpBuilder builder, IConfiguration configuration) => builder.AddToolRegistry(configuration.GetSection(ToolRegistryOptions.SectionName));
+
+    protected override ValueTask ExerciseAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<RegistryTelemetry>();
+        _ = RegistryTelemetry.Source;
+        return ValueTask.CompletedTask;
+    }
+}
