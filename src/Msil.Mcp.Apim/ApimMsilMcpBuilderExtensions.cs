@@ -39,7 +39,12 @@ public static class ApimMsilMcpBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static IMsilMcpBuilder AddApim(this IMsilMcpBuilder builder) => builder.AddApim(static _ => { });
+    public static IMsilMcpBuilder AddApim(this IMsilMcpBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddCore(builder);
+        return builder;
+    }
 
     /// <summary>Adds the API manager executor bound from <paramref name="section"/> (usually <c>Msil:Mcp:Apim</c>, named gateways under its <c>Gateways</c>).</summary>
     /// <param name="builder">The builder.</param>
@@ -87,7 +92,7 @@ public static class ApimMsilMcpBuilderExtensions
         services.TryAddSingleton<ApimHttpClientSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, ApimHttpClientSetup>(sp => sp.GetRequiredService<ApimHttpClientSetup>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpClientFactoryOptions>, ApimHttpClientSetup>(sp => sp.GetRequiredService<ApimHttpClientSetup>()));
-        services.AddHealthChecks().AddCheck<ApimHealthCheck>(ApimHealthCheck.Name, tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<ApimHealthCheck>(ApimHealthCheck.Name, tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, ApimMetrics.Name]);
         services.TryAddSingleton<ApimToolExecutor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolExecutor, ApimToolExecutor>(sp => sp.GetRequiredService<ApimToolExecutor>()));
     }
