@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -47,7 +46,7 @@ internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPo
             riskFilter = parsed;
         }
 
-        if (!TryInt(query["page"], 1, 1, int.MaxValue, out var page) || !TryInt(query["page_size"], 50, 1, 500, out var pageSize))
+        if (!HttpRequestInfo.TryInt(query["page"], 1, 1, int.MaxValue, out var page) || !HttpRequestInfo.TryInt(query["page_size"], 50, 1, 500, out var pageSize))
         {
             await ProblemAsync(context, "Query parameters 'page' (≥ 1) and 'page_size' (1–500) must be whole numbers.").ConfigureAwait(false);
             return;
@@ -151,17 +150,6 @@ internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPo
         }
 
         return json;
-    }
-
-    private static bool TryInt(string? text, int fallback, int min, int max, out int value)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            value = fallback;
-            return true;
-        }
-
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
     }
 
     private static Task ProblemAsync(HttpContext context, string detail) => HttpProblem.WriteAsync(context, 400, detail);
