@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
@@ -11,7 +12,7 @@ using Msil.Mcp.Registry.Catalog;
 
 namespace Msil.Mcp.Registry.Api;
 
-/// <summary>What the registry's admin endpoints share: the role check that audits refusals, problem details and paging.</summary>
+/// <summary>What the registry's admin endpoints share on top of <c>src/Shared/Http</c>: the role sets, the group behind the role filter, paging, problems and typed JSON answers.</summary>
 internal static class AdminHttp
 {
     /// <summary>The role set of endpoints only the registry's admin role may use.</summary>
@@ -48,34 +49,17 @@ internal static class AdminHttp
 
     public static string CorrelationId(HttpContext context) => HttpRequestInfo.CorrelationId(context);
 
-    /// <summary>Reads <c>page</c> and <c>page_size</c> (defaults 1 and 50, at most 500); answers 400 naming the field when invalid.</summary>
-    public static async Task<(int Page, int PageSize)?> PagingAsync(HttpContext context)
-    {
-        if (!HttpRequestInfo.TryReadPaging(context.Request, out var page, out var size, out var error))
-        {
-            await ProblemAsync(context, 400, error!).ConfigureAwait(false);
-            return null;
-        }
+    /// <summary>Reads <c>page</c> and <c>page_size</c> (defaults 1 and 50, at most 500); returns the 400 naming the field when invalid.</summary>
+    public static ProblemHttpResult? Paging(HttpContext context, out int page, out int pageSize)
+        => HttpRequestInfo.TryReadPaging(context.Request, out page, out pageSize, out var error) ? null : Problem(StatusCodes.Status400BadRequest, error!);
 
-        return (page, size);
-    }
-
-    public static bool TryInt(string? text, int fallback, int min, int max, out int value) => HttpRequestInfo.TryInt(text, fallback, min, max, out value);
-
+    /// <summary>The change-history time stamps: ISO-8601 UTC with seven decimals (<c>2026-01-02T03:04:05.6789012Z</c>).</summary>
     public static string Time(DateTimeOffset value) => value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>Answers an RFC 9457 problem (the shared <see cref="HttpProblem"/>).</summary>
-    public static Task ProblemAsync(HttpContext context, int status, string detail) => HttpProblem.WriteAsync(context, status, detail);
+    /// <summary>Returns an RFC 9457 problem (the shared <see cref="HttpProblem"/>, type <c>about:blank</c>).</summary>
+    public static ProblemHttpResult Problem(int status, string detail) => HttpProblem.Result(status, detail);
 
-    /// <summary>Answers an RFC 9457 problem with extension members (the shared <see cref="HttpProblem"/>).</summary>
-    public static Task ProblemAsync(HttpContext context, int status, string detail, string type, IDictionary<string, object?> extensions)
-        => HttpProblem.Result(status, detail, type, extensions).ExecuteAsync(context);
-
-    /// <summary>Writes a JSON answer (an import refusal keeps its outcome fields next to the problem's, so it is written here).</summary>
-    public static Task WriteAsync(HttpContext context, int status, JsonNode body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = status >= 400 ? "application/problem+json" : "application/json";
-        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
-    }
+    /// <summary>Returns a JSON answer of the registry API's source-generated <paramref name="typeInfo"/>.</summary>
+    public static JsonHttpResult<T> Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK, string? contentType = null)
+        => TypedResults.Json(value, typeInfo, contentType, status);
 }

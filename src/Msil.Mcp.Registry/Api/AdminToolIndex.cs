@@ -6,7 +6,7 @@ using Msil.Mcp.Registry.Store;
 
 namespace Msil.Mcp.Registry.Api;
 
-/// <summary>One row of the admin tool list, with its summary JSON written once when the index is built.</summary>
+/// <summary>One row of the admin tool list, with its summary serialized once when the index is built.</summary>
 internal sealed record AdminToolEntry(
     string Name,
     string? StoredName,
@@ -14,7 +14,8 @@ internal sealed record AdminToolEntry(
     string State,
     DateTimeOffset? UpdatedAt,
     string SearchText,
-    byte[] SummaryJson);
+    AdminToolSummaryResponse Summary,
+    PreSerializedJson SummaryJson);
 
 /// <summary>The admin tool list at one (catalog version, store revision, change revision): sorted entries and a name lookup.</summary>
 internal sealed record AdminToolIndexSnapshot(long CatalogVersion, long StoreRevision, long ChangeRevision, IReadOnlyList<AdminToolEntry> Entries, IReadOnlyDictionary<string, AdminToolEntry> ByName);
@@ -128,43 +129,10 @@ internal sealed class AdminToolIndex(IToolCatalog catalog, ToolRegistry registry
     private static AdminToolEntry Entry(string name, string? storedName, ToolDefinition tool, string state, DateTimeOffset? updated)
     {
         var search = string.Concat(name, "\n", tool.Title, "\n", tool.Description).ToLowerInvariant();
-        using var stream = new MemoryStream(256);
-        using (var w = new Utf8JsonWriter(stream))
-        {
-            WriteSummary(w, name, tool, state, updated);
-        }
-
-        return new AdminToolEntry(name, storedName, tool, state, updated, search, stream.ToArray());
-    }
-
-    /// <summary>Writes the summary object the list and the detail share.</summary>
-    public static void WriteSummaryFields(Utf8JsonWriter w, string name, ToolDefinition tool, string state, DateTimeOffset? updated)
-    {
-        w.WriteString("name", name);
-        w.WriteString("title", tool.Title);
-        w.WriteString("domain", tool.Domain);
-        w.WriteString("risk_level", tool.RiskLevel.ToWire());
-        w.WriteString("source", tool.Source);
-        w.WriteString("state", state);
-        w.WriteString("version", tool.Version);
-        w.WriteString("content_hash", tool.ContentHash);
-        w.WriteString("http_method", tool.Http?.Method);
-        w.WriteString("api_endpoint", tool.Http?.PathTemplate);
-        if (updated is { } u)
-        {
-            w.WriteString("updated_at", AdminHttp.Time(u));
-        }
-        else
-        {
-            w.WriteNull("updated_at");
-        }
-    }
-
-    private static void WriteSummary(Utf8JsonWriter w, string name, ToolDefinition tool, string state, DateTimeOffset? updated)
-    {
-        w.WriteStartObject();
-        WriteSummaryFields(w, name, tool, state, updated);
-        w.WriteEndObject();
+        var summary = new AdminToolSummaryResponse(
+            name, tool.Title, tool.Domain, tool.RiskLevel.ToWire(), tool.Source, state, tool.Version, tool.ContentHash, tool.Http?.Method, tool.Http?.PathTemplate, updated is { } u ? AdminHttp.Time(u) : null);
+        var json = new PreSerializedJson(JsonSerializer.SerializeToUtf8Bytes(summary, RegistryApiJsonContext.Default.AdminToolSummaryResponse));
+        return new AdminToolEntry(name, storedName, tool, state, updated, search, summary, json);
     }
 }
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
@@ -36,19 +37,21 @@ internal sealed partial class RegistryAdminEndpoints(
 {
     private const int MaxOverrideBytes = 256 * 1024;
     private const int MaxReportEntries = 500;
+    private const string OverrideShape = "{\"enabled\", \"risk_level\", \"name\", \"title\", \"description\", \"hidden_parameters\", \"fixed_parameters\"} (all optional)";
+    private const string RollbackShape = "{\"version\": n} with the stored version to serve (see GET /api/mcp/tools/{name})";
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         // The role filter (not RequireAuthorization) checks the caller, so that a refused request is audited too.
         var group = AdminHttp.Group(endpoints, "/api/mcp", registry, options, new RoleRequirement(AuditActions.Import, AdminHttp.AdminOnly));
-        group.MapPost("/tools/import", (RequestDelegate)ImportAsync);
-        group.MapPut("/tools/{name}/override", (RequestDelegate)PutOverrideAsync).RequireRoleSet(AuditActions.RegistryOverride, AdminHttp.AdminOnly);
-        group.MapDelete("/tools/{name}/override", (RequestDelegate)DeleteOverrideAsync).RequireRoleSet(AuditActions.RegistryOverride, AdminHttp.AdminOnly);
-        group.MapPost("/tools/{name}/rollback", (RequestDelegate)RollbackAsync).RequireRoleSet(AuditActions.RegistryRollback, AdminHttp.AdminOnly);
-        group.MapGet("/imports", (RequestDelegate)ImportsAsync).RequireRoleSet("registry.imports.read", AdminHttp.AdminOnly);
+        group.MapPost("/tools/import", HttpHandler.Run(ImportAsync));
+        group.MapPut("/tools/{name}/override", HttpHandler.Run(PutOverrideAsync)).RequireRoleSet(AuditActions.RegistryOverride, AdminHttp.AdminOnly);
+        group.MapDelete("/tools/{name}/override", HttpHandler.Run(DeleteOverrideAsync)).RequireRoleSet(AuditActions.RegistryOverride, AdminHttp.AdminOnly);
+        group.MapPost("/tools/{name}/rollback", HttpHandler.Run(RollbackAsync)).RequireRoleSet(AuditActions.RegistryRollback, AdminHttp.AdminOnly);
+        group.MapGet("/imports", HttpHandler.Run(ImportsAsync)).RequireRoleSet("registry.imports.read", AdminHttp.AdminOnly);
     }
 
-    private async Task ImportAsync(HttpContext context)
+    private async Task<IResult> ImportAsync(HttpContext context)
     {
         var caller = RoleEndpointFilter.Caller(context);
 
@@ -57,8 +60,7 @@ internal sealed partial class RegistryAdminEndpoints(
         var source = query["source"].ToString();
         if (!SourcePattern().IsMatch(source))
         {
-            await ProblemAsync(context, 400, "Query parameter 'source' must name the document's source: 1–64 of A–Z a–z 0–9 . _ - (its tools are stored under openapi:{source}).").ConfigureAwait(false);
-            return;
+            return AdminHttp.Problem(400, "Query parameter 'source' must name the document's source: 1–64 of A–Z a–z 0–9 . _ - (its tools are stored under openapi:{source}).");
         }
 
         var dryRun = query.TryGetValue("dryRun", out var d) && (d.ToString() is "true" or "1" or "True");
@@ -69,22 +71,19 @@ internal sealed partial class RegistryAdminEndpoints(
         }
         catch (DocumentTooLargeException ex)
         {
-            await ProblemAsync(context, 413, ex.Message + " Nothing was stored.").ConfigureAwait(false);
-            return;
+            return AdminHttp.Problem(413, ex.Message + " Nothing was stored.");
         }
 
         if (document.Length == 0)
         {
-            await ProblemAsync(context, 400, "The body is empty: send the OpenAPI document (JSON or YAML), or {\"url\": \"https://…\"} for a host on the allow-list.").ConfigureAwait(false);
-            return;
+            return AdminHttp.Problem(400, "The body is empty: send the OpenAPI document (JSON or YAML), or {\"url\": \"https://…\"} for a host on the allow-list.");
         }
 
         if (UrlRequest(document) is { } url)
         {
             if (fetcher.Check(url, out var uri) is { } refused)
             {
-                await ProblemAsync(context, 400, refused).ConfigureAwait(false);
-                return;
+                return AdminHttp.Problem(400, refused);
             }
 
             try
@@ -93,13 +92,11 @@ internal sealed partial class RegistryAdminEndpoints(
             }
             catch (DocumentTooLargeException ex)
             {
-                await ProblemAsync(context, 413, ex.Message + " Nothing was stored.").ConfigureAwait(false);
-                return;
+                return AdminHttp.Problem(413, ex.Message + " Nothing was stored.");
             }
             catch (FetchRefusedException ex)
             {
-                await ProblemAsync(context, 400, ex.Message).ConfigureAwait(false);
-                return;
+                return AdminHttp.Problem(400, ex.Message);
             }
         }
 
@@ -126,9 +123,9 @@ internal sealed partial class RegistryAdminEndpoints(
         {
             var (planned, effects) = await ImportEffectsAsync(source, compilation, context.RequestAborted).ConfigureAwait(false);
             var elevated = await ElevateAsync(context, caller, AuditActions.Import, null, "registry.import:" + source, "import", DocumentHash.Of(document), effects).ConfigureAwait(false);
-            if (!elevated.Allowed)
+            if (elevated.Refusal is { } refusal)
             {
-                return;
+                return refusal;
             }
 
             note = elevated.Note;
@@ -142,34 +139,32 @@ internal sealed partial class RegistryAdminEndpoints(
                     ["spec_version"] = compilation.SpecVersion,
                     ["tools"] = JsonSerializer.SerializeToNode(compilation.Tools.ToList(), RegistryJsonContext.Default.ListToolDefinition),
                 };
-                var diff = Report(new ImportOutcome(ImportRefusal.None, null, compilation, planned), dryRun: true, DocumentHash.Of(document));
+                var diff = JsonSerializer.Serialize(Report(new ImportOutcome(ImportRefusal.None, null, compilation, planned), dryRun: true, DocumentHash.Of(document)), RegistryApiJsonContext.Default.ImportReportResponse);
                 var p = planned.Plan;
                 var summary = $"import openapi:{source}: {p.Count(ToolChangeKind.Added)} added, {p.Count(ToolChangeKind.Changed)} changed, {p.Count(ToolChangeKind.Removed)} removed";
-                await StageAsync(context, caller, ChangeKinds.Import, null, "openapi:" + source, summary, payload, diff, planned.Revision, reasons, note).ConfigureAwait(false);
-                return;
+                return await StageAsync(context, caller, ChangeKinds.Import, null, "openapi:" + source, summary, payload, diff, planned.Revision, reasons, note).ConfigureAwait(false);
             }
         }
 
-        var outcome = await registry.ImportAsync(source, compilation, DocumentHash.Of(document), dryRun, caller, CorrelationId(context), context.RequestAborted, note: note).ConfigureAwait(false);
+        var outcome = await registry.ImportAsync(source, compilation, DocumentHash.Of(document), dryRun, caller, AdminHttp.CorrelationId(context), context.RequestAborted, note: note).ConfigureAwait(false);
         var body = Report(outcome, dryRun, DocumentHash.Of(document));
-        var status = outcome.Refusal switch
+        if (outcome.Refusal == ImportRefusal.None)
         {
-            ImportRefusal.None => 200,
-            ImportRefusal.Unreadable => 400,
-            ImportRefusal.TooManyOperations => 422,
-            _ => 409,
-        };
-        if (status != 200)
-        {
-            body["status"] = status;
-            body["title"] = status switch { 400 => "Bad Request", 422 => "Unprocessable Content", _ => "Conflict" };
-            body["detail"] = outcome.Problem + " Nothing was stored.";
+            return AdminHttp.Json(body, RegistryApiJsonContext.Default.ImportReportResponse);
         }
 
-        await WriteAsync(context, status, body).ConfigureAwait(false);
+        // A refused import keeps its report next to the problem's members.
+        var (status, title) = outcome.Refusal switch
+        {
+            ImportRefusal.Unreadable => (400, "Bad Request"),
+            ImportRefusal.TooManyOperations => (422, "Unprocessable Content"),
+            _ => (409, "Conflict"),
+        };
+        var problem = body with { Status = status, Title = title, Detail = outcome.Problem + " Nothing was stored." };
+        return AdminHttp.Json(problem, RegistryApiJsonContext.Default.ImportReportResponse, status, "application/problem+json");
     }
 
-    private async Task PutOverrideAsync(HttpContext context)
+    private async Task<IResult> PutOverrideAsync(HttpContext context)
     {
         var caller = RoleEndpointFilter.Caller(context);
 
@@ -178,18 +173,17 @@ internal sealed partial class RegistryAdminEndpoints(
         var history = await registry.Store.GetToolAsync(name, context.RequestAborted).ConfigureAwait(false);
         if (history is null)
         {
-            await NotFoundAsync(context, name).ConfigureAwait(false);
-            return;
+            return NotFound(name);
         }
 
-        using var json = await ReadJsonAsync(context).ConfigureAwait(false);
-        if (json is null)
+        var (request, bad) = await HttpJsonBody.ReadAsync(context, RegistryApiJsonContext.Default.OverrideRequest, OverrideShape, MaxOverrideBytes).ConfigureAwait(false);
+        if (request is null)
         {
-            await ProblemAsync(context, 400, "The body must be a JSON object: {\"enabled\", \"risk_level\", \"name\", \"title\", \"description\", \"hidden_parameters\", \"fixed_parameters\"} (all optional).").ConfigureAwait(false);
-            return;
+            return bad!;
         }
 
-        var (value, errors) = ToolOverride.Parse(json.RootElement);
+        // The typed body settles the JSON types; the override's own check names what is wrong with the values (and unknown fields).
+        var (value, errors) = ToolOverride.Parse(JsonSerializer.SerializeToElement(request, RegistryApiJsonContext.Default.OverrideRequest));
         if (value is not null)
         {
             errors = OverlayApplier.Check(value, history.Tool.Definition);
@@ -197,27 +191,26 @@ internal sealed partial class RegistryAdminEndpoints(
 
         if (errors.Count > 0)
         {
-            await ProblemAsync(context, 400, "Invalid override: " + string.Join("; ", errors) + ".").ConfigureAwait(false);
-            return;
+            return AdminHttp.Problem(400, "Invalid override: " + string.Join("; ", errors) + ".");
         }
 
         var effect = new CurationEffect(name, OverlayApplier.Apply(history.Tool), OverlayApplier.Apply(history.Tool with { Override = value }));
         var elevated = await ElevateAsync(context, caller, AuditActions.RegistryOverride, name, "registry.curate:" + name, "override", value!.ToJson(), [effect]).ConfigureAwait(false);
-        if (!elevated.Allowed)
+        if (elevated.Refusal is { } refusal)
         {
-            return;
+            return refusal;
         }
 
-        if (await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["override"] = JsonNode.Parse(value!.ToJson()) }, $"override of '{name}'", elevated.Note).ConfigureAwait(false))
+        if (await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["override"] = JsonNode.Parse(value!.ToJson()) }, $"override of '{name}'", elevated.Note).ConfigureAwait(false) is { } staged)
         {
-            return;
+            return staged;
         }
 
-        var result = await registry.SetOverrideAsync(name, value, caller, CorrelationId(context), elevated.Note, context.RequestAborted).ConfigureAwait(false);
-        await WriteResultAsync(context, name, result).ConfigureAwait(false);
+        var result = await registry.SetOverrideAsync(name, value, caller, AdminHttp.CorrelationId(context), elevated.Note, context.RequestAborted).ConfigureAwait(false);
+        return await ResultAsync(context, name, result).ConfigureAwait(false);
     }
 
-    private async Task DeleteOverrideAsync(HttpContext context)
+    private async Task<IResult> DeleteOverrideAsync(HttpContext context)
     {
         var caller = RoleEndpointFilter.Caller(context);
 
@@ -228,33 +221,37 @@ internal sealed partial class RegistryAdminEndpoints(
         {
             var effect = new CurationEffect(name, OverlayApplier.Apply(history.Tool), OverlayApplier.Apply(history.Tool with { Override = null }));
             var elevated = await ElevateAsync(context, caller, AuditActions.RegistryOverride, name, "registry.curate:" + name, "override.delete", history.Tool.Override?.ToJson() ?? "{}", [effect]).ConfigureAwait(false);
-            if (!elevated.Allowed)
+            if (elevated.Refusal is { } refusal)
             {
-                return;
+                return refusal;
             }
 
             note = elevated.Note;
             if (history.Tool.Override is not null
-                && await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["override"] = null }, $"removal of the override of '{name}'", note).ConfigureAwait(false))
+                && await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["override"] = null }, $"removal of the override of '{name}'", note).ConfigureAwait(false) is { } staged)
             {
-                return;
+                return staged;
             }
         }
 
-        var result = await registry.DeleteOverrideAsync(name, caller, CorrelationId(context), note, context.RequestAborted).ConfigureAwait(false);
-        await WriteResultAsync(context, name, result).ConfigureAwait(false);
+        var result = await registry.DeleteOverrideAsync(name, caller, AdminHttp.CorrelationId(context), note, context.RequestAborted).ConfigureAwait(false);
+        return await ResultAsync(context, name, result).ConfigureAwait(false);
     }
 
-    private async Task RollbackAsync(HttpContext context)
+    private async Task<IResult> RollbackAsync(HttpContext context)
     {
         var caller = RoleEndpointFilter.Caller(context);
 
         var name = registry.StoredName(RouteName(context));
-        using var json = await ReadJsonAsync(context).ConfigureAwait(false);
-        if (json is null || !json.RootElement.TryGetProperty("version", out var v) || !v.TryGetInt32(out var version) || version < 1)
+        var (request, bad) = await HttpJsonBody.ReadAsync(context, RegistryApiJsonContext.Default.RollbackRequest, RollbackShape).ConfigureAwait(false);
+        if (request is null)
         {
-            await ProblemAsync(context, 400, "The body must be {\"version\": n} with the stored version to serve (see GET /api/mcp/tools/{name}).").ConfigureAwait(false);
-            return;
+            return bad!;
+        }
+
+        if (request.Version is not { } version || version < 1)
+        {
+            return AdminHttp.Problem(400, "The body must be {\"version\": n} with the stored version to serve (see GET /api/mcp/tools/{name}).");
         }
 
         CurationNote? note = null;
@@ -264,153 +261,89 @@ internal sealed partial class RegistryAdminEndpoints(
         {
             var effect = new CurationEffect(name, OverlayApplier.Apply(history.Tool), OverlayApplier.Apply(history.Tool with { Definition = target, CurrentVersion = version }));
             var elevated = await ElevateAsync(context, caller, AuditActions.RegistryRollback, name, "registry.curate:" + name, "rollback", $"{{\"version\":{version.ToString(CultureInfo.InvariantCulture)}}}", [effect]).ConfigureAwait(false);
-            if (!elevated.Allowed)
+            if (elevated.Refusal is { } refusal)
             {
-                return;
+                return refusal;
             }
 
             note = elevated.Note;
             if (version != history.Tool.CurrentVersion
-                && await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["version"] = version }, $"rollback of '{name}' to version {version}", note, ChangeKinds.Rollback).ConfigureAwait(false))
+                && await StageCurationAsync(context, caller, effect, baseRevision, new JsonObject { ["name"] = name, ["version"] = version }, $"rollback of '{name}' to version {version}", note, ChangeKinds.Rollback).ConfigureAwait(false) is { } staged)
             {
-                return;
+                return staged;
             }
         }
 
-        var result = await registry.RollbackAsync(name, version, caller, CorrelationId(context), note, context.RequestAborted).ConfigureAwait(false);
-        await WriteResultAsync(context, name, result).ConfigureAwait(false);
+        var result = await registry.RollbackAsync(name, version, caller, AdminHttp.CorrelationId(context), note, context.RequestAborted).ConfigureAwait(false);
+        return await ResultAsync(context, name, result).ConfigureAwait(false);
     }
 
-    private async Task ImportsAsync(HttpContext context)
+    private async Task<IResult> ImportsAsync(HttpContext context)
     {
-
-        var query = context.Request.Query;
-        if (!TryInt(query["page"], 1, 1, 100_000, out var page) || !TryInt(query["page_size"], 50, 1, 500, out var pageSize))
+        if (AdminHttp.Paging(context, out var page, out var pageSize) is { } bad)
         {
-            await ProblemAsync(context, 400, "Query parameters 'page' (≥ 1) and 'page_size' (1–500) must be whole numbers.").ConfigureAwait(false);
-            return;
+            return bad;
         }
 
         var imports = await registry.Store.GetImportsAsync((page - 1) * pageSize, pageSize, context.RequestAborted).ConfigureAwait(false);
-        var list = new JsonArray();
-        foreach (var i in imports)
-        {
-            list.Add((JsonNode)new JsonObject
-            {
-                ["id"] = i.Id,
-                ["source"] = i.Source,
-                ["actor"] = i.Actor,
-                ["imported_at"] = i.ImportedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-                ["document_sha256"] = i.DocumentHash,
-                ["spec_version"] = i.SpecVersion,
-                ["added"] = i.Added,
-                ["changed"] = i.Changed,
-                ["removed"] = i.Removed,
-                ["unchanged"] = i.Unchanged,
-            });
-        }
-
-        await WriteAsync(context, 200, new JsonObject { ["imports"] = list, ["page"] = page, ["page_size"] = pageSize }).ConfigureAwait(false);
+        var list = imports.Select(i => new ImportEntryResponse(
+            i.Id, i.Source, i.Actor, RegistryApiJson.RoundTrip(i.ImportedAt), i.DocumentHash, i.SpecVersion, i.Added, i.Changed, i.Removed, i.Unchanged)).ToList();
+        return AdminHttp.Json(new ImportListResponse(list, page, pageSize), RegistryApiJsonContext.Default.ImportListResponse);
     }
 
-    private async Task WriteResultAsync(HttpContext context, string name, StoreWriteResult result)
+    private async Task<IResult> ResultAsync(HttpContext context, string name, StoreWriteResult result)
     {
         switch (result.Status)
         {
             case StoreWriteStatus.Done:
                 var history = await registry.Store.GetToolAsync(name, context.RequestAborted).ConfigureAwait(false);
-                var body = history is null ? new JsonObject() : DiscoveryShape.History(history, registry);
-                body["revision"] = result.Revision;
-                await WriteAsync(context, 200, body).ConfigureAwait(false);
-                break;
+                return history is null
+                    ? AdminHttp.Json(new RevisionResponse(result.Revision), RegistryApiJsonContext.Default.RevisionResponse)
+                    : DiscoveryShape.History(history, registry, result.Revision);
             case StoreWriteStatus.NotFound:
-                await NotFoundAsync(context, name).ConfigureAwait(false);
-                break;
+                return NotFound(name);
             case StoreWriteStatus.NoSuchVersion:
-                await ProblemAsync(context, 400, char.ToUpperInvariant(result.Detail![0]) + result.Detail[1..] + ".").ConfigureAwait(false);
-                break;
+                return AdminHttp.Problem(400, char.ToUpperInvariant(result.Detail![0]) + result.Detail[1..] + ".");
             default:
-                await ProblemAsync(context, 409, "Conflict: " + result.Detail + ".").ConfigureAwait(false);
-                break;
+                return AdminHttp.Problem(409, "Conflict: " + result.Detail + ".");
         }
     }
 
-    internal static JsonObject Report(ImportOutcome outcome, bool dryRun, string documentHash)
+    internal static ImportReportResponse Report(ImportOutcome outcome, bool dryRun, string documentHash)
     {
         var c = outcome.Compilation;
-        var body = new JsonObject
+        var result = outcome.Result;
+        return new ImportReportResponse
         {
-            ["source"] = "openapi:" + c.SourceName,
-            ["dry_run"] = dryRun,
-            ["stored"] = outcome.Refusal == ImportRefusal.None && !dryRun,
-            ["document_sha256"] = documentHash,
-            ["spec_version"] = c.SpecVersion,
-            ["operations"] = c.OperationCount,
-            ["tools"] = c.Tools.Count,
+            Source = "openapi:" + c.SourceName,
+            DryRun = dryRun,
+            Stored = outcome.Refusal == ImportRefusal.None && !dryRun,
+            DocumentSha256 = documentHash,
+            SpecVersion = c.SpecVersion,
+            Operations = c.OperationCount,
+            Tools = c.Tools.Count,
+            ImportId = result is null ? null : RegistryApiJson.Present(result.ImportId),
+            Revision = result?.Revision,
+            Added = result is null ? null : Changes(result.Plan, ToolChangeKind.Added),
+            Changed = result is null ? null : Changes(result.Plan, ToolChangeKind.Changed),
+            Removed = result is null ? null : Changes(result.Plan, ToolChangeKind.Removed),
+            Unchanged = result?.Plan.Count(ToolChangeKind.Unchanged),
+            Conflicts = result is { Plan.HasConflicts: true } ? Changes(result.Plan, ToolChangeKind.Conflict) : null,
+            Report = [.. c.Diagnostics.Take(MaxReportEntries).Select(d => new ImportDiagnosticResponse(d.Operation, d.Severity.ToString().ToLowerInvariant(), d.Code, d.Message, d.Skipped))],
+            ReportTotal = c.Diagnostics.Count,
+            Lint = [.. c.Lint.Take(MaxReportEntries).Select(f => new ImportLintResponse(f.Tool, f.Code, f.Message))],
+            LintTotal = c.Lint.Count,
         };
-        if (outcome.Result is { } result)
-        {
-            body["import_id"] = result.ImportId;
-            body["revision"] = result.Revision;
-            body["added"] = Changes(result.Plan, ToolChangeKind.Added);
-            body["changed"] = Changes(result.Plan, ToolChangeKind.Changed);
-            body["removed"] = Changes(result.Plan, ToolChangeKind.Removed);
-            body["unchanged"] = result.Plan.Count(ToolChangeKind.Unchanged);
-            if (result.Plan.HasConflicts)
-            {
-                body["conflicts"] = Changes(result.Plan, ToolChangeKind.Conflict);
-            }
-        }
-
-        var report = new JsonArray();
-        foreach (var diagnostic in c.Diagnostics.Take(MaxReportEntries))
-        {
-            report.Add((JsonNode)new JsonObject
-            {
-                ["operation"] = diagnostic.Operation,
-                ["severity"] = diagnostic.Severity.ToString().ToLowerInvariant(),
-                ["code"] = diagnostic.Code,
-                ["message"] = diagnostic.Message,
-                ["skipped"] = diagnostic.Skipped,
-            });
-        }
-
-        body["report"] = report;
-        body["report_total"] = c.Diagnostics.Count;
-        var lint = new JsonArray();
-        foreach (var finding in c.Lint.Take(MaxReportEntries))
-        {
-            lint.Add((JsonNode)new JsonObject { ["tool"] = finding.Tool, ["code"] = finding.Code, ["message"] = finding.Message });
-        }
-
-        body["lint"] = lint;
-        body["lint_total"] = c.Lint.Count;
-        return body;
     }
 
-    private static JsonArray Changes(ImportPlan plan, ToolChangeKind kind)
-    {
-        var array = new JsonArray();
-        foreach (var change in plan.Changes.Where(c => c.Kind == kind))
-        {
-            var entry = new JsonObject
-            {
-                ["name"] = change.Name,
-                ["reason"] = change.Reason,
-                ["from_version"] = change.FromVersion,
-                ["to_version"] = change.ToVersion,
-                ["new_version"] = change.NewVersion ? change.StoredVersion : null,
-            };
-            if (kind == ToolChangeKind.Changed)
-            {
-                entry["changed_fields"] = new JsonArray(change.ChangedFields.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray());
-            }
-
-            array.Add((JsonNode)entry);
-        }
-
-        return array;
-    }
+    private static List<ImportChangeResponse> Changes(ImportPlan plan, ToolChangeKind kind)
+        => [.. plan.Changes.Where(c => c.Kind == kind).Select(change => new ImportChangeResponse(
+            change.Name,
+            change.Reason,
+            change.FromVersion,
+            change.ToVersion,
+            change.NewVersion ? change.StoredVersion : null,
+            kind == ToolChangeKind.Changed ? change.ChangedFields : null))];
 
     private static string? UrlRequest(byte[] document)
     {
@@ -461,9 +394,9 @@ internal sealed partial class RegistryAdminEndpoints(
 
     /// <summary>
     /// Lets a write through when none of <paramref name="effects"/> is privileged, or when the elevation gate finds a grant;
-    /// otherwise answers 403 with the approval URL and audits the refusal.
+    /// otherwise audits the refusal and returns the 403 answer with the approval URL.
     /// </summary>
-    private async Task<(bool Allowed, CurationNote? Note)> ElevateAsync(HttpContext context, CallerIdentity caller, string action, string? tool, string scope, string operation, string change, IReadOnlyList<CurationEffect> effects)
+    private async Task<(IResult? Refusal, CurationNote? Note)> ElevateAsync(HttpContext context, CallerIdentity caller, string action, string? tool, string scope, string operation, string change, IReadOnlyList<CurationEffect> effects)
     {
         var names = string.Join(", ", effects.Where(e => e.Before?.Name != e.After?.Name || e.Before?.RiskLevel != e.After?.RiskLevel)
             .Take(20)
@@ -471,53 +404,51 @@ internal sealed partial class RegistryAdminEndpoints(
         var reasons = effects.SelectMany(CurationElevation.Reasons).ToList();
         if (reasons.Count == 0)
         {
-            return (true, new CurationNote(names.Length == 0 ? null : "served " + names, null));
+            return (null, new CurationNote(names.Length == 0 ? null : "served " + names, null));
         }
 
         var why = string.Join("; ", reasons.Take(10)) + (reasons.Count > 10 ? $"; and {reasons.Count - 10} more" : string.Empty);
-        var check = await CurationElevation.CheckAsync(elevation, caller, scope, operation, change, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        var check = await CurationElevation.CheckAsync(elevation, caller, scope, operation, change, AdminHttp.CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
         if (check.Outcome == ElevationOutcome.Granted)
         {
-            return (true, new CurationNote($"served {names}; privileged write ({why}) under elevation {check.Grant?.ApprovalReference}", check.Grant?.ApprovalReference));
+            return (null, new CurationNote($"served {names}; privileged write ({why}) under elevation {check.Grant?.ApprovalReference}", check.Grant?.ApprovalReference));
         }
 
         var outcome = check.Outcome == ElevationOutcome.Required ? AuditOutcomes.ElevationRequired : AuditOutcomes.Denied;
-        await registry.AuditRefusedAsync(action, outcome, caller, tool, $"refused: this write {why} and needs elevation for scope '{check.Scope}': {check.Reason}", CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
-        await AdminHttp.ProblemAsync(
-            context,
+        await registry.AuditRefusedAsync(action, outcome, caller, tool, $"refused: this write {why} and needs elevation for scope '{check.Scope}': {check.Reason}", AdminHttp.CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        var problem = HttpProblem.Result(
             403,
             $"This change {why}, which needs an elevation grant for scope '{check.Scope}' ({check.Reason}). "
                 + (check.ElevationUrl is null ? "Elevation cannot be granted here." : "Get it approved at elevation_url, then send the same request again."),
             CurationElevation.ProblemType,
-            new Dictionary<string, object?>(StringComparer.Ordinal) { ["scope"] = check.Scope, ["elevation_url"] = check.ElevationUrl?.ToString() }).ConfigureAwait(false);
-        return (false, null);
+            new Dictionary<string, object?>(StringComparer.Ordinal) { ["scope"] = check.Scope, ["elevation_url"] = check.ElevationUrl?.ToString() });
+        return (problem, null);
     }
 
     /// <summary>
     /// Stages a curation write for a second approval when <see cref="ToolRegistryOptions.RequireSecondApproval"/> is on and
-    /// <see cref="FourEyes.Reasons"/> finds a reason; answers 202 and returns <see langword="true"/> when it did.
+    /// <see cref="FourEyes.Reasons"/> finds a reason; returns the 202 answer when it did, else <see langword="null"/>.
     /// </summary>
-    private async Task<bool> StageCurationAsync(HttpContext context, CallerIdentity caller, CurationEffect effect, long baseRevision, JsonObject payload, string what, CurationNote? note, string kind = ChangeKinds.Override)
+    private async Task<IResult?> StageCurationAsync(HttpContext context, CallerIdentity caller, CurationEffect effect, long baseRevision, JsonObject payload, string what, CurationNote? note, string kind = ChangeKinds.Override)
     {
         if (!options.Value.RequireSecondApproval)
         {
-            return false;
+            return null;
         }
 
         var reasons = FourEyes.Reasons(effect).ToList();
         if (reasons.Count == 0)
         {
-            return false;
+            return null;
         }
 
         var diff = FourEyes.Diff(effect);
         diff["payload"] = payload.DeepClone();
-        await StageAsync(context, caller, kind, effect.StoredName, null, what, payload, diff, baseRevision, reasons, note).ConfigureAwait(false);
-        return true;
+        return await StageAsync(context, caller, kind, effect.StoredName, null, what, payload, diff.ToJsonString(), baseRevision, reasons, note).ConfigureAwait(false);
     }
 
-    /// <summary>Stores a change for a second approval, audits the request and answers 202 with the change's id.</summary>
-    private async Task StageAsync(HttpContext context, CallerIdentity caller, string kind, string? tool, string? source, string summary, JsonNode payload, JsonNode diff, long baseRevision, List<string> reasons, CurationNote? note)
+    /// <summary>Stores a change for a second approval, audits the request and returns the 202 answer with the change's id.</summary>
+    private async Task<IResult> StageAsync(HttpContext context, CallerIdentity caller, string kind, string? tool, string? source, string summary, JsonNode payload, string diff, long baseRevision, List<string> reasons, CurationNote? note)
     {
         var why = string.Join("; ", reasons.Take(10)) + (reasons.Count > 10 ? $"; and {reasons.Count - 10} more" : string.Empty);
         var change = new StagedChange(
@@ -527,23 +458,22 @@ internal sealed partial class RegistryAdminEndpoints(
             source,
             CallerText.Bound($"{summary} ({why})", 1000),
             payload.ToJsonString(),
-            diff.ToJsonString(),
+            diff,
             baseRevision,
             caller.UserId,
             time.GetUtcNow(),
             ChangeStates.Pending,
             ElevationReference: note?.ElevationReference);
-        await registry.StageAsync(change, caller, CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
+        await registry.StageAsync(change, caller, AdminHttp.CorrelationId(context), context.RequestAborted).ConfigureAwait(false);
         context.Response.Headers.Location = "/api/mcp/changes/" + change.Id;
-        await WriteAsync(context, 202, new JsonObject
-        {
-            ["change_id"] = change.Id,
-            ["state"] = "staged",
-            ["kind"] = kind,
-            ["summary"] = change.Summary,
-            ["reasons"] = new JsonArray(reasons.Select(r => (JsonNode)JsonValue.Create(r)!).ToArray()),
-            ["detail"] = "Not applied: this change needs a second admin's approval (Msil:Mcp:Registry:RequireSecondApproval). Another admin approves it with POST /api/mcp/changes/" + change.Id + "/approve.",
-        }).ConfigureAwait(false);
+        var answer = new StagedChangeResponse(
+            change.Id,
+            "staged",
+            kind,
+            change.Summary,
+            reasons,
+            "Not applied: this change needs a second admin's approval (Msil:Mcp:Registry:RequireSecondApproval). Another admin approves it with POST /api/mcp/changes/" + change.Id + "/approve.");
+        return AdminHttp.Json(answer, RegistryApiJsonContext.Default.StagedChangeResponse, StatusCodes.Status202Accepted);
     }
 
     /// <summary>What an import would do to each tool already stored under its source, as served before and after, and the dry-run plan.</summary>
@@ -572,53 +502,12 @@ internal sealed partial class RegistryAdminEndpoints(
         return (plan, effects);
     }
 
-    private static async Task<JsonDocument?> ReadJsonAsync(HttpContext context)
-    {
-        try
-        {
-            var bytes = await BoundedBody.ReadAsync(context.Request.Body, MaxOverrideBytes, context.RequestAborted).ConfigureAwait(false);
-            var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
-            {
-                return document;
-            }
-
-            document.Dispose();
-        }
-        catch (Exception ex) when (ex is JsonException or DocumentTooLargeException)
-        {
-        }
-
-        return null;
-    }
-
     private static string RouteName(HttpContext context) => context.Request.RouteValues["name"]?.ToString() ?? string.Empty;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
-    private static string CorrelationId(HttpContext context)
-    {
-        var id = context.Response.Headers["X-Correlation-ID"].ToString();
-        return id.Length > 0 ? id : context.TraceIdentifier;
-    }
-
-    private static bool TryInt(string? text, int fallback, int min, int max, out int value)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            value = fallback;
-            return true;
-        }
-
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
-    }
-
-    private static Task NotFoundAsync(HttpContext context, string name)
-        => ProblemAsync(context, 404, $"No tool named '{name}' is stored.");
-
-    private static Task ProblemAsync(HttpContext context, int status, string detail) => AdminHttp.ProblemAsync(context, status, detail);
-
-    private static Task WriteAsync(HttpContext context, int status, JsonNode body) => AdminHttp.WriteAsync(context, status, body);
+    private static ProblemHttpResult NotFound(string name)
+        => AdminHttp.Problem(404, $"No tool named '{CallerText.Bound(name, 128)}' is stored.");
 
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex SourcePattern();

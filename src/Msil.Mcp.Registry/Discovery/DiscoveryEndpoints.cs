@@ -1,11 +1,12 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
 using Msil.Mcp.Http;
+using Msil.Mcp.Registry.Api;
 using Msil.Mcp.Registry.Catalog;
 
 namespace Msil.Mcp.Registry.Discovery;
@@ -24,11 +25,11 @@ internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPo
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/mcp/tools").RequireAuthorization();
-        group.MapGet(string.Empty, (RequestDelegate)ListAsync);
-        group.MapGet("/{name}", (RequestDelegate)GetAsync);
+        group.MapGet(string.Empty, HttpHandler.Run(ListAsync));
+        group.MapGet("/{name}", HttpHandler.Run(GetAsync));
     }
 
-    private async Task ListAsync(HttpContext context)
+    private async Task<IResult> ListAsync(HttpContext context)
     {
         var query = context.Request.Query;
         var caller = identity.Resolve(context.User);
@@ -39,17 +40,15 @@ internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPo
         {
             if (!RiskLevels.TryParse(query["risk_level"], out var parsed))
             {
-                await ProblemAsync(context, "Query parameter 'risk_level' must be read, write or privileged.").ConfigureAwait(false);
-                return;
+                return HttpProblem.Result(StatusCodes.Status400BadRequest, "Query parameter 'risk_level' must be read, write or privileged.");
             }
 
             riskFilter = parsed;
         }
 
-        if (!HttpRequestInfo.TryInt(query["page"], 1, 1, int.MaxValue, out var page) || !HttpRequestInfo.TryInt(query["page_size"], 50, 1, 500, out var pageSize))
+        if (!HttpRequestInfo.TryReadPaging(context.Request, out var page, out var pageSize, out var pagingError))
         {
-            await ProblemAsync(context, "Query parameters 'page' (≥ 1) and 'page_size' (1–500) must be whole numbers.").ConfigureAwait(false);
-            return;
+            return HttpProblem.Result(StatusCodes.Status400BadRequest, pagingError!);
         }
 
         var visible = new List<ToolDefinition>();
@@ -77,87 +76,27 @@ internal sealed class DiscoveryEndpoints(IToolCatalog catalog, IPolicyDecisionPo
             visible.Add(tool);
         }
 
-        var tools = new JsonArray();
-        foreach (var tool in visible.Skip((page - 1) * pageSize).Take(pageSize))
-        {
-            tools.Add((JsonNode)ToJson(tool, full: false));
-        }
-
-        var body = new JsonObject
-        {
-            ["tools"] = tools,
-            ["total"] = visible.Count,
-            ["page"] = page,
-            ["page_size"] = pageSize,
-            ["domains"] = new JsonArray(domains.Select(d => (JsonNode)JsonValue.Create(d)).ToArray()),
-        };
-        await WriteAsync(context, 200, body).ConfigureAwait(false);
+        var tools = visible.Skip((page - 1) * pageSize).Take(pageSize).Select(t => DiscoveryShape.Tool(t, full: false)).ToList();
+        return TypedResults.Json(new DiscoveryListResponse(tools, visible.Count, page, pageSize, [.. domains]), RegistryApiJsonContext.Default.DiscoveryListResponse);
     }
 
-    private async Task GetAsync(HttpContext context)
+    private async Task<IResult> GetAsync(HttpContext context)
     {
         var name = context.Request.RouteValues["name"]?.ToString() ?? string.Empty;
         var caller = identity.Resolve(context.User);
         if (!catalog.Current.TryGetTool(name, out var tool)
             || !(await policy.EvaluateAsync(new PolicyRequest(caller, tool, PolicyAction.List), context.RequestAborted).ConfigureAwait(false)).Allow)
         {
-            await HttpProblem.WriteAsync(context, 404, $"No tool named '{name}' is visible to you.").ConfigureAwait(false);
-            return;
+            return HttpProblem.Result(StatusCodes.Status404NotFound, $"No tool named '{CallerText.Bound(name, 128)}' is visible to you.");
         }
 
-        var json = ToJson(tool, full: true);
+        var json = DiscoveryShape.Tool(tool, full: true);
         if (caller.IsAuthenticated && caller.IsInRole(options.Value.AdminRole)
             && await registry.Store.GetToolAsync(registry.StoredName(tool.Name), context.RequestAborted).ConfigureAwait(false) is { } history)
         {
-            DiscoveryShape.AddHistory(json, history);
+            json = DiscoveryShape.WithHistory(json, history);
         }
 
-        await WriteAsync(context, 200, json).ConfigureAwait(false);
-    }
-
-    internal static JsonObject ToJson(ToolDefinition tool, bool full)
-    {
-        var examples = new JsonArray();
-        foreach (var example in tool.Examples)
-        {
-            var e = new JsonObject { ["input"] = JsonNode.Parse(example.Input.GetRawText()) };
-            if (example.Output is { } output)
-            {
-                e["output"] = JsonNode.Parse(output.GetRawText());
-            }
-
-            examples.Add((JsonNode)e);
-        }
-
-        var json = new JsonObject
-        {
-            ["name"] = tool.Name,
-            ["title"] = tool.Title,
-            ["description"] = tool.Description,
-            ["version"] = tool.Version,
-            ["risk_level"] = tool.RiskLevel.ToWire(),
-            ["domain"] = tool.Domain,
-            ["input_schema"] = JsonNode.Parse(tool.InputSchema.GetRawText()),
-            ["positive_examples"] = examples,
-        };
-        DiscoveryShape.AddSeedFields(json, tool, DiscoveryShape.SourceSpec(tool));
-        if (full)
-        {
-            json["output_schema"] = tool.OutputSchema is { } o ? JsonNode.Parse(o.GetRawText()) : null;
-            json["content_hash"] = tool.ContentHash;
-            json["source"] = tool.Source;
-            json["versions"] = new JsonArray(new JsonObject { ["version"] = tool.Version, ["content_hash"] = tool.ContentHash, ["current"] = true });
-        }
-
-        return json;
-    }
-
-    private static Task ProblemAsync(HttpContext context, string detail) => HttpProblem.WriteAsync(context, 400, detail);
-
-    private static Task WriteAsync(HttpContext context, int status, JsonNode body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+        return TypedResults.Json(json, RegistryApiJsonContext.Default.DiscoveryToolResponse);
     }
 }

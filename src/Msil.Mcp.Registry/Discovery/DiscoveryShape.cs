@@ -1,7 +1,8 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Registry.Api;
 using Msil.Mcp.Registry.Catalog;
 using Msil.Mcp.Registry.Curation;
 using Msil.Mcp.Registry.Store;
@@ -20,7 +21,14 @@ internal static class DiscoveryShape
     {
         json["api_endpoint"] = tool.Http?.PathTemplate;
         json["http_method"] = tool.Http?.Method;
-        var query = new JsonArray();
+        json["query_params"] = new JsonArray([.. QueryParams(tool).Select(q => (JsonNode)JsonValue.Create(q))]);
+        json["source_spec"] = sourceSpec;
+    }
+
+    /// <summary>The query-string arguments a caller can send: those of the HTTP binding in the served input schema, not fixed.</summary>
+    public static IReadOnlyList<string> QueryParams(ToolDefinition tool)
+    {
+        var query = new List<string>();
         if (tool.Http is { } http)
         {
             var properties = tool.InputSchema.ValueKind == JsonValueKind.Object && tool.InputSchema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
@@ -31,55 +39,88 @@ internal static class DiscoveryShape
                     && properties.TryGetProperty(binding.Argument, out _)
                     && !tool.FixedArguments.ContainsKey(binding.Argument))
                 {
-                    query.Add((JsonNode)JsonValue.Create(binding.Argument));
+                    query.Add(binding.Argument);
                 }
             }
         }
 
-        json["query_params"] = query;
-        json["source_spec"] = sourceSpec;
+        return query;
     }
 
     /// <summary>The registry's source a served tool came from (<c>openapi:{name}</c> gives <c>{name}</c>); other sources as they are.</summary>
     public static string SourceSpec(ToolDefinition tool)
         => tool.Source.StartsWith("openapi:", StringComparison.Ordinal) ? tool.Source["openapi:".Length..] : tool.Source;
 
-    /// <summary>Adds <c>stored_name</c>, <c>current_version</c>, <c>latest_version</c>, <c>pinned</c>, <c>retired</c>, <c>override</c> and <c>versions</c>.</summary>
-    public static void AddHistory(JsonObject json, ToolHistory history)
+    /// <summary>
+    /// A tool in the seed's §5.2 shape as it is served; <paramref name="full"/> adds <c>output_schema</c>, <c>content_hash</c>,
+    /// <c>source</c> and the served version.
+    /// </summary>
+    public static DiscoveryToolResponse Tool(ToolDefinition tool, bool full) => new()
+    {
+        Name = tool.Name,
+        Title = tool.Title,
+        Description = tool.Description,
+        Version = tool.Version,
+        RiskLevel = tool.RiskLevel.ToWire(),
+        Domain = tool.Domain,
+        InputSchema = tool.InputSchema,
+        PositiveExamples = [.. tool.Examples.Select(e => new DiscoveryExampleResponse(e.Input, e.Output))],
+        ApiEndpoint = tool.Http?.PathTemplate,
+        HttpMethod = tool.Http?.Method,
+        QueryParams = QueryParams(tool),
+        SourceSpec = SourceSpec(tool),
+        OutputSchema = full ? RegistryApiJson.Present(tool.OutputSchema) : null,
+        ContentHash = full ? tool.ContentHash : null,
+        Source = full ? tool.Source : null,
+        Versions = full ? [new ToolVersionResponse { Version = tool.Version, ContentHash = tool.ContentHash, Current = true }] : null,
+    };
+
+    /// <summary>Adds <c>stored_name</c>, <c>current_version</c>, <c>latest_version</c>, <c>pinned</c>, <c>retired</c>, <c>override</c> and the stored <c>versions</c>.</summary>
+    public static DiscoveryToolResponse WithHistory(DiscoveryToolResponse json, ToolHistory history)
     {
         var tool = history.Tool;
-        json["stored_name"] = tool.Name;
-        json["current_version"] = tool.CurrentVersion;
-        json["latest_version"] = tool.LatestVersion;
-        json["pinned"] = tool.Pinned;
-        json["retired"] = tool.Retired;
-        json["override"] = tool.Override is { } o ? JsonNode.Parse(o.ToJson()) : null;
-        var versions = new JsonArray();
-        foreach (var v in history.Versions)
+        return json with
         {
-            versions.Add((JsonNode)new JsonObject
-            {
-                ["version"] = OverlayApplier.VersionText(v.Version),
-                ["number"] = v.Version,
-                ["content_hash"] = v.ContentHash,
-                ["created_at"] = v.CreatedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-                ["import_id"] = v.ImportId,
-                ["current"] = v.Version == tool.CurrentVersion,
-            });
+            Versions = Versions(history),
+            StoredName = tool.Name,
+            CurrentVersion = tool.CurrentVersion,
+            LatestVersion = tool.LatestVersion,
+            Pinned = tool.Pinned,
+            Retired = tool.Retired,
+            Override = Override(tool),
+        };
+    }
+
+    /// <summary>The admin view of a stored tool (its definition as served, unless retired or disabled, and its history), with the store's <paramref name="revision"/> when a write made it.</summary>
+    public static IResult History(ToolHistory history, ToolRegistry registry, long? revision)
+    {
+        var tool = history.Tool;
+        var definition = tool.Retired ? null : OverlayApplier.Apply(tool);
+        if (definition is null)
+        {
+            var stored = new StoredToolResponse(tool.Name, false, tool.Name, tool.CurrentVersion, tool.LatestVersion, tool.Pinned, tool.Retired, Override(tool), Versions(history)) { Revision = revision };
+            return TypedResults.Json(stored, RegistryApiJsonContext.Default.StoredToolResponse);
         }
 
-        json["versions"] = versions;
+        var served = WithHistory(Tool(definition, full: true), history) with
+        {
+            Served = registry.ServedName(tool.Name) is not null,
+            Revision = revision,
+        };
+        return TypedResults.Json(served, RegistryApiJsonContext.Default.DiscoveryToolResponse);
     }
 
-    /// <summary>The admin view of a stored tool: its served definition (if served) and its history.</summary>
-    public static JsonObject History(ToolHistory history, ToolRegistry registry)
-    {
-        var served = history.Tool.Retired ? null : OverlayApplier.Apply(history.Tool);
-        var json = served is null
-            ? new JsonObject { ["name"] = history.Tool.Name, ["served"] = false }
-            : DiscoveryEndpoints.ToJson(served, full: true);
-        json["served"] = served is not null && registry.ServedName(history.Tool.Name) is not null;
-        AddHistory(json, history);
-        return json;
-    }
+    private static JsonElement Override(StoredTool tool)
+        => tool.Override is { } o ? RegistryApiJson.Parse(o.ToJson()) : RegistryApiJson.Present((string?)null);
+
+    private static List<ToolVersionResponse> Versions(ToolHistory history)
+        => [.. history.Versions.Select(v => new ToolVersionResponse
+        {
+            Version = OverlayApplier.VersionText(v.Version),
+            Number = v.Version,
+            ContentHash = v.ContentHash,
+            CreatedAt = RegistryApiJson.RoundTrip(v.CreatedAt),
+            ImportId = RegistryApiJson.Present(v.ImportId),
+            Current = v.Version == history.Tool.CurrentVersion,
+        })];
 }
