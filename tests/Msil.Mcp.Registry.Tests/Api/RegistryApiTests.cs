@@ -505,6 +505,81 @@ public sealed class RegistryApiTests
         Assert.DoesNotContain("input_schema", changed.GetProperty("changed_fields").EnumerateArray().Select(f => f.GetString()));
     }
 
+    [Fact]
+    public async Task PutOverride_FieldOfTheWrongJsonType_400NamingTheFieldAndNothingChanged()
+    {
+        await using var host = await RegistryTestHost.StartAsync();
+        await host.ImportAsync(Specs.Dealers());
+
+        var response = await host.SendAsync(HttpMethod.Put, "/api/mcp/tools/get_dealers/override", new StringContent("""{"enabled": "no"}""", Encoding.UTF8, "application/json"), "alice", RegistryTestHost.Admin);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var detail = (await RegistryTestHost.JsonAsync(response)).GetProperty("detail").GetString()!;
+        Assert.Contains("Field 'enabled'", detail, StringComparison.Ordinal);
+        Assert.Contains("hidden_parameters", detail, StringComparison.Ordinal);
+        Assert.True(host.Catalog.Current.TryGetTool("get_dealers", out _));
+        Assert.Empty(host.Audit.WithAction(AuditActions.RegistryOverride));
+    }
+
+    [Fact]
+    public async Task PutOverride_BodyOver256KB_413NamingTheLimit()
+    {
+        await using var host = await RegistryTestHost.StartAsync();
+        await host.ImportAsync(Specs.Dealers());
+        var body = "{\"description\": \"" + new string('a', 300 * 1024) + "\"}";
+
+        var response = await host.SendAsync(HttpMethod.Put, "/api/mcp/tools/get_dealers/override", new StringContent(body, Encoding.UTF8, "application/json"), "alice", RegistryTestHost.Admin);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("256 KB", (await RegistryTestHost.JsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(host.Audit.WithAction(AuditActions.RegistryOverride));
+    }
+
+    [Fact]
+    public async Task Rollback_VersionAsAString_400NamingTheField()
+    {
+        await using var host = await RegistryTestHost.StartAsync();
+        await host.ImportAsync(Specs.Dealers());
+
+        var response = await host.SendAsync(HttpMethod.Post, "/api/mcp/tools/get_dealers/rollback", new StringContent("""{"version": "1"}""", Encoding.UTF8, "application/json"), "alice", RegistryTestHost.Admin);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Field 'version'", (await RegistryTestHost.JsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rollback_BodyOver64KB_413()
+    {
+        await using var host = await RegistryTestHost.StartAsync();
+        await host.ImportAsync(Specs.Dealers());
+        var body = "{\"version\": 1, \"pad\": \"" + new string('a', 70 * 1024) + "\"}";
+
+        var response = await host.SendAsync(HttpMethod.Post, "/api/mcp/tools/get_dealers/rollback", new StringContent(body, Encoding.UTF8, "application/json"), "alice", RegistryTestHost.Admin);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("64 KB", (await RegistryTestHost.JsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("page=0", "'page'")]
+    [InlineData("page_size=501", "'page_size'")]
+    [InlineData("page_size=ten", "'page_size'")]
+    [InlineData("risk_level=high", "'risk_level'")]
+    public async Task DiscoveryList_BadQueryParameter_400NamingTheParameter(string query, string field)
+    {
+        await using var host = await RegistryTestHost.StartAsync();
+        await host.ImportAsync(Specs.Dealers());
+
+        var response = await host.GetAsync("/api/mcp/tools?" + query);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var detail = (await RegistryTestHost.JsonAsync(response)).GetProperty("detail").GetString()!;
+        Assert.Contains(field, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(field == "'page'" ? "'page_size'" : "'page'", detail, StringComparison.Ordinal);
+    }
+
     private static ToolRegistry Registry(RegistryTestHost host) => host.Services.GetRequiredService<ToolRegistry>();
 
     private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
