@@ -27,132 +27,141 @@ public sealed class RegistryTelemetryTests
     [Fact]
     public async Task Import_ThroughAdminApi_CountsStoredImportAndItsCompiledToolsAndRecordsTheSpan()
     {
-        using var spans = new SpanRecorder();
-        await using var host = await RegistryTestHost.StartAsync();
-        using var imports = Imports(host);
-        using var compiled = Compiled(host);
+        await using var t = await Recording.StartAsync();
+        using var parent = t.Trace();
 
-        using (var parent = TestSource.StartActivity("test"))
-        {
-            Assert.NotNull(parent);
-            var response = await host.ImportAsync(Specs.Dealers());
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var response = await t.Host.ImportAsync(Specs.Dealers());
 
-            var import = Assert.Single(imports.GetMeasurementSnapshot());
-            Assert.Equal(1, import.Value);
-            Assert.Equal("stored", import.Tags[RegistryTelemetry.OutcomeTag]);
-            Assert.Equal(false, import.Tags[RegistryTelemetry.DryRunTag]);
-            Assert.Equal(3, Assert.Single(compiled.GetMeasurementSnapshot()).Value);
-
-            var span = Assert.Single(spans.InTrace(parent.TraceId));
-            Assert.Equal("stored", span.GetTagItem(RegistryTelemetry.OutcomeTag));
-            Assert.Equal(false, span.GetTagItem(RegistryTelemetry.DryRunTag));
-            Assert.Equal(3, span.GetTagItem("msil.registry.tools.compiled"));
-            Assert.NotEqual(ActivityStatusCode.Error, span.Status);
-        }
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var import = Assert.Single(t.Imports.GetMeasurementSnapshot());
+        Assert.Equal(1, import.Value);
+        Assert.Equal("stored", import.Tags[RegistryTelemetry.OutcomeTag]);
+        Assert.Equal(false, import.Tags[RegistryTelemetry.DryRunTag]);
+        Assert.Equal(3, Assert.Single(t.Compiled.GetMeasurementSnapshot()).Value);
+        var span = Assert.Single(t.Spans(parent));
+        Assert.Equal("stored", span.GetTagItem(RegistryTelemetry.OutcomeTag));
+        Assert.Equal(false, span.GetTagItem(RegistryTelemetry.DryRunTag));
+        Assert.Equal(3, span.GetTagItem("msil.registry.tools.compiled"));
+        Assert.NotEqual(ActivityStatusCode.Error, span.Status);
     }
 
     [Fact]
     public async Task Import_DryRunThroughAdminApi_CountsTheDryRunAndNoCompiledTools()
     {
-        await using var host = await RegistryTestHost.StartAsync();
-        using var imports = Imports(host);
-        using var compiled = Compiled(host);
+        await using var t = await Recording.StartAsync();
 
-        var response = await host.ImportAsync(Specs.Dealers(), dryRun: true);
+        var response = await t.Host.ImportAsync(Specs.Dealers(), dryRun: true);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var import = Assert.Single(imports.GetMeasurementSnapshot());
+        var import = Assert.Single(t.Imports.GetMeasurementSnapshot());
         Assert.Equal("stored", import.Tags[RegistryTelemetry.OutcomeTag]);
         Assert.Equal(true, import.Tags[RegistryTelemetry.DryRunTag]);
-        Assert.Empty(compiled.GetMeasurementSnapshot());
+        Assert.Empty(t.Compiled.GetMeasurementSnapshot());
     }
 
     [Fact]
     public async Task Import_UnreadableThroughAdminApi_CountsTheFailureOutcomeAndMarksTheSpanAnError()
     {
-        using var spans = new SpanRecorder();
-        await using var host = await RegistryTestHost.StartAsync();
-        using var imports = Imports(host);
-        using var compiled = Compiled(host);
+        await using var t = await Recording.StartAsync();
+        using var parent = t.Trace();
 
-        using (var parent = TestSource.StartActivity("test"))
-        {
-            Assert.NotNull(parent);
-            var response = await host.ImportAsync("not: [valid");
-            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var response = await t.Host.ImportAsync("not: [valid");
 
-            var import = Assert.Single(imports.GetMeasurementSnapshot());
-            Assert.Equal("unreadable", import.Tags[RegistryTelemetry.OutcomeTag]);
-            Assert.Equal(false, import.Tags[RegistryTelemetry.DryRunTag]);
-            Assert.Empty(compiled.GetMeasurementSnapshot());
-
-            var span = Assert.Single(spans.InTrace(parent.TraceId));
-            Assert.Equal("unreadable", span.GetTagItem(RegistryTelemetry.OutcomeTag));
-            Assert.Equal(ActivityStatusCode.Error, span.Status);
-        }
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var import = Assert.Single(t.Imports.GetMeasurementSnapshot());
+        Assert.Equal("unreadable", import.Tags[RegistryTelemetry.OutcomeTag]);
+        Assert.Equal(false, import.Tags[RegistryTelemetry.DryRunTag]);
+        Assert.Empty(t.Compiled.GetMeasurementSnapshot());
+        var span = Assert.Single(t.Spans(parent));
+        Assert.Equal("unreadable", span.GetTagItem(RegistryTelemetry.OutcomeTag));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
     }
 
     [Fact]
     public async Task Import_TooManyOperationsThroughAdminApi_CountsTooManyOperations()
     {
-        await using var host = await RegistryTestHost.StartAsync(o => o.MaxToolsPerImport = 2);
-        using var imports = Imports(host);
+        await using var t = await Recording.StartAsync(o => o.MaxToolsPerImport = 2);
 
-        var response = await host.ImportAsync(Specs.ManyOperations(3), source: "many", contentType: "application/json");
+        var response = await t.Host.ImportAsync(Specs.ManyOperations(3), source: "many", contentType: "application/json");
 
         Assert.Equal(HttpStatusCode.UnprocessableContent, response.StatusCode);
-        Assert.Equal("too_many_operations", Assert.Single(imports.GetMeasurementSnapshot()).Tags[RegistryTelemetry.OutcomeTag]);
+        Assert.Equal("too_many_operations", Assert.Single(t.Imports.GetMeasurementSnapshot()).Tags[RegistryTelemetry.OutcomeTag]);
     }
 
     [Fact]
     public async Task Import_CompiledLikeTheCliAndStoredDirectly_CountsAndRecordsTheSpan()
     {
-        using var spans = new SpanRecorder();
-        await using var host = await RegistryTestHost.StartAsync();
-        using var imports = Imports(host);
-        using var compiled = Compiled(host);
-        var registry = host.Services.GetRequiredService<ToolRegistry>();
+        await using var t = await Recording.StartAsync();
+        using var parent = t.Trace();
 
         // The CLI's `openapi compile` runs this compiler; the startup import and URL sources hand its compilation to the registry.
         var compilation = new OpenApiToolCompiler().Compile(Specs.Dealers(withDelete: false), "dealers");
-        using (var parent = TestSource.StartActivity("test"))
-        {
-            Assert.NotNull(parent);
-            var outcome = await registry.ImportAsync("dealers", compilation, "hash", dryRun: false, CallerIdentity.Anonymous, "corr", Ct);
+        var outcome = await t.Registry.ImportAsync("dealers", compilation, "hash", dryRun: false, CallerIdentity.Anonymous, "corr", Ct);
 
-            Assert.Equal(ImportRefusal.None, outcome.Refusal);
-            var import = Assert.Single(imports.GetMeasurementSnapshot());
-            Assert.Equal("stored", import.Tags[RegistryTelemetry.OutcomeTag]);
-            Assert.Equal(false, import.Tags[RegistryTelemetry.DryRunTag]);
-            Assert.Equal(2, Assert.Single(compiled.GetMeasurementSnapshot()).Value);
-            var span = Assert.Single(spans.InTrace(parent.TraceId));
-            Assert.Equal(parent.SpanId, span.ParentSpanId);
-            Assert.Equal("import openapi", span.DisplayName);
-        }
+        Assert.Equal(ImportRefusal.None, outcome.Refusal);
+        var import = Assert.Single(t.Imports.GetMeasurementSnapshot());
+        Assert.Equal("stored", import.Tags[RegistryTelemetry.OutcomeTag]);
+        Assert.Equal(false, import.Tags[RegistryTelemetry.DryRunTag]);
+        Assert.Equal(2, Assert.Single(t.Compiled.GetMeasurementSnapshot()).Value);
+        var span = Assert.Single(t.Spans(parent));
+        Assert.Equal(parent.SpanId, span.ParentSpanId);
     }
 
     [Fact]
     public async Task Import_UnreadableCompiledLikeTheCli_CountsTheFailureOutcome()
     {
-        await using var host = await RegistryTestHost.StartAsync();
-        using var imports = Imports(host);
-        using var compiled = Compiled(host);
-        var registry = host.Services.GetRequiredService<ToolRegistry>();
+        await using var t = await Recording.StartAsync();
 
         var compilation = new OpenApiToolCompiler().Compile("not: [valid", "broken");
-        var outcome = await registry.ImportAsync("broken", compilation, "hash", dryRun: false, CallerIdentity.Anonymous, "corr", Ct);
+        var outcome = await t.Registry.ImportAsync("broken", compilation, "hash", dryRun: false, CallerIdentity.Anonymous, "corr", Ct);
 
         Assert.Equal(ImportRefusal.Unreadable, outcome.Refusal);
-        Assert.Equal("unreadable", Assert.Single(imports.GetMeasurementSnapshot()).Tags[RegistryTelemetry.OutcomeTag]);
-        Assert.Empty(compiled.GetMeasurementSnapshot());
+        Assert.Equal("unreadable", Assert.Single(t.Imports.GetMeasurementSnapshot()).Tags[RegistryTelemetry.OutcomeTag]);
+        Assert.Empty(t.Compiled.GetMeasurementSnapshot());
     }
 
-    private static MetricCollector<long> Imports(RegistryTestHost host)
-        => new(host.Services.GetRequiredService<IMeterFactory>(), RegistryTelemetry.Name, RegistryTelemetry.ImportsInstrument);
+    /// <summary>A host with collectors on the two counters and the span recorder.</summary>
+    private sealed class Recording : IAsyncDisposable
+    {
+        private readonly SpanRecorder _spans;
 
-    private static MetricCollector<long> Compiled(RegistryTestHost host)
-        => new(host.Services.GetRequiredService<IMeterFactory>(), RegistryTelemetry.Name, RegistryTelemetry.ToolsCompiledInstrument);
+        private Recording(SpanRecorder spans, RegistryTestHost host)
+        {
+            _spans = spans;
+            Host = host;
+            var meters = host.Services.GetRequiredService<IMeterFactory>();
+            Imports = new(meters, RegistryTelemetry.Name, RegistryTelemetry.ImportsInstrument);
+            Compiled = new(meters, RegistryTelemetry.Name, RegistryTelemetry.ToolsCompiledInstrument);
+        }
+
+        public RegistryTestHost Host { get; }
+
+        public MetricCollector<long> Imports { get; }
+
+        public MetricCollector<long> Compiled { get; }
+
+        public ToolRegistry Registry => Host.Services.GetRequiredService<ToolRegistry>();
+
+        public static async Task<Recording> StartAsync(Action<ToolRegistryOptions>? configure = null)
+        {
+            var spans = new SpanRecorder();
+            return new Recording(spans, await RegistryTestHost.StartAsync(configure));
+        }
+
+        /// <summary>Starts the test's own span (synchronously, so it is the current span of the test's flow; HTTP carries its trace).</summary>
+        public Activity Trace() => TestSource.StartActivity("test") ?? throw new InvalidOperationException("The test's own span was not started.");
+
+        /// <summary>The registry's <c>import openapi</c> spans in the trace of <paramref name="parent"/>.</summary>
+        public IEnumerable<Activity> Spans(Activity parent) => _spans.InTrace(parent.TraceId);
+
+        public async ValueTask DisposeAsync()
+        {
+            Imports.Dispose();
+            Compiled.Dispose();
+            await Host.DisposeAsync();
+            _spans.Dispose();
+        }
+    }
 
     /// <summary>Records the registry's stopped spans (and lets the test's and the server's spans carry the trace across HTTP).</summary>
     private sealed class SpanRecorder : IDisposable
