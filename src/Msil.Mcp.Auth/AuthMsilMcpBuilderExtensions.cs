@@ -79,7 +79,7 @@ public static class AuthMsilMcpBuilderExtensions
         services.TryAddSingleton<DevelopmentAuthorizationCodes>();
         services.AddAntiforgery();
         services.TryAddSingleton<IssuerRegistry>();
-        services.TryAddSingleton<AuthMetrics>();
+        services.TryAddSingleton<AuthTelemetry>();
         services.TryAddSingleton<ValidatedTokenCache>();
         AuthRedis.AddOverride(services);
         services.TryAddSingleton<AuthRedis>();
