@@ -154,12 +154,9 @@ public abstract class FeatureConformanceTests<TOptions>
     [Fact]
     public void HealthChecks_OfThePackage_CarryTheReadyTagAndThePackageName()
     {
-        var collection = new ServiceCollection();
-        collection.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(Configuration).Build());
-        collection.AddLogging();
-        AddHostServices(collection);
-        AddDefaults(collection, 1);
-        using var services = collection.BuildServiceProvider();
+        using var host = CreateHost(new Dictionary<string, string?>(Configuration), capture: null);
+        using var scope = host.Services.CreateScope();
+        var services = scope.ServiceProvider;
 
         // A registration is the package's when its check is a type of the package's assembly.
         var assembly = typeof(TOptions).Assembly;
