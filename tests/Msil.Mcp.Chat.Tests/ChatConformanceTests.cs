@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Msil.Mcp.Conformance;
 
 namespace Msil.Mcp.Chat.Tests;
