@@ -79,11 +79,11 @@ public static class AuthMsilMcpBuilderExtensions
         services.TryAddSingleton<DevelopmentAuthorizationCodes>();
         services.AddAntiforgery();
         services.TryAddSingleton<IssuerRegistry>();
-        services.TryAddSingleton<AuthMetrics>();
+        services.TryAddSingleton<AuthTelemetry>();
         services.TryAddSingleton<ValidatedTokenCache>();
         AuthRedis.AddOverride(services);
         services.TryAddSingleton<AuthRedis>();
-        services.AddHealthChecks().AddCheck<IssuerHealthCheck>("msil-auth-issuers", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, "Msil.Mcp.Auth"]);
+        services.AddHealthChecks().AddCheck<IssuerHealthCheck>("msil-auth-issuers", tags: [Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, AuthTelemetry.Name]);
         services.RemoveAll<IDownstreamTokenProvider>();
         services.AddSingleton<IDownstreamTokenProvider, OAuthDownstreamTokenProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, DevelopmentIssuerContributorGate>());

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -36,12 +37,13 @@ internal interface IChatInteraction
 /// call, including a name the model made up, goes to the server, which decides and audits it, and so that a destructive
 /// tool waits for the user's confirmation and a required elevation for the user's approval.
 /// </summary>
-internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<ChatAgent> logger)
+internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<ChatAgent> logger, ChatTelemetry? telemetry = null)
 {
     private readonly MsilMcpChatOptions options = settings.Value;
 
     public async Task RunTurnAsync(ChatConversation conversation, string userText, IChatClient model, McpToolConnection mcp, IChatInteraction ui, CancellationToken cancellationToken)
     {
+        using var turn = ChatTelemetry.StartTurn();
         if (conversation.History.Count == 0 && !string.IsNullOrWhiteSpace(options.SystemPrompt))
         {
             conversation.History.Add(new ChatMessage(ChatRole.System, options.SystemPrompt));
@@ -58,6 +60,7 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
             var chatOptions = new ChatOptions { Tools = [.. tools], ToolMode = tools.Count > 0 ? ChatToolMode.Auto : null };
             var updates = new List<ChatResponseUpdate>();
             ChatEntry? answer = null;
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 await foreach (var update in model.GetStreamingResponseAsync(conversation.History, chatOptions, cancellationToken).ConfigureAwait(false))
@@ -75,9 +78,13 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
                         ui.Changed();
                     }
                 }
+
+                telemetry?.ModelCalled(Stopwatch.GetElapsedTime(started), "success");
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                telemetry?.ModelCalled(Stopwatch.GetElapsedTime(started), "cancelled");
+
                 // Keep what was said so far (text only: a half-streamed tool call is not kept).
                 if (answer is not null)
                 {
@@ -91,6 +98,8 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                telemetry?.ModelCalled(Stopwatch.GetElapsedTime(started), "error");
+                turn?.SetStatus(ActivityStatusCode.Error, "model failed");
                 Log.ModelFailed(logger, conversation.ModelName ?? "?", ex.GetType().Name);
                 conversation.Entries.Add(new ChatEntry { Role = ChatEntry.Notice, Text = ModelFailure.Describe(conversation.ModelName, ex) });
                 ui.Changed();
@@ -109,7 +118,8 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
             {
                 var call = pending[i];
                 string outcome;
-                if (++calls > options.MaxToolCallsPerTurn)
+                turn?.SetTag(ChatTelemetry.TurnToolCallsTag, ++calls);
+                if (calls > options.MaxToolCallsPerTurn)
                 {
                     Log.TooManyToolCalls(logger, options.MaxToolCallsPerTurn);
                     outcome = "Not called: this turn reached the limit of tool calls.";
@@ -161,6 +171,12 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
     /// that needs an elevation shows the approval card and, once the user says it is approved, is sent exactly once more.
     /// </summary>
     public async Task CallToolAsync(ToolCallCard card, IReadOnlyDictionary<string, JsonElement> arguments, McpToolConnection mcp, IChatInteraction ui, CancellationToken cancellationToken)
+    {
+        await SendToolCallAsync(card, arguments, mcp, ui, cancellationToken).ConfigureAwait(false);
+        telemetry?.ToolCallEnded(card.Status);
+    }
+
+    private async Task SendToolCallAsync(ToolCallCard card, IReadOnlyDictionary<string, JsonElement> arguments, McpToolConnection mcp, IChatInteraction ui, CancellationToken cancellationToken)
     {
         if (card.Destructive)
         {

@@ -14,7 +14,12 @@ public static class ChatServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <returns><paramref name="services"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
-    public static IServiceCollection AddMsilMcpChat(this IServiceCollection services) => services.AddMsilMcpChat(static _ => { });
+    public static IServiceCollection AddMsilMcpChat(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        AddChatCore(services);
+        return services;
+    }
 
     /// <summary>Adds the chat host, configured by <paramref name="section"/> (usually <c>Msil:Mcp:Chat</c>).</summary>
     /// <param name="services">The services.</param>
@@ -23,8 +28,9 @@ public static class ChatServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="section"/> is <see langword="null"/>.</exception>
     public static IServiceCollection AddMsilMcpChat(this IServiceCollection services, IConfigurationSection section)
     {
+        ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        services.AddMsilMcpChat(static _ => { });
+        AddChatCore(services);
         services.AddOptions<MsilMcpChatOptions>().Bind(section);
         return services;
     }
@@ -54,10 +60,17 @@ public static class ChatServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
+        AddChatCore(services);
+        services.AddOptions<MsilMcpChatOptions>().Configure(configure);
+        return services;
+    }
+
+    // Everything but the caller's settings, once: a second call (any overload) adds only its own configuration.
+    private static void AddChatCore(IServiceCollection services)
+    {
         if (services.Any(d => d.ServiceType == typeof(ChatMarker)))
         {
-            services.AddOptions<MsilMcpChatOptions>().Configure(configure);
-            return services;
+            return;
         }
 
         services.AddSingleton<ChatMarker>();
@@ -75,6 +88,8 @@ public static class ChatServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpChatOptions>, MsilMcpChatOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ChatModelCatalog>();
+        services.AddMetrics();
+        services.TryAddSingleton<ChatTelemetry>();
         services.TryAddSingleton<ChatAgent>();
         RedisChatConversationStore.AddOverride(services);
         services.TryAddSingleton<IChatConversationStore>(sp =>
@@ -84,8 +99,6 @@ public static class ChatServiceCollectionExtensions
                 ? ActivatorUtilities.CreateInstance<RedisChatConversationStore>(sp)
                 : ActivatorUtilities.CreateInstance<InMemoryChatConversationStore>(sp);
         });
-        services.AddOptions<MsilMcpChatOptions>().Configure(configure);
-        return services;
     }
 
     private sealed class ChatMarker;

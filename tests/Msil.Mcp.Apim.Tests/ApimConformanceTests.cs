@@ -25,6 +25,10 @@ public sealed class ApimConformanceTests : FeatureConformanceTests<ApimOptions>
     {
         services.GetRequiredService<ApimMetrics>();
         _ = ApimMetrics.Source;
+
+        // The options' validator and the executor take the package's loggers.
+        _ = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApimOptions>>().Value;
+        services.GetRequiredService<ApimToolExecutor>();
         return ValueTask.CompletedTask;
     }
 }

@@ -21,6 +21,9 @@ public sealed class AuditConformanceTests : FeatureConformanceTests<AuditOptions
     {
         services.GetRequiredService<AuditTelemetry>();
         _ = AuditTelemetry.Source;
+
+        // The options' transport check takes the package's logger.
+        _ = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value;
         return ValueTask.CompletedTask;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Msil.Mcp.Conformance;
 
 namespace Msil.Mcp.Auth.Tests;
@@ -20,10 +21,17 @@ public sealed class AuthConformanceTests : FeatureConformanceTests<MsilAuthOptio
 
     protected override void AddFeature(IMsilMcpBuilder builder, IConfiguration configuration) => builder.AddMsilAuth(configuration.GetSection(MsilAuthOptions.SectionName));
 
-    protected override ValueTask ExerciseAsync(IServiceProvider services, CancellationToken cancellationToken)
+    protected override async ValueTask ExerciseAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        services.GetRequiredService<Msil.Mcp.Auth.Validation.AuthMetrics>();
-        _ = Msil.Mcp.Auth.Validation.AuthMetrics.Source;
-        return ValueTask.CompletedTask;
+        services.GetRequiredService<AuthTelemetry>();
+        _ = AuthTelemetry.Source;
+
+        // A refused bearer token goes through the handler: counted, traced and logged (categories of the package).
+        using var scope = services.CreateScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        context.Request.Headers.Authorization = "Bearer not-a-token";
+        var result = await scope.ServiceProvider.GetRequiredService<IAuthenticationService>().AuthenticateAsync(context, MsilAuthDefaults.AuthenticationScheme);
+        Assert.False(result.Succeeded);
+        services.GetRequiredService<Msil.Mcp.Abstractions.IDownstreamTokenProvider>();
     }
 }

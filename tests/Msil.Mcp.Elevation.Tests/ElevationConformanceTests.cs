@@ -21,6 +21,9 @@ public sealed class ElevationConformanceTests : FeatureConformanceTests<Elevatio
     {
         services.GetRequiredService<ElevationTelemetry>();
         _ = ElevationTelemetry.Source;
+
+        // The telemetry and the options' transport check take the package's loggers.
+        _ = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ElevationOptions>>().Value;
         return ValueTask.CompletedTask;
     }
 }

@@ -21,6 +21,9 @@ public sealed class PolicyOpaConformanceTests : FeatureConformanceTests<OpaPolic
     {
         services.GetRequiredService<PolicyTelemetry>();
         _ = PolicyTelemetry.Source;
+
+        // The decision point (embedded by default) takes the package's logger.
+        services.GetRequiredService<Msil.Mcp.Abstractions.IPolicyDecisionPoint>();
         return ValueTask.CompletedTask;
     }
 }

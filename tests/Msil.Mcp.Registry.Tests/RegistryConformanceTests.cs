@@ -21,6 +21,10 @@ public sealed class RegistryConformanceTests : FeatureConformanceTests<ToolRegis
     {
         services.GetRequiredService<RegistryTelemetry>();
         _ = RegistryTelemetry.Source;
+
+        // The registry and its options' transport check take the package's loggers.
+        _ = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ToolRegistryOptions>>().Value;
+        services.GetRequiredService<Msil.Mcp.Registry.Catalog.ToolRegistry>();
         return ValueTask.CompletedTask;
     }
 }

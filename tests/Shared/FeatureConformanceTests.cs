@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Reflection;
 #pragma warning disable IDE0005 // implied by the Web SDK's implicit usings in most test projects, needed in the others
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 #pragma warning restore IDE0005
@@ -13,8 +15,10 @@ namespace Msil.Mcp.Conformance;
 /// <summary>
 /// The checks every Msil.Mcp package passes (STYLE.md, "Conformance base"): its registration is idempotent, a bad
 /// configuration fails the host's start with an <see cref="OptionsValidationException"/> naming the key, its Meter and
-/// ActivitySource carry the documented name (the PackageId, listed in <see cref="MsilMcpTelemetry.SourceNames"/>), and
-/// the log categories it creates are under the documented prefix. A package's test project derives one class from it.
+/// ActivitySource carry the documented name (the PackageId, listed in <see cref="MsilMcpTelemetry.SourceNames"/>), the
+/// log categories it creates are under the prefixes docs/telemetry.md documents for it ("Log categories", read by
+/// <see cref="LogCategoryCheck"/>), and its health checks carry the <c>ready</c> tag and its name. A package's test
+/// project derives one class from it.
 /// Linked into the test projects from <c>tests/Shared</c> (it needs xunit, which <c>Msil.Mcp.Testing</c> does not reference).
 /// </summary>
 /// <typeparam name="TOptions">The package's options type.</typeparam>
@@ -24,8 +28,11 @@ public abstract class FeatureConformanceTests<TOptions>
     /// <summary>Gets the documented Meter and ActivitySource name (the PackageId).</summary>
     protected abstract string TelemetryName { get; }
 
-    /// <summary>Gets the documented log category prefixes of the package (usually its root namespace).</summary>
-    protected virtual IReadOnlyList<string> LogCategoryPrefixes => [TelemetryName];
+    /// <summary>Gets the documented log category prefixes of the package: its row of the "Log categories" table in docs/telemetry.md.</summary>
+    protected virtual IReadOnlyList<string> LogCategoryPrefixes => LogCategoryCheck.DocumentedPrefixes(TelemetryName);
+
+    /// <summary>Gets a value indicating whether the package registers a health check (each must carry <c>ready</c> and the package name).</summary>
+    protected virtual bool HasHealthCheck => true;
 
     /// <summary>Gets the configuration (flat <c>Msil:Mcp:…</c> keys) every host of the test starts from.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Configuration => new Dictionary<string, string?>();
@@ -54,6 +61,24 @@ public abstract class FeatureConformanceTests<TOptions>
     {
     }
 
+    /// <summary>
+    /// Registers the package with its defaults <paramref name="times"/> times on <paramref name="services"/>: by default
+    /// <see cref="AddCore"/> once and <see cref="AddFeature(IMsilMcpBuilder)"/> that many times. A package whose feature
+    /// is the core itself, or that registers through its own extension (a web application), overrides this.
+    /// </summary>
+    protected virtual void AddDefaults(IServiceCollection services, int times)
+    {
+        var builder = AddCore(services, null);
+        for (var i = 0; i < times; i++)
+        {
+            AddFeature(builder);
+        }
+    }
+
+    /// <summary>Registers the package bound from <paramref name="configuration"/> (the host's root configuration): by default <see cref="AddCore"/> and <see cref="AddFeature(IMsilMcpBuilder, IConfiguration)"/>.</summary>
+    protected virtual void AddConfigured(IServiceCollection services, IConfiguration configuration)
+        => AddFeature(AddCore(services, configuration), configuration);
+
     /// <summary>Makes the feature do something observable (resolve its telemetry, run a decision), so its Meter and loggers exist.</summary>
     protected abstract ValueTask ExerciseAsync(IServiceProvider services, CancellationToken cancellationToken);
 
@@ -68,10 +93,8 @@ public abstract class FeatureConformanceTests<TOptions>
             AddHostServices(services);
         }
 
-        AddFeature(AddCore(once, null));
-        var twiceBuilder = AddCore(twice, null);
-        AddFeature(twiceBuilder);
-        AddFeature(twiceBuilder);
+        AddDefaults(once, 1);
+        AddDefaults(twice, 2);
 
         Assert.Equal(Describe(once), Describe(twice));
     }
@@ -123,10 +146,34 @@ public abstract class FeatureConformanceTests<TOptions>
         Assert.Contains(TelemetryName, meters);
         Assert.Contains(TelemetryName, sources);
 
-        // Every category under the package's root namespace is one the package documents.
-        var root = typeof(TOptions).Assembly.GetName().Name!;
-        var own = categories.Names.Where(n => n.StartsWith(root + ".", StringComparison.Ordinal) || n == root).ToList();
-        Assert.All(own, n => Assert.Contains(LogCategoryPrefixes, p => n.StartsWith(p, StringComparison.Ordinal)));
+        // The package logged, only under the prefixes docs/telemetry.md gives it, and none of its types takes a logger of another's category.
+        var problems = LogCategoryCheck.Check(typeof(TOptions).Assembly, LogCategoryPrefixes, categories.Names);
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    [Fact]
+    public void HealthChecks_OfThePackage_CarryTheReadyTagAndThePackageName()
+    {
+        using var host = CreateHost(new Dictionary<string, string?>(Configuration), capture: null);
+        using var scope = host.Services.CreateScope();
+        var services = scope.ServiceProvider;
+
+        // A registration is the package's when its check is a type of the package's assembly.
+        var assembly = typeof(TOptions).Assembly;
+        var own = services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations
+            .Where(r => r.Factory(services).GetType().Assembly == assembly)
+            .ToList();
+
+        if (!HasHealthCheck)
+        {
+            Assert.Empty(own);
+            return;
+        }
+
+        Assert.NotEmpty(own);
+        Assert.All(own, r => Assert.True(
+            r.Tags.SetEquals([Microsoft.AspNetCore.Builder.MsilMcpHealthEndpoints.ReadyTag, TelemetryName]),
+            $"The health check '{r.Name}' is tagged [{string.Join(", ", r.Tags)}]; every check carries exactly 'ready' and its package's name '{TelemetryName}' (docs/telemetry.md, Health)."));
     }
 
     private IHost CreateHost(Dictionary<string, string?> values, CategoryRecorder? capture)
@@ -145,7 +192,7 @@ public abstract class FeatureConformanceTests<TOptions>
         }
 
         AddHostServices(builder.Services);
-        AddFeature(AddCore(builder.Services, builder.Configuration), builder.Configuration);
+        AddConfigured(builder.Services, builder.Configuration);
         return builder.Build();
     }
 
@@ -184,6 +231,151 @@ public abstract class FeatureConformanceTests<TOptions>
 
         public void Dispose()
         {
+        }
+    }
+}
+
+/// <summary>
+/// The log-category rule of the conformance base, on its own so that it can be tested failing: the documented prefixes of a
+/// package come from the "Log categories" table of docs/telemetry.md (found from the test's base directory upward); a
+/// package must create at least one logger, every category of its own (a type of its assembly, or a name under its root
+/// namespace) must be under a documented prefix, and none of its types may take an <see cref="ILogger{TCategoryName}"/>
+/// of a category outside them (a framework type's, another package's).
+/// </summary>
+public static class LogCategoryCheck
+{
+    private const string Heading = "### Log categories";
+
+    /// <summary>Gets the category prefixes docs/telemetry.md documents for <paramref name="package"/>.</summary>
+    /// <param name="package">The PackageId, as in the table's first column.</param>
+    /// <returns>The prefixes of the package's row.</returns>
+    public static IReadOnlyList<string> DocumentedPrefixes(string package)
+    {
+        var table = ReadTable(File.ReadAllLines(FindDocument()));
+        Assert.True(table.TryGetValue(package, out var prefixes), $"docs/telemetry.md, '{Heading}', has no row for {package}: add one with its category prefixes.");
+        return prefixes;
+    }
+
+    /// <summary>Reads the "Log categories" table: one row per package, <c>| `Package` | `Prefix`, `Prefix` |</c>.</summary>
+    /// <param name="lines">The lines of docs/telemetry.md.</param>
+    /// <returns>The prefixes by package.</returns>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> ReadTable(IReadOnlyList<string> lines)
+    {
+        var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var start = lines.ToList().FindIndex(l => l.Trim() == Heading);
+        if (start < 0)
+        {
+            return result;
+        }
+
+        var inTable = false;
+        for (var i = start + 1; i < lines.Count && !lines[i].StartsWith('#'); i++)
+        {
+            var line = lines[i].Trim();
+            if (!line.StartsWith('|'))
+            {
+                if (inTable)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            inTable = true;
+            var cells = line.Trim('|').Split('|');
+            if (cells.Length < 2 || !cells[0].Contains('`', StringComparison.Ordinal))
+            {
+                continue; // the header and the separator
+            }
+
+            result[Quoted(cells[0]).Single()] = Quoted(cells[1]);
+        }
+
+        return result;
+    }
+
+    /// <summary>Checks what a package logged against its documented prefixes.</summary>
+    /// <param name="package">The package's assembly (its name is the PackageId and its root namespace).</param>
+    /// <param name="prefixes">The documented category prefixes.</param>
+    /// <param name="created">Every category created while the package ran.</param>
+    /// <returns>What is wrong, one line each; empty when the package conforms.</returns>
+    public static IReadOnlyList<string> Check(Assembly package, IReadOnlyList<string> prefixes, IEnumerable<string> created)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        var problems = new List<string>();
+        var root = package.GetName().Name!;
+        var typeNames = new HashSet<string>(Types(package).Select(CategoryOf), StringComparer.Ordinal);
+        var own = created.Where(c => typeNames.Contains(c) || IsUnder(c, root)).Distinct(StringComparer.Ordinal).ToList();
+        if (own.Count == 0)
+        {
+            problems.Add($"{root} created no logger while exercised: make the subclass's ExerciseAsync resolve and use services that log.");
+        }
+
+        problems.AddRange(own.Where(c => !prefixes.Any(p => IsUnder(c, p)))
+            .Select(c => $"{root} logs under '{c}', outside its documented prefixes ({string.Join(", ", prefixes)}): log under the package's namespace, or document the prefix in docs/telemetry.md."));
+
+        foreach (var type in Types(package))
+        {
+            var loggers = type.GetConstructors(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+                .SelectMany(c => c.GetParameters()).Select(p => p.ParameterType)
+                .Concat(type.GetFields(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly).Select(f => f.FieldType))
+                .Where(t => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(ILogger<>))
+                .Select(t => t.GetGenericArguments()[0])
+                .Where(c => !c.IsGenericParameter)
+                .Distinct();
+            foreach (var category in loggers)
+            {
+                var name = CategoryOf(category);
+                if (!prefixes.Any(p => IsUnder(name, p)))
+                {
+                    problems.Add($"{type.FullName} takes ILogger<{name}>, a category outside {root}'s documented prefixes ({string.Join(", ", prefixes)}): take ILogger<{type.Name}> (or a type of the package).");
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Finds docs/telemetry.md from the test's base directory upward (the repository root holds <c>docs</c>).</summary>
+    /// <returns>The file's path.</returns>
+    public static string FindDocument()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "docs", "telemetry.md");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException($"docs/telemetry.md was not found above {AppContext.BaseDirectory}: run the tests from the repository's build output.");
+    }
+
+    // The category ILogger<T> takes: nested types joined with '.', no generic arity (as Microsoft.Extensions.Logging names it).
+    private static string CategoryOf(Type type)
+    {
+        var name = (type.FullName ?? type.Name).Replace('+', '.');
+        var tick = name.IndexOf('`', StringComparison.Ordinal);
+        return tick < 0 ? name : name[..tick];
+    }
+
+    private static bool IsUnder(string category, string prefix)
+        => category == prefix || (category.StartsWith(prefix, StringComparison.Ordinal) && category.Length > prefix.Length && category[prefix.Length] == '.');
+
+    private static List<string> Quoted(string cell)
+        => [.. cell.Split('`').Where((_, i) => i % 2 == 1).Select(p => p.Trim()).Where(p => p.Length > 0)];
+
+    private static Type[] Types(Assembly assembly)
+    {
+        try
+        {
+            return [.. assembly.GetTypes().Where(t => t.FullName is not null && !t.Name.StartsWith('<'))];
+        }
+        catch (ReflectionTypeLoadException ex)
+        {
+            return [.. ex.Types.Where(t => t is not null && t.FullName is not null && !t.Name.StartsWith('<')).Select(t => t!)];
         }
     }
 }

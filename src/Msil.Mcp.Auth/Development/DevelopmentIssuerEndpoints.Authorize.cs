@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
@@ -113,19 +112,11 @@ internal sealed partial class DevelopmentIssuerEndpoints
 
         var (token, expiresIn) = issuer.IssueForUser(user);
         context.Response.Headers.CacheControl = "no-store";
-        var doc = new JsonObject
-        {
-            ["access_token"] = token,
-            ["token_type"] = "Bearer",
-            ["expires_in"] = expiresIn,
-            ["scope"] = code.Scope,
-        };
-        if (code.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("openid", StringComparer.Ordinal))
-        {
-            doc["id_token"] = issuer.IssueIdToken(user, code.ClientId, code.Nonce, token);
-        }
-
-        await WriteJsonAsync(context, doc, StatusCodes.Status200OK).ConfigureAwait(false);
+        var idToken = code.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("openid", StringComparer.Ordinal)
+            ? issuer.IssueIdToken(user, code.ClientId, code.Nonce, token)
+            : null;
+        var doc = new TokenResponse(token, "Bearer", expiresIn, Scope: code.Scope, IdToken: idToken);
+        await WriteJsonAsync(context, doc, DevelopmentIssuerJsonContext.Default.TokenResponse, StatusCodes.Status200OK).ConfigureAwait(false);
     }
 
     private Task EndSessionAsync(HttpContext context)

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -29,42 +29,29 @@ internal sealed partial class DevelopmentIssuerEndpoints(
 
     private Task DiscoveryAsync(HttpContext context)
     {
-        var doc = new JsonObject
-        {
-            ["issuer"] = issuer.Issuer,
-            ["jwks_uri"] = issuer.Issuer + "/jwks",
-            ["token_endpoint"] = issuer.TokenEndpoint,
-            ["authorization_endpoint"] = issuer.AuthorizationEndpoint,
-            ["end_session_endpoint"] = issuer.EndSessionEndpoint,
-            ["grant_types_supported"] = new JsonArray("authorization_code", "password", DevelopmentIssuer.TokenExchangeGrant, DevelopmentIssuer.JwtBearerGrant),
-            ["response_types_supported"] = new JsonArray("code"),
-            ["response_modes_supported"] = new JsonArray("query"),
-            ["code_challenge_methods_supported"] = new JsonArray("S256"),
-            ["scopes_supported"] = new JsonArray("openid", "profile"),
-            ["claims_supported"] = new JsonArray("sub", "oid", "name", "preferred_username", "roles", "groups"),
-            ["subject_types_supported"] = new JsonArray("public"),
-            ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
-            ["token_endpoint_auth_methods_supported"] = new JsonArray("none", "client_secret_post"),
-        };
-        return WriteJsonAsync(context, doc, StatusCodes.Status200OK);
+        var doc = new DiscoveryDocument(
+            Issuer: issuer.Issuer,
+            JwksUri: issuer.Issuer + "/jwks",
+            TokenEndpoint: issuer.TokenEndpoint,
+            AuthorizationEndpoint: issuer.AuthorizationEndpoint,
+            EndSessionEndpoint: issuer.EndSessionEndpoint,
+            GrantTypesSupported: ["authorization_code", "password", DevelopmentIssuer.TokenExchangeGrant, DevelopmentIssuer.JwtBearerGrant],
+            ResponseTypesSupported: ["code"],
+            ResponseModesSupported: ["query"],
+            CodeChallengeMethodsSupported: ["S256"],
+            ScopesSupported: ["openid", "profile"],
+            ClaimsSupported: ["sub", "oid", "name", "preferred_username", "roles", "groups"],
+            SubjectTypesSupported: ["public"],
+            IdTokenSigningAlgValuesSupported: ["RS256"],
+            TokenEndpointAuthMethodsSupported: ["none", "client_secret_post"]);
+        return WriteJsonAsync(context, doc, DevelopmentIssuerJsonContext.Default.DiscoveryDocument, StatusCodes.Status200OK);
     }
 
     private Task JwksAsync(HttpContext context)
     {
         var jwk = issuer.Jwk;
-        var doc = new JsonObject
-        {
-            ["keys"] = new JsonArray(new JsonObject
-            {
-                ["kty"] = jwk.Kty,
-                ["use"] = jwk.Use,
-                ["alg"] = jwk.Alg,
-                ["kid"] = jwk.Kid,
-                ["n"] = jwk.N,
-                ["e"] = jwk.E,
-            }),
-        };
-        return WriteJsonAsync(context, doc, StatusCodes.Status200OK);
+        var doc = new JwksDocument([new JwkDocument(jwk.Kty, jwk.Use, jwk.Alg, jwk.Kid, jwk.N, jwk.E)]);
+        return WriteJsonAsync(context, doc, DevelopmentIssuerJsonContext.Default.JwksDocument, StatusCodes.Status200OK);
     }
 
     private async Task TokenAsync(HttpContext context)
@@ -163,27 +150,14 @@ internal sealed partial class DevelopmentIssuerEndpoints(
     private static Task TokenResponseAsync(HttpContext context, string token, int expiresIn, string? issued)
     {
         context.Response.Headers.CacheControl = "no-store";
-        var doc = new JsonObject
-        {
-            ["access_token"] = token,
-            ["token_type"] = "Bearer",
-            ["expires_in"] = expiresIn,
-        };
-        if (issued is not null)
-        {
-            doc["issued_token_type"] = issued;
-        }
-
-        return WriteJsonAsync(context, doc, StatusCodes.Status200OK);
+        var doc = new TokenResponse(token, "Bearer", expiresIn, IssuedTokenType: issued);
+        return WriteJsonAsync(context, doc, DevelopmentIssuerJsonContext.Default.TokenResponse, StatusCodes.Status200OK);
     }
 
     private static Task ErrorAsync(HttpContext context, string error, string description, int status = StatusCodes.Status400BadRequest)
-        => WriteJsonAsync(context, new JsonObject { ["error"] = error, ["error_description"] = description }, status);
+        => WriteJsonAsync(context, new OAuthErrorResponse(error, description), DevelopmentIssuerJsonContext.Default.OAuthErrorResponse, status);
 
-    private static Task WriteJsonAsync(HttpContext context, JsonObject body, int status)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
-    }
+    // The media type as before (no charset parameter); the body is UTF-8 JSON either way.
+    private static Task WriteJsonAsync<T>(HttpContext context, T body, JsonTypeInfo<T> type, int status)
+        => TypedResults.Json(body, type, "application/json", status).ExecuteAsync(context);
 }

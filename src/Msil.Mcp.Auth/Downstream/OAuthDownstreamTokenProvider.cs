@@ -110,7 +110,7 @@ internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
 
         var endpoint = options.TokenEndpoint ?? _development?.TokenEndpoint
             ?? throw new DownstreamTokenException("Msil:Mcp:Auth:Downstream:TokenEndpoint is not set.");
-        using var activity = Validation.AuthMetrics.Source.StartActivity("exchange token", System.Diagnostics.ActivityKind.Client);
+        using var activity = AuthTelemetry.Source.StartActivity("exchange token", System.Diagnostics.ActivityKind.Client);
         activity?.SetTag("msil.auth.downstream.mode", options.Mode.ToString());
         activity?.SetTag("msil.auth.audience", audience);
         var client = _httpClientFactory.CreateClient(HttpClientName);

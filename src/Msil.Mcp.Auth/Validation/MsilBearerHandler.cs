@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -23,7 +22,7 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
 {
     private readonly IssuerRegistry _issuers;
     private readonly IOptionsMonitor<MsilAuthOptions> _auth;
-    private readonly AuthMetrics _metrics;
+    private readonly AuthTelemetry _metrics;
     private readonly ValidatedTokenCache _cache;
     private readonly bool _shareCachedIdentity;
     private static readonly JsonWebTokenHandler TokenHandler = new() { MapInboundClaims = false };
@@ -34,7 +33,7 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
         UrlEncoder encoder,
         IssuerRegistry issuers,
         IOptionsMonitor<MsilAuthOptions> auth,
-        AuthMetrics metrics,
+        AuthTelemetry metrics,
         ValidatedTokenCache cache,
         IClaimsTransformation? claimsTransformation = null)
         : base(options, logger, encoder)
@@ -62,7 +61,7 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
             return AuthenticateResult.NoResult();
         }
 
-        using var activity = AuthMetrics.Source.StartActivity("authenticate bearer");
+        using var activity = AuthTelemetry.Source.StartActivity("authenticate bearer");
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return Fail("not_bearer");
@@ -150,7 +149,7 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
     private AuthenticateResult Fail(string reason)
     {
         _metrics.Failure(reason);
-        if (Activity.Current is { } activity && activity.Source == AuthMetrics.Source)
+        if (Activity.Current is { } activity && activity.Source == AuthTelemetry.Source)
         {
             activity.SetTag("msil.auth.reason", reason);
             activity.SetStatus(ActivityStatusCode.Error, "token refused");
@@ -172,21 +171,4 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
         SecurityTokenNoExpirationException => "no_expiration",
         _ => "invalid",
     };
-}
-
-/// <summary>The auth package's instruments and its ActivitySource (spans <c>authenticate bearer</c> and <c>exchange token</c>).</summary>
-internal sealed class AuthMetrics
-{
-    /// <summary>Gets the package's ActivitySource, named like the package.</summary>
-    public static ActivitySource Source { get; } = new("Msil.Mcp.Auth");
-
-    private readonly Counter<long> _failures;
-
-    public AuthMetrics(IMeterFactory meterFactory)
-    {
-        var meter = meterFactory.Create("Msil.Mcp.Auth");
-        _failures = meter.CreateCounter<long>("msil.mcp.auth.failures", "{failure}", "Refused bearer tokens by reason (seed: auth_failures).");
-    }
-
-    public void Failure(string reason) => _failures.Add(1, new KeyValuePair<string, object?>("msil.auth.reason", reason));
 }

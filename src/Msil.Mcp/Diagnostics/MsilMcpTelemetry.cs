@@ -21,6 +21,7 @@ public static class MsilMcpTelemetry
         "Msil.Mcp.Elevation",
         "Msil.Mcp.Apim",
         "Msil.Mcp.Audit",
+        "Msil.Mcp.Chat",
         McpSdkName,
     ];
 
