@@ -78,4 +78,7 @@ internal static partial class Log
 
     [LoggerMessage(2154, LogLevel.Warning, "Source '{Source}': the scheduled refresh failed; the last good tools stay served")]
     public static partial void UrlSourceRefreshError(ILogger logger, string source, Exception exception);
+
+    [LoggerMessage(2171, LogLevel.Warning, "The catalog shared through the cache was not used: chunk {Chunk} of {Chunks} is {Problem}; it is rebuilt from the tool store and shared again")]
+    public static partial void SharedCatalogRejected(ILogger logger, int chunk, int chunks, string problem);
 }

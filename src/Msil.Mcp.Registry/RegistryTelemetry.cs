@@ -26,8 +26,27 @@ internal sealed class RegistryTelemetry
     /// <summary>The tag saying whether the import was a dry run (<see langword="true"/>/<see langword="false"/>).</summary>
     public const string DryRunTag = "msil.registry.import.dry_run";
 
+    /// <summary>The counter of catalog loads through the shared cache, tagged with <see cref="CatalogSourceTag"/>.</summary>
+    public const string CatalogLoadsInstrument = "msil.mcp.registry.catalog.loads";
+
+    /// <summary>
+    /// The tag saying where a loaded catalog came from: <see cref="CatalogBuilt"/>, <see cref="CatalogShared"/> or
+    /// <see cref="CatalogRebuilt"/> (a shared chunk was missing or did not match its manifest).
+    /// </summary>
+    public const string CatalogSourceTag = "msil.registry.catalog.source";
+
+    /// <summary>Built from the store and shared (no entry for the revision yet).</summary>
+    public const string CatalogBuilt = "built";
+
+    /// <summary>Read from the shared cache: every chunk matched its manifest.</summary>
+    public const string CatalogShared = "shared";
+
+    /// <summary>Rebuilt from the store because a shared chunk was missing or did not match.</summary>
+    public const string CatalogRebuilt = "rebuilt";
+
     private readonly Counter<long> _imports;
     private readonly Counter<long> _toolsCompiled;
+    private readonly Counter<long> _catalogLoads;
 
     public RegistryTelemetry(IMeterFactory meterFactory)
     {
@@ -35,6 +54,7 @@ internal sealed class RegistryTelemetry
         var meter = meterFactory.Create(Name);
         _imports = meter.CreateCounter<long>(ImportsInstrument, "{import}", "OpenAPI imports through the registry, by outcome.");
         _toolsCompiled = meter.CreateCounter<long>(ToolsCompiledInstrument, "{tool}", "Tools compiled from OpenAPI operations by imports that were stored (dry runs excluded).");
+        _catalogLoads = meter.CreateCounter<long>(CatalogLoadsInstrument, "{load}", "Catalog loads through the shared cache, by where the catalog came from.");
     }
 
     /// <summary>Gets the registry's ActivitySource.</summary>
@@ -74,4 +94,7 @@ internal sealed class RegistryTelemetry
             }
         }
     }
+
+    /// <summary>Counts one catalog load through the shared cache (<paramref name="source"/> is one of the constants above).</summary>
+    public void CatalogLoaded(string source) => _catalogLoads.Add(1, new KeyValuePair<string, object?>(CatalogSourceTag, source));
 }

@@ -106,6 +106,16 @@ public sealed class ToolRegistryOptions
     public bool AllowInsecureRedis { get; set; }
 
     /// <summary>
+    /// Gets or sets the largest chunk, in bytes, of a revision's catalog shared through HybridCache (Redis): the catalog
+    /// is stored as a small manifest (chunk count, each chunk's SHA-256, tool count) and chunks of at most this size,
+    /// each its own entry, because HybridCache does not store an entry over its <c>MaximumPayloadBytes</c> (1 MiB by
+    /// default). Keep it under that limit if the host lowers it.
+    /// </summary>
+    /// <value>Defaults to 262144 (256 KB).</value>
+    [KeyedRange(4096, 983040, ErrorMessage = "Msil:Mcp:Registry:CatalogCacheChunkBytes must be between 4096 and 983040 (default 262144, 256 KB): HybridCache does not store an entry over its MaximumPayloadBytes (1 MiB by default).")]
+    public int CatalogCacheChunkBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
     /// Gets or sets how often the store's revision is compared with the catalog served, so that a change made by another
     /// instance is picked up even when its Redis notice was missed (Redis down, no Redis configured, a lost message).
     /// The check reads one row; the catalog is reloaded only when the revision moved. <see cref="TimeSpan.Zero"/> turns

@@ -338,6 +338,7 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, Msil.Mcp.Admin.CoreAdminEndpoints>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMsilMcpEndpointContributor, Msil.Mcp.Admin.PolicySimulationEndpoints>());
         services.TryAddSingleton<ToolListCursor>();
+        services.TryAddSingleton<ToolListJsonMode>();
         services.TryAddSingleton<ToolListFilter>();
         services.AddHostedService<ToolCatalogSeeder>();
         services.AddHostedService<StartupReporter>();

@@ -6,7 +6,14 @@ using Msil.Mcp.Benchmarks.Http;
 if (args.Length > 0 && args[0] is "serve-bare" or "serve-governed" or "serve-backend" or "serve-bare-proxy")
 {
     await BenchServers.RunAsync(args[0], args[1..]);
-    return;
+    return 0;
+}
+
+// list-memory: tools/list of a 1,000-tool catalog 1,000 times over loopback, RSS and GC heap along the way (docs/benchmarks.md).
+if (args.Length > 0 && args[0] is "list-memory")
+{
+    return await Msil.Mcp.Benchmarks.Registry.ToolsListMemoryRun.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

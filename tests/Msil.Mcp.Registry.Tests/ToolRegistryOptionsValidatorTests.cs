@@ -36,6 +36,28 @@ public sealed class ToolRegistryOptionsValidatorTests
         Assert.Contains("Msil:Mcp:Registry:RevisionCheckInterval", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(4095)]
+    [InlineData(983041)]
+    public void CatalogCacheChunkBytes_OutOfRange_IsRefusedNamingTheKey(int bytes)
+    {
+        var result = new ToolRegistryOptionsAnnotationsValidator().Validate(null, new ToolRegistryOptions { CatalogCacheChunkBytes = bytes });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Msil:Mcp:Registry:CatalogCacheChunkBytes", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(262144)]
+    [InlineData(983040)]
+    public void CatalogCacheChunkBytes_WithinRange_IsValid(int bytes)
+    {
+        var result = new ToolRegistryOptionsAnnotationsValidator().Validate(null, new ToolRegistryOptions { CatalogCacheChunkBytes = bytes });
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
     [Fact]
     public void UrlSource_WithRefreshIntervalOfAMinute_IsValid()
     {

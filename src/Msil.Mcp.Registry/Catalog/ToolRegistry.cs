@@ -62,11 +62,16 @@ internal sealed class ToolRegistry(
     private HashSet<string> _sources = new(StringComparer.Ordinal);
     private long _revision = -1;
     private long _changeRevision;
+    private long _storeLoads;
+    private ChunkedCatalogCache? _sharedCatalog;
 
     public void Dispose() => _reloadLock.Dispose();
 
     /// <summary>Gets the store.</summary>
     public IToolStore Store => store;
+
+    /// <summary>Gets how many times the served catalog was built from the store (not read from the shared cache).</summary>
+    internal long StoreLoads => Interlocked.Read(ref _storeLoads);
 
     /// <summary>Gets the store revision the catalog shows.</summary>
     public long Revision => Volatile.Read(ref _revision);
@@ -320,16 +325,10 @@ internal sealed class ToolRegistry(
 
         try
         {
-            var key = $"msil:tools:{store.Fingerprint}:{revision}";
-            var bytes = await cache.GetOrCreateAsync(
-                key,
-                async ct => JsonSerializer.SerializeToUtf8Bytes(await BuildAsync(ct).ConfigureAwait(false), RegistryJsonContext.Default.CachedCatalog),
-                new HybridCacheEntryOptions { Expiration = TimeSpan.FromHours(1), LocalCacheExpiration = TimeSpan.FromMinutes(5) },
-                cancellationToken: cancellationToken).ConfigureAwait(false);
-            var cached = JsonSerializer.Deserialize(bytes, RegistryJsonContext.Default.CachedCatalog)!;
-
-            // A build that raced a write may carry a newer revision than the key: the rows are what count.
-            return cached;
+            // One manifest and chunks per revision (ChunkedCatalogCache): a real catalog is over HybridCache's 1 MiB
+            // entry limit. A build that raced a write may carry a newer revision than the key: the rows are what count.
+            _sharedCatalog ??= new ChunkedCatalogCache(cache, options.Value.CatalogCacheChunkBytes, logger, telemetry);
+            return await _sharedCatalog.GetOrBuildAsync($"msil:tools:{store.Fingerprint}:{revision}", BuildAsync, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -340,6 +339,7 @@ internal sealed class ToolRegistry(
 
     private async Task<CachedCatalog> BuildAsync(CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _storeLoads);
         var snapshot = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
         var tools = new List<CachedTool>(snapshot.Tools.Count);
         var disabled = 0;

@@ -10,6 +10,7 @@ namespace Msil.Mcp.Registry;
 [JsonSerializable(typeof(List<ToolDefinition>))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(Msil.Mcp.Registry.Catalog.CachedCatalog))]
+[JsonSerializable(typeof(Msil.Mcp.Registry.Catalog.CatalogManifest))]
 internal sealed partial class RegistryJsonContext : JsonSerializerContext
 {
 }

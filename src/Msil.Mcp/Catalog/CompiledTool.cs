@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using ModelContextProtocol;
@@ -11,6 +12,8 @@ namespace Msil.Mcp.Catalog;
 /// <summary>Everything derived from one tool definition, built once per content hash and reused for every call.</summary>
 internal sealed class CompiledTool
 {
+    private StrongBox<JsonElement>? _protocolJson;
+
     private static readonly JsonTypeInfo<Tool> ToolTypeInfo = (JsonTypeInfo<Tool>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(Tool));
 
     private CompiledTool(ToolDefinition definition, JsonSchemaValidator validator, Tool protocolTool, IReadOnlyList<McpHeaderDeclaration> headers)
@@ -20,7 +23,7 @@ internal sealed class CompiledTool
         ProtocolTool = protocolTool;
         Headers = headers;
         Spans = new Diagnostics.ToolSpanNames(definition.Name);
-        ProtocolJson = JsonSerializer.SerializeToElement(protocolTool, ToolTypeInfo);
+        ProtocolUtf8 = JsonSerializer.SerializeToUtf8Bytes(protocolTool, ToolTypeInfo);
     }
 
     public ToolDefinition Definition { get; }
@@ -30,10 +33,17 @@ internal sealed class CompiledTool
     public Tool ProtocolTool { get; }
 
     /// <summary>
-    /// Gets <see cref="ProtocolTool"/> as the SDK serializes it (its own JSON contract), serialized and parsed once per
-    /// tool version; <c>tools/list</c> writes this JSON into the response instead of serializing the tool again.
+    /// Gets <see cref="ProtocolTool"/> as the SDK serializes it (its own JSON contract and encoder), as UTF-8 bytes,
+    /// serialized once per tool version; <c>tools/list</c> writes these bytes into the response as they are
+    /// (<see cref="RawToolArray"/>) instead of serializing the tool again.
     /// </summary>
-    public JsonElement ProtocolJson { get; }
+    public ReadOnlyMemory<byte> ProtocolUtf8 { get; }
+
+    /// <summary>
+    /// Gets <see cref="ProtocolUtf8"/> as an element, parsed on first use and kept: what <c>tools/list</c> writes when the
+    /// raw bytes cannot be handed to the SDK (<see cref="ToolListJsonMode"/>).
+    /// </summary>
+    public JsonElement ProtocolJson => (_protocolJson ??= new StrongBox<JsonElement>(JsonElement.Parse(ProtocolUtf8.Span))).Value;
 
     /// <summary>Gets the arguments mirrored into <c>Mcp-Param-*</c> headers (SEP-2243); the SDK transport checks them.</summary>
     public IReadOnlyList<McpHeaderDeclaration> Headers { get; }

@@ -22,6 +22,7 @@ internal sealed class ToolListFilter
     private readonly MsilMcpMetrics _metrics;
     private readonly ToolListCursor _cursor;
     private readonly IOptionsMonitor<MsilMcpOptions> _options;
+    private readonly bool _writeRaw;
 
     public ToolListFilter(
         GovernedToolCollection tools,
@@ -29,7 +30,8 @@ internal sealed class ToolListFilter
         IPolicyDecisionPoint policy,
         MsilMcpMetrics metrics,
         ToolListCursor cursor,
-        IOptionsMonitor<MsilMcpOptions> options)
+        IOptionsMonitor<MsilMcpOptions> options,
+        ToolListJsonMode jsonMode)
     {
         _tools = tools;
         _identity = identity;
@@ -37,6 +39,7 @@ internal sealed class ToolListFilter
         _metrics = metrics;
         _cursor = cursor;
         _options = options;
+        _writeRaw = jsonMode.WritesRaw;
         Filter = _ => (context, cancellationToken) => InvokeAsync(context, cancellationToken);
     }
 
@@ -44,7 +47,7 @@ internal sealed class ToolListFilter
 
     /// <summary>
     /// Answers one page: the result carries the cursor and caching hints, and the page's tools go to the response as
-    /// their cached JSON (<see cref="ToolListPage"/>), left in the request's items for the outgoing filter.
+    /// their cached UTF-8 JSON (<see cref="ToolListPage"/>), left in the request's items for the outgoing filter.
     /// </summary>
     internal async ValueTask<ListToolsResult> InvokeAsync(RequestContext<ListToolsRequestParams> context, CancellationToken cancellationToken)
     {
@@ -104,7 +107,7 @@ internal sealed class ToolListFilter
             visible.Add(tool);
         }
 
-        return (new ToolListPage(visible), nextCursor);
+        return (new ToolListPage(visible, _writeRaw), nextCursor);
     }
 
     /// <summary>The index of the first tool whose name sorts after <paramref name="name"/> (ordinal), by binary search.</summary>

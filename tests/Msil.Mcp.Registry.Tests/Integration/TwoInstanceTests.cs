@@ -43,7 +43,7 @@ public sealed class TwoInstanceTests : IAsyncLifetime
         await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Shared.Redis))
         {
             var server = redis.GetServer(redis.GetEndPoints()[0]);
-            var keys = server.Keys(pattern: "msil:tools:cache:msil:tools:*").Select(k => (string)k!).Where(k => k.Contains(_schema, StringComparison.Ordinal)).ToList();
+            var keys = server.Keys(pattern: "msil:tools:cache:msil:tools:*").Select(k => (string)k!).Where(k => k.Contains(_schema, StringComparison.Ordinal) && k.EndsWith(":manifest", StringComparison.Ordinal)).ToList();
             Assert.True(keys.Count >= 2, $"expected the catalogs of at least two revisions of schema {_schema} in Redis, found: {string.Join(", ", keys)}");
         }
 
