@@ -56,23 +56,28 @@ internal sealed class AllowedHostList
     public bool Accepts(HostString host) => host.HasValue && HostString.MatchesAny(HostPart(host), Patterns);
 
     /// <summary>
-    /// The host part of the header as <see cref="HostString.Host"/> reads it (<c>[::1]</c> of <c>[::1]:80</c>, <c>a</c>
-    /// of <c>a:80</c>, an unbracketed IPv6 address whole), as a segment of the header's string: no copy per request.
+    /// The host part of the header as <see cref="HostString.Host"/> reads it. The usual header (<c>name</c> or
+    /// <c>name:port</c>) is cut as a segment of the header's string, no copy per request; anything else (IPv6, an empty
+    /// port) goes through <see cref="HostString.Host"/> itself.
     /// </summary>
     internal static StringSegment HostPart(HostString host)
     {
-        // The same split as HostString's own (its GetParts), on the header's string instead of a substring of it.
         var value = host.Value!;
-        var close = value.IndexOf(']', StringComparison.Ordinal);
-        if (close >= 0)
+        if (value.AsSpan().IndexOfAny('[', ']') < 0)
         {
-            return new StringSegment(value, 0, close + 1);
+            var colon = value.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                return new StringSegment(value);
+            }
+
+            if (colon > 0 && colon < value.Length - 1 && value.IndexOf(':', colon + 1) < 0)
+            {
+                return new StringSegment(value, 0, colon);
+            }
         }
 
-        var colon = value.IndexOf(':', StringComparison.Ordinal);
-        return colon >= 0 && colon < value.Length - 1 && value.IndexOf(':', colon + 1) < 0
-            ? new StringSegment(value, 0, colon)
-            : new StringSegment(value);
+        return new StringSegment(host.Host);
     }
 }
 

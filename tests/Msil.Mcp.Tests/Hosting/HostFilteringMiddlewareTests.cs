@@ -35,6 +35,8 @@ public sealed class HostFilteringMiddlewareTests
     [InlineData("a:b:c")]
     [InlineData("x]y:80")]
     [InlineData("[::1")]
+    [InlineData(":80")]
+    [InlineData("bücher.example:443")]
     public void HostPart_AnyHeader_SameHostAsHostString(string header)
     {
         var host = new Microsoft.AspNetCore.Http.HostString(header);
