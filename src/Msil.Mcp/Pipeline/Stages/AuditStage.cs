@@ -41,7 +41,7 @@ internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redacto
         if (action == AuditActions.ToolCall)
         {
             // The users store and the admin rates: in memory, no await (flushed in the background).
-            callActivity.Record(state.Caller, state.PrincipalKey, outcome, now);
+            callActivity.RecordKeyed(state.Caller, state.PrincipalKey, outcome, now);
         }
 
         var record = new AuditRecord
