@@ -104,7 +104,7 @@ internal sealed class ToolCallPipeline
         JsonDocument? argumentsDocument = null;
         state.Caller = _identity.Resolve(context.User);
 
-        // The scope only when this category logs at all (the test ASP.NET Core's hosting applies to its request scope):
+        // The scope only when this category logs at all (the test ASP.NET Core's hosting uses for its own request scope):
         // with logging off it would cost an allocation and an execution-context change per call for no reader.
         using var logScope = _logger.IsEnabled(LogLevel.Critical)
             ? _logger.BeginScope(new CallLogScope(state.CorrelationId, state.Caller.UserId, state.ToolName))
