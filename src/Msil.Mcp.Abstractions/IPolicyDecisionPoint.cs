@@ -66,5 +66,12 @@ public sealed record PolicyDecision(bool Allow, string Reason, string DecisionId
     /// <returns>The decision.</returns>
     public static PolicyDecision Denied(string reason, string engine) => new(false, reason, NewId(), engine);
 
-    private static string NewId() => "dec_" + Guid.NewGuid().ToString("N")[..16];
+    /// <summary><c>dec_</c> and the first 16 hex digits of a new GUID, formatted into the one string (no GUID string, no substring).</summary>
+    private static string NewId() => string.Create(4 + 16, Guid.NewGuid(), static (span, guid) =>
+    {
+        "dec_".CopyTo(span);
+        Span<char> digits = stackalloc char[32];
+        guid.TryFormat(digits, out _, "N");
+        digits[..16].CopyTo(span[4..]);
+    });
 }

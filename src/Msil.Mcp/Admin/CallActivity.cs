@@ -24,7 +24,10 @@ internal sealed class CallActivity
     public int PendingCount => _pending.Count;
 
     /// <summary>Counts one governed call of <paramref name="caller"/> that ended with <paramref name="outcome"/>.</summary>
-    public void Record(CallerIdentity caller, string outcome, DateTimeOffset now)
+    public void Record(CallerIdentity caller, string outcome, DateTimeOffset now) => RecordKeyed(caller, null, outcome, now);
+
+    /// <summary>Counts one governed call, keyed by <paramref name="principalKey"/> when the call already built it (else the caller's).</summary>
+    public void RecordKeyed(CallerIdentity caller, string? principalKey, string outcome, DateTimeOffset now)
     {
         var denied = string.Equals(outcome, AuditOutcomes.Denied, StringComparison.Ordinal);
         var error = outcome is AuditOutcomes.Failed or AuditOutcomes.ToolError or AuditOutcomes.AuditUnavailable;
@@ -35,7 +38,7 @@ internal sealed class CallActivity
         }
 
         var ticks = now.UtcTicks;
-        var entry = _pending.GetOrAdd(caller.PrincipalKey, static (_, c) => new Pending(c), caller);
+        var entry = _pending.GetOrAdd(principalKey ?? caller.PrincipalKey, static (_, c) => new Pending(c), caller);
         entry.Caller = caller;
         Interlocked.Increment(ref entry.Calls);
         if (denied)

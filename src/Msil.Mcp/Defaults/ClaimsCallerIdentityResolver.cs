@@ -17,24 +17,30 @@ internal sealed class ClaimsCallerIdentityResolver(AnonymousCallerAccess? anonym
 
         var sub = principal.FindFirst("sub")?.Value ?? principal.FindFirst(ClaimTypes.NameIdentifier)?.Value;
         var preferred = principal.FindFirst("preferred_username")?.Value ?? principal.FindFirst("upn")?.Value;
-        var roles = new List<string>();
-        var groups = new List<string>();
-        var scopes = new List<string>();
+        List<string>? roles = null;
+        List<string>? groups = null;
+        List<string>? scopes = null;
         string? actor = null;
         foreach (var claim in principal.Claims)
         {
             switch (claim.Type)
             {
                 case "roles" or "role" or ClaimTypes.Role:
-                    AddDistinct(roles, claim.Value);
+                    AddDistinct(ref roles, claim.Value);
                     break;
                 case "groups":
-                    AddDistinct(groups, claim.Value);
+                    AddDistinct(ref groups, claim.Value);
                     break;
                 case "scope" or "scp":
-                    foreach (var s in claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    // Split(' ', RemoveEmptyEntries | TrimEntries) without its array: only the scopes themselves are strings.
+                    var value = claim.Value;
+                    foreach (var range in value.AsSpan().Split(' '))
                     {
-                        AddDistinct(scopes, s);
+                        var part = value.AsSpan(range).Trim();
+                        if (!part.IsEmpty)
+                        {
+                            AddDistinct(ref scopes, part.Length == value.Length ? value : part.ToString());
+                        }
                     }
 
                     break;
@@ -56,16 +62,23 @@ internal sealed class ClaimsCallerIdentityResolver(AnonymousCallerAccess? anonym
             ObjectId = principal.FindFirst("oid")?.Value,
             PreferredUsername = preferred,
             Issuer = principal.FindFirst("iss")?.Value,
-            Roles = roles,
-            Groups = groups,
-            Scopes = scopes,
+            Roles = roles is null ? [] : roles,
+            Groups = groups is null ? [] : groups,
+            Scopes = scopes is null ? [] : scopes,
             Actor = actor,
         };
     }
 
-    private static void AddDistinct(List<string> list, string value)
+    /// <summary>Adds a value once; the list is made on the first value (a caller without groups costs no list).</summary>
+    private static void AddDistinct(ref List<string>? list, string value)
     {
-        if (!string.IsNullOrEmpty(value) && !list.Contains(value, StringComparer.Ordinal))
+        if (string.IsNullOrEmpty(value))
+        {
+            return;
+        }
+
+        list ??= new List<string>(4);
+        if (!list.Contains(value)) // List<string>.Contains is ordinal; the comparer overload is LINQ's and boxes the enumerator
         {
             list.Add(value);
         }

@@ -24,7 +24,7 @@ internal static class CallTracing
         }
 
         var activity = MsilMcpTelemetry.Source.StartActivity(name, ActivityKind.Internal);
-        if (activity is not null)
+        if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("msil.stage", stage);
             if (tool is not null)

@@ -42,22 +42,31 @@ internal sealed class MsilMcpMetrics
     public void ToolExecution(string? catalogTool, string outcome, RiskLevel? risk, double seconds)
     {
         var tool = catalogTool ?? CallerText.UnknownTool;
-        var tags = new TagList
+        if (_toolExecutions.Enabled || _toolDuration.Enabled)
         {
-            { "mcp.tool.name", tool },
-            { "msil.outcome", outcome },
-            { "msil.risk_level", risk?.ToWire() },
-        };
-        _toolExecutions.Add(1, tags);
-        _toolDuration.Record(seconds, tags);
-        if (outcome != "success")
+            var tags = new TagList
+            {
+                { "mcp.tool.name", tool },
+                { "msil.outcome", outcome },
+                { "msil.risk_level", risk?.ToWire() },
+            };
+            _toolExecutions.Add(1, tags);
+            _toolDuration.Record(seconds, tags);
+        }
+
+        if (outcome != "success" && _errors.Enabled)
         {
-            _errors.Add(1, new KeyValuePair<string, object?>("mcp.tool.name", tool), new KeyValuePair<string, object?>("msil.outcome", outcome));
+            _errors.Add(1, new TagList { { "mcp.tool.name", tool }, { "msil.outcome", outcome } });
         }
     }
 
     public void Request(string method, string? errorType, double seconds)
     {
+        if (!_requests.Enabled && !_requestDuration.Enabled)
+        {
+            return;
+        }
+
         var tags = new TagList { { "mcp.method.name", KnownMethod(method) } };
         if (errorType is not null)
         {

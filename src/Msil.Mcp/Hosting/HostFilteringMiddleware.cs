@@ -53,7 +53,32 @@ internal sealed class AllowedHostList
     private StringSegment[] Patterns { get; }
 
     /// <summary>Returns whether <paramref name="host"/> (the request's Host header) is accepted.</summary>
-    public bool Accepts(HostString host) => host.HasValue && HostString.MatchesAny(new StringSegment(host.Host), Patterns);
+    public bool Accepts(HostString host) => host.HasValue && HostString.MatchesAny(HostPart(host), Patterns);
+
+    /// <summary>
+    /// The host part of the header as <see cref="HostString.Host"/> reads it. The usual header (<c>name</c> or
+    /// <c>name:port</c>) is cut as a segment of the header's string, no copy per request; anything else (IPv6, an empty
+    /// port) goes through <see cref="HostString.Host"/> itself.
+    /// </summary>
+    internal static StringSegment HostPart(HostString host)
+    {
+        var value = host.Value!;
+        if (value.AsSpan().IndexOfAny('[', ']') < 0)
+        {
+            var colon = value.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                return new StringSegment(value);
+            }
+
+            if (colon > 0 && colon < value.Length - 1 && value.IndexOf(':', colon + 1) < 0)
+            {
+                return new StringSegment(value, 0, colon);
+            }
+        }
+
+        return new StringSegment(host.Host);
+    }
 }
 
 /// <summary>Refuses a request whose Host header is not in <see cref="AllowedHostList"/> with 400, before anything else runs.</summary>

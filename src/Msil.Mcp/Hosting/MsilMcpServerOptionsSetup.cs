@@ -36,10 +36,20 @@ internal sealed class MsilMcpServerOptionsSetup(
     };
 #pragma warning restore MCPEXP002
 
+    /// <summary>The server info of the current options, made once per options instance (a reload makes a new one), not per request.</summary>
+    private ServerInfoOf? _serverInfo;
+
     public void Configure(McpServerOptions mcp)
     {
         var o = options.CurrentValue;
-        mcp.ServerInfo = new Implementation { Name = o.ServerName, Version = o.ServerVersion ?? DefaultVersion };
+        var info = Volatile.Read(ref _serverInfo);
+        if (info is null || !ReferenceEquals(info.Options, o))
+        {
+            info = new ServerInfoOf(o, new Implementation { Name = o.ServerName, Version = o.ServerVersion ?? DefaultVersion });
+            Volatile.Write(ref _serverInfo, info);
+        }
+
+        mcp.ServerInfo = info.Info;
         mcp.ServerInstructions ??= o.Instructions;
         mcp.ToolCollection = tools.Tools;
         mcp.Filters.Request.CallToolFilters.Insert(0, callPipeline.Filter);
@@ -55,7 +65,7 @@ internal sealed class MsilMcpServerOptionsSetup(
             mcp.Capabilities.Extensions[Tasks.ToolTaskNegotiation.ExtensionId] = EmptyObject;
 #pragma warning disable MCPEXP002 // the alternate-result call-tool pipeline is experimental in SDK 2.4.0; it is how a tools/call answers with a CreateTaskResult.
             mcp.Filters.Request.CallToolWithAlternateFilters.Insert(0, TaskResultFilter);
-            mcp.RequestHandlers ??= [];
+            mcp.RequestHandlers ??= new List<McpServerRequestHandler>(taskHandlers.Handlers.Count);
             foreach (var handler in taskHandlers.Handlers)
             {
                 mcp.RequestHandlers.Add(handler);
@@ -63,4 +73,6 @@ internal sealed class MsilMcpServerOptionsSetup(
 #pragma warning restore MCPEXP002
         }
     }
+
+    private sealed record ServerInfoOf(MsilMcpOptions Options, Implementation Info);
 }

@@ -20,7 +20,20 @@ internal sealed class CallState
 
     public required long StartTimestamp { get; init; }
 
-    public CallerIdentity Caller { get; set; } = CallerIdentity.Anonymous;
+    public CallerIdentity Caller
+    {
+        get;
+        set
+        {
+            field = value;
+            _principalKey = null;
+        }
+    } = CallerIdentity.Anonymous;
+
+    /// <summary>The caller's <see cref="CallerIdentity.PrincipalKey"/>, built once per call (the rate limits and the call counts all key by it).</summary>
+    public string PrincipalKey => _principalKey ??= Caller.PrincipalKey;
+
+    private string? _principalKey;
 
     public SensitiveString? SubjectToken { get; set; }
 
@@ -51,7 +64,7 @@ internal sealed class CallState
     public ModelContextProtocol.Server.RequestContext<ModelContextProtocol.Protocol.CallToolRequestParams>? Request { get; set; }
 
     /// <summary>The idempotency key of the call, the same for every round of a task.</summary>
-    public string IdempotencyKey { get; } = "mcp-" + Guid.NewGuid().ToString("N");
+    public string IdempotencyKey { get; } = NewIdempotencyKey();
 
     /// <summary>Whether the call may become a task: the tool supports tasks and the client negotiated the extension.</summary>
     public bool TaskEligible { get; set; }
@@ -74,6 +87,13 @@ internal sealed class CallState
 
     /// <summary>A copy for the task's own audit record, detached from the request's (which records the creation).</summary>
     public CallState CloneForTask() => (CallState)MemberwiseClone();
+
+    /// <summary><c>mcp-</c> and a new GUID's 32 hex digits, formatted straight into the one string (no intermediate GUID string).</summary>
+    private static string NewIdempotencyKey() => string.Create(4 + 32, Guid.NewGuid(), static (span, guid) =>
+    {
+        "mcp-".CopyTo(span);
+        guid.TryFormat(span[4..], out _, "N");
+    });
 
     public static IReadOnlyDictionary<string, JsonElement> EmptyArguments { get; } = new Dictionary<string, JsonElement>(0);
 }

@@ -90,13 +90,25 @@ internal sealed class ToolCallPipeline
         };
 
         // The span is named after the tool only once the name is known to be a catalog tool (never caller input).
-        using var activity = MsilMcpTelemetry.Source.StartActivity(CallTracing.CallSpan, ActivityKind.Internal, CallTracing.Parent(context.Params?.Meta, httpContext));
-        activity?.SetTag("mcp.tool.name", state.ToolName);
-        activity?.SetTag("msil.correlation_id", state.CorrelationId);
+        // Nothing here that no listener would see: the parent (headers, params._meta) is read only when the source has
+        // a listener, and tags are set only on a span that records data.
+        using var activity = MsilMcpTelemetry.Source.HasListeners()
+            ? MsilMcpTelemetry.Source.StartActivity(CallTracing.CallSpan, ActivityKind.Internal, CallTracing.Parent(context.Params?.Meta, httpContext))
+            : null;
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("mcp.tool.name", state.ToolName);
+            activity.SetTag("msil.correlation_id", state.CorrelationId);
+        }
 
         JsonDocument? argumentsDocument = null;
         state.Caller = _identity.Resolve(context.User);
-        using var logScope = _logger.BeginScope(new CallLogScope(state.CorrelationId, state.Caller.UserId, state.ToolName));
+
+        // The scope only when this category logs at all (the test ASP.NET Core's hosting uses for its own request scope):
+        // with logging off it would cost an allocation and an execution-context change per call for no reader.
+        using var logScope = _logger.IsEnabled(LogLevel.Critical)
+            ? _logger.BeginScope(new CallLogScope(state.CorrelationId, state.Caller.UserId, state.ToolName))
+            : null;
         try
         {
             // 1. audit: everything below is recorded in the finally block, denials included.
@@ -105,7 +117,7 @@ internal sealed class ToolCallPipeline
             // 2a. the caller's rate limit, before anything answers about the name (unknown names are limited too)
             try
             {
-                await _rateLimit.CheckCallerAsync(state.Caller, state.ToolName, cancellationToken).ConfigureAwait(false);
+                await _rateLimit.CheckCallerAsync(state.Caller, state.PrincipalKey, state.ToolName, cancellationToken).ConfigureAwait(false);
             }
             catch (RateLimitExceededException ex)
             {
@@ -135,7 +147,7 @@ internal sealed class ToolCallPipeline
             // 3b. the caller-and-tool rate limit, by risk level
             try
             {
-                await _rateLimit.CheckToolAsync(state.Caller, state.Tool, cancellationToken).ConfigureAwait(false);
+                await _rateLimit.CheckToolAsync(state.PrincipalKey, state.Tool, cancellationToken).ConfigureAwait(false);
             }
             catch (RateLimitExceededException ex)
             {

@@ -21,7 +21,15 @@ internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<Rate
     /// <param name="caller">The caller.</param>
     /// <param name="toolName">The name the caller sent, bounded; only for the error message.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    public async ValueTask CheckCallerAsync(CallerIdentity caller, string toolName, CancellationToken cancellationToken)
+    public ValueTask CheckCallerAsync(CallerIdentity caller, string toolName, CancellationToken cancellationToken)
+        => CheckCallerAsync(caller, caller.PrincipalKey, toolName, cancellationToken);
+
+    /// <summary>Takes a token from the caller's bucket, keyed by <paramref name="principalKey"/> (the call's, built once).</summary>
+    /// <param name="caller">The caller.</param>
+    /// <param name="principalKey">The caller's <see cref="CallerIdentity.PrincipalKey"/>.</param>
+    /// <param name="toolName">The name the caller sent, bounded; only for the error message.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    public async ValueTask CheckCallerAsync(CallerIdentity caller, string principalKey, string toolName, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
         if (!o.Enabled)
@@ -30,7 +38,7 @@ internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<Rate
         }
 
         using var span = CallTracing.StartStage(Stage, Stage, tool: null);
-        var perUser = await store.TryAcquireAsync(o.KeyPrefix + caller.PrincipalKey, o.PerUser, cancellationToken).ConfigureAwait(false);
+        var perUser = await store.TryAcquireAsync(o.KeyPrefix + principalKey, o.PerUser, cancellationToken).ConfigureAwait(false);
         if (!perUser.Acquired)
         {
             metrics.RateLimited(catalogTool: null, "user");
@@ -42,7 +50,14 @@ internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<Rate
     /// <param name="caller">The caller.</param>
     /// <param name="tool">The catalog tool.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    public async ValueTask CheckToolAsync(CallerIdentity caller, CompiledTool tool, CancellationToken cancellationToken)
+    public ValueTask CheckToolAsync(CallerIdentity caller, CompiledTool tool, CancellationToken cancellationToken)
+        => CheckToolAsync(caller.PrincipalKey, tool, cancellationToken);
+
+    /// <summary>Takes a token from the caller-and-tool bucket of the tool's risk level, keyed by <paramref name="principalKey"/>.</summary>
+    /// <param name="principalKey">The caller's <see cref="CallerIdentity.PrincipalKey"/> (the call's, built once).</param>
+    /// <param name="tool">The catalog tool.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    public async ValueTask CheckToolAsync(string principalKey, CompiledTool tool, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
         if (!o.Enabled)
@@ -58,7 +73,7 @@ internal sealed class RateLimitStage(IRateLimitStore store, IOptionsMonitor<Rate
             RiskLevel.Write => o.Write,
             _ => o.Privileged,
         };
-        var perTool = await store.TryAcquireAsync($"{o.KeyPrefix}{caller.PrincipalKey}:{definition.Name}", rule, cancellationToken).ConfigureAwait(false);
+        var perTool = await store.TryAcquireAsync(string.Concat(o.KeyPrefix, principalKey, ":", definition.Name), rule, cancellationToken).ConfigureAwait(false);
         if (!perTool.Acquired)
         {
             metrics.RateLimited(definition.Name, "tool");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Msil.Mcp.Hosting;
 using Msil.Mcp.Testing;
 
 namespace Msil.Mcp.Tests.Hosting;
@@ -22,6 +23,25 @@ public sealed class HostFilteringMiddlewareTests
         Assert.Equal(400, status);
         Assert.Equal(200, loopback);
         Assert.Equal("ok", body);
+    }
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("localhost:5000")]
+    [InlineData("localhost:")]
+    [InlineData("[::1]")]
+    [InlineData("[::1]:8080")]
+    [InlineData("::1")]
+    [InlineData("a:b:c")]
+    [InlineData("x]y:80")]
+    [InlineData("[::1")]
+    [InlineData(":80")]
+    [InlineData("bücher.example:443")]
+    public void HostPart_AnyHeader_SameHostAsHostString(string header)
+    {
+        var host = new Microsoft.AspNetCore.Http.HostString(header);
+
+        Assert.Equal(host.Host, AllowedHostList.HostPart(host).Value);
     }
 
     [Fact]

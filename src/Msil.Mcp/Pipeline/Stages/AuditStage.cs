@@ -31,13 +31,17 @@ internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redacto
         using var span = CallTracing.StartStage(Stage, state.Tool?.Spans.Audit ?? Stage, definition?.Name);
         var elapsed = time.GetElapsedTime(state.StartTimestamp);
         var outcome = state.Outcome ?? AuditOutcomes.Failed;
-        activity?.SetTag("msil.outcome", outcome);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("msil.outcome", outcome);
+        }
+
         metrics.ToolExecution(definition?.Name, outcome, definition?.RiskLevel, elapsed.TotalSeconds);
         var now = time.GetUtcNow();
         if (action == AuditActions.ToolCall)
         {
             // The users store and the admin rates: in memory, no await (flushed in the background).
-            callActivity.Record(state.Caller, outcome, now);
+            callActivity.RecordKeyed(state.Caller, state.PrincipalKey, outcome, now);
         }
 
         var record = new AuditRecord

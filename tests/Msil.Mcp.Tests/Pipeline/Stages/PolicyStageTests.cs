@@ -19,6 +19,17 @@ public sealed class PolicyStageTests
     }
 
     [Fact]
+    public void PolicyDecision_NewDecisions_IdIsDecAnd16LowerHexDigitsAndFresh()
+    {
+        var allowed = PolicyDecision.Allowed("ok", "test");
+        var denied = PolicyDecision.Denied("no", "test");
+
+        Assert.Matches("^dec_[0-9a-f]{16}$", allowed.DecisionId);
+        Assert.Matches("^dec_[0-9a-f]{16}$", denied.DecisionId);
+        Assert.NotEqual(allowed.DecisionId, denied.DecisionId);
+    }
+
+    [Fact]
     public async Task AuthorizeAsync_Allowed_AsksOnceForExecuteWithoutArguments()
     {
         var policy = ScriptedPolicyDecisionPoint.AllowAll();
