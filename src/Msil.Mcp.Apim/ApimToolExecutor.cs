@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
@@ -26,6 +27,11 @@ internal sealed class ApimToolExecutor(
     ILogger<ApimToolExecutor> logger) : IToolExecutor
 {
     public const string ExecutorKind = "http";
+
+    /// <summary>The most body-read timeout sources kept for reuse.</summary>
+    private const int MaxPooledTimeouts = 64;
+
+    private readonly ConcurrentQueue<CancellationTokenSource> _timeouts = new();
 
     /// <summary>The <c>Authorization</c> header value per downstream token string, kept as long as the token is (the token cache holds it).</summary>
     private static readonly ConditionalWeakTable<string, string> BearerHeaders = new();
@@ -103,7 +109,7 @@ internal sealed class ApimToolExecutor(
             headers.TryAddWithoutValidation("Idempotency-Key", invocation.IdempotencyKey);
         }
 
-        using var activity = ApimMetrics.Source.HasListeners() ? ApimMetrics.Source.StartActivity("call " + tool.Name, ActivityKind.Internal) : null;
+        using var activity = ApimMetrics.Source.HasListeners() ? ApimMetrics.Source.StartActivity(template.SpanName, ActivityKind.Internal) : null;
         activity?.SetTag("mcp.tool.name", tool.Name);
         activity?.SetTag(ApimMetrics.GatewayTag, gateway.Name);
         activity?.SetTag("http.request.method", template.Method.Method);
@@ -227,52 +233,87 @@ internal sealed class ApimToolExecutor(
     private async Task<ResponseBody> ReadBodyAsync(HttpResponseMessage response, int max, TimeSpan limit, CancellationToken cancellationToken)
     {
         var length = response.Content.Headers.ContentLength;
-        using var timeout = new CancellationTokenSource(limit, time);
-        using var link = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout);
-        var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        var timeout = RentTimeout(limit);
+        try
         {
-            var pool = ArrayPool<byte>.Shared;
-            var ceiling = max + 1;
-            var buffer = pool.Rent(length is { } known && known <= max ? Math.Max((int)known, 1) : Math.Min(ceiling, 16 * 1024));
-            var filled = 0;
-            try
+            using var link = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout);
+            var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
             {
-                while (true)
+                var pool = ArrayPool<byte>.Shared;
+                var ceiling = max + 1;
+                var buffer = pool.Rent(length is { } known && known <= max ? Math.Max((int)known, 1) : Math.Min(ceiling, 16 * 1024));
+                var filled = 0;
+                try
                 {
-                    var capacity = Math.Min(buffer.Length, ceiling);
-                    if (filled == capacity)
+                    while (true)
                     {
-                        if (filled >= ceiling)
+                        var capacity = Math.Min(buffer.Length, ceiling);
+                        if (filled == capacity)
+                        {
+                            if (filled >= ceiling)
+                            {
+                                break;
+                            }
+
+                            var larger = pool.Rent(Math.Min(buffer.Length * 2, ceiling));
+                            buffer.AsSpan(0, filled).CopyTo(larger);
+                            pool.Return(buffer);
+                            buffer = larger;
+                            continue;
+                        }
+
+                        var read = await stream.ReadAsync(buffer.AsMemory(filled, capacity - filled), timeout.Token).ConfigureAwait(false);
+                        if (read == 0)
                         {
                             break;
                         }
 
-                        var larger = pool.Rent(Math.Min(buffer.Length * 2, ceiling));
-                        buffer.AsSpan(0, filled).CopyTo(larger);
-                        pool.Return(buffer);
-                        buffer = larger;
-                        continue;
+                        filled += read;
                     }
-
-                    var read = await stream.ReadAsync(buffer.AsMemory(filled, capacity - filled), timeout.Token).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-
-                    filled += read;
                 }
-            }
-            catch
-            {
-                pool.Return(buffer);
-                throw;
-            }
+                catch
+                {
+                    pool.Return(buffer);
+                    throw;
+                }
 
-            return filled > max
-                ? new ResponseBody(buffer, max, length ?? filled, Cut: true)
-                : new ResponseBody(buffer, filled, filled, Cut: false);
+                return filled > max
+                    ? new ResponseBody(buffer, max, length ?? filled, Cut: true)
+                    : new ResponseBody(buffer, filled, filled, Cut: false);
+            }
+        }
+        finally
+        {
+            ReturnTimeout(timeout);
+        }
+    }
+
+    /// <summary>
+    /// Returns a token source that cancels after <paramref name="limit"/>. On the system clock it comes from a small
+    /// pool: a source whose timer did not fire is reset (its timer stopped) and reused, instead of a new source and
+    /// timer per call. On any other clock (tests) it is a new source on that clock.
+    /// </summary>
+    private CancellationTokenSource RentTimeout(TimeSpan limit)
+    {
+        if (ReferenceEquals(time, TimeProvider.System) && _timeouts.TryDequeue(out var source))
+        {
+            source.CancelAfter(limit);
+            return source;
+        }
+
+        return new CancellationTokenSource(limit, time);
+    }
+
+    private void ReturnTimeout(CancellationTokenSource source)
+    {
+        if (ReferenceEquals(time, TimeProvider.System) && _timeouts.Count < MaxPooledTimeouts && source.TryReset())
+        {
+            _timeouts.Enqueue(source);
+        }
+        else
+        {
+            source.Dispose();
         }
     }
 
