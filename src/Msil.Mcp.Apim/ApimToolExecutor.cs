@@ -1,5 +1,7 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Msil.Mcp.Abstractions;
@@ -25,6 +27,14 @@ internal sealed class ApimToolExecutor(
     ILogger<ApimToolExecutor> logger) : IToolExecutor
 {
     public const string ExecutorKind = "http";
+
+    /// <summary>The most body-read timeout sources kept for reuse.</summary>
+    private const int MaxPooledTimeouts = 64;
+
+    private readonly ConcurrentQueue<CancellationTokenSource> _timeouts = new();
+
+    /// <summary>The <c>Authorization</c> header value per downstream token string, kept as long as the token is (the token cache holds it).</summary>
+    private static readonly ConditionalWeakTable<string, string> BearerHeaders = new();
 
     /// <summary>The default gateway's client name; named gateways use <c>Msil.Mcp.Apim:{name}</c>.</summary>
     public const string HttpClientName = ApimGatewayRegistry.ClientNamePrefix;
@@ -68,7 +78,9 @@ internal sealed class ApimToolExecutor(
 
             if (token is not null)
             {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                // The header's text is made once per cached token, not per call: a parsed AuthenticationHeaderValue would
+                // be formatted into a new string twice per call (the header check and the connection's writer).
+                request.Headers.TryAddWithoutValidation("Authorization", BearerHeaders.GetValue(token, static t => "Bearer " + t));
             }
         }
 
@@ -97,7 +109,7 @@ internal sealed class ApimToolExecutor(
             headers.TryAddWithoutValidation("Idempotency-Key", invocation.IdempotencyKey);
         }
 
-        using var activity = ApimMetrics.Source.HasListeners() ? ApimMetrics.Source.StartActivity("call " + tool.Name, ActivityKind.Internal) : null;
+        using var activity = ApimMetrics.Source.HasListeners() ? ApimMetrics.Source.StartActivity(template.SpanName, ActivityKind.Internal) : null;
         activity?.SetTag("mcp.tool.name", tool.Name);
         activity?.SetTag(ApimMetrics.GatewayTag, gateway.Name);
         activity?.SetTag("http.request.method", template.Method.Method);
@@ -150,7 +162,17 @@ internal sealed class ApimToolExecutor(
                     : $"the backend answered HTTP {status} but the connection failed while the response was read");
             }
 
-            var result = ResponseShaper.Shape(response, body, template, gateway.Name, settings.MaxResponseBytes, new Secrets(settings.SubscriptionKey, token), call.Attempts, call.RetrySkippedAsUnsafe);
+            ToolResult result;
+            try
+            {
+                result = ResponseShaper.Shape(response, body, template, gateway.Name, settings.MaxResponseBytes, new Secrets(settings.SubscriptionKey, token), call.Attempts, call.RetrySkippedAsUnsafe);
+            }
+            finally
+            {
+                // Nothing the result holds points into the buffer: text, JSON and details are copies.
+                body.Return();
+            }
+
             Finish(activity, gateway, result.IsError ? "http_error" : "success", status, call, started);
             if (body.Cut)
             {
@@ -204,43 +226,94 @@ internal sealed class ApimToolExecutor(
         return limit > TimeSpan.Zero ? limit : TimeSpan.FromMilliseconds(1);
     }
 
+    /// <summary>
+    /// Reads the body into a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it with
+    /// <see cref="ResponseBody.Return"/>): at most <paramref name="max"/> bytes are kept, one more is read to tell a cut.
+    /// </summary>
     private async Task<ResponseBody> ReadBodyAsync(HttpResponseMessage response, int max, TimeSpan limit, CancellationToken cancellationToken)
     {
         var length = response.Content.Headers.ContentLength;
-        using var timeout = new CancellationTokenSource(limit, time);
-        using var link = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout);
-        var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        var timeout = RentTimeout(limit);
+        try
         {
-            var buffer = new byte[length is { } known && known <= max ? Math.Max((int)known, 1) : Math.Min(max + 1, 16 * 1024)];
-            var filled = 0;
-            while (true)
+            using var link = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout);
+            var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
             {
-                if (filled == buffer.Length)
+                var pool = ArrayPool<byte>.Shared;
+                var ceiling = max + 1;
+                var buffer = pool.Rent(length is { } known && known <= max ? Math.Max((int)known, 1) : Math.Min(ceiling, 16 * 1024));
+                var filled = 0;
+                try
                 {
-                    if (filled > max)
+                    while (true)
                     {
-                        return new ResponseBody(buffer[..max], length ?? filled, Cut: true);
+                        var capacity = Math.Min(buffer.Length, ceiling);
+                        if (filled == capacity)
+                        {
+                            if (filled >= ceiling)
+                            {
+                                break;
+                            }
+
+                            var larger = pool.Rent(Math.Min(buffer.Length * 2, ceiling));
+                            buffer.AsSpan(0, filled).CopyTo(larger);
+                            pool.Return(buffer);
+                            buffer = larger;
+                            continue;
+                        }
+
+                        var read = await stream.ReadAsync(buffer.AsMemory(filled, capacity - filled), timeout.Token).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            break;
+                        }
+
+                        filled += read;
                     }
-
-                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, max + 1));
                 }
-
-                var read = await stream.ReadAsync(buffer.AsMemory(filled), timeout.Token).ConfigureAwait(false);
-                if (read == 0)
+                catch
                 {
-                    break;
+                    pool.Return(buffer);
+                    throw;
                 }
 
-                filled += read;
+                return filled > max
+                    ? new ResponseBody(buffer, max, length ?? filled, Cut: true)
+                    : new ResponseBody(buffer, filled, filled, Cut: false);
             }
+        }
+        finally
+        {
+            ReturnTimeout(timeout);
+        }
+    }
 
-            if (filled > max)
-            {
-                return new ResponseBody(buffer[..max], length ?? filled, Cut: true);
-            }
+    /// <summary>
+    /// Returns a token source that cancels after <paramref name="limit"/>. On the system clock it comes from a small
+    /// pool: a source whose timer did not fire is reset (its timer stopped) and reused, instead of a new source and
+    /// timer per call. On any other clock (tests) it is a new source on that clock.
+    /// </summary>
+    private CancellationTokenSource RentTimeout(TimeSpan limit)
+    {
+        if (ReferenceEquals(time, TimeProvider.System) && _timeouts.TryDequeue(out var source))
+        {
+            source.CancelAfter(limit);
+            return source;
+        }
 
-            return new ResponseBody(filled == buffer.Length ? buffer : buffer[..filled], filled, Cut: false);
+        return new CancellationTokenSource(limit, time);
+    }
+
+    private void ReturnTimeout(CancellationTokenSource source)
+    {
+        if (ReferenceEquals(time, TimeProvider.System) && _timeouts.Count < MaxPooledTimeouts && source.TryReset())
+        {
+            _timeouts.Enqueue(source);
+        }
+        else
+        {
+            source.Dispose();
         }
     }
 

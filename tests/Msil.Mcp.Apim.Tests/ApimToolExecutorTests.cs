@@ -372,6 +372,59 @@ public sealed class ApimToolExecutorTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_ChunkedBodyLargerThanTheFirstBuffer_IsReadWhole()
+    {
+        await using var backend = await ScriptedBackend.StartAsync();
+        var body = "[" + string.Join(",", Enumerable.Range(0, 5000).Select(i => $$"""{"id":{{i}}}""")) + "]";
+        backend.Default = Reply.Json(body) with { Chunked = true };
+        await using var harness = ApimHarness.Create(o => ApimHarness.Fast(o, backend.Url));
+
+        var result = await harness.CallAsync(ApimHarness.Tool("t", "GET", "/v1/x"));
+
+        Assert.False(result.IsError, result.Text);
+        Assert.Equal(body, result.Text);
+        Assert.Equal(5000, result.StructuredContent!.Value.GetProperty("items").GetArrayLength());
+        Assert.Equal(body.Length, result.Size);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ChunkedBodyOverLimit_IsCutWithNotice()
+    {
+        await using var backend = await ScriptedBackend.StartAsync();
+        var big = "[" + string.Join(",", Enumerable.Range(0, 2000).Select(i => $$"""{"id":{{i}}}""")) + "]";
+        backend.Default = Reply.Json(big) with { Chunked = true };
+        await using var harness = ApimHarness.Create(o =>
+        {
+            ApimHarness.Fast(o, backend.Url);
+            o.MaxResponseBytes = 4096;
+        });
+
+        var result = await harness.CallAsync(ApimHarness.Tool("t", "GET", "/v1/x"));
+
+        Assert.False(result.IsError);
+        Assert.Null(result.StructuredContent);
+        Assert.StartsWith(big[..4096], result.Text, StringComparison.Ordinal);
+        Assert.Contains("[Response cut at 4096 bytes (Msil:Mcp:Apim:MaxResponseBytes)", result.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_SameToolWithOtherArguments_EachCallGoesToItsOwnUrl()
+    {
+        await using var backend = await ScriptedBackend.StartAsync();
+        await using var harness = ApimHarness.Create(o => ApimHarness.Fast(o, backend.Url));
+        var tool = ApimHarness.Tool("get_dealer_enquiries", "GET", "/v1/dealers/{id}/enquiries",
+            [new HttpParameterBinding("id", "id", ParameterLocation.Path)], RiskLevel.Read);
+
+        foreach (var id in new[] { "D-1", "D-2", "D-1" })
+        {
+            var result = await harness.CallAsync(tool, $$"""{"id":"{{id}}"}""");
+            Assert.False(result.IsError, result.Text);
+        }
+
+        Assert.Equal(["/v1/dealers/D-1/enquiries", "/v1/dealers/D-2/enquiries", "/v1/dealers/D-1/enquiries"], backend.Requests.Select(r => r.RawTarget));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_DefaultLimit_Passes256KbUncut()
     {
         await using var backend = await ScriptedBackend.StartAsync();

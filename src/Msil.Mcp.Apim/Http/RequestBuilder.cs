@@ -29,6 +29,13 @@ internal static class RequestBuilder
 
     private static readonly string[] ProtectedPrefixes = ["Proxy-", "Sec-", "X-MCP-", "X-Forwarded-", "X-Ms-", "Ocp-Apim-"];
 
+    /// <summary>The largest URL builder kept for the thread's next call, in characters.</summary>
+    private const int MaxKeptUrlCapacity = 4096;
+
+    /// <summary>The thread's URL builder: the URL is built without an await, so one per thread is enough.</summary>
+    [ThreadStatic]
+    private static StringBuilder? t_url;
+
     /// <summary>The query parameter the API manager reads a subscription key from unless configured otherwise.</summary>
     public const string DefaultSubscriptionKeyQueryName = "subscription-key";
 
@@ -98,7 +105,8 @@ internal static class RequestBuilder
         string subscriptionKeyHeader,
         string subscriptionKeyQueryName = DefaultSubscriptionKeyQueryName)
     {
-        var url = new StringBuilder(256);
+        var url = t_url ??= new StringBuilder(256);
+        url.Clear();
         var baseText = gateway.AbsoluteUri;
         url.Append(baseText, 0, baseText.Length - (baseText.EndsWith('/') ? 1 : 0));
         foreach (var part in template.Path)
@@ -136,9 +144,25 @@ internal static class RequestBuilder
             }
         }
 
-        if (!Uri.TryCreate(url.ToString(), UriKind.Absolute, out var uri))
+        Uri? uri;
+        if (template.LastUri is { } last && url.Equals(last.Text.AsSpan()))
         {
-            return "the request URL cannot be built from the path and query arguments";
+            uri = last.Uri;
+        }
+        else
+        {
+            var text = url.ToString();
+            if (!Uri.TryCreate(text, UriKind.Absolute, out uri))
+            {
+                return "the request URL cannot be built from the path and query arguments";
+            }
+
+            template.LastUri = new BuiltUri(text, uri);
+        }
+
+        if (url.Capacity > MaxKeptUrlCapacity)
+        {
+            t_url = null;
         }
 
         request.RequestUri = uri;

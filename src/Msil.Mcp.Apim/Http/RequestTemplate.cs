@@ -74,6 +74,7 @@ internal sealed class RequestTemplate
         Audience = binding.Audience;
         RiskLevel = tool.RiskLevel.ToWire();
         Output = OutputCheck.Compile(tool.OutputSchema);
+        SpanName = "call " + tool.Name;
 
         var query = new List<HttpParameterBinding>();
         var headers = new List<HttpParameterBinding>();
@@ -182,6 +183,15 @@ internal sealed class RequestTemplate
 
     /// <summary>Gets the credentials the backend expects.</summary>
     public IReadOnlyList<BackendCredential> Credentials { get; }
+
+    /// <summary>Gets the name of the call's span (<c>call {tool}</c>), made once.</summary>
+    public string SpanName { get; }
+
+    /// <summary>
+    /// Gets or sets the last request URL built from this template and its <see cref="Uri"/>: a call whose arguments give
+    /// the same URL (every call of a tool without path or query arguments) reuses the immutable <see cref="Uri"/>.
+    /// </summary>
+    internal BuiltUri? LastUri { get; set; }
 
     /// <summary>Gets the template of a tool, compiling it on first use.</summary>
     /// <exception cref="InvalidOperationException">The tool has no HTTP binding.</exception>
@@ -392,3 +402,8 @@ internal sealed class OutputCheck
         _ => "undefined",
     };
 }
+
+/// <summary>A request URL as text and as the <see cref="Uri"/> parsed from it.</summary>
+/// <param name="Text">The URL's text as built.</param>
+/// <param name="Uri">The absolute URI parsed from <paramref name="Text"/>.</param>
+internal sealed record BuiltUri(string Text, Uri Uri);

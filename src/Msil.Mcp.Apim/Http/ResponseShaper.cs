@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -7,11 +8,22 @@ using Msil.Mcp.Abstractions;
 
 namespace Msil.Mcp.Apim.Http;
 
-/// <summary>A response body as read: at most the configured number of bytes.</summary>
-/// <param name="Bytes">The bytes kept.</param>
+/// <summary>A response body as read: at most the configured number of bytes, in a buffer rented from the shared pool.</summary>
+/// <param name="Buffer">The rented buffer; its first <paramref name="Length"/> bytes are the body kept.</param>
+/// <param name="Length">The number of bytes kept.</param>
 /// <param name="Size">The size of the body: its <c>Content-Length</c> when known, else the bytes read.</param>
 /// <param name="Cut">Whether the body was longer than the limit.</param>
-internal readonly record struct ResponseBody(byte[] Bytes, long Size, bool Cut);
+internal readonly record struct ResponseBody(byte[] Buffer, int Length, long Size, bool Cut)
+{
+    /// <summary>Gets the bytes kept.</summary>
+    public ReadOnlySpan<byte> Bytes => Buffer.AsSpan(0, Length);
+
+    /// <summary>Gets the bytes kept, as memory (for readers that take it).</summary>
+    public ReadOnlyMemory<byte> Memory => Buffer.AsMemory(0, Length);
+
+    /// <summary>Gives the buffer back to the pool; the body must not be used afterwards.</summary>
+    public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
+}
 
 /// <summary>
 /// Turns a gateway's response into a tool result: JSON becomes structured content (checked against the declared output
@@ -64,7 +76,7 @@ internal static partial class ResponseShaper
         }
         else if (template.ResponseXml is { } xml && IsXml(mediaType) && !body.Cut)
         {
-            (structured, notice) = StructureXml(body.Bytes, xml, template.Output, maxBytes);
+            (structured, notice) = StructureXml(body.Memory, xml, template.Output, maxBytes);
         }
 
         if (body.Cut)
@@ -115,7 +127,7 @@ internal static partial class ResponseShaper
             || mediaType.Equals("application/javascript", StringComparison.OrdinalIgnoreCase)
             || mediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
 
-    private static bool LooksLikeJson(byte[] bytes)
+    private static bool LooksLikeJson(ReadOnlySpan<byte> bytes)
     {
         foreach (var b in bytes)
         {
@@ -130,8 +142,21 @@ internal static partial class ResponseShaper
         return false;
     }
 
-    private static (JsonElement? Structured, string? Notice) Structure(byte[] bytes, OutputCheck? output)
+    private static (JsonElement? Structured, string? Notice) Structure(ReadOnlySpan<byte> bytes, OutputCheck? output)
     {
+        if (output is null && FirstByte(bytes) == (byte)'[')
+        {
+            // An array without an output schema becomes {"items": […]}: parsed once, wrapped, not parsed twice.
+            try
+            {
+                return (Wrap(bytes), null);
+            }
+            catch (JsonException)
+            {
+                return (null, null);
+            }
+        }
+
         JsonElement root;
         try
         {
@@ -158,7 +183,7 @@ internal static partial class ResponseShaper
         };
     }
 
-    private static (JsonElement? Structured, string? Notice) StructureXml(byte[] bytes, XmlMapping xml, OutputCheck? output, int maxBytes)
+    private static (JsonElement? Structured, string? Notice) StructureXml(ReadOnlyMemory<byte> bytes, XmlMapping xml, OutputCheck? output, int maxBytes)
     {
         var (root, problem) = XmlBodyReader.Read(bytes, xml, maxBytes);
         if (root is not { } json)
@@ -176,16 +201,39 @@ internal static partial class ResponseShaper
             || mediaType.Equals("text/xml", StringComparison.OrdinalIgnoreCase)
             || mediaType.EndsWith("+xml", StringComparison.OrdinalIgnoreCase);
 
-    private static JsonElement Wrap(byte[] array)
+    private static JsonElement Wrap(ReadOnlySpan<byte> array)
     {
-        var wrapped = new byte[array.Length + 10];
-        "{\"items\":"u8.CopyTo(wrapped);
-        array.CopyTo(wrapped, 9);
-        wrapped[^1] = (byte)'}';
-        return JsonElement.Parse(wrapped);
+        var wrapped = ArrayPool<byte>.Shared.Rent(array.Length + 10);
+        try
+        {
+            "{\"items\":"u8.CopyTo(wrapped);
+            array.CopyTo(wrapped.AsSpan(9));
+            wrapped[array.Length + 9] = (byte)'}';
+
+            // JsonElement.Parse copies what it keeps: the rented buffer can go back.
+            return JsonElement.Parse(wrapped.AsSpan(0, array.Length + 10));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(wrapped);
+        }
     }
 
-    private static string Decode(byte[] bytes, string? charset, bool cut)
+    /// <summary>Returns the first byte that is not JSON whitespace, or 0.</summary>
+    private static byte FirstByte(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var b in bytes)
+        {
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+            {
+                return b;
+            }
+        }
+
+        return 0;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> bytes, string? charset, bool cut)
     {
         var encoding = Encoding.UTF8;
         if (!string.IsNullOrEmpty(charset))
@@ -222,7 +270,7 @@ internal static partial class ResponseShaper
             text.Append(" (gateway '").Append(gateway).Append("')");
         }
 
-        var detail = isJson ? ProblemDetail(body.Bytes) : IsText(mediaType) && !mediaType.Contains("html", StringComparison.OrdinalIgnoreCase) ? Decode(body.Bytes, null, body.Cut).Trim() : null;
+        var detail = isJson ? ProblemDetail(body.Memory) : IsText(mediaType) && !mediaType.Contains("html", StringComparison.OrdinalIgnoreCase) ? Decode(body.Bytes, null, body.Cut).Trim() : null;
         if (!string.IsNullOrWhiteSpace(detail))
         {
             detail = Redact(detail, secrets);
@@ -266,7 +314,7 @@ internal static partial class ResponseShaper
         return text.ToString();
     }
 
-    private static string? ProblemDetail(byte[] bytes)
+    private static string? ProblemDetail(ReadOnlyMemory<byte> bytes)
     {
         if (bytes.Length == 0)
         {

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -32,7 +34,7 @@ internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
     private readonly TimeProvider _time;
     private readonly ILogger<OAuthDownstreamTokenProvider> _logger;
     private readonly DevelopmentIssuer? _development;
-    private readonly ConcurrentDictionary<string, CachedToken> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TokenCacheKey, CachedToken> _cache = new();
 
     public OAuthDownstreamTokenProvider(
         IHttpClientFactory httpClientFactory,
@@ -138,7 +140,7 @@ internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
             {
                 if (stale.ExpiresAt <= now)
                 {
-                    _cache.TryRemove(new KeyValuePair<string, CachedToken>(staleKey, stale));
+                    _cache.TryRemove(new KeyValuePair<TokenCacheKey, CachedToken>(staleKey, stale));
                 }
             }
         }
@@ -149,18 +151,62 @@ internal sealed class OAuthDownstreamTokenProvider : IDownstreamTokenProvider
 
     /// <summary>
     /// The cache key of a downstream token: the mode and audience, and for a token on the user's behalf the caller's
-    /// issuer and subject and the SHA-256 of the subject token (hex; the token itself is never kept as a key).
+    /// issuer and subject and the SHA-256 of the subject token (the token itself is never kept as a key). Built without
+    /// a heap allocation: the hash is taken over the token's UTF-8 bytes in a stack (or pooled) buffer.
     /// </summary>
-    internal static string CacheKey(DownstreamTokenMode mode, CallerIdentity caller, SensitiveString? subjectToken, string audience)
+    internal static TokenCacheKey CacheKey(DownstreamTokenMode mode, CallerIdentity caller, SensitiveString? subjectToken, string audience)
     {
         if (mode == DownstreamTokenMode.ClientCredentials)
         {
-            return "client|" + audience;
+            return new TokenCacheKey(mode, null, null, default, audience);
         }
 
-        var hash = subjectToken is null ? "none" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(subjectToken.Reveal())));
-        return string.Join('\n', mode.ToString(), caller.Issuer ?? string.Empty, caller.Subject, hash, audience);
+        return new TokenCacheKey(mode, caller.Issuer ?? string.Empty, caller.Subject, subjectToken is null ? default : TokenHash.Of(subjectToken.Reveal()), audience);
     }
 
     private sealed record CachedToken(SensitiveString Token, DateTimeOffset ExpiresAt);
 }
+
+/// <summary>The SHA-256 of a subject token's UTF-8 bytes (all 32 bytes, so two tokens never share a cache entry by accident).</summary>
+internal readonly record struct TokenHash(UInt128 High, UInt128 Low)
+{
+    /// <summary>Hashes <paramref name="token"/>'s UTF-8 bytes: on the stack up to 2 KB of UTF-8, else in a pooled buffer.</summary>
+    public static TokenHash Of(string token)
+    {
+        const int StackLimit = 2048;
+        var max = Encoding.UTF8.GetMaxByteCount(token.Length);
+        byte[]? rented = null;
+        var buffer = max <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(token, buffer);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer[..length], hash);
+            return new TokenHash(BinaryPrimitives.ReadUInt128BigEndian(hash), BinaryPrimitives.ReadUInt128BigEndian(hash[16..]));
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                CryptographicOperations.ZeroMemory(rented.AsSpan(0, max));
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Returns the hash as upper-case hex, as <see cref="Convert.ToHexString(byte[])"/> writes it (for tests and diagnostics).</summary>
+    /// <returns>64 hex digits.</returns>
+    public override string ToString()
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        BinaryPrimitives.WriteUInt128BigEndian(hash, High);
+        BinaryPrimitives.WriteUInt128BigEndian(hash[16..], Low);
+        return Convert.ToHexString(hash);
+    }
+}
+
+/// <summary>
+/// The key of a cached downstream token: value equality over the mode, the caller's issuer and subject (null for
+/// client credentials), the subject token's hash and the audience. A struct, so a cache lookup allocates nothing.
+/// </summary>
+internal readonly record struct TokenCacheKey(DownstreamTokenMode Mode, string? Issuer, string? Subject, TokenHash SubjectTokenHash, string Audience);

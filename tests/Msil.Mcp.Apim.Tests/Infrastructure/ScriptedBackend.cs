@@ -37,6 +37,9 @@ public sealed record Reply
     /// <summary>Sends the headers and the first bytes of the body, then waits this long before the rest.</summary>
     public TimeSpan BodyStall { get; init; }
 
+    /// <summary>Sends the body without a Content-Length, in flushed pieces of 4 KB (chunked transfer encoding).</summary>
+    public bool Chunked { get; init; }
+
     /// <summary>Drops the connection instead of answering (after <see cref="Action"/> ran).</summary>
     public bool Abort { get; init; }
 
@@ -189,6 +192,17 @@ public sealed class ScriptedBackend : IAsyncDisposable
                 await context.Response.Body.FlushAsync(context.RequestAborted);
                 await Task.Delay(reply.BodyStall, context.RequestAborted);
                 await context.Response.Body.WriteAsync(bytes.AsMemory(1), context.RequestAborted);
+                return;
+            }
+
+            if (reply.Chunked)
+            {
+                for (var offset = 0; offset < bytes.Length; offset += 4096)
+                {
+                    await context.Response.Body.WriteAsync(bytes.AsMemory(offset, Math.Min(4096, bytes.Length - offset)), context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+
                 return;
             }
 

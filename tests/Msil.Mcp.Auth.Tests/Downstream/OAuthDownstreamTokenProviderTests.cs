@@ -130,8 +130,20 @@ public sealed class OAuthDownstreamTokenProviderTests : IAsyncLifetime
     {
         var key = OAuthDownstreamTokenProvider.CacheKey(DownstreamTokenMode.TokenExchange, Bob, new SensitiveString("caller-token"), "api://backend");
 
-        Assert.DoesNotContain("caller-token", key, StringComparison.Ordinal);
-        Assert.Contains(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData("caller-token"u8)), key, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("caller-token", key.ToString(), StringComparison.Ordinal);
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData("caller-token"u8)), key.SubjectTokenHash.ToString());
+    }
+
+    [Fact]
+    public void CacheKey_LongSubjectToken_HashesAllOfIt()
+    {
+        var longToken = new string('a', 3000) + "b";
+        var key = OAuthDownstreamTokenProvider.CacheKey(DownstreamTokenMode.TokenExchange, Bob, new SensitiveString(longToken), "api://backend");
+        var other = OAuthDownstreamTokenProvider.CacheKey(DownstreamTokenMode.TokenExchange, Bob, new SensitiveString(new string('a', 3000) + "c"), "api://backend");
+
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(longToken))), key.SubjectTokenHash.ToString());
+        Assert.NotEqual(key, other);
+        Assert.Equal(key, OAuthDownstreamTokenProvider.CacheKey(DownstreamTokenMode.TokenExchange, Bob, new SensitiveString(longToken), "api://backend"));
     }
 
     [Fact]
