@@ -16,8 +16,10 @@
 # one run. Next to req/s it prints what a loaded machine cannot blur as much: server CPU per call (utime+stime from
 # /proc/PID/stat across each measured round) and allocation per call (the runtime's allocated-bytes counter: the bench
 # servers' GET /bench/stats, the reference server's /metrics), medians over the rounds.
-#   startup row (opt-in): a freshly started reference server, as built (JIT, tiered PGO) and published with
-#              ReadyToRun, each driven by wrk in 1-second slices from the moment it is ready: req/s and p99 per second.
+#   startup row (opt-in): a freshly started reference server, as built (JIT, tiered PGO) and as shipped (the ReadyToRun
+#              publish profile), each with and without the start-up warm-up (Msil:Mcp:WarmUp), driven by wrk in 1-second
+#              slices from the moment it is ready: req/s and p99 per second, methods jitted (the runtime's counter on
+#              /metrics) at ready, after 2 s and at the end; STARTUP_RUNS runs interleaved, medians of seconds 1-2 and 3-SLICES.
 # ROWS: any of echo,api,node,startup (default echo,api,node; node installs its npm packages under artifacts/bench-node); SKIP_BUILD=1 reuses the last Release build. The reference server and the
 # bench servers log at Warning (a console line per call would measure the console).
 set -euo pipefail
@@ -130,7 +132,7 @@ start_ref() { # start_ref <directory of Msil.Mcp.ReferenceServer.dll>: the refer
     Msil__Mcp__AllowAnonymousMetrics=true \
     Msil__Mcp__RateLimit__PerUser__PermitsPerMinute=100000000 Msil__Mcp__RateLimit__PerUser__Burst=1000000 \
     Msil__Mcp__RateLimit__Read__PermitsPerMinute=100000000 Msil__Mcp__RateLimit__Read__Burst=1000000 \
-    exec dotnet "$dir/Msil.Mcp.ReferenceServer.dll" --urls "http://127.0.0.1:$REF_PORT" ) \
+    exec env ${REF_ENV:-} dotnet "$dir/Msil.Mcp.ReferenceServer.dll" --urls "http://127.0.0.1:$REF_PORT" ) \
     >artifacts/bench-reference-server.log 2>&1 </dev/null &
   PIDS+=($!); PID_OF[$REF_PORT]=$!; STATS_OF[$REF_PORT]=metrics
   wait_ready reference-server "$REF_PORT" artifacts/bench-reference-server.log
@@ -197,19 +199,45 @@ if [[ $ROWS == *node* ]]; then
 fi
 
 if [[ $ROWS == *startup* ]]; then
+  # What ships: the publish profile samples/Msil.Mcp.ReferenceServer/Properties/PublishProfiles/ReadyToRun.pubxml
+  # (ReadyToRun, linux-x64, framework-dependent) with the start-up warm-up on (Msil:Mcp:WarmUp, the default).
   R2R_DIR=artifacts/bench-r2r
   [ -n "${SKIP_BUILD:-}" ] && [ -f "$R2R_DIR/Msil.Mcp.ReferenceServer.dll" ] || \
-    dotnet publish samples/Msil.Mcp.ReferenceServer -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$R2R_DIR" -nologo -v q >/dev/null
-  SLICES=${SLICES:-10}
-  for variant in "jit:$REF_DIR" "r2r:$R2R_DIR"; do
-    stop_ref
-    t0=$(date +%s%N); start_ref "${variant#*:}"; ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-    check reference-server "$REF_PORT" "$TOKEN" "$API_BODY" 'V001'
-    line="${variant%%:*}: ready (and tokens) in ${ready_ms} ms;"
-    for sl in $(seq 1 "$SLICES"); do
-      out=$(BENCH_TOKEN=$TOKEN BENCH_BODY=$API_BODY wrk -t1 -c"$CONNECTIONS" -d1s --latency -s "$LUA" "http://127.0.0.1:$REF_PORT/mcp" | grep '^RESULT')
-      line="$line s$sl $(field rps "$out") req/s p99 $(echo "$out" | sed -E 's/.*p99_ms=([0-9.]+).*/\1/') ms;"
+    dotnet publish samples/Msil.Mcp.ReferenceServer -c Release -p:PublishProfile=ReadyToRun -o "$R2R_DIR" -nologo -v q >/dev/null
+  SLICES=${SLICES:-10}; STARTUP_RUNS=${STARTUP_RUNS:-3}
+  jitted() { # methods the runtime has compiled so far (JIT, not ReadyToRun code), with the time it spent: "N (T s)"
+    curl -fsS "http://127.0.0.1:$REF_PORT/metrics" | awk '/^dotnet_jit_compiled_methods(_total)?[ {]/ && !m { m = $NF } /^dotnet_jit_compilation_time(_seconds)?(_total)?[ {]/ && !t { t = $NF } END { printf "%.0f (%.2f s)", m, t }'
+  }
+  # name:directory:warm-up[:VAR=value,...] (runtime settings for that variant, e.g. DOTNET_TieredPGO=0)
+  VARIANTS=${STARTUP_VARIANTS:-"jit:$REF_DIR:false jit+warm-up:$REF_DIR:true r2r:$R2R_DIR:false shipped(r2r+warm-up):$R2R_DIR:true"}
+  declare -A READY=() RPS12=() P9912=() RPSLATE=() P99LATE=()
+  for run in $(seq 1 "$STARTUP_RUNS"); do
+    for variant in $VARIANTS; do
+      IFS=: read -r name dir warm extra <<<"$variant"
+      stop_ref
+      REF_ENV="Msil__Mcp__WarmUp__Enabled=$warm ${extra//,/ }"
+      t0=$(date +%s%N); start_ref "$dir"; ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+      line="$name: ready (and tokens) in ${ready_ms} ms, $(jitted) methods jitted;"
+      READY[$name]+="$ready_ms "
+      for sl in $(seq 1 "$SLICES"); do
+        out=$(BENCH_TOKEN=$TOKEN BENCH_BODY=$API_BODY wrk -t1 -c"$CONNECTIONS" -d1s --latency -s "$LUA" "http://127.0.0.1:$REF_PORT/mcp" | grep '^RESULT')
+        [ "$(field errors "$out")" = 0 ] && [ "$(field non2xx "$out")" = 0 ] || { log "ERROR: $name answered errors in slice $sl: $out"; exit 1; }
+        rps=$(field rps "$out"); p99=$(echo "$out" | sed -E 's/.*p99_ms=([0-9.]+).*/\1/')
+        # No call ended within the slice: its p99 is at least the slice (wrk reports 0); count it as 1000 ms.
+        [ "$(field requests "$out")" != 0 ] || p99=1000
+        line="$line s$sl $rps req/s p99 $p99 ms;"
+        [ "$sl" != 2 ] || line="$line [$(jitted) jitted]"
+        if [ "$sl" -le 2 ]; then RPS12[$name]+="$rps "; P9912[$name]+="$p99 "; else RPSLATE[$name]+="$rps "; P99LATE[$name]+="$p99 "; fi
+      done
+      log "run $run: $line [$(jitted) jitted] (load $(cut -d' ' -f1 /proc/loadavg))"
+      check reference-server "$REF_PORT" "$TOKEN" "$API_BODY" 'V001'
     done
-    echo "startup $line"
+  done
+  fmedian() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  for variant in $VARIANTS; do
+    name=${variant%%:*}
+    # shellcheck disable=SC2086
+    printf 'startup %-24s ready %s ms; seconds 1-2: %s req/s, p99 %s ms; seconds 3-%s: %s req/s, p99 %s ms (medians of %s runs; p99 1000 = no call ended within a slice)\n' "$name:" \
+      "$(fmedian ${READY[$name]})" "$(fmedian ${RPS12[$name]})" "$(fmedian ${P9912[$name]})" "$SLICES" "$(fmedian ${RPSLATE[$name]})" "$(fmedian ${P99LATE[$name]})" "$STARTUP_RUNS"
   done
 fi

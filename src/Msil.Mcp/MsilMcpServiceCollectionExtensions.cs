@@ -58,11 +58,13 @@ public static class MsilMcpServiceCollectionExtensions
         services.AddOptions<ToolTaskOptions>().Bind(section.GetSection(ToolTaskOptions.SectionName));
         services.AddOptions<MsilMcpRedisOptions>().Bind(section.GetSection(MsilMcpRedisOptions.SectionName));
         services.AddOptions<UserDirectoryOptions>().Bind(section.GetSection(UserDirectoryOptions.SectionName));
+        services.AddOptions<MsilMcpWarmUpOptions>().Bind(section.GetSection(MsilMcpWarmUpOptions.SectionName));
         builder.AddConfigurationSection(section, typeof(MsilMcpOptions))
             .AddConfigurationSection(section.GetSection("RateLimit"), typeof(RateLimitOptions))
             .AddConfigurationSection(section.GetSection(ToolTaskOptions.SectionName), typeof(ToolTaskOptions))
             .AddConfigurationSection(section.GetSection(MsilMcpRedisOptions.SectionName), typeof(MsilMcpRedisOptions))
-            .AddConfigurationSection(section.GetSection(UserDirectoryOptions.SectionName), typeof(UserDirectoryOptions));
+            .AddConfigurationSection(section.GetSection(UserDirectoryOptions.SectionName), typeof(UserDirectoryOptions))
+            .AddConfigurationSection(section.GetSection(MsilMcpWarmUpOptions.SectionName), typeof(MsilMcpWarmUpOptions));
         return builder;
     }
 
@@ -342,6 +344,10 @@ public static class MsilMcpServiceCollectionExtensions
         services.TryAddSingleton<ToolListFilter>();
         services.AddHostedService<ToolCatalogSeeder>();
         services.AddHostedService<StartupReporter>();
+        services.AddOptions<MsilMcpWarmUpOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MsilMcpWarmUpOptions>, Msil.Mcp.WarmUp.WarmUpOptionsValidator>());
+        services.TryAddSingleton<Msil.Mcp.WarmUp.WarmUpService>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Msil.Mcp.WarmUp.WarmUpService>());
         services.TryAddSingleton(static sp => new AllowedHostList(sp.GetService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, MsilMcpStartupFilter>());
 

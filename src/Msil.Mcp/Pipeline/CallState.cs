@@ -35,6 +35,9 @@ internal sealed class CallState
 
     private string? _principalKey;
 
+    /// <summary>Whether this is the start-up warm-up's synthetic call (<c>Msil:Mcp:WarmUp</c>): built like a call, never audited or counted.</summary>
+    public bool WarmUp { get; init; }
+
     public SensitiveString? SubjectToken { get; set; }
 
     public CompiledTool? Tool { get; set; }

@@ -36,9 +36,13 @@ internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redacto
             activity.SetTag("msil.outcome", outcome);
         }
 
-        metrics.ToolExecution(definition?.Name, outcome, definition?.RiskLevel, elapsed.TotalSeconds);
+        if (!state.WarmUp)
+        {
+            metrics.ToolExecution(definition?.Name, outcome, definition?.RiskLevel, elapsed.TotalSeconds);
+        }
+
         var now = time.GetUtcNow();
-        if (action == AuditActions.ToolCall)
+        if (action == AuditActions.ToolCall && !state.WarmUp)
         {
             // The users store and the admin rates: in memory, no await (flushed in the background).
             callActivity.RecordKeyed(state.Caller, state.PrincipalKey, outcome, now);
@@ -73,6 +77,11 @@ internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redacto
             ResultSize = state.ResultSize,
             Detail = state.Detail is { Length: > MaxDetailLength } detail ? string.Concat(detail.AsSpan(0, MaxDetailLength), "…") : state.Detail,
         };
+
+        if (state.WarmUp)
+        {
+            return; // the start-up warm-up builds the record (and its redaction) but never writes it
+        }
 
         try
         {
