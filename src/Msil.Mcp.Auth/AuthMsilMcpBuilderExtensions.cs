@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -50,8 +49,6 @@ public static class AuthMsilMcpBuilderExtensions
     /// <param name="section">Usually <c>Msil:Mcp:Auth</c>.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    [RequiresUnreferencedCode("Binds options from configuration by reflection.")]
-    [RequiresDynamicCode("Binds options from configuration by reflection.")]
     public static IMsilMcpBuilder AddMsilAuth(this IMsilMcpBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(builder);

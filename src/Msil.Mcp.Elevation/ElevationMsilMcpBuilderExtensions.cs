@@ -43,8 +43,6 @@ public static class ElevationMsilMcpBuilderExtensions
     /// <param name="section">The configuration section.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    [RequiresUnreferencedCode("Binds options from configuration by reflection.")]
-    [RequiresDynamicCode("Binds options from configuration by reflection.")]
     public static IMsilMcpBuilder AddElevation(this IMsilMcpBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(builder);

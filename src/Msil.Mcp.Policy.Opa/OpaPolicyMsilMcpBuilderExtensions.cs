@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -43,8 +42,6 @@ public static class OpaPolicyMsilMcpBuilderExtensions
     /// <param name="section">The configuration section.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    [RequiresUnreferencedCode("Binds options from configuration by reflection.")]
-    [RequiresDynamicCode("Binds options from configuration by reflection.")]
     public static IMsilMcpBuilder AddOpaPolicy(this IMsilMcpBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(builder);

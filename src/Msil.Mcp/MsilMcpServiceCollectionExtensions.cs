@@ -46,8 +46,6 @@ public static class MsilMcpServiceCollectionExtensions
     /// <param name="section">The configuration section, usually <c>Msil:Mcp</c>.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    [RequiresUnreferencedCode("Binds options from configuration by reflection.")]
-    [RequiresDynamicCode("Binds options from configuration by reflection.")]
     public static IMsilMcpBuilder AddMsilMcp(this IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -102,8 +100,6 @@ public static class MsilMcpServiceCollectionExtensions
     /// <param name="configure">Configures the options after binding; may be <see langword="null"/>.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    [RequiresUnreferencedCode("Binds options from configuration by reflection.")]
-    [RequiresDynamicCode("Binds options from configuration by reflection.")]
     public static IMsilMcpBuilder AddMsilMcp(this IHostApplicationBuilder builder, Action<MsilMcpOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -11,8 +11,9 @@ namespace Msil.Mcp.Configuration;
 /// </summary>
 internal static class ConfigurationKeyCheck
 {
+    private const string NestedTypes = "Nested options types are kept by the source-generated binder, which sets each property that binds (see Walk).";
+
     /// <summary>Returns one problem line per unknown key (the key up to its first unknown segment), in key order.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Runs only when options are bound from configuration, which needs the options' properties kept (the binder is RequiresUnreferencedCode).")]
     public static IReadOnlyList<string> FindUnknownKeys(IConfiguration configuration, IReadOnlyCollection<KnownConfigurationSection> known)
     {
         var root = known.FirstOrDefault(k => k.OptionsType == typeof(MsilMcpOptions));
@@ -53,7 +54,6 @@ internal static class ConfigurationKeyCheck
     }
 
     /// <summary>The type of the setting at <paramref name="key"/>, if a known section leads to it.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "See FindUnknownKeys.")]
     public static Type? ResolveType(string key, IReadOnlyCollection<KnownConfigurationSection> known)
     {
         var section = known.Where(k => IsUnder(key, k.Path)).MaxBy(k => k.Path.Length);
@@ -82,9 +82,15 @@ internal static class ConfigurationKeyCheck
     }
 
     /// <summary>Walks the segments through the type's properties; returns the index of the first unknown segment (or -1) and the names valid there.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2062", Justification = "See FindUnknownKeys.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "See FindUnknownKeys.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "See FindUnknownKeys.")]
+    /// <remarks>
+    /// The options type's own properties are kept by the annotation on <paramref name="type"/>. The types below it (a nested
+    /// options class, a dictionary's value type) are reached through <see cref="PropertyInfo.PropertyType"/>, which the
+    /// trimmer cannot follow; their properties are kept because the source-generated binder sets each one that binds (a
+    /// property whose accessor is kept is kept). A property the binder does not set is not a key that binds either.
+    /// </remarks>
+    [UnconditionalSuppressMessage("Trimming", "IL2062", Justification = NestedTypes)]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = NestedTypes)]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = NestedTypes)]
     private static (int FailedAt, List<string> Candidates, Type? Type) Walk(
         [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type,
         string[] segments)
@@ -132,7 +138,7 @@ internal static class ConfigurationKeyCheck
             || type == typeof(DateTimeOffset) || type == typeof(TimeSpan) || type == typeof(Guid) || type == typeof(Uri)
             || type == typeof(DateOnly) || type == typeof(TimeOnly) || type == typeof(Version) || typeof(Delegate).IsAssignableFrom(type);
 
-    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "See FindUnknownKeys.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Interfaces of an options property's type, which the bound property keeps (see Walk).")]
     private static Type? ElementType(Type type)
     {
         if (type.IsArray)
