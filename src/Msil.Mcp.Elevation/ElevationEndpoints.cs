@@ -48,22 +48,18 @@ internal sealed class ElevationEndpoints(
         // (403, audited as elevation.refuse with the operation). Checking an elevation needs no role: anyone may check their own.
         var roles = new RoleEndpointFilter(new RoleRequirement("list grants", AdminSet), RuleOf, AuditRefusalAsync);
         var api = endpoints.MapGroup("/api/pim").RequireAuthorization();
-        api.MapPost("/check-elevation", Handle(CheckAsync));
-        api.MapPost("/grants", Handle(GrantAsync)).RequireRoleSet("grant", ApproverSet).AddEndpointFilter(roles);
-        api.MapDelete("/grants/{principal}/{scope}", Handle(RevokeAsync)).RequireRoleSet("revoke", ApproverOrAdminSet).AddEndpointFilter(roles);
-        api.MapGet("/grants", Handle(ListGrantsAsync)).RequireRoleSet("list grants", AdminSet).AddEndpointFilter(roles);
-        api.MapGet("/requests", Handle(ListRequestsAsync)).RequireRoleSet("list requests", AdminSet).AddEndpointFilter(roles);
+        api.MapPost("/check-elevation", HttpHandler.Run(CheckAsync));
+        api.MapPost("/grants", HttpHandler.Run(GrantAsync)).RequireRoleSet("grant", ApproverSet).AddEndpointFilter(roles);
+        api.MapDelete("/grants/{principal}/{scope}", HttpHandler.Run(RevokeAsync)).RequireRoleSet("revoke", ApproverOrAdminSet).AddEndpointFilter(roles);
+        api.MapGet("/grants", HttpHandler.Run(ListGrantsAsync)).RequireRoleSet("list grants", AdminSet).AddEndpointFilter(roles);
+        api.MapGet("/requests", HttpHandler.Run(ListRequestsAsync)).RequireRoleSet("list requests", AdminSet).AddEndpointFilter(roles);
         if (options.CurrentValue.EnableDevelopmentApprovalPage && environment.IsDevelopment())
         {
             var dev = endpoints.MapGroup("/dev/pim").AllowAnonymous().ExcludeFromDescription();
-            dev.MapGet("/approve", Handle(ApprovalPageAsync));
-            dev.MapPost("/approve", Handle(ApproveAsync));
+            dev.MapGet("/approve", HttpHandler.Run(ApprovalPageAsync));
+            dev.MapPost("/approve", HttpHandler.Run(ApproveAsync));
         }
     }
-
-    /// <summary>Runs a handler that answers with an <see cref="IResult"/> (a typed result) as a request delegate.</summary>
-    private static RequestDelegate Handle(Func<HttpContext, Task<IResult>> handler)
-        => async context => await (await handler(context).ConfigureAwait(false)).ExecuteAsync(context).ConfigureAwait(false);
 
     private async Task<IResult> CheckAsync(HttpContext context)
     {

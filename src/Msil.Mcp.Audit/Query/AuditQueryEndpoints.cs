@@ -65,15 +65,11 @@ internal sealed class AuditQueryEndpoints(
         // under the action of the endpoint it was refused.
         var api = endpoints.MapGroup(Path)
             .AddEndpointFilter(new RoleEndpointFilter(new RoleRequirement(QueryAction, AdminRoleSet), RuleOf, AuditRefusalAsync));
-        api.MapGet(string.Empty, Handle(QueryAsync));
+        api.MapGet(string.Empty, HttpHandler.Run(QueryAsync));
         api.MapGet("/export", ExportAsync).RequireRoleSet(ExportAction, AdminRoleSet);
-        api.MapPost("/verify", Handle(VerifyAsync)).RequireRoleSet(VerifyAction, AdminRoleSet);
-        api.MapGet("/{sequence:long}", Handle(GetAsync)).RequireRoleSet(ReadAction, AdminRoleSet);
+        api.MapPost("/verify", HttpHandler.Run(VerifyAsync)).RequireRoleSet(VerifyAction, AdminRoleSet);
+        api.MapGet("/{sequence:long}", HttpHandler.Run(GetAsync)).RequireRoleSet(ReadAction, AdminRoleSet);
     }
-
-    /// <summary>Runs a handler that answers with an <see cref="IResult"/> (a typed result) as a request delegate.</summary>
-    private static RequestDelegate Handle(Func<HttpContext, Task<IResult>> handler)
-        => async context => await (await handler(context).ConfigureAwait(false)).ExecuteAsync(context).ConfigureAwait(false);
 
     private async Task<IResult> QueryAsync(HttpContext context)
     {

@@ -22,13 +22,6 @@ internal static class AdminHttp
     /// <summary>Returns the admin API's RFC 9457 problem (<see cref="ProblemType"/>).</summary>
     public static ProblemHttpResult Problem(int status, string detail) => HttpProblem.Result(status, detail, ProblemType);
 
-    /// <summary>
-    /// Adapts a handler that returns a typed result to a <see cref="RequestDelegate"/>: mapped as one, the endpoint needs no
-    /// reflection-built delegate (AOT), and group endpoint filters still run before it.
-    /// </summary>
-    public static RequestDelegate Run(Func<HttpContext, Task<IResult>> handler)
-        => async context => await (await handler(context).ConfigureAwait(false)).ExecuteAsync(context).ConfigureAwait(false);
-
     /// <summary>An endpoint filter that marks every answer (data or problem) <c>Cache-Control: no-store</c>.</summary>
     public static ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

@@ -30,11 +30,11 @@ internal sealed class CoreAdminEndpoints(
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         // Any signed-in caller may ask who they are; the rest is behind the role filter, which audits every refusal.
-        endpoints.MapGet("/api/mcp/me", AdminHttp.Run(MeAsync)).AddEndpointFilter(AdminHttp.NoStore);
+        endpoints.MapGet("/api/mcp/me", HttpHandler.Run(MeAsync)).AddEndpointFilter(AdminHttp.NoStore);
         var admin = access.Group(endpoints, AdminAuditActions.UsersRead);
-        admin.MapGet("/api/users", AdminHttp.Run(UsersAsync));
-        admin.MapGet("/api/users/{principal_key}", AdminHttp.Run(UserAsync));
-        admin.MapGet("/api/mcp/admin/health", AdminHttp.Run(HealthAsync)).RequireRoleSet(AdminAuditActions.HealthRead, AdminAccess.AdminOrOperator);
+        admin.MapGet("/api/users", HttpHandler.Run(UsersAsync));
+        admin.MapGet("/api/users/{principal_key}", HttpHandler.Run(UserAsync));
+        admin.MapGet("/api/mcp/admin/health", HttpHandler.Run(HealthAsync)).RequireRoleSet(AdminAuditActions.HealthRead, AdminAccess.AdminOrOperator);
     }
 
     private Task<IResult> MeAsync(HttpContext context)

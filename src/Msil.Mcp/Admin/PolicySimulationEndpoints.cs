@@ -29,7 +29,7 @@ internal sealed class PolicySimulationEndpoints(
     private const string BodyShape = "{\"user\": \"alice\" | null, \"roles\": [], \"groups\": [], \"tool\": \"create_booking\" | null, \"domain\": \"booking\" | null}";
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
-        => access.Group(endpoints, AdminAuditActions.PolicySimulate).MapPost("/api/policy/simulate", AdminHttp.Run(SimulateAsync));
+        => access.Group(endpoints, AdminAuditActions.PolicySimulate).MapPost("/api/policy/simulate", HttpHandler.Run(SimulateAsync));
 
     private async Task<IResult> SimulateAsync(HttpContext context)
     {
