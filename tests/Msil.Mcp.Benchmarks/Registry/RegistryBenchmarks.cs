@@ -234,25 +234,7 @@ public class RegistryToolsListBenchmarks
     public Task<int> ServerSideThousandTools()
         => ExchangeAsync("{\"jsonrpc\":\"2.0\",\"id\":" + Interlocked.Increment(ref _streamRequestId).ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"method\":\"tools/list\",\"params\":{}}");
 
-    private async Task<int> ExchangeAsync(string line)
-    {
-        await _serverInput.Writer.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
-        var total = 0;
-        while (true)
-        {
-            var read = await _serverOutput.Reader.ReadAsync();
-            var buffer = read.Buffer;
-            if (System.Buffers.BuffersExtensions.PositionOf(buffer, (byte)'\n') is { } end)
-            {
-                total += (int)buffer.Slice(0, end).Length;
-                _serverOutput.Reader.AdvanceTo(buffer.GetPosition(1, end));
-                return total;
-            }
-
-            total += (int)buffer.Length;
-            _serverOutput.Reader.AdvanceTo(buffer.End);
-        }
-    }
+    private Task<int> ExchangeAsync(string line) => ToolsListMemoryRun.ExchangeAsync(_serverInput, _serverOutput, line);
 
     private async Task<int> ListAsync()
     {

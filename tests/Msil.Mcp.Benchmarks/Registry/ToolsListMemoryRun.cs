@@ -105,7 +105,8 @@ internal static class ToolsListMemoryRun
         _ = run;
     }
 
-    private static async Task<int> ExchangeAsync(System.IO.Pipelines.Pipe input, System.IO.Pipelines.Pipe output, string line)
+    /// <summary>Writes one JSON-RPC line into the server's input pipe and reads its one answer line from the output pipe: the answer's length in bytes.</summary>
+    internal static async Task<int> ExchangeAsync(System.IO.Pipelines.Pipe input, System.IO.Pipelines.Pipe output, string line)
     {
         await input.Writer.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
         var total = 0;
