@@ -134,7 +134,7 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
                         NotListed = !tools.Any(t => t.Name == call.Name),
                     };
                     var arguments = ToJson(call.Arguments);
-                    card.ArgumentsJson = JsonSerializer.Serialize(arguments, IndentedJson);
+                    card.ArgumentsJson = ArgumentsText(arguments);
                     conversation.Entries.Add(new ChatEntry { Role = ChatEntry.Tool, Card = card });
                     try
                     {
@@ -244,7 +244,25 @@ internal sealed class ChatAgent(IOptions<MsilMcpChatOptions> settings, ILogger<C
             : new ElicitResult { Action = "accept", Content = answers.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal) };
     }
 
-    internal static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+    /// <summary>The arguments as a card shows them: indented, readable JSON (<see cref="Msil.Mcp.Display.DisplayJson"/>).</summary>
+    internal static string ArgumentsText(IReadOnlyDictionary<string, JsonElement> arguments)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in arguments)
+            {
+                writer.WritePropertyName(name);
+                value.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return Msil.Mcp.Display.DisplayJson.Format(document.RootElement);
+    }
 
     private static Dictionary<string, JsonElement> ToJson(IDictionary<string, object?>? arguments)
     {

@@ -63,8 +63,28 @@ public sealed class ToolCallCardViewTests : BunitContext
         var cut = Render<ToolCallCardView>(p => p.Add(c => c.Card, card));
 
         Assert.Contains("\"model\": \"Swift\"", cut.Find("pre.arguments").TextContent, StringComparison.Ordinal);
-        Assert.Equal("{\"vehicles\":[]}", cut.Find("pre.result").TextContent);
+        Assert.Equal("{\n  \"vehicles\": []\n}", cut.Find("pre.result").TextContent);
         Assert.Empty(cut.FindAll("a.audit-link")); // no correlation id, no link
+    }
+
+    [Fact]
+    public void Render_SucceededWithEscapedJson_ShowsItReadably()
+    {
+        var card = new ToolCallCard { ToolName = "get_vehicle_inventory", Status = ToolCallStatus.Succeeded, Result = """{"vin":"ZXi\u002B","city":"Z\u00FCrich"}""" };
+
+        var cut = Render<ToolCallCardView>(p => p.Add(c => c.Card, card));
+
+        Assert.Equal("{\n  \"vin\": \"ZXi+\",\n  \"city\": \"Zürich\"\n}", cut.Find("pre.result").TextContent);
+    }
+
+    [Fact]
+    public void Render_SucceededWithPlainText_ShowsItAsItIs()
+    {
+        var card = new ToolCallCard { ToolName = "echo", Status = ToolCallStatus.Succeeded, Result = "Echo: {not json" };
+
+        var cut = Render<ToolCallCardView>(p => p.Add(c => c.Card, card));
+
+        Assert.Equal("Echo: {not json", cut.Find("pre.result").TextContent);
     }
 
     [Theory]

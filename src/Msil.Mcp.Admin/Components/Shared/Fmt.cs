@@ -10,14 +10,13 @@ internal static class Fmt
 
     public static string List(IEnumerable<string>? values) => values is null ? "—" : string.Join(", ", values) is { Length: > 0 } s ? s : "—";
 
+    /// <summary>A JSON value as a person reads it: indented, characters as themselves (<see cref="Msil.Mcp.Display.DisplayJson"/>).</summary>
     public static string Json(JsonElement? value) => value is { ValueKind: not JsonValueKind.Undefined } v
-        ? JsonSerializer.Serialize(v, Indented)
+        ? Msil.Mcp.Display.DisplayJson.Format(v)
         : "null";
 
     public static List<string> Split(string? text) => (text ?? string.Empty)
         .Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .Distinct(StringComparer.Ordinal)
         .ToList();
-
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 }
