@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Msil.Mcp.Abstractions;
@@ -116,6 +117,21 @@ public sealed class CallResultWriterTests
     }
 
     [Fact]
+    public async Task ToolsCall_StreamTransport_SameLineAsTheSdksOwn()
+    {
+        var body = BodyTexts[1];
+        var result = new ToolResult { Text = body, StructuredContent = JsonElement.Parse(body), Size = body.Length };
+        await using var host = await StartAsync(result);
+
+        var written = await CallOverStreamAsync(host, removeWriter: false);
+        var sdk = await CallOverStreamAsync(host, removeWriter: true);
+
+        Assert.Equal(sdk, written);
+        using var document = JsonDocument.Parse(written);
+        Assert.Equal(body, document.RootElement.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
     public void Defer_ShapedPlainTextResult_MovesTheContentOutAndKeepsPlaceholders()
     {
         var shaped = new CallToolResult { Content = [new TextContentBlock { Text = "t" }], StructuredContent = JsonElement.Parse("""{"a":1}""") };
@@ -190,6 +206,32 @@ public sealed class CallResultWriterTests
         Assert.True(response.IsSuccessStatusCode, body);
         Assert.Contains("\"result\"", body, StringComparison.Ordinal);
         return body;
+    }
+
+    /// <summary>One tools/call over the stream transport (as stdio uses it), with or without the writer's two filters; returns the answer's line.</summary>
+    private static async Task<string> CallOverStreamAsync(TestHost host, bool removeWriter)
+    {
+        var input = new System.IO.Pipelines.Pipe();
+        var output = new System.IO.Pipelines.Pipe();
+        var serverOptions = host.Services.GetRequiredService<IOptionsFactory<McpServerOptions>>().Create(Options.DefaultName);
+        if (removeWriter)
+        {
+            Assert.True(serverOptions.Filters.Request.CallToolFilters.Remove(CallResultWriter.Filter));
+            Assert.True(serverOptions.Filters.Message.OutgoingFilters.Remove(CallResultWriter.OutgoingFilter));
+        }
+
+        await using var server = McpServer.Create(new StreamServerTransport(input.Reader.AsStream(), output.Writer.AsStream()), serverOptions, serviceProvider: host.Services);
+        var run = server.RunAsync(Ct);
+        using var reader = new StreamReader(output.Reader.AsStream(), Encoding.UTF8);
+        await using var writer = new StreamWriter(input.Writer.AsStream(), new UTF8Encoding(false)) { AutoFlush = true };
+        await writer.WriteLineAsync("""{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""".AsMemory(), Ct);
+        _ = await reader.ReadLineAsync(Ct);
+        await writer.WriteLineAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"shaped_tool","arguments":{}}}""".AsMemory(), Ct);
+        var line = await reader.ReadLineAsync(Ct);
+        input.Writer.Complete();
+        _ = run;
+        Assert.NotNull(line);
+        return line;
     }
 
     private static string Json(string body) => body.StartsWith('{') ? body : string.Concat(body.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()));
