@@ -53,6 +53,11 @@ internal sealed class MsilMcpServerOptionsSetup(
         mcp.ServerInstructions ??= o.Instructions;
         mcp.ToolCollection = tools.Tools;
         mcp.Filters.Request.CallToolFilters.Insert(0, callPipeline.Filter);
+
+        // Outside the pipeline, with its outgoing half: the result's text and structured content skip the SDK's DOM.
+        mcp.Filters.Request.CallToolFilters.Insert(0, CallResultWriter.Filter);
+        mcp.Filters.Message.OutgoingFilters.Insert(0, CallResultWriter.OutgoingFilter);
+
         mcp.Filters.Request.ListToolsFilters.Insert(0, listFilter.Filter);
         mcp.Filters.Message.OutgoingFilters.Insert(0, ToolListPage.OutgoingFilter);
         mcp.Filters.Message.IncomingFilters.Insert(0, requestMetrics.Filter);

@@ -75,6 +75,9 @@ internal sealed class CallState
     /// <summary>The task the call became, returned in place of the tool's result.</summary>
     public Tasks.CreateTaskResult? CreatedTask { get; set; }
 
+    /// <summary>The result the shape stage made for this call (a fresh object), which <see cref="CallResultWriter"/> may write past the SDK's DOM.</summary>
+    public ModelContextProtocol.Protocol.CallToolResult? Shaped { get; set; }
+
     /// <summary>The invocation of the executor for this call: its validated arguments, caller and ids.</summary>
     public ToolInvocation CreateInvocation(IToolCallContext? context, IServiceProvider? services) => new()
     {

@@ -23,7 +23,7 @@ internal sealed class ShapeStage(IOptionsMonitor<MsilMcpOptions> options)
             state.Detail = result.Text.Length <= 256 ? result.Text : string.Concat(result.Text.AsSpan(0, 256), "…");
         }
 
-        return Shape(result, options.CurrentValue.MaxResultChars);
+        return state.Shaped = Shape(result, options.CurrentValue.MaxResultChars);
     }
 
     internal static CallToolResult Shape(ToolResult result, int maxChars)
