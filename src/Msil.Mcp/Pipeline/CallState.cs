@@ -91,12 +91,8 @@ internal sealed class CallState
     /// <summary>A copy for the task's own audit record, detached from the request's (which records the creation).</summary>
     public CallState CloneForTask() => (CallState)MemberwiseClone();
 
-    /// <summary><c>mcp-</c> and a new GUID's 32 hex digits, formatted straight into the one string (no intermediate GUID string).</summary>
-    private static string NewIdempotencyKey() => string.Create(4 + 32, Guid.NewGuid(), static (span, guid) =>
-    {
-        "mcp-".CopyTo(span);
-        guid.TryFormat(span[4..], out _, "N");
-    });
+    /// <summary><c>mcp-</c> and 32 random hex digits (<see cref="RandomIds"/>), formatted straight into the one string.</summary>
+    private static string NewIdempotencyKey() => RandomIds.New("mcp-");
 
     public static IReadOnlyDictionary<string, JsonElement> EmptyArguments { get; } = new Dictionary<string, JsonElement>(0);
 }
