@@ -35,6 +35,13 @@ internal sealed class CallState
 
     private string? _principalKey;
 
+    /// <summary>Sets the caller and, when the resolver had it already (a cached caller's), its principal key.</summary>
+    public void SetCaller(CallerIdentity caller, string? principalKey)
+    {
+        Caller = caller;
+        _principalKey = principalKey;
+    }
+
     /// <summary>Whether this is the start-up warm-up's synthetic call (<c>Msil:Mcp:WarmUp</c>): built like a call, never audited or counted.</summary>
     public bool WarmUp { get; init; }
 

@@ -7,6 +7,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Defaults;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
 using Msil.Mcp.Pipeline.Stages;
@@ -102,7 +103,15 @@ internal sealed class ToolCallPipeline
         }
 
         JsonDocument? argumentsDocument = null;
-        state.Caller = _identity.Resolve(context.User);
+        if (_identity is ClaimsCallerIdentityResolver claims)
+        {
+            // The default resolver hands back the caller and its principal key made once per cached token.
+            state.SetCaller(claims.Resolve(context.User, out var principalKey), principalKey);
+        }
+        else
+        {
+            state.Caller = _identity.Resolve(context.User);
+        }
 
         // The scope only when this category logs at all (the test ASP.NET Core's hosting uses for its own request scope):
         // with logging off it would cost an allocation and an execution-context change per call for no reader.
