@@ -27,6 +27,7 @@ internal sealed class CallState
         {
             field = value;
             _principalKey = null;
+            PrincipalKeyShared = false;
         }
     } = CallerIdentity.Anonymous;
 
@@ -40,7 +41,11 @@ internal sealed class CallState
     {
         Caller = caller;
         _principalKey = principalKey;
+        PrincipalKeyShared = principalKey is not null;
     }
+
+    /// <summary>Whether <see cref="PrincipalKey"/> is the one string every call of the same cached token shares (so keys built from it may be kept with it).</summary>
+    public bool PrincipalKeyShared { get; private set; }
 
     /// <summary>Whether this is the start-up warm-up's synthetic call (<c>Msil:Mcp:WarmUp</c>): built like a call, never audited or counted.</summary>
     public bool WarmUp { get; init; }

@@ -126,7 +126,7 @@ internal sealed class ToolCallPipeline
             // 2a. the caller's rate limit, before anything answers about the name (unknown names are limited too)
             try
             {
-                await _rateLimit.CheckCallerAsync(state.Caller, state.PrincipalKey, state.ToolName, cancellationToken).ConfigureAwait(false);
+                await _rateLimit.CheckCallerAsync(state.Caller, state.PrincipalKey, state.ToolName, state.PrincipalKeyShared, cancellationToken).ConfigureAwait(false);
             }
             catch (RateLimitExceededException ex)
             {
@@ -156,7 +156,7 @@ internal sealed class ToolCallPipeline
             // 3b. the caller-and-tool rate limit, by risk level
             try
             {
-                await _rateLimit.CheckToolAsync(state.PrincipalKey, state.Tool, cancellationToken).ConfigureAwait(false);
+                await _rateLimit.CheckToolAsync(state.PrincipalKey, state.Tool, state.PrincipalKeyShared, cancellationToken).ConfigureAwait(false);
             }
             catch (RateLimitExceededException ex)
             {
