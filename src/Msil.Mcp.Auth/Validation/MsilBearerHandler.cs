@@ -80,7 +80,7 @@ internal sealed class MsilBearerHandler : AuthenticationHandler<MsilBearerScheme
             return Fail("too_large");
         }
 
-        if (_cache.TryGet(tokenSpan, out var cachedIdentity, _shareCachedIdentity))
+        if (_cache.TryGet(header, tokenSpan, out var cachedIdentity, _shareCachedIdentity))
         {
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(cachedIdentity!), Scheme.Name));
         }

@@ -8,13 +8,42 @@ namespace Msil.Mcp.Defaults;
 /// <remarks>A caller without a token is <see cref="CallerIdentity.Anonymous"/>, unless the host allowed anonymous callers in code.</remarks>
 internal sealed class ClaimsCallerIdentityResolver(AnonymousCallerAccess? anonymous = null) : ICallerIdentityResolver
 {
-    public CallerIdentity Resolve(ClaimsPrincipal? principal)
+    public CallerIdentity Resolve(ClaimsPrincipal? principal) => Resolve(principal, out _);
+
+    /// <summary>
+    /// Resolves the caller and, when it came from a shared identity's cache (<see cref="ICallerIdentityCache"/>), its
+    /// principal key too: both are made once per cached token, not per call.
+    /// </summary>
+    /// <param name="principal">The authenticated principal, or <see langword="null"/>.</param>
+    /// <param name="principalKey">The caller's <see cref="CallerIdentity.PrincipalKey"/> when it was cached, else <see langword="null"/>.</param>
+    public CallerIdentity Resolve(ClaimsPrincipal? principal, out string? principalKey)
     {
+        principalKey = null;
         if (principal?.Identity?.IsAuthenticated != true)
         {
             return anonymous?.Identity ?? CallerIdentity.Anonymous;
         }
 
+        // Only a principal of that one identity: a second identity (a claims transformation's) could add claims, and
+        // then the caller is resolved per call as before. The identity's claims never change, so neither does its caller.
+        if (principal.Identity is ICallerIdentityCache cache && principal.Identities.TryGetNonEnumeratedCount(out var count) && count == 1)
+        {
+            if (cache.ResolvedCaller is not Resolved resolved)
+            {
+                var caller = ResolveClaims(principal);
+                resolved = new Resolved(caller, caller.PrincipalKey);
+                cache.ResolvedCaller = resolved; // a race makes an equal caller twice; either is right
+            }
+
+            principalKey = resolved.PrincipalKey;
+            return resolved.Caller;
+        }
+
+        return ResolveClaims(principal);
+    }
+
+    private static CallerIdentity ResolveClaims(ClaimsPrincipal principal)
+    {
         var sub = principal.FindFirst("sub")?.Value ?? principal.FindFirst(ClaimTypes.NameIdentifier)?.Value;
         var preferred = principal.FindFirst("preferred_username")?.Value ?? principal.FindFirst("upn")?.Value;
         List<string>? roles = null;
@@ -68,6 +97,9 @@ internal sealed class ClaimsCallerIdentityResolver(AnonymousCallerAccess? anonym
             Actor = actor,
         };
     }
+
+    /// <summary>The caller a shared identity keeps (<see cref="ICallerIdentityCache.ResolvedCaller"/>), with its principal key.</summary>
+    private sealed record Resolved(CallerIdentity Caller, string PrincipalKey);
 
     /// <summary>Adds a value once; the list is made on the first value (a caller without groups costs no list).</summary>
     private static void AddDistinct(ref List<string>? list, string value)

@@ -64,5 +64,6 @@ internal sealed class CorrelationIdMiddleware(RequestDelegate next)
         return n == 0 ? null : kept[..n].ToString();
     }
 
-    private static string NewId() => Guid.NewGuid().ToString("N");
+    // 128 random bits like a GUID's, from the thread's buffer of the cryptographic generator (one kernel call per 16 ids).
+    private static string NewId() => Pipeline.RandomIds.New();
 }

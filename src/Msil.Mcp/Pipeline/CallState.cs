@@ -27,6 +27,7 @@ internal sealed class CallState
         {
             field = value;
             _principalKey = null;
+            PrincipalKeyShared = false;
         }
     } = CallerIdentity.Anonymous;
 
@@ -34,6 +35,17 @@ internal sealed class CallState
     public string PrincipalKey => _principalKey ??= Caller.PrincipalKey;
 
     private string? _principalKey;
+
+    /// <summary>Sets the caller and, when the resolver had it already (a cached caller's), its principal key.</summary>
+    public void SetCaller(CallerIdentity caller, string? principalKey)
+    {
+        Caller = caller;
+        _principalKey = principalKey;
+        PrincipalKeyShared = principalKey is not null;
+    }
+
+    /// <summary>Whether <see cref="PrincipalKey"/> is the one string every call of the same cached token shares (so keys built from it may be kept with it).</summary>
+    public bool PrincipalKeyShared { get; private set; }
 
     /// <summary>Whether this is the start-up warm-up's synthetic call (<c>Msil:Mcp:WarmUp</c>): built like a call, never audited or counted.</summary>
     public bool WarmUp { get; init; }
@@ -94,12 +106,8 @@ internal sealed class CallState
     /// <summary>A copy for the task's own audit record, detached from the request's (which records the creation).</summary>
     public CallState CloneForTask() => (CallState)MemberwiseClone();
 
-    /// <summary><c>mcp-</c> and a new GUID's 32 hex digits, formatted straight into the one string (no intermediate GUID string).</summary>
-    private static string NewIdempotencyKey() => string.Create(4 + 32, Guid.NewGuid(), static (span, guid) =>
-    {
-        "mcp-".CopyTo(span);
-        guid.TryFormat(span[4..], out _, "N");
-    });
+    /// <summary><c>mcp-</c> and 32 random hex digits (<see cref="RandomIds"/>), formatted straight into the one string.</summary>
+    private static string NewIdempotencyKey() => RandomIds.New("mcp-");
 
     public static IReadOnlyDictionary<string, JsonElement> EmptyArguments { get; } = new Dictionary<string, JsonElement>(0);
 }

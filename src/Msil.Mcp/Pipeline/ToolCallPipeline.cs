@@ -7,6 +7,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Defaults;
 using Msil.Mcp.Diagnostics;
 using Msil.Mcp.Hosting;
 using Msil.Mcp.Pipeline.Stages;
@@ -102,7 +103,15 @@ internal sealed class ToolCallPipeline
         }
 
         JsonDocument? argumentsDocument = null;
-        state.Caller = _identity.Resolve(context.User);
+        if (_identity is ClaimsCallerIdentityResolver claims)
+        {
+            // The default resolver hands back the caller and its principal key made once per cached token.
+            state.SetCaller(claims.Resolve(context.User, out var principalKey), principalKey);
+        }
+        else
+        {
+            state.Caller = _identity.Resolve(context.User);
+        }
 
         // The scope only when this category logs at all (the test ASP.NET Core's hosting uses for its own request scope):
         // with logging off it would cost an allocation and an execution-context change per call for no reader.
@@ -117,7 +126,7 @@ internal sealed class ToolCallPipeline
             // 2a. the caller's rate limit, before anything answers about the name (unknown names are limited too)
             try
             {
-                await _rateLimit.CheckCallerAsync(state.Caller, state.PrincipalKey, state.ToolName, cancellationToken).ConfigureAwait(false);
+                await _rateLimit.CheckCallerAsync(state.Caller, state.PrincipalKey, state.ToolName, state.PrincipalKeyShared, cancellationToken).ConfigureAwait(false);
             }
             catch (RateLimitExceededException ex)
             {
@@ -147,7 +156,7 @@ internal sealed class ToolCallPipeline
             // 3b. the caller-and-tool rate limit, by risk level
             try
             {
-                await _rateLimit.CheckToolAsync(state.PrincipalKey, state.Tool, cancellationToken).ConfigureAwait(false);
+                await _rateLimit.CheckToolAsync(state.PrincipalKey, state.Tool, state.PrincipalKeyShared, cancellationToken).ConfigureAwait(false);
             }
             catch (RateLimitExceededException ex)
             {

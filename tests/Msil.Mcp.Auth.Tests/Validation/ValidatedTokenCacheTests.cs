@@ -105,6 +105,76 @@ public sealed class ValidatedTokenCacheTests
         Assert.Null(again.FindFirst("role"));
     }
 
+    [Fact]
+    public void TryGet_SameHeaderString_HitsWhileTheEntryLivesAndMissesOnceItExpired()
+    {
+        var cache = Create();
+        const string header = "Bearer token-a";
+        cache.Add("token-a", new ClaimsIdentity([new Claim("sub", "a")], "test"), _time.GetUtcNow().AddSeconds(30));
+
+        Assert.True(cache.TryGet(header, header.AsSpan(7), out var first, shared: true));
+        Assert.True(cache.TryGet(header, header.AsSpan(7), out var second, shared: true));
+        Assert.Same(first, second);
+
+        // The header's remembered key does not outlive the entry: the expiry is checked on every lookup.
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.False(cache.TryGet(header, header.AsSpan(7), out _, shared: true));
+    }
+
+    [Fact]
+    public void TryGet_HeaderOfAnotherToken_Misses()
+    {
+        var cache = Create();
+        cache.Add("token-a", new ClaimsIdentity([new Claim("sub", "a")], "test"), _time.GetUtcNow().AddMinutes(2));
+        var a = "Bearer token-a";
+        var b = "Bearer token-b";
+
+        Assert.True(cache.TryGet(a, a.AsSpan(7), out _));
+        Assert.False(cache.TryGet(b, b.AsSpan(7), out _));
+        Assert.False(cache.TryGet(b, b.AsSpan(7), out _));
+    }
+
+    [Fact]
+    public void TryGet_HeaderAfterTheEntryWasDropped_MissesUntilTheTokenIsValidatedAgain()
+    {
+        var cache = Create(size: 1);
+        const string header = "Bearer token-a";
+        cache.Add("token-a", new ClaimsIdentity([new Claim("sub", "a")], "test"), _time.GetUtcNow().AddMinutes(2));
+        Assert.True(cache.TryGet(header, header.AsSpan(7), out var before, shared: true));
+
+        cache.Add("token-b", new ClaimsIdentity([new Claim("sub", "b")], "test"), _time.GetUtcNow().AddMinutes(2)); // full: starts over
+
+        Assert.False(cache.TryGet(header, header.AsSpan(7), out _, shared: true));
+        cache.Add("token-a", new ClaimsIdentity([new Claim("sub", "a")], "test"), _time.GetUtcNow().AddMinutes(2));
+        Assert.True(cache.TryGet(header, header.AsSpan(7), out var after, shared: true));
+        Assert.NotSame(before, after);
+    }
+
+    [Fact]
+    public void TryGet_Shared_IdentityKeepsTheResolvedCallerOnlyForItsOwnEntry()
+    {
+        var cache = Create();
+        cache.Add("token-a", new ClaimsIdentity([new Claim("sub", "a")], "test"), _time.GetUtcNow().AddSeconds(30));
+        cache.Add("token-b", new ClaimsIdentity([new Claim("sub", "b")], "test"), _time.GetUtcNow().AddMinutes(2));
+        Assert.True(cache.TryGet("token-a", out var a, shared: true));
+        Assert.True(cache.TryGet("token-b", out var b, shared: true));
+        var slot = Assert.IsAssignableFrom<Msil.Mcp.Abstractions.ICallerIdentityCache>(a);
+        slot.ResolvedCaller = "caller of a";
+
+        Assert.Null(Assert.IsAssignableFrom<Msil.Mcp.Abstractions.ICallerIdentityCache>(b).ResolvedCaller);
+        Assert.True(cache.TryGet("token-a", out var again, shared: true));
+        Assert.Equal("caller of a", ((Msil.Mcp.Abstractions.ICallerIdentityCache)again!).ResolvedCaller);
+
+        // A per-request copy keeps nothing, and a token validated again after its entry expired starts empty.
+        Assert.True(cache.TryGet("token-a", out var copy));
+        Assert.IsNotAssignableFrom<Msil.Mcp.Abstractions.ICallerIdentityCache>(copy);
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.False(cache.TryGet("token-a", out _, shared: true));
+        cache.Add("token-a", new ClaimsIdentity([new Claim("sub", "a")], "test"), _time.GetUtcNow().AddMinutes(2));
+        Assert.True(cache.TryGet("token-a", out var renewed, shared: true));
+        Assert.Null(((Msil.Mcp.Abstractions.ICallerIdentityCache)renewed!).ResolvedCaller);
+    }
+
     private sealed class StaticMonitor(MsilAuthOptions value) : IOptionsMonitor<MsilAuthOptions>
     {
         public MsilAuthOptions CurrentValue => value;

@@ -30,4 +30,64 @@ public sealed class ClaimsCallerIdentityResolverTests
         Assert.Equal("urn:msil-mcp:local|anonymous", CallerIdentity.Anonymous.PrincipalKey);
         Assert.Equal(CallerIdentity.KeyFor(null, "x"), CallerIdentity.KeyFor(string.Empty, "x"));
     }
+
+    [Fact]
+    public void Resolve_SharedIdentity_ReusesTheCallerAndItsPrincipalKey()
+    {
+        var resolver = new ClaimsCallerIdentityResolver();
+        var identity = new SharedIdentity([new Claim("iss", "https://idp.example"), new Claim("sub", "0001"), new Claim("roles", "reader")]);
+
+        var first = resolver.Resolve(new ClaimsPrincipal(identity), out var firstKey);
+        var second = resolver.Resolve(new ClaimsPrincipal(identity), out var secondKey);
+
+        Assert.Same(first, second);
+        Assert.Equal("https://idp.example|0001", firstKey);
+        Assert.Same(firstKey, secondKey);
+        Assert.Equal(new[] { "reader" }, second.Roles);
+        Assert.Same(first, resolver.Resolve(new ClaimsPrincipal(identity)));
+    }
+
+    [Fact]
+    public void Resolve_AnotherSharedIdentity_GetsItsOwnCaller()
+    {
+        var resolver = new ClaimsCallerIdentityResolver();
+        var a = resolver.Resolve(new ClaimsPrincipal(new SharedIdentity([new Claim("sub", "a")])));
+        var b = resolver.Resolve(new ClaimsPrincipal(new SharedIdentity([new Claim("sub", "b")])));
+
+        Assert.Equal("a", a.Subject);
+        Assert.Equal("b", b.Subject);
+    }
+
+    [Fact]
+    public void Resolve_SharedIdentityWithASecondIdentity_ResolvedPerCallWithBothIdentitiesClaims()
+    {
+        var resolver = new ClaimsCallerIdentityResolver();
+        var shared = new SharedIdentity([new Claim("sub", "0001")]);
+        Assert.Empty(resolver.Resolve(new ClaimsPrincipal(shared)).Roles); // the shared identity now keeps a caller without roles
+
+        var principal = new ClaimsPrincipal(shared);
+        principal.AddIdentity(new ClaimsIdentity([new Claim("roles", "admin")], "transformation"));
+        var caller = resolver.Resolve(principal, out var key);
+
+        Assert.Equal(new[] { "admin" }, caller.Roles);
+        Assert.Null(key);
+    }
+
+    [Fact]
+    public void Resolve_OrdinaryIdentity_ResolvedPerCall()
+    {
+        var resolver = new ClaimsCallerIdentityResolver();
+        var identity = new ClaimsIdentity([new Claim("sub", "0001")], "Bearer");
+
+        var first = resolver.Resolve(new ClaimsPrincipal(identity), out var key);
+
+        Assert.NotSame(first, resolver.Resolve(new ClaimsPrincipal(identity)));
+        Assert.Null(key);
+    }
+
+    /// <summary>Like the validated-token cache's identity: authenticated, shared, with a slot for the caller.</summary>
+    private sealed class SharedIdentity(IEnumerable<Claim> claims) : ClaimsIdentity(claims, "Bearer"), ICallerIdentityCache
+    {
+        public object? ResolvedCaller { get; set; }
+    }
 }

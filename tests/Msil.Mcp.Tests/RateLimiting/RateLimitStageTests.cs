@@ -64,4 +64,41 @@ public sealed class RateLimitStageTests
         Assert.Contains("for read tools", ex.Message, StringComparison.Ordinal);
         Assert.Equal("look", Assert.Single(rejections.GetMeasurementSnapshot()).Tags["mcp.tool.name"]);
     }
+
+    [Fact]
+    public async Task CheckCallerAsync_SharedPrincipalKey_SameBucketAsTheKeyBuiltPerCall()
+    {
+        var (stage, rejections, services) = Create();
+        using var _ = services;
+        using var __ = rejections;
+        var caller = StageFixtures.Caller("mallory");
+        var shared = caller.PrincipalKey;
+
+        await stage.CheckCallerAsync(caller, shared, "a", sharedKey: true, Ct);
+        await stage.CheckCallerAsync(caller, caller.PrincipalKey, "b", sharedKey: false, Ct);
+
+        // The bucket (burst 2) is used up whichever way its key was made.
+        await Assert.ThrowsAsync<RateLimitExceededException>(() => stage.CheckCallerAsync(caller, shared, "c", sharedKey: true, Ct).AsTask());
+        await Assert.ThrowsAsync<RateLimitExceededException>(() => stage.CheckCallerAsync(caller, Copy(shared), "c", sharedKey: false, Ct).AsTask());
+        await stage.CheckCallerAsync(StageFixtures.Caller("bob"), StageFixtures.Caller("bob").PrincipalKey, "c", sharedKey: true, Ct);
+    }
+
+    [Fact]
+    public async Task CheckToolAsync_SharedPrincipalKey_OneBucketPerToolAsWithTheKeyBuiltPerCall()
+    {
+        var (stage, rejections, services) = Create();
+        using var _ = services;
+        using var __ = rejections;
+        var shared = StageFixtures.Caller().PrincipalKey;
+        var look = CompiledTool.Compile(Tools.Define("look", RiskLevel.Read));
+        var peek = CompiledTool.Compile(Tools.Define("peek", RiskLevel.Read));
+
+        await stage.CheckToolAsync(shared, look, sharedKey: true, Ct);
+        await stage.CheckToolAsync(shared, peek, sharedKey: true, Ct);
+
+        await Assert.ThrowsAsync<RateLimitExceededException>(() => stage.CheckToolAsync(shared, look, sharedKey: true, Ct).AsTask());
+        await Assert.ThrowsAsync<RateLimitExceededException>(() => stage.CheckToolAsync(Copy(shared), peek, sharedKey: false, Ct).AsTask());
+    }
+
+    private static string Copy(string value) => new(value.AsSpan());
 }
