@@ -30,7 +30,7 @@ internal sealed class ClaimsCallerIdentityResolver(AnonymousCallerAccess? anonym
         {
             if (cache.ResolvedCaller is not Resolved resolved)
             {
-                var caller = ResolveClaims(principal);
+                var caller = Shared(ResolveClaims(principal));
                 resolved = new Resolved(caller, caller.PrincipalKey);
                 cache.ResolvedCaller = resolved; // a race makes an equal caller twice; either is right
             }
@@ -97,6 +97,15 @@ internal sealed class ClaimsCallerIdentityResolver(AnonymousCallerAccess? anonym
             Actor = actor,
         };
     }
+
+    /// <summary>
+    /// A caller that every request of one token is given: its lists are read-only wrappers, so code that casts one back
+    /// to a list cannot change the caller of the other requests.
+    /// </summary>
+    private static CallerIdentity Shared(CallerIdentity caller) =>
+        caller with { Roles = ReadOnly(caller.Roles), Groups = ReadOnly(caller.Groups), Scopes = ReadOnly(caller.Scopes) };
+
+    private static IReadOnlyList<string> ReadOnly(IReadOnlyList<string> list) => list is List<string> l ? l.AsReadOnly() : list;
 
     /// <summary>The caller a shared identity keeps (<see cref="ICallerIdentityCache.ResolvedCaller"/>), with its principal key.</summary>
     private sealed record Resolved(CallerIdentity Caller, string PrincipalKey);

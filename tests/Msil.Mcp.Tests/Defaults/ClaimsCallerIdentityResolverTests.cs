@@ -48,6 +48,21 @@ public sealed class ClaimsCallerIdentityResolverTests
     }
 
     [Fact]
+    public void Resolve_SharedIdentity_ListsCannotBeChangedThroughACast()
+    {
+        var resolver = new ClaimsCallerIdentityResolver();
+        var identity = new SharedIdentity([new Claim("sub", "0001"), new Claim("roles", "reader"), new Claim("groups", "g"), new Claim("scope", "a b")]);
+
+        var caller = resolver.Resolve(new ClaimsPrincipal(identity));
+
+        // The caller serves every request of the token: one request's code must not be able to grant the next one a role.
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)caller.Roles).Add("admin"));
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)caller.Groups)[0] = "admins");
+        Assert.Throws<NotSupportedException>(() => ((ICollection<string>)caller.Scopes).Clear());
+        Assert.Equal(new[] { "reader" }, resolver.Resolve(new ClaimsPrincipal(identity)).Roles);
+    }
+
+    [Fact]
     public void Resolve_AnotherSharedIdentity_GetsItsOwnCaller()
     {
         var resolver = new ClaimsCallerIdentityResolver();
