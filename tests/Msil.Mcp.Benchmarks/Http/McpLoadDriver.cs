@@ -335,21 +335,25 @@ internal sealed class McpLoadDriver : IDisposable
 
                 if (interval > 0)
                 {
-                    if (next > now)
+                    // A timer may fire a little early (it counts whole milliseconds): wait until the schedule says so.
+                    while (now < next)
                     {
                         try
                         {
-                            await Task.Delay(Stopwatch.GetElapsedTime(now, next), _lifetime.Token).ConfigureAwait(false);
+                            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(Stopwatch.GetElapsedTime(now, next).TotalMilliseconds)), _lifetime.Token)
+                                .ConfigureAwait(false);
                         }
                         catch (OperationCanceledException)
                         {
                             return;
                         }
 
-                        if (Stopwatch.GetTimestamp() >= end)
-                        {
-                            return;
-                        }
+                        now = Stopwatch.GetTimestamp();
+                    }
+
+                    if (now >= end)
+                    {
+                        return;
                     }
 
                     next += interval;
@@ -688,7 +692,7 @@ internal sealed class McpLoadDriver : IDisposable
                 var read = await _stream!.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    return hasData; // An event cut off by the end of the stream still counts if it carried data.
+                    return false; // An event the stream's end cut off is not dispatched (as the SSE spec says).
                 }
 
                 _end += read;
