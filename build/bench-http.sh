@@ -196,12 +196,13 @@ if [[ $ROWS == *node* ]]; then
           outs+=($!)
         done
         wait "${outs[@]}" || exit 1
-        times | tail -n 1 >"$WORK/drive-times.out" ) || { log "ERROR: a driver failed"; cat "$WORK"/drive-*.out >&2; exit 1; }
+        times >"$WORK/drive-times.out" ) || { log "ERROR: a driver failed"; cat "$WORK"/drive-*.out >&2; exit 1; }
       for i in $(seq 1 "$NODE_PROCS"); do
         out=$(grep '^calls=' "$WORK/drive-$i.out") || { log "ERROR: driver output: $(cat "$WORK/drive-$i.out")"; exit 1; }
         total=$((total + $(field calls "$out"))); errs=$((errs + $(field errors "$out")))
       done
-      dcpu=$(awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] } printf "%.0f\n", n * 1000000 }' "$WORK/drive-times.out")
+      # `times` prints the shell's own user and system time, then its waited-for children's: "0m1.234s 0m0.120s".
+      dcpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] } } END { printf "%.0f\n", n * 1000000 }' "$WORK/drive-times.out")
     fi
     [ "$1" != "$REF_PORT" ] || alloc=$(( ($(allocated "$1") - a0) / (total > 0 ? total : 1) ))
     echo "calls=$total errors=$errs rps=$((total / $2)) cpu_us_per_call=$(( ($(cpu_us "$pid") - c0) / (total > 0 ? total : 1) ))" \
