@@ -7,10 +7,15 @@
 #              embedded policy, token exchange to the backend, flushed audit, metrics and traces collected), both
 #              against the same sample backend in its own process (serve-backend);
 #   node row:  a Node OpenAPI-to-MCP server with no governance (@ivotoby/openapi-mcp-server, same spec and backend)
-#              against the reference server, both driven by the TypeScript SDK's client (build/bench/node-driver.mjs,
-#              NODE_PROCS processes of 4 sessions: the Node server answers on its SSE GET stream, which wrk cannot
-#              drive). The Node server is run flat out; the reference server then gets the same request rate, and the
-#              row compares server CPU per call.
+#              against the reference server. The Node server answers a POSTed call with 202 and sends the reply on the
+#              session's SSE GET stream, which wrk cannot drive. NODE_DRIVER picks the client: raw (the default) is
+#              tests/Msil.Mcp.Benchmarks drive-mcp, one process of NODE_SESSIONS (16) sessions over pooled keep-alive
+#              connections, run without tiered compilation; ts is the TypeScript SDK's client of the earlier figures
+#              (build/bench/node-driver.mjs, NODE_PROCS processes of 4 sessions). The Node server is run flat out; the
+#              reference server then gets the same request rate (the driver paces its calls). The row prints, medians
+#              of ROUNDS: each server's calls/s and CPU per call, the reference server's allocation per call, the
+#              driver's own CPU per call (raw: its call loops, as it reports them; ts: the client processes' whole
+#              lives, from the shell's `times`), and the reference server's CPU per call as a share of the Node peer's.
 # wrk drives them, interleaved: a warm-up, then ROUNDS rounds of `wrk -t1 -c$CONNECTIONS -d${DURATION}s` each; the
 # medians are reported. wrk and the servers share this machine's cores, so the figures are relative: compare within
 # one run. Next to req/s it prints what a loaded machine cannot blur as much: server CPU per call (utime+stime from
@@ -25,6 +30,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; CONNECTIONS=${CONNECTIONS:-16}; ROWS=${ROWS:-echo,api,node}; NODE_PROCS=${NODE_PROCS:-4}
+NODE_DRIVER=${NODE_DRIVER:-raw}; NODE_SESSIONS=${NODE_SESSIONS:-16}
 BARE_PORT=${BARE_PORT:-5291}; GOV_PORT=${GOV_PORT:-5292}; BACKEND_PORT=${BACKEND_PORT:-5293}
 PROXY_PORT=${PROXY_PORT:-5294}; REF_PORT=${REF_PORT:-5295}; NODE_PORT=${NODE_PORT:-5296}
 log() { printf '[bench-http] %s\n' "$*" >&2; }
@@ -172,30 +178,52 @@ if [[ $ROWS == *node* ]]; then
     --transport http --host 127.0.0.1 --port "$NODE_PORT" --verbose false >artifacts/bench-node-peer.log 2>&1 </dev/null &
   PIDS+=($!); PID_OF[$NODE_PORT]=$!
   for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$NODE_PORT") 2>/dev/null && break; sleep 0.1; done
-  drive() { # drive <port> <seconds> <rate per process, 0 = flat out> [token]: prints "calls=… cpu_us_per_call=…"
-    local pid=${PID_OF[$1]} c0 i total=0 errs=0 out outs=()
-    c0=$(cpu_us "$pid")
-    for i in $(seq 1 "$NODE_PROCS"); do
-      node "$NODE_DIR/node-driver.mjs" "http://127.0.0.1:$1/mcp" inventory 4 "$2" "$3" "${4:-}" >"$WORK/drive-$i.out" 2>&1 &
-      outs+=($!)
-    done
-    wait "${outs[@]}" || { log "ERROR: a driver failed"; cat "$WORK"/drive-*.out >&2; exit 1; }
-    for i in $(seq 1 "$NODE_PROCS"); do
-      out=$(grep '^calls=' "$WORK/drive-$i.out") || { log "ERROR: driver output: $(cat "$WORK/drive-$i.out")"; exit 1; }
-      total=$((total + $(field calls "$out"))); errs=$((errs + $(field errors "$out")))
-    done
-    echo "calls=$total errors=$errs rps=$((total / $2)) cpu_us_per_call=$(( ($(cpu_us "$pid") - c0) / (total > 0 ? total : 1) ))"
+  [ "$NODE_DRIVER" = raw ] || [ "$NODE_DRIVER" = ts ] || { log "ERROR: NODE_DRIVER must be raw or ts, not '$NODE_DRIVER'"; exit 1; }
+  drive() { # drive <port> <seconds> <rate in all, 0 = flat out> [token]: prints "calls=… errors=… rps=… cpu_us_per_call=… driver_us_per_call=… alloc_b_per_call=…"
+    local pid=${PID_OF[$1]} c0 a0=0 i total=0 errs=0 dcpu=0 out alloc=0
+    c0=$(cpu_us "$pid"); [ "$1" != "$REF_PORT" ] || a0=$(allocated "$1")
+    if [ "$NODE_DRIVER" = raw ]; then
+      # Fully optimised code from the first call (no tiering): the driver lives for one round, so tier-up would be its CPU.
+      DOTNET_TieredCompilation=0 dotnet "$DLL" drive-mcp "http://127.0.0.1:$1/mcp" inventory "$NODE_SESSIONS" "$2" "$3" "${4:-}" >"$WORK/drive-1.out" 2>&1 \
+        || { log "ERROR: the driver failed: $(cat "$WORK/drive-1.out")"; exit 1; }
+      out=$(grep '^calls=' "$WORK/drive-1.out") || { log "ERROR: driver output: $(cat "$WORK/drive-1.out")"; exit 1; }
+      total=$(field calls "$out"); errs=$(field errors "$out"); dcpu=$(field driver_cpu_us "$out")
+    else
+      # The client processes in a subshell whose `times` (children's user and system time) gives their CPU.
+      ( outs=()
+        for i in $(seq 1 "$NODE_PROCS"); do
+          node "$NODE_DIR/node-driver.mjs" "http://127.0.0.1:$1/mcp" inventory 4 "$2" $(( $3 / NODE_PROCS )) "${4:-}" >"$WORK/drive-$i.out" 2>&1 &
+          outs+=($!)
+        done
+        wait "${outs[@]}" || exit 1
+        times >"$WORK/drive-times.out" ) || { log "ERROR: a driver failed"; cat "$WORK"/drive-*.out >&2; exit 1; }
+      for i in $(seq 1 "$NODE_PROCS"); do
+        out=$(grep '^calls=' "$WORK/drive-$i.out") || { log "ERROR: driver output: $(cat "$WORK/drive-$i.out")"; exit 1; }
+        total=$((total + $(field calls "$out"))); errs=$((errs + $(field errors "$out")))
+      done
+      # `times` prints the shell's own user and system time, then its waited-for children's: "0m1.234s 0m0.120s".
+      dcpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] } } END { printf "%.0f\n", n * 1000000 }' "$WORK/drive-times.out")
+    fi
+    [ "$1" != "$REF_PORT" ] || alloc=$(( ($(allocated "$1") - a0) / (total > 0 ? total : 1) ))
+    echo "calls=$total errors=$errs rps=$((total / $2)) cpu_us_per_call=$(( ($(cpu_us "$pid") - c0) / (total > 0 ? total : 1) ))" \
+      "driver_us_per_call=$(( dcpu / (total > 0 ? total : 1) )) alloc_b_per_call=$alloc"
   }
-  log "node row: warm-up"; drive "$NODE_PORT" 3 0 >/dev/null; drive "$REF_PORT" 3 0 "$TOKEN" >/dev/null
-  NR=(); NC=(); GR=(); GC=()
+  log "node row ($NODE_DRIVER driver): warm-up"; drive "$NODE_PORT" 3 0 >/dev/null; drive "$REF_PORT" 3 0 "$TOKEN" >/dev/null
+  NR=(); NC=(); ND=(); NE=(); GR=(); GC=(); GD=(); GE=(); GA=()
   for r in $(seq 1 "$ROUNDS"); do
     n=$(drive "$NODE_PORT" "$DURATION" 0)
-    g=$(drive "$REF_PORT" "$DURATION" $(( $(field rps "$n") / NODE_PROCS )) "$TOKEN")
-    log "round $r: node peer $n | governed at the same rate $g"
-    NR+=("$(field rps "$n")"); NC+=("$(field cpu_us_per_call "$n")"); GR+=("$(field rps "$g")"); GC+=("$(field cpu_us_per_call "$g")")
+    g=$(drive "$REF_PORT" "$DURATION" "$(field rps "$n")" "$TOKEN")
+    log "round $r (load $(cut -d' ' -f1 /proc/loadavg)): node peer $n | governed at the same rate $g"
+    NR+=("$(field rps "$n")"); NC+=("$(field cpu_us_per_call "$n")"); ND+=("$(field driver_us_per_call "$n")"); NE+=("$(field errors "$n")")
+    GR+=("$(field rps "$g")"); GC+=("$(field cpu_us_per_call "$g")"); GD+=("$(field driver_us_per_call "$g")"); GE+=("$(field errors "$g")")
+    GA+=("$(field alloc_b_per_call "$g")")
   done
-  printf '%-30s %s calls/s, %s µs CPU/call (TypeScript SDK client, %s processes x 4 sessions, flat out)\n' "Node peer (no governance):" "$(median "${NR[@]}")" "$(median "${NC[@]}")" "$NODE_PROCS"
-  printf '%-30s %s calls/s, %s µs CPU/call (same client, paced to the Node peer'"'"'s rate)\n' "governed API tool:" "$(median "${GR[@]}")" "$(median "${GC[@]}")"
+  if [ "$NODE_DRIVER" = raw ]; then CLIENT="raw-HTTP driver, 1 process x $NODE_SESSIONS sessions"; else CLIENT="TypeScript SDK client, $NODE_PROCS processes x 4 sessions"; fi
+  printf '%-30s %s calls/s, %s µs CPU/call, errors %s; driver %s µs CPU/call (%s, flat out; medians of %s, %ss)\n' "Node peer (no governance):" \
+    "$(median "${NR[@]}")" "$(median "${NC[@]}")" "$(median "${NE[@]}")" "$(median "${ND[@]}")" "$CLIENT" "$ROUNDS" "$DURATION"
+  printf '%-30s %s calls/s, %s µs CPU/call, %s B allocated/call, errors %s; driver %s µs CPU/call (same client, paced to the Node peer'"'"'s rate)\n' "governed API tool:" \
+    "$(median "${GR[@]}")" "$(median "${GC[@]}")" "$(median "${GA[@]}")" "$(median "${GE[@]}")" "$(median "${GD[@]}")"
+  printf '%-30s %s (goal: at most 50 %%)\n' "governed / Node CPU per call:" "$(awk -v g="$(median "${GC[@]}")" -v n="$(median "${NC[@]}")" 'BEGIN { printf "%.0f %%", 100 * g / (n > 0 ? n : 1) }')"
 fi
 
 if [[ $ROWS == *startup* ]]; then

@@ -1,7 +1,10 @@
 // A load driver for MCP servers that wrk cannot drive (a server that answers POSTs on its SSE GET stream): the
 // TypeScript SDK's client over Streamable HTTP, CLIENTS sessions in this process, each calling one tool in a loop for
 // SECONDS, paced so the process makes at most RATE calls per second in all (0: as fast as it can). Used by
-// build/bench-node-peer.sh, which runs several of these processes at once and reads each server's CPU from /proc.
+// build/bench-http.sh's node row with NODE_DRIVER=ts, which runs several of these processes at once and reads each
+// server's CPU from /proc (the default driver is tests/Msil.Mcp.Benchmarks drive-mcp). Each client numbers its requests
+// from 0, so the sessions' ids repeat; the Node peer routes a reply by id across all its sessions, so a repeated id
+// sends a reply to another session or to all of them (drive-mcp keeps ids unique).
 // Usage: node node-driver.mjs <url> <tool-substring> <clients> <seconds> <rate> [bearer-token]
 // Prints one line: "calls=N errors=E".
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';

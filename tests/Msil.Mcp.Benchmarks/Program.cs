@@ -9,6 +9,12 @@ if (args.Length > 0 && args[0] is "serve-bare" or "serve-governed" or "serve-bac
     return 0;
 }
 
+// drive-mcp: a raw-HTTP MCP load driver (build/bench-http.sh's node row; it also reads replies from a GET SSE stream).
+if (args.Length > 0 && args[0] is "drive-mcp")
+{
+    return await McpLoadDriver.RunAsync(args[1..]);
+}
+
 // list-memory: tools/list of a 1,000-tool catalog 1,000 times over loopback, RSS and GC heap along the way (docs/benchmarks.md).
 if (args.Length > 0 && args[0] is "list-memory")
 {
