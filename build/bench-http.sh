@@ -227,6 +227,13 @@ if [[ $ROWS == *startup* ]]; then
   R2R_DIR=artifacts/bench-r2r
   [ -n "${SKIP_BUILD:-}" ] && [ -f "$R2R_DIR/Msil.Mcp.ReferenceServer.dll" ] || \
     dotnet publish samples/Msil.Mcp.ReferenceServer -c Release -p:PublishProfile=ReadyToRun -o "$R2R_DIR" -nologo -v q >/dev/null
+  # STARTUP_COMPOSITE=1 adds the ReadyToRunComposite profile (self-contained composite with the framework, tiering off;
+  # into artifacts/bench-r2r-composite): the fastest start measured, but its crossgen2 run takes minutes, so opt-in.
+  COMPOSITE_DIR=artifacts/bench-r2r-composite
+  if [ -n "${STARTUP_COMPOSITE:-}" ]; then
+    [ -n "${SKIP_BUILD:-}" ] && [ -f "$COMPOSITE_DIR/Msil.Mcp.ReferenceServer.dll" ] || \
+      dotnet publish samples/Msil.Mcp.ReferenceServer -c Release -p:PublishProfile=ReadyToRunComposite -o "$COMPOSITE_DIR" -nologo -v q >/dev/null
+  fi
   SLICES=${SLICES:-10}; STARTUP_RUNS=${STARTUP_RUNS:-3}
   jitted() { # methods the runtime has compiled so far (JIT, not ReadyToRun code), with the time it spent: "N (T s)"
     curl -fsS "http://127.0.0.1:$REF_PORT/metrics" | awk '/^dotnet_jit_compiled_methods(_total)?[ {]/ && !m { m = $NF } /^dotnet_jit_compilation_time(_seconds)?(_total)?[ {]/ && !t { t = $NF } END { printf "%.0f (%.2f s)", m, t }'
@@ -234,7 +241,7 @@ if [[ $ROWS == *startup* ]]; then
   # name:directory:warm-up[:VAR=value,...] (runtime settings for that variant, e.g. DOTNET_TieredPGO=0)
   # The default: the build as it comes out of `dotnet build` (JIT, tiered PGO), the ReadyToRun build with tiering back
   # on (what shipped before session 9), and what ships (ReadyToRun, tiering off); all with the warm-up, which ships on.
-  VARIANTS=${STARTUP_VARIANTS:-"jit:$REF_DIR:true r2r+tiering:$R2R_DIR:true:DOTNET_TieredCompilation=1 shipped(r2r,no-tiering):$R2R_DIR:true"}
+  VARIANTS=${STARTUP_VARIANTS:-"jit:$REF_DIR:true r2r+tiering:$R2R_DIR:true:DOTNET_TieredCompilation=1 shipped(r2r,no-tiering):$R2R_DIR:true${STARTUP_COMPOSITE:+ composite,no-tiering:$COMPOSITE_DIR:true}"}
   # STARTUP_BACKEND=warm (the default): the sample backend stands in for the API manager, which does not restart with
   # the MCP server, so it is started once, warmed by 5 s of calls through a first server, and kept across the
   # variants' restarts (it takes each new development-issuer key before the slices: see start_ref). With "fresh" it is
