@@ -21,10 +21,13 @@
 # one run. Next to req/s it prints what a loaded machine cannot blur as much: server CPU per call (utime+stime from
 # /proc/PID/stat across each measured round) and allocation per call (the runtime's allocated-bytes counter: the bench
 # servers' GET /bench/stats, the reference server's /metrics), medians over the rounds.
-#   startup row (opt-in): a freshly started reference server, as built (JIT, tiered PGO) and as shipped (the ReadyToRun
-#              publish profile), each with and without the start-up warm-up (Msil:Mcp:WarmUp), driven by wrk in 1-second
-#              slices from the moment it is ready: req/s and p99 per second, methods jitted (the runtime's counter on
-#              /metrics) at ready, after 2 s and at the end; STARTUP_RUNS runs interleaved, medians of seconds 1-2 and 3-SLICES.
+#   startup row (opt-in): a freshly started reference server, as built (JIT, tiered PGO), as shipped (the ReadyToRun
+#              publish profile: ReadyToRun, tiered compilation off) and that build with tiering back on, each with the
+#              start-up warm-up (Msil:Mcp:WarmUp), driven by wrk in 1-second slices from the moment it is ready: req/s and
+#              p99 per second, methods jitted (the runtime's counter on /metrics) at ready, after 2 s and at the end;
+#              STARTUP_RUNS runs interleaved, medians of seconds 1-2 and 3-SLICES. The sample backend is started once and
+#              warmed first (STARTUP_BACKEND=fresh: after each server, as before), and the shipped build's steady rate
+#              after 8 s of calls is printed as the yardstick.
 # ROWS: any of echo,api,node,startup (default echo,api,node; node installs its npm packages under artifacts/bench-node); SKIP_BUILD=1 reuses the last Release build. The reference server and the
 # bench servers log at Warning (a console line per call would measure the console).
 set -euo pipefail
@@ -141,16 +144,36 @@ start_ref() { # start_ref <directory of Msil.Mcp.ReferenceServer.dll>: the refer
     exec env ${REF_ENV:-} dotnet "$dir/Msil.Mcp.ReferenceServer.dll" --urls "http://127.0.0.1:$REF_PORT" ) \
     >artifacts/bench-reference-server.log 2>&1 </dev/null &
   PIDS+=($!); PID_OF[$REF_PORT]=$!; STATS_OF[$REF_PORT]=metrics
+  local t0; t0=$(date +%s%N)
   wait_ready reference-server "$REF_PORT" artifacts/bench-reference-server.log
-  BENCH_AUTHORITY="http://127.0.0.1:$REF_PORT/dev/oidc" start serve-backend "$BACKEND_PORT"
+  REF_READY_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+  # The backend is started once, after the first server (it reads that server's development issuer), and kept: see
+  # stop_ref and the startup row.
+  local kept=1
+  [ -n "${PID_OF[$BACKEND_PORT]:-}" ] || { kept=; BENCH_AUTHORITY="http://127.0.0.1:$REF_PORT/dev/oidc" start serve-backend "$BACKEND_PORT"; }
   TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$REF_PORT/dev/oidc/token" -d username=bob | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
   BACKEND_TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$REF_PORT/dev/oidc/token" \
     -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange -d subject_token="$TOKEN" \
     -d subject_token_type=urn:ietf:params:oauth:token-type:access_token -d audience=api://msil-sample-backend \
     -d client_id=msil-mcp-server -d client_secret=$SECRET | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  # A restarted server signs with a new development-issuer key: a backend kept from before takes it from the JWKS on
+  # the first token it cannot verify (serve-backend refreshes at most once a second). Let that happen here, not in
+  # the measured calls.
+  [ -n "$kept" ] || return 0
+  local i; for i in $(seq 1 30); do
+    curl -fsS -o /dev/null -H "Authorization: Bearer $BACKEND_TOKEN" "http://127.0.0.1:$BACKEND_PORT/backend/v1/inventory" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  log "ERROR: the backend does not accept the new server's tokens"; exit 1
 }
-stop_ref() { # stops the reference server and the backend, if running
-  local p; for p in "${PID_OF[$REF_PORT]:-}" "${PID_OF[$BACKEND_PORT]:-}"; do [ -z "$p" ] || { kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; }; done
+stop_ref() { # stop_ref [keep-backend]: stops the reference server and, unless told to keep it, the backend
+  local p=${PID_OF[$REF_PORT]:-}
+  [ -z "$p" ] || { kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; }
+  PID_OF[$REF_PORT]=
+  [ -z "${1:-}" ] || return 0
+  p=${PID_OF[$BACKEND_PORT]:-}
+  [ -z "$p" ] || { kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; }
+  PID_OF[$BACKEND_PORT]=
 }
 
 if [[ $ROWS == *api* || $ROWS == *node* ]]; then
@@ -232,20 +255,46 @@ if [[ $ROWS == *startup* ]]; then
   R2R_DIR=artifacts/bench-r2r
   [ -n "${SKIP_BUILD:-}" ] && [ -f "$R2R_DIR/Msil.Mcp.ReferenceServer.dll" ] || \
     dotnet publish samples/Msil.Mcp.ReferenceServer -c Release -p:PublishProfile=ReadyToRun -o "$R2R_DIR" -nologo -v q >/dev/null
+  # STARTUP_COMPOSITE=1 adds the ReadyToRunComposite profile (self-contained composite with the framework, tiering off;
+  # into artifacts/bench-r2r-composite): the fastest start measured, but its crossgen2 run takes minutes, so opt-in.
+  COMPOSITE_DIR=artifacts/bench-r2r-composite
+  if [ -n "${STARTUP_COMPOSITE:-}" ]; then
+    [ -n "${SKIP_BUILD:-}" ] && [ -f "$COMPOSITE_DIR/Msil.Mcp.ReferenceServer.dll" ] || \
+      dotnet publish samples/Msil.Mcp.ReferenceServer -c Release -p:PublishProfile=ReadyToRunComposite -o "$COMPOSITE_DIR" -nologo -v q >/dev/null
+  fi
   SLICES=${SLICES:-10}; STARTUP_RUNS=${STARTUP_RUNS:-3}
   jitted() { # methods the runtime has compiled so far (JIT, not ReadyToRun code), with the time it spent: "N (T s)"
     curl -fsS "http://127.0.0.1:$REF_PORT/metrics" | awk '/^dotnet_jit_compiled_methods(_total)?[ {]/ && !m { m = $NF } /^dotnet_jit_compilation_time(_seconds)?(_total)?[ {]/ && !t { t = $NF } END { printf "%.0f (%.2f s)", m, t }'
   }
   # name:directory:warm-up[:VAR=value,...] (runtime settings for that variant, e.g. DOTNET_TieredPGO=0)
-  VARIANTS=${STARTUP_VARIANTS:-"jit:$REF_DIR:false jit+warm-up:$REF_DIR:true r2r:$R2R_DIR:false shipped(r2r+warm-up):$R2R_DIR:true"}
+  # The default: the build as it comes out of `dotnet build` (JIT, tiered PGO), the ReadyToRun build with tiering back
+  # on (what shipped before session 9), and what ships (ReadyToRun, tiering off); all with the warm-up, which ships on.
+  VARIANTS=${STARTUP_VARIANTS:-"jit:$REF_DIR:true r2r+tiering:$R2R_DIR:true:DOTNET_TieredCompilation=1 shipped(r2r,no-tiering):$R2R_DIR:true${STARTUP_COMPOSITE:+ composite,no-tiering:$COMPOSITE_DIR:true}"}
+  # STARTUP_BACKEND=warm (the default): the sample backend stands in for the API manager, which does not restart with
+  # the MCP server, so it is started once, warmed by 5 s of calls through a first server, and kept across the
+  # variants' restarts (it takes each new development-issuer key before the slices: see start_ref). With "fresh" it is
+  # started after each server is ready, as before session 9: then it is cold in the measured seconds too, and both
+  # processes jit on the same cores, which measures the backend's start as much as the server's.
+  STARTUP_BACKEND=${STARTUP_BACKEND:-warm}; KEEP=; [ "$STARTUP_BACKEND" != warm ] || KEEP=keep
+  stop_ref
+  STEADY=
+  if [ -n "$KEEP" ]; then
+    # The first server is the shipped build; after the warming calls, 3 s more give this run's steady rate, the yardstick
+    # of "steady speed within 2 s of ready" under the same load as the slices.
+    start_ref "$R2R_DIR"
+    log "startup row: warming the backend (8 s of calls through a first server), then 3 s of steady calls"
+    BENCH_TOKEN=$TOKEN BENCH_BODY=$API_BODY wrk -t1 -c"$CONNECTIONS" -d8s -s "$LUA" "http://127.0.0.1:$REF_PORT/mcp" >/dev/null
+    STEADY=$(BENCH_TOKEN=$TOKEN BENCH_BODY=$API_BODY wrk -t1 -c"$CONNECTIONS" -d3s --latency -s "$LUA" "http://127.0.0.1:$REF_PORT/mcp" | grep '^RESULT')
+    log "startup row: steady (the shipped build after 8 s of calls): $(field rps "$STEADY") req/s p99 $(echo "$STEADY" | sed -E 's/.*p99_ms=([0-9.]+).*/\1/') ms (load $(cut -d' ' -f1 /proc/loadavg))"
+  fi
   declare -A READY=() RPS12=() P9912=() RPSLATE=() P99LATE=()
   for run in $(seq 1 "$STARTUP_RUNS"); do
     for variant in $VARIANTS; do
       IFS=: read -r name dir warm extra <<<"$variant"
-      stop_ref
+      stop_ref $KEEP
       REF_ENV="Msil__Mcp__WarmUp__Enabled=$warm ${extra//,/ }"
-      t0=$(date +%s%N); start_ref "$dir"; ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-      line="$name: ready (and tokens) in ${ready_ms} ms, $(jitted) methods jitted;"
+      start_ref "$dir"; ready_ms=$REF_READY_MS
+      line="$name: ready in ${ready_ms} ms, $(jitted) methods jitted;"
       READY[$name]+="$ready_ms "
       for sl in $(seq 1 "$SLICES"); do
         out=$(BENCH_TOKEN=$TOKEN BENCH_BODY=$API_BODY wrk -t1 -c"$CONNECTIONS" -d1s --latency -s "$LUA" "http://127.0.0.1:$REF_PORT/mcp" | grep '^RESULT')
@@ -262,6 +311,8 @@ if [[ $ROWS == *startup* ]]; then
     done
   done
   fmedian() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  [ -z "$STEADY" ] || printf 'startup %-24s %s req/s, p99 %s ms (the shipped build after 8 s of calls, before the runs)\n' "steady:" \
+    "$(field rps "$STEADY")" "$(echo "$STEADY" | sed -E 's/.*p99_ms=([0-9.]+).*/\1/')"
   for variant in $VARIANTS; do
     name=${variant%%:*}
     # shellcheck disable=SC2086

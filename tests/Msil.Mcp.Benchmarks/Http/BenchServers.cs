@@ -25,6 +25,12 @@ internal static class BenchServers
         {
             // BENCH_AUTHORITY: the issuer whose tokens the backend accepts (the reference server's development issuer).
             builder.Services.AddSampleBackend(o => o.Authority = Environment.GetEnvironmentVariable("BENCH_AUTHORITY"));
+            // The startup row keeps one backend across reference-server restarts (the API manager does not restart with
+            // the MCP server), and each restart brings a new development-issuer key: a token with an unknown key makes the
+            // handler request a JWKS refresh, and the shortest interval between refreshes (1 s instead of 5 min) lets it
+            // take the new key on every restart.
+            builder.Services.Configure<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>(
+                Msil.Mcp.SampleBackend.SampleBackendDefaults.AuthenticationScheme, o => o.RefreshInterval = TimeSpan.FromSeconds(1));
             var backend = builder.Build();
             backend.UseAuthentication();
             backend.UseAuthorization();

@@ -45,6 +45,22 @@ public sealed class ContainerPublishTests
     }
 
     [Fact]
+    public async Task Msbuild_ReadyToRunProfile_PrecompiledForLinuxWithTieringOff()
+    {
+        // What ships (docs/operations.md, "Start-up and steady speed"): precompiled code used as is, never recompiled.
+        var output = await DotnetAsync(
+            "msbuild", RepoFiles.ReferenceServerProject, "-nologo", "-p:PublishProfile=ReadyToRun",
+            "-getProperty:PublishReadyToRun", "-getProperty:TieredCompilation", "-getProperty:RuntimeIdentifier", "-getProperty:SelfContained");
+        using var json = JsonDocument.Parse(output);
+        var properties = json.RootElement.GetProperty("Properties");
+
+        Assert.Equal("true", properties.GetProperty("PublishReadyToRun").GetString());
+        Assert.Equal("false", properties.GetProperty("TieredCompilation").GetString());
+        Assert.Equal("linux-x64", properties.GetProperty("RuntimeIdentifier").GetString());
+        Assert.Equal("false", properties.GetProperty("SelfContained").GetString());
+    }
+
+    [Fact]
     public async Task Publish_Output_HoldsTheAppAndItsSettings()
     {
         var output = Path.Combine(Path.GetTempPath(), "msil-mcp-publish-" + Guid.NewGuid().ToString("N")[..8]);
