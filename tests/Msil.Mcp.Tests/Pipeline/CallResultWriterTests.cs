@@ -54,13 +54,16 @@ public sealed class CallResultWriterTests
     [Fact]
     public async Task ToolsCall_TextOnlyErrorAndOutputSchema_ByteForByteTheSdksOwnAnswer()
     {
-        var error = new ToolResult { Text = "The backend answered HTTP 404 Not Found: " + Awkward + ".", IsError = true, BackendStatus = 404 };
-        var textOnly = new ToolResult { Text = Awkward + "\nsecond line", Size = 10 };
+        // Long enough to be deferred (CallResultWriter.MinDeferredTextChars), and a short one the SDK writes itself.
+        var error = new ToolResult { Text = "The backend answered HTTP 404 Not Found: " + Awkward + string.Concat(Enumerable.Repeat(" " + Awkward, 12)) + ".", IsError = true, BackendStatus = 404 };
+        var textOnly = new ToolResult { Text = string.Concat(Enumerable.Repeat(Awkward + "\nsecond line ", 12)), Size = 10 };
+        var shortText = new ToolResult { Text = Awkward, Size = 10 };
         var typed = new ToolResult { Text = """{"id":"é"}""", StructuredContent = JsonElement.Parse("""{"id":"é"}"""), Size = 12 };
 
         Assert.Equal(await BothAnswersAsync(error, "shaped_tool") is var (e1, e2) ? e2 : null, e1);
         Assert.Equal(await BothAnswersAsync(textOnly, "shaped_tool") is var (t1, t2) ? t2 : null, t1);
         Assert.Equal(await BothAnswersAsync(typed, "typed_tool") is var (s1, s2) ? s2 : null, s1);
+        Assert.Equal(await BothAnswersAsync(shortText, "shaped_tool") is var (h1, h2) ? h2 : null, h1);
         Assert.Contains("\"isError\":true", e1, StringComparison.Ordinal);
         Assert.DoesNotContain("structuredContent", t1, StringComparison.Ordinal);
     }
@@ -146,6 +149,18 @@ public sealed class CallResultWriterTests
         var response = new JsonObject { ["content"] = new JsonArray(), ["structuredContent"] = new JsonObject(), ["isError"] = true };
         parts.WriteInto(response);
         Assert.Equal("""{"content":[{"type":"text","text":"t"}],"structuredContent":{"a":1},"isError":true}""", response.ToJsonString());
+    }
+
+    [Fact]
+    public void Defer_TextOnlyResult_DeferredOnlyFromTheMinimumLength()
+    {
+        var shortText = new CallToolResult { Content = [new TextContentBlock { Text = "Echo: hello" }] };
+        var longText = new CallToolResult { Content = [new TextContentBlock { Text = new string('x', CallResultWriter.MinDeferredTextChars - 1) }, new TextContentBlock { Text = "y" }] };
+
+        Assert.False(CallResultWriter.Defer(Items(shortText), shortText)); // the SDK's re-parse of a short text costs less than deferring it
+        Assert.Single(shortText.Content);
+        Assert.True(CallResultWriter.Defer(Items(longText), longText));
+        Assert.Empty(longText.Content);
     }
 
     [Fact]
