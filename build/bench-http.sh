@@ -22,13 +22,15 @@
 # /proc/PID/stat across each measured round) and allocation per call (the runtime's allocated-bytes counter: the bench
 # servers' GET /bench/stats, the reference server's /metrics), medians over the rounds.
 #   startup row (opt-in): a freshly started reference server, as built (JIT, tiered PGO), as shipped (the ReadyToRun
-#              publish profile: ReadyToRun, tiered compilation off) and that build with tiering back on, each with the
-#              start-up warm-up (Msil:Mcp:WarmUp), driven by wrk in 1-second slices from the moment it is ready: req/s and
-#              p99 per second, methods jitted (the runtime's counter on /metrics) at ready, after 2 s and at the end;
-#              STARTUP_RUNS runs interleaved, medians of seconds 1-2 and 3-SLICES. The sample backend is started once and
-#              warmed first (STARTUP_BACKEND=fresh: after each server, as before), and the shipped build's steady rate
-#              after 8 s of calls is printed as the yardstick.
-# ROWS: any of echo,api,node,startup (default echo,api,node; node installs its npm packages under artifacts/bench-node); SKIP_BUILD=1 reuses the last Release build. The reference server and the
+#              publish profile, tiering on) and that build with tiering off, each with the start-up warm-up
+#              (Msil:Mcp:WarmUp), driven by wrk in 1-second slices from the moment it is ready: req/s and p99 per second,
+#              methods jitted (the runtime's counter on /metrics) at ready, after 2 s and at the end; STARTUP_RUNS runs
+#              interleaved, medians of seconds 1-2 and 3-SLICES. The sample backend is started once and warmed first
+#              (STARTUP_BACKEND=fresh: after each server, as before), and the shipped build's rate after STEADY_WARM (30)
+#              seconds of calls is printed as the steady yardstick.
+# ROWS: any of echo,api,node,startup (default echo,api,node; node installs its npm packages under artifacts/bench-node); SKIP_BUILD=1 reuses the last Release build; REF_DIR
+# (default artifacts/bin/Msil.Mcp.ReferenceServer/release, the JIT build) picks the reference server the api and node rows
+# run, e.g. REF_DIR=artifacts/bench-r2r for the published ReadyToRun build (REF_ENV adds runtime settings). The reference server and the
 # bench servers log at Warning (a console line per call would measure the console).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +48,7 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   [[ $ROWS != *api* && $ROWS != *node* ]] || dotnet build samples/Msil.Mcp.ReferenceServer -c Release -nologo -v q >/dev/null
 fi
 DLL=artifacts/bin/Msil.Mcp.Benchmarks/release/Msil.Mcp.Benchmarks.dll
-REF_DIR=artifacts/bin/Msil.Mcp.ReferenceServer/release
+REF_DIR=${REF_DIR:-artifacts/bin/Msil.Mcp.ReferenceServer/release}
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
@@ -267,11 +269,12 @@ if [[ $ROWS == *startup* ]]; then
     curl -fsS "http://127.0.0.1:$REF_PORT/metrics" | awk '/^dotnet_jit_compiled_methods(_total)?[ {]/ && !m { m = $NF } /^dotnet_jit_compilation_time(_seconds)?(_total)?[ {]/ && !t { t = $NF } END { printf "%.0f (%.2f s)", m, t }'
   }
   # name:directory:warm-up[:VAR=value,...] (runtime settings for that variant, e.g. DOTNET_TieredPGO=0)
-  # The default: the build as it comes out of `dotnet build` (JIT, tiered PGO), the ReadyToRun build with tiering back
-  # on (what shipped before session 9), and what ships (ReadyToRun, tiering off); all with the warm-up, which ships on.
-  VARIANTS=${STARTUP_VARIANTS:-"jit:$REF_DIR:true r2r+tiering:$R2R_DIR:true:DOTNET_TieredCompilation=1 shipped(r2r,no-tiering):$R2R_DIR:true${STARTUP_COMPOSITE:+ composite,no-tiering:$COMPOSITE_DIR:true}"}
+  # The default: the build as it comes out of `dotnet build` (JIT, tiered PGO), what ships (ReadyToRun, tiering on) and
+  # the same build with tiering off (it plateaus within 2 s, at less than half the steady speed: the precompiled code,
+  # ours and the framework's, is then never recompiled); all with the warm-up, which ships on.
+  VARIANTS=${STARTUP_VARIANTS:-"jit:$REF_DIR:true shipped(r2r):$R2R_DIR:true r2r,no-tiering:$R2R_DIR:true:DOTNET_TieredCompilation=0${STARTUP_COMPOSITE:+ composite:$COMPOSITE_DIR:true}"}
   # STARTUP_BACKEND=warm (the default): the sample backend stands in for the API manager, which does not restart with
-  # the MCP server, so it is started once, warmed by 5 s of calls through a first server, and kept across the
+  # the MCP server, so it is started once, warmed by STEADY_WARM seconds of calls through a first server, and kept across the
   # variants' restarts (it takes each new development-issuer key before the slices: see start_ref). With "fresh" it is
   # started after each server is ready, as before session 9: then it is cold in the measured seconds too, and both
   # processes jit on the same cores, which measures the backend's start as much as the server's.
@@ -279,13 +282,15 @@ if [[ $ROWS == *startup* ]]; then
   stop_ref
   STEADY=
   if [ -n "$KEEP" ]; then
-    # The first server is the shipped build; after the warming calls, 3 s more give this run's steady rate, the yardstick
-    # of "steady speed within 2 s of ready" under the same load as the slices.
+    # The first server is the shipped build; after STEADY_WARM seconds of calls (a tiered build is still recompiling hot
+    # methods 10-20 s after ready), 3 s more give this run's steady rate, the yardstick of "steady speed within 2 s of
+    # ready" under the same load as the slices.
+    STEADY_WARM=${STEADY_WARM:-30}
     start_ref "$R2R_DIR"
-    log "startup row: warming the backend (8 s of calls through a first server), then 3 s of steady calls"
-    BENCH_TOKEN=$TOKEN BENCH_BODY=$API_BODY wrk -t1 -c"$CONNECTIONS" -d8s -s "$LUA" "http://127.0.0.1:$REF_PORT/mcp" >/dev/null
+    log "startup row: warming the backend ($STEADY_WARM s of calls through a first server), then 3 s of steady calls"
+    BENCH_TOKEN=$TOKEN BENCH_BODY=$API_BODY wrk -t1 -c"$CONNECTIONS" -d"$STEADY_WARM"s -s "$LUA" "http://127.0.0.1:$REF_PORT/mcp" >/dev/null
     STEADY=$(BENCH_TOKEN=$TOKEN BENCH_BODY=$API_BODY wrk -t1 -c"$CONNECTIONS" -d3s --latency -s "$LUA" "http://127.0.0.1:$REF_PORT/mcp" | grep '^RESULT')
-    log "startup row: steady (the shipped build after 8 s of calls): $(field rps "$STEADY") req/s p99 $(echo "$STEADY" | sed -E 's/.*p99_ms=([0-9.]+).*/\1/') ms (load $(cut -d' ' -f1 /proc/loadavg))"
+    log "startup row: steady (the shipped build after $STEADY_WARM s of calls): $(field rps "$STEADY") req/s p99 $(echo "$STEADY" | sed -E 's/.*p99_ms=([0-9.]+).*/\1/') ms (load $(cut -d' ' -f1 /proc/loadavg))"
   fi
   declare -A READY=() RPS12=() P9912=() RPSLATE=() P99LATE=()
   for run in $(seq 1 "$STARTUP_RUNS"); do
@@ -311,8 +316,8 @@ if [[ $ROWS == *startup* ]]; then
     done
   done
   fmedian() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-  [ -z "$STEADY" ] || printf 'startup %-24s %s req/s, p99 %s ms (the shipped build after 8 s of calls, before the runs)\n' "steady:" \
-    "$(field rps "$STEADY")" "$(echo "$STEADY" | sed -E 's/.*p99_ms=([0-9.]+).*/\1/')"
+  [ -z "$STEADY" ] || printf 'startup %-24s %s req/s, p99 %s ms (the shipped build after %s s of calls, before the runs)\n' "steady:" \
+    "$(field rps "$STEADY")" "$(echo "$STEADY" | sed -E 's/.*p99_ms=([0-9.]+).*/\1/')" "$STEADY_WARM"
   for variant in $VARIANTS; do
     name=${variant%%:*}
     # shellcheck disable=SC2086

@@ -45,9 +45,10 @@ public sealed class ContainerPublishTests
     }
 
     [Fact]
-    public async Task Msbuild_ReadyToRunProfile_PrecompiledForLinuxWithTieringOff()
+    public async Task Msbuild_ReadyToRunProfile_PrecompiledForLinuxWithTieringOn()
     {
-        // What ships (docs/operations.md, "Start-up and steady speed"): precompiled code used as is, never recompiled.
+        // What ships (docs/operations.md, "Start-up and steady speed"): precompiled code, with tiering left on so the hot
+        // methods are recompiled (tiering off plateaus at less than half the steady speed).
         var output = await DotnetAsync(
             "msbuild", RepoFiles.ReferenceServerProject, "-nologo", "-p:PublishProfile=ReadyToRun",
             "-getProperty:PublishReadyToRun", "-getProperty:TieredCompilation", "-getProperty:RuntimeIdentifier", "-getProperty:SelfContained");
@@ -55,7 +56,7 @@ public sealed class ContainerPublishTests
         var properties = json.RootElement.GetProperty("Properties");
 
         Assert.Equal("true", properties.GetProperty("PublishReadyToRun").GetString());
-        Assert.Equal("false", properties.GetProperty("TieredCompilation").GetString());
+        Assert.NotEqual("false", properties.GetProperty("TieredCompilation").GetString());
         Assert.Equal("linux-x64", properties.GetProperty("RuntimeIdentifier").GetString());
         Assert.Equal("false", properties.GetProperty("SelfContained").GetString());
     }
