@@ -16,7 +16,8 @@
 #              of ROUNDS: each server's calls/s and CPU per call, the reference server's allocation per call, the
 #              driver's own CPU per call (raw: its call loops, as it reports them; ts: the client processes' whole
 #              lives, from the shell's `times`), and the reference server's CPU per call as a share of the Node peer's.
-# wrk drives them, interleaved: a warm-up, then ROUNDS rounds of `wrk -t1 -c$CONNECTIONS -d${DURATION}s` each; the
+# wrk drives them, interleaved: a warm-up of WARMUP (15) seconds per server (a tiered server is still recompiling hot
+# methods 10-20 s after its first calls; with 3 s, the first round ran at half speed), then ROUNDS rounds of `wrk -t1 -c$CONNECTIONS -d${DURATION}s` each; the
 # medians are reported. wrk and the servers share this machine's cores, so the figures are relative: compare within
 # one run. Next to req/s it prints what a loaded machine cannot blur as much: server CPU per call (utime+stime from
 # /proc/PID/stat across each measured round) and allocation per call (the runtime's allocated-bytes counter: the bench
@@ -34,7 +35,7 @@
 # bench servers log at Warning (a console line per call would measure the console).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; CONNECTIONS=${CONNECTIONS:-16}; ROWS=${ROWS:-echo,api,node}; NODE_PROCS=${NODE_PROCS:-4}
+ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; WARMUP=${WARMUP:-15}; CONNECTIONS=${CONNECTIONS:-16}; ROWS=${ROWS:-echo,api,node}; NODE_PROCS=${NODE_PROCS:-4}
 NODE_DRIVER=${NODE_DRIVER:-raw}; NODE_SESSIONS=${NODE_SESSIONS:-16}
 BARE_PORT=${BARE_PORT:-5291}; GOV_PORT=${GOV_PORT:-5292}; BACKEND_PORT=${BACKEND_PORT:-5293}
 PROXY_PORT=${PROXY_PORT:-5294}; REF_PORT=${REF_PORT:-5295}; NODE_PORT=${NODE_PORT:-5296}
@@ -107,7 +108,7 @@ field() { echo "$2" | sed -E "s/.*$1=([0-9]+).*/\\1/"; }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 compare() { # compare <label A> <port A> <token A> <label B> <port B> <token B> <body>: interleaved rounds, medians
   local r a b RA=() RB=() CA=() CB=() AA=() AB=() ma mb
-  run "$2" 3 "$3" "$7" >/dev/null; run "$5" 3 "$6" "$7" >/dev/null
+  run "$2" "$WARMUP" "$3" "$7" >/dev/null; run "$5" "$WARMUP" "$6" "$7" >/dev/null
   for r in $(seq 1 "$ROUNDS"); do
     a=$(run "$2" "$DURATION" "$3" "$7"); b=$(run "$5" "$DURATION" "$6" "$7")
     log "round $r: $1 $a | $4 $b"
@@ -233,7 +234,7 @@ if [[ $ROWS == *node* ]]; then
     echo "calls=$total errors=$errs rps=$((total / $2)) cpu_us_per_call=$(( ($(cpu_us "$pid") - c0) / (total > 0 ? total : 1) ))" \
       "driver_us_per_call=$(( dcpu / (total > 0 ? total : 1) )) alloc_b_per_call=$alloc"
   }
-  log "node row ($NODE_DRIVER driver): warm-up"; drive "$NODE_PORT" 3 0 >/dev/null; drive "$REF_PORT" 3 0 "$TOKEN" >/dev/null
+  log "node row ($NODE_DRIVER driver): warm-up"; drive "$NODE_PORT" "$WARMUP" 0 >/dev/null; drive "$REF_PORT" "$WARMUP" 0 "$TOKEN" >/dev/null
   NR=(); NC=(); ND=(); NE=(); GR=(); GC=(); GD=(); GE=(); GA=()
   for r in $(seq 1 "$ROUNDS"); do
     n=$(drive "$NODE_PORT" "$DURATION" 0)
