@@ -258,13 +258,6 @@ if [[ $ROWS == *startup* ]]; then
   R2R_DIR=artifacts/bench-r2r
   [ -n "${SKIP_BUILD:-}" ] && [ -f "$R2R_DIR/Msil.Mcp.ReferenceServer.dll" ] || \
     dotnet publish samples/Msil.Mcp.ReferenceServer -c Release -p:PublishProfile=ReadyToRun -o "$R2R_DIR" -nologo -v q >/dev/null
-  # STARTUP_COMPOSITE=1 adds the ReadyToRunComposite profile (self-contained composite with the framework, tiering off;
-  # into artifacts/bench-r2r-composite): the fastest start measured, but its crossgen2 run takes minutes, so opt-in.
-  COMPOSITE_DIR=artifacts/bench-r2r-composite
-  if [ -n "${STARTUP_COMPOSITE:-}" ]; then
-    [ -n "${SKIP_BUILD:-}" ] && [ -f "$COMPOSITE_DIR/Msil.Mcp.ReferenceServer.dll" ] || \
-      dotnet publish samples/Msil.Mcp.ReferenceServer -c Release -p:PublishProfile=ReadyToRunComposite -o "$COMPOSITE_DIR" -nologo -v q >/dev/null
-  fi
   SLICES=${SLICES:-10}; STARTUP_RUNS=${STARTUP_RUNS:-3}
   jitted() { # methods the runtime has compiled so far (JIT, not ReadyToRun code), with the time it spent: "N (T s)"
     curl -fsS "http://127.0.0.1:$REF_PORT/metrics" | awk '/^dotnet_jit_compiled_methods(_total)?[ {]/ && !m { m = $NF } /^dotnet_jit_compilation_time(_seconds)?(_total)?[ {]/ && !t { t = $NF } END { printf "%.0f (%.2f s)", m, t }'
@@ -273,7 +266,7 @@ if [[ $ROWS == *startup* ]]; then
   # The default: the build as it comes out of `dotnet build` (JIT, tiered PGO), what ships (ReadyToRun, tiering on) and
   # the same build with tiering off (it plateaus within 2 s, at less than half the steady speed: the precompiled code,
   # ours and the framework's, is then never recompiled); all with the warm-up, which ships on.
-  VARIANTS=${STARTUP_VARIANTS:-"jit:$REF_DIR:true shipped(r2r):$R2R_DIR:true r2r,no-tiering:$R2R_DIR:true:DOTNET_TieredCompilation=0${STARTUP_COMPOSITE:+ composite:$COMPOSITE_DIR:true}"}
+  VARIANTS=${STARTUP_VARIANTS:-"jit:$REF_DIR:true shipped(r2r):$R2R_DIR:true r2r,no-tiering:$R2R_DIR:true:DOTNET_TieredCompilation=0"}
   # STARTUP_BACKEND=warm (the default): the sample backend stands in for the API manager, which does not restart with
   # the MCP server, so it is started once, warmed by STEADY_WARM seconds of calls through a first server, and kept across the
   # variants' restarts (it takes each new development-issuer key before the slices: see start_ref). With "fresh" it is
