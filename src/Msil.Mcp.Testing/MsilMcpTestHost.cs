@@ -124,6 +124,31 @@ public sealed class MsilMcpTestHost : IAsyncDisposable
     }
 
     /// <summary>
+    /// Posts one raw JSON-RPC message to the MCP endpoint as <paramref name="caller"/>, with the headers a Streamable HTTP
+    /// client sends (<c>Accept</c> of JSON and event streams, <c>MCP-Protocol-Version</c>), for tests that need the
+    /// answer's exact bytes rather than what an SDK client makes of them.
+    /// </summary>
+    /// <param name="caller">The caller, or <see langword="null"/> for none.</param>
+    /// <param name="message">The JSON-RPC message, as sent.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The answer: its status and its body as sent.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
+    public async Task<McpHttpAnswer> PostJsonRpcAsync(TestCaller? caller, string message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        using var http = CreateHttpClient(caller);
+        using var request = new HttpRequestMessage(HttpMethod.Post, McpEndpoint)
+        {
+            Content = new StringContent(message, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        return new McpHttpAnswer(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
     /// Stops the host as a shutdown would (hosted services stop, calls in flight finish) but keeps its services, so a
     /// test can look at what the shutdown left behind. Only the first call stops; later ones return at once.
     /// </summary>

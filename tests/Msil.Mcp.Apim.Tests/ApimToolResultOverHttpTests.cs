@@ -94,19 +94,9 @@ public sealed class ApimToolResultOverHttpTests
 
     private static async Task<string> PostCallAsync(MsilMcpTestHost host, string tool)
     {
-        using var http = host.CreateHttpClient(TestCaller.Create("bob", ["viewer"]));
-        using var request = new HttpRequestMessage(HttpMethod.Post, host.McpEndpoint)
-        {
-            Content = new StringContent("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":{}}}", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Accept.ParseAdd("text/event-stream");
-        request.Headers.Add("MCP-Protocol-Version", "2025-11-25");
-
-        using var response = await http.SendAsync(request, Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.IsSuccessStatusCode, body);
-        return body.StartsWith('{') ? body : string.Concat(body.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()));
+        var answer = await host.PostJsonRpcAsync(TestCaller.Create("bob", ["viewer"]), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":{}}}", Ct);
+        Assert.True(answer.IsSuccessStatusCode, answer.Body);
+        return answer.Message;
     }
 
     private static Task<MsilMcpTestHost> StartAsync(ScriptedBackend backend, InMemoryAuditSink audit, ToolDefinition tool)

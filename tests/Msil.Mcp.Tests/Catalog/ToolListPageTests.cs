@@ -163,20 +163,11 @@ public sealed class ToolListPageTests
     public async Task ToolsList_RawHttpPost_AnswerCarriesTheCachedBytesAndNothingOfAHiddenTool()
     {
         await using var host = await StartAsync();
-        using var http = host.CreateHttpClient("bob", "viewer");
-        using var request = new HttpRequestMessage(HttpMethod.Post, host.BaseUrl + "/mcp")
-        {
-            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Accept.ParseAdd("text/event-stream");
-        request.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        var answer = await host.PostJsonRpcAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}""", "bob", "viewer");
+        var body = answer.Body;
 
-        using var response = await http.SendAsync(request, Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-
-        Assert.True(response.IsSuccessStatusCode, body);
-        var json = body.StartsWith('{') ? body : string.Concat(body.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()));
+        Assert.True(answer.IsSuccessStatusCode, body);
+        var json = answer.Message;
         using var document = JsonDocument.Parse(json);
         var tools = document.RootElement.GetProperty("result").GetProperty("tools").EnumerateArray().ToList();
         var compiled = host.Services.GetRequiredService<GovernedToolCollection>().Listing;

@@ -47,6 +47,9 @@ internal sealed class TestHost : IAsyncDisposable
 
     public HttpClient CreateHttpClient(string? user, params string[] roles) => _host.CreateHttpClient(user is null ? null : TestCaller.Create(user, roles));
 
+    public Task<McpHttpAnswer> PostJsonRpcAsync(string message, string? user, params string[] roles)
+        => _host.PostJsonRpcAsync(user is null ? null : TestCaller.Create(user, roles), message, TestContext.Current.CancellationToken);
+
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 

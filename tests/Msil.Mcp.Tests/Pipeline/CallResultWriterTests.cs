@@ -207,20 +207,10 @@ public sealed class CallResultWriterTests
 
     private static async Task<string> PostCallAsync(TestHost host, string tool)
     {
-        using var http = host.CreateHttpClient("bob", "viewer");
-        using var request = new HttpRequestMessage(HttpMethod.Post, host.BaseUrl + "/mcp")
-        {
-            Content = new StringContent("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":{}}}", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Accept.ParseAdd("text/event-stream");
-        request.Headers.Add("MCP-Protocol-Version", "2025-11-25");
-
-        using var response = await http.SendAsync(request, Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.IsSuccessStatusCode, body);
-        Assert.Contains("\"result\"", body, StringComparison.Ordinal);
-        return body;
+        var answer = await host.PostJsonRpcAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":{}}}", "bob", "viewer");
+        Assert.True(answer.IsSuccessStatusCode, answer.Body);
+        Assert.Contains("\"result\"", answer.Body, StringComparison.Ordinal);
+        return answer.Body;
     }
 
     /// <summary>One tools/call over the stream transport (as stdio uses it), with or without the writer's two filters; returns the answer's line.</summary>
@@ -249,7 +239,7 @@ public sealed class CallResultWriterTests
         return line;
     }
 
-    private static string Json(string body) => body.StartsWith('{') ? body : string.Concat(body.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()));
+    private static string Json(string body) => new Msil.Mcp.Testing.McpHttpAnswer(System.Net.HttpStatusCode.OK, body).Message;
 
     private static Task<TestHost> StartAsync(ToolResult result, Action<MsilMcpOptions>? options = null, Action<IMsilMcpBuilder>? configure = null)
         => TestHost.StartAsync(
