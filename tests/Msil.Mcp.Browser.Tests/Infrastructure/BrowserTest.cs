@@ -89,11 +89,14 @@ public abstract class BrowserTest(ConsoleFixture fixture) : IAsyncLifetime
     /// </summary>
     protected async Task SignInAsync(string username, string path = "/admin/")
     {
-        await Page.GotoAsync(path);
-        await Page.WaitForURLAsync(new Regex("/dev/oidc/"));
+        // Each wait ends when the navigation commits; the button and the menu are then awaited by Playwright's retrying
+        // locators (the menu with room for the load and the circuit). Waiting for the load event as well timed out once
+        // in a clean-clone run (15 s, the redirect back from the issuer under the suite's load).
+        await Page.GotoAsync(path, new() { WaitUntil = WaitUntilState.Commit });
+        await Page.WaitForURLAsync(new Regex("/dev/oidc/"), new() { WaitUntil = WaitUntilState.Commit });
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in as " + username, Exact = true }).ClickAsync();
-        await Page.WaitForURLAsync(new Regex("/admin(/|$|\\?)"));
-        await Microsoft.Playwright.Assertions.Expect(MainMenu).ToBeVisibleAsync();
+        await Page.WaitForURLAsync(new Regex("/admin(/|$|\\?)"), new() { WaitUntil = WaitUntilState.Commit });
+        await Microsoft.Playwright.Assertions.Expect(MainMenu).ToBeVisibleAsync(new() { Timeout = 2 * ActionTimeout });
     }
 
     /// <summary>Gets the console's main menu (the navigation landmark).</summary>
