@@ -16,6 +16,10 @@
 #              of ROUNDS: each server's calls/s and CPU per call, the reference server's allocation per call, the
 #              driver's own CPU per call (raw: its call loops, as it reports them; ts: the client processes' whole
 #              lives, from the shell's `times`), and the reference server's CPU per call as a share of the Node peer's.
+#              The yardstick beside them: the api row's bare MCP SDK proxy (serve-bare-proxy) paced to the same rate
+#              (NODE_BARE=0 leaves it out), i.e. what the SDK and the runtime cost at that rate with no governance.
+#              BARE_ENV adds runtime settings to the bare servers as REF_ENV does to the reference server (e.g.
+#              REF_ENV=DOTNET_gcServer=0 BARE_ENV=DOTNET_gcServer=0 to compare workstation GC on both).
 # wrk drives them, interleaved: a warm-up of WARMUP (15) seconds per server (a tiered server is still recompiling hot
 # methods 10-20 s after its first calls; with 3 s, the first round ran at half speed), then ROUNDS rounds of `wrk -t1 -c$CONNECTIONS -d${DURATION}s` each; the
 # medians are reported. wrk and the servers share this machine's cores, so the figures are relative: compare within
@@ -59,8 +63,10 @@ wait_ready() { # wait_ready <name> <port> <log>
   for _ in $(seq 1 300); do curl -fsS -o /dev/null "http://127.0.0.1:$2/health/ready" 2>/dev/null && return 0; sleep 0.1; done
   log "ERROR: $1 did not start"; tail -n 20 "$3" >&2; exit 1
 }
-start() { # start <mode> <port>: a bench server from tests/Msil.Mcp.Benchmarks
-  ASPNETCORE_ENVIRONMENT=Development dotnet "$DLL" "$1" --urls "http://127.0.0.1:$2" >"artifacts/bench-$1.log" 2>&1 </dev/null &
+start() { # start <mode> <port>: a bench server from tests/Msil.Mcp.Benchmarks (BARE_ENV: runtime settings for the bare servers)
+  local extra=; [ "$1" = serve-backend ] || extra=${BARE_ENV:-}
+  # shellcheck disable=SC2086
+  ASPNETCORE_ENVIRONMENT=Development env $extra dotnet "$DLL" "$1" --urls "http://127.0.0.1:$2" >"artifacts/bench-$1.log" 2>&1 </dev/null &
   PIDS+=($!); PID_OF[$2]=$!; STATS_OF[$2]=bench
   wait_ready "$1" "$2" "artifacts/bench-$1.log"
 }
@@ -189,7 +195,7 @@ if [[ $ROWS == *api* ]]; then
   check bare-proxy "$PROXY_PORT" "" "$API_BODY" 'V001'
   log "api rows"
   compare "bare MCP SDK proxy" "$PROXY_PORT" "" "governed API tool" "$REF_PORT" "$TOKEN" "$API_BODY"
-  kill "${PID_OF[$PROXY_PORT]}" 2>/dev/null || true
+  kill "${PID_OF[$PROXY_PORT]}" 2>/dev/null || true; wait "${PID_OF[$PROXY_PORT]}" 2>/dev/null || true; PID_OF[$PROXY_PORT]=
 fi
 
 if [[ $ROWS == *node* ]]; then
@@ -207,7 +213,7 @@ if [[ $ROWS == *node* ]]; then
   [ "$NODE_DRIVER" = raw ] || [ "$NODE_DRIVER" = ts ] || { log "ERROR: NODE_DRIVER must be raw or ts, not '$NODE_DRIVER'"; exit 1; }
   drive() { # drive <port> <seconds> <rate in all, 0 = flat out> [token]: prints "calls=… errors=… rps=… cpu_us_per_call=… driver_us_per_call=… alloc_b_per_call=…"
     local pid=${PID_OF[$1]} c0 a0=0 i total=0 errs=0 dcpu=0 out alloc=0
-    c0=$(cpu_us "$pid"); [ "$1" != "$REF_PORT" ] || a0=$(allocated "$1")
+    c0=$(cpu_us "$pid"); [ -z "${STATS_OF[$1]:-}" ] || a0=$(allocated "$1")
     if [ "$NODE_DRIVER" = raw ]; then
       # Fully optimised code from the first call (no tiering): the driver lives for one round, so tier-up would be its CPU.
       DOTNET_TieredCompilation=0 dotnet "$DLL" drive-mcp "http://127.0.0.1:$1/mcp" inventory "$NODE_SESSIONS" "$2" "$3" "${4:-}" >"$WORK/drive-1.out" 2>&1 \
@@ -230,16 +236,31 @@ if [[ $ROWS == *node* ]]; then
       # `times` prints the shell's own user and system time, then its waited-for children's: "0m1.234s 0m0.120s".
       dcpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] } } END { printf "%.0f\n", n * 1000000 }' "$WORK/drive-times.out")
     fi
-    [ "$1" != "$REF_PORT" ] || alloc=$(( ($(allocated "$1") - a0) / (total > 0 ? total : 1) ))
+    [ -z "${STATS_OF[$1]:-}" ] || alloc=$(( ($(allocated "$1") - a0) / (total > 0 ? total : 1) ))
     echo "calls=$total errors=$errs rps=$((total / $2)) cpu_us_per_call=$(( ($(cpu_us "$pid") - c0) / (total > 0 ? total : 1) ))" \
       "driver_us_per_call=$(( dcpu / (total > 0 ? total : 1) )) alloc_b_per_call=$alloc"
   }
+  # The yardstick: the bare MCP SDK proxy (serve-bare-proxy, the api row's bare server: the same backend call with
+  # nothing around it) at the same rate, so the row shows what the SDK and the runtime cost at that rate by themselves.
+  # NODE_BARE=0 leaves it out.
+  NODE_BARE=${NODE_BARE:-1}
+  if [ "$NODE_BARE" = 1 ]; then
+    BENCH_BACKEND_URL="http://127.0.0.1:$BACKEND_PORT/backend" BENCH_BACKEND_TOKEN=$BACKEND_TOKEN start serve-bare-proxy "$PROXY_PORT"
+    check bare-proxy "$PROXY_PORT" "" "$API_BODY" 'V001'
+  fi
   log "node row ($NODE_DRIVER driver): warm-up"; drive "$NODE_PORT" "$WARMUP" 0 >/dev/null; drive "$REF_PORT" "$WARMUP" 0 "$TOKEN" >/dev/null
-  NR=(); NC=(); ND=(); NE=(); GR=(); GC=(); GD=(); GE=(); GA=()
+  [ "$NODE_BARE" != 1 ] || drive "$PROXY_PORT" "$WARMUP" 0 >/dev/null
+  NR=(); NC=(); ND=(); NE=(); GR=(); GC=(); GD=(); GE=(); GA=(); BR=(); BC=(); BD=(); BE=(); BA=()
   for r in $(seq 1 "$ROUNDS"); do
     n=$(drive "$NODE_PORT" "$DURATION" 0)
+    b=skipped
+    if [ "$NODE_BARE" = 1 ]; then
+      b=$(drive "$PROXY_PORT" "$DURATION" "$(field rps "$n")")
+      BR+=("$(field rps "$b")"); BC+=("$(field cpu_us_per_call "$b")"); BD+=("$(field driver_us_per_call "$b")"); BE+=("$(field errors "$b")")
+      BA+=("$(field alloc_b_per_call "$b")")
+    fi
     g=$(drive "$REF_PORT" "$DURATION" "$(field rps "$n")" "$TOKEN")
-    log "round $r (load $(cut -d' ' -f1 /proc/loadavg)): node peer $n | governed at the same rate $g"
+    log "round $r (load $(cut -d' ' -f1 /proc/loadavg)): node peer $n | bare proxy at the same rate $b | governed at the same rate $g"
     NR+=("$(field rps "$n")"); NC+=("$(field cpu_us_per_call "$n")"); ND+=("$(field driver_us_per_call "$n")"); NE+=("$(field errors "$n")")
     GR+=("$(field rps "$g")"); GC+=("$(field cpu_us_per_call "$g")"); GD+=("$(field driver_us_per_call "$g")"); GE+=("$(field errors "$g")")
     GA+=("$(field alloc_b_per_call "$g")")
@@ -247,8 +268,12 @@ if [[ $ROWS == *node* ]]; then
   if [ "$NODE_DRIVER" = raw ]; then CLIENT="raw-HTTP driver, 1 process x $NODE_SESSIONS sessions"; else CLIENT="TypeScript SDK client, $NODE_PROCS processes x 4 sessions"; fi
   printf '%-30s %s calls/s, %s µs CPU/call, errors %s; driver %s µs CPU/call (%s, flat out; medians of %s, %ss)\n' "Node peer (no governance):" \
     "$(median "${NR[@]}")" "$(median "${NC[@]}")" "$(median "${NE[@]}")" "$(median "${ND[@]}")" "$CLIENT" "$ROUNDS" "$DURATION"
+  [ "$NODE_BARE" != 1 ] || printf '%-30s %s calls/s, %s µs CPU/call, %s B allocated/call, errors %s; driver %s µs CPU/call (same client, paced to the Node peer'"'"'s rate)\n' "bare MCP SDK proxy:" \
+    "$(median "${BR[@]}")" "$(median "${BC[@]}")" "$(median "${BA[@]}")" "$(median "${BE[@]}")" "$(median "${BD[@]}")"
+  [ "$NODE_BARE" != 1 ] || printf '%-30s %s\n' "bare / Node CPU per call:" "$(awk -v g="$(median "${BC[@]}")" -v n="$(median "${NC[@]}")" 'BEGIN { printf "%.0f %%", 100 * g / (n > 0 ? n : 1) }')"
   printf '%-30s %s calls/s, %s µs CPU/call, %s B allocated/call, errors %s; driver %s µs CPU/call (same client, paced to the Node peer'"'"'s rate)\n' "governed API tool:" \
     "$(median "${GR[@]}")" "$(median "${GC[@]}")" "$(median "${GA[@]}")" "$(median "${GE[@]}")" "$(median "${GD[@]}")"
+  [ "$NODE_BARE" != 1 ] || printf '%-30s %s\n' "governed / bare CPU per call:" "$(awk -v g="$(median "${GC[@]}")" -v n="$(median "${BC[@]}")" 'BEGIN { printf "%.0f %%", 100 * g / (n > 0 ? n : 1) }')"
   printf '%-30s %s (goal: at most 50 %%)\n' "governed / Node CPU per call:" "$(awk -v g="$(median "${GC[@]}")" -v n="$(median "${NC[@]}")" 'BEGIN { printf "%.0f %%", 100 * g / (n > 0 ? n : 1) }')"
 fi
 
