@@ -19,7 +19,10 @@
 #              The yardstick beside them: the api row's bare MCP SDK proxy (serve-bare-proxy) paced to the same rate
 #              (NODE_BARE=0 leaves it out), i.e. what the SDK and the runtime cost at that rate with no governance.
 #              BARE_ENV adds runtime settings to the bare servers as REF_ENV does to the reference server (e.g.
-#              REF_ENV=DOTNET_gcServer=0 BARE_ENV=DOTNET_gcServer=0 to compare workstation GC on both).
+#              REF_ENV=DOTNET_gcServer=0 BARE_ENV=DOTNET_gcServer=0 to compare workstation GC on both). CPU per call
+#              falls as the rate rises (fixed and wake-up costs are shared by more calls), so runs at different Node
+#              rates do not compare: NODE_RATE paces the bare and governed servers at that fixed rate instead, for A/B
+#              runs of a setting on a loaded machine.
 # wrk drives them, interleaved: a warm-up of WARMUP (15) seconds per server (a tiered server is still recompiling hot
 # methods 10-20 s after its first calls; with 3 s, the first round ran at half speed), then ROUNDS rounds of `wrk -t1 -c$CONNECTIONS -d${DURATION}s` each; the
 # medians are reported. wrk and the servers share this machine's cores, so the figures are relative: compare within
@@ -253,26 +256,28 @@ if [[ $ROWS == *node* ]]; then
   NR=(); NC=(); ND=(); NE=(); GR=(); GC=(); GD=(); GE=(); GA=(); BR=(); BC=(); BD=(); BE=(); BA=()
   for r in $(seq 1 "$ROUNDS"); do
     n=$(drive "$NODE_PORT" "$DURATION" 0)
+    rate=${NODE_RATE:-$(field rps "$n")}
     b=skipped
     if [ "$NODE_BARE" = 1 ]; then
-      b=$(drive "$PROXY_PORT" "$DURATION" "$(field rps "$n")")
+      b=$(drive "$PROXY_PORT" "$DURATION" "$rate")
       BR+=("$(field rps "$b")"); BC+=("$(field cpu_us_per_call "$b")"); BD+=("$(field driver_us_per_call "$b")"); BE+=("$(field errors "$b")")
       BA+=("$(field alloc_b_per_call "$b")")
     fi
-    g=$(drive "$REF_PORT" "$DURATION" "$(field rps "$n")" "$TOKEN")
+    g=$(drive "$REF_PORT" "$DURATION" "$rate" "$TOKEN")
     log "round $r (load $(cut -d' ' -f1 /proc/loadavg)): node peer $n | bare proxy at the same rate $b | governed at the same rate $g"
     NR+=("$(field rps "$n")"); NC+=("$(field cpu_us_per_call "$n")"); ND+=("$(field driver_us_per_call "$n")"); NE+=("$(field errors "$n")")
     GR+=("$(field rps "$g")"); GC+=("$(field cpu_us_per_call "$g")"); GD+=("$(field driver_us_per_call "$g")"); GE+=("$(field errors "$g")")
     GA+=("$(field alloc_b_per_call "$g")")
   done
+  PACE="the Node peer's rate"; [ -z "${NODE_RATE:-}" ] || PACE="$NODE_RATE calls/s"
   if [ "$NODE_DRIVER" = raw ]; then CLIENT="raw-HTTP driver, 1 process x $NODE_SESSIONS sessions"; else CLIENT="TypeScript SDK client, $NODE_PROCS processes x 4 sessions"; fi
   printf '%-30s %s calls/s, %s µs CPU/call, errors %s; driver %s µs CPU/call (%s, flat out; medians of %s, %ss)\n' "Node peer (no governance):" \
     "$(median "${NR[@]}")" "$(median "${NC[@]}")" "$(median "${NE[@]}")" "$(median "${ND[@]}")" "$CLIENT" "$ROUNDS" "$DURATION"
-  [ "$NODE_BARE" != 1 ] || printf '%-30s %s calls/s, %s µs CPU/call, %s B allocated/call, errors %s; driver %s µs CPU/call (same client, paced to the Node peer'"'"'s rate)\n' "bare MCP SDK proxy:" \
-    "$(median "${BR[@]}")" "$(median "${BC[@]}")" "$(median "${BA[@]}")" "$(median "${BE[@]}")" "$(median "${BD[@]}")"
+  [ "$NODE_BARE" != 1 ] || printf '%-30s %s calls/s, %s µs CPU/call, %s B allocated/call, errors %s; driver %s µs CPU/call (same client, paced to %s)\n' "bare MCP SDK proxy:" \
+    "$(median "${BR[@]}")" "$(median "${BC[@]}")" "$(median "${BA[@]}")" "$(median "${BE[@]}")" "$(median "${BD[@]}")" "$PACE"
   [ "$NODE_BARE" != 1 ] || printf '%-30s %s\n' "bare / Node CPU per call:" "$(awk -v g="$(median "${BC[@]}")" -v n="$(median "${NC[@]}")" 'BEGIN { printf "%.0f %%", 100 * g / (n > 0 ? n : 1) }')"
-  printf '%-30s %s calls/s, %s µs CPU/call, %s B allocated/call, errors %s; driver %s µs CPU/call (same client, paced to the Node peer'"'"'s rate)\n' "governed API tool:" \
-    "$(median "${GR[@]}")" "$(median "${GC[@]}")" "$(median "${GA[@]}")" "$(median "${GE[@]}")" "$(median "${GD[@]}")"
+  printf '%-30s %s calls/s, %s µs CPU/call, %s B allocated/call, errors %s; driver %s µs CPU/call (same client, paced to %s)\n' "governed API tool:" \
+    "$(median "${GR[@]}")" "$(median "${GC[@]}")" "$(median "${GA[@]}")" "$(median "${GE[@]}")" "$(median "${GD[@]}")" "$PACE"
   [ "$NODE_BARE" != 1 ] || printf '%-30s %s\n' "governed / bare CPU per call:" "$(awk -v g="$(median "${GC[@]}")" -v n="$(median "${BC[@]}")" 'BEGIN { printf "%.0f %%", 100 * g / (n > 0 ? n : 1) }')"
   printf '%-30s %s (goal: at most 50 %%)\n' "governed / Node CPU per call:" "$(awk -v g="$(median "${GC[@]}")" -v n="$(median "${NC[@]}")" 'BEGIN { printf "%.0f %%", 100 * g / (n > 0 ? n : 1) }')"
 fi
