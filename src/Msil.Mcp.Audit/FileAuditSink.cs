@@ -36,7 +36,9 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     private string? _fileName;
     private long _fileBytes;
     private long _sequence;
-    private string _previousHash = AuditRecordSerializer.Genesis;
+    private readonly byte[] _previousHash = new byte[AuditLineWriter.HashLength];
+    private long _todayNumber = -1;
+    private string _today = string.Empty;
     private Exception? _fault;
     private long _lastRecoveryAttempt;
     private string? _chainId;
@@ -83,13 +85,18 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             throw new AuditUnavailableException("The audit log cannot be written: " + fault.Message, fault);
         }
 
-        var pending = new Pending(record, queued ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (_options.Durability == AuditDurability.Flushed && TryWriteAlone(pending))
+        if (_options.Durability == AuditDurability.Flushed && TryWriteAlone(record, out var failure))
         {
-            // Written and flushed on this thread; a failure surfaces from the completed task.
-            await pending.Written!.Task.ConfigureAwait(false);
+            // Written and flushed on this thread, or failed there: no queue, no task to wait for.
+            if (failure is not null)
+            {
+                throw failure;
+            }
+
             return;
         }
+
+        var pending = new Pending(record, queued ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
         try
         {
@@ -197,10 +204,12 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     /// <summary>
     /// The lone-call fast path for <see cref="AuditDurability.Flushed"/>: when nothing is queued and no batch is being
     /// written, the caller writes and flushes its own record instead of handing it to the writer loop and waiting for
-    /// a thread switch there and back. Under load the queue is not empty and records are batched as before.
+    /// a thread switch there and back. Under load the queue is not empty and records are batched as before. Nothing is
+    /// allocated for the call: no queue entry, no task; a failure comes back in <paramref name="failure"/>.
     /// </summary>
-    private bool TryWriteAlone(Pending pending)
+    private bool TryWriteAlone(AuditRecord record, out AuditUnavailableException? failure)
     {
+        failure = null;
         if (_closed || !_started.Task.IsCompletedSuccessfully || Volatile.Read(ref _fault) is not null
             || _queue.Reader.Count != 0 || !_gate.TryEnter())
         {
@@ -214,7 +223,9 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
                 return false;
             }
 
-            WriteBatch([pending]);
+            var lone = new Lone(record);
+            WriteBatch(ref lone);
+            failure = lone.Failure;
             return true;
         }
         finally
@@ -269,7 +280,8 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
 
             lock (_gate)
             {
-                WriteBatch(batch);
+                var queued = new Queued(batch);
+                WriteBatch(ref queued);
             }
         }
 
@@ -283,11 +295,12 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     /// Writes one batch: sequence numbers, hashes, one flush (or fsync). Runs under <see cref="_gate"/>, on the writer
     /// loop or, for a lone call, on the caller's thread.
     /// </summary>
-    private void WriteBatch(List<Pending> batch)
+    private void WriteBatch<TBatch>(ref TBatch batch)
+        where TBatch : struct, IBatch
     {
         if (Volatile.Read(ref _fault) is not null && !TryRecover())
         {
-            FailBatch(batch, _fault!);
+            FailBatch(ref batch, _fault!);
             return;
         }
 
@@ -297,29 +310,25 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
         {
             // Only one writer at a time (the gate): plain synchronous writes into the FileStream's buffer, one flush
             // (or fsync) for the whole batch.
-            var today = _time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-            foreach (var item in batch)
+            var today = Today();
+            for (var i = 0; i < batch.Count; i++)
             {
-                if (item.Record is null)
+                if (batch.RecordAt(i) is not { } record)
                 {
                     continue;
                 }
 
                 var file = CurrentFile(today);
-                var line = _lines.Write(item.Record, _sequence + 1, _previousHash, _chainId, out var hash);
+                var line = _lines.Write(record, _sequence + 1, _previousHash, _chainId);
                 file.Write(line);
                 _fileBytes += line.Length;
                 Volatile.Write(ref _sequence, _sequence + 1);
-                _previousHash = hash;
+                AuditLineWriter.HashOf(line).CopyTo(_previousHash);
                 written++;
             }
 
             _file?.Flush(flushToDisk: _options.Durability == AuditDurability.Synced);
-
-            foreach (var item in batch)
-            {
-                item.Written?.TrySetResult();
-            }
+            batch.Succeed();
 
             if (written > 0)
             {
@@ -335,8 +344,22 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             _lastRecoveryAttempt = _time.GetTimestamp();
             Log.WriteFailed(_logger, _directory, ex.Message);
             CloseQuietly();
-            FailBatch(batch, ex);
+            FailBatch(ref batch, ex);
         }
+    }
+
+    /// <summary>Today's UTC date as <c>yyyyMMdd</c>, formatted once per day.</summary>
+    private string Today()
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var number = now.Ticks / TimeSpan.TicksPerDay;
+        if (number != _todayNumber)
+        {
+            _today = now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+            _todayNumber = number;
+        }
+
+        return _today;
     }
 
     private void FlushAtEnd()
@@ -354,24 +377,10 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
         }
     }
 
-    private void FailBatch(List<Pending> batch, Exception cause)
+    private void FailBatch<TBatch>(ref TBatch batch, Exception cause)
+        where TBatch : struct, IBatch
     {
-        var lostQueued = 0;
-        var records = 0;
-        foreach (var item in batch)
-        {
-            if (item.Record is not null)
-            {
-                records++;
-                if (item.Written is null)
-                {
-                    lostQueued++;
-                }
-            }
-
-            item.Written?.TrySetException(new AuditUnavailableException("The audit log cannot be written: " + cause.Message, cause));
-        }
-
+        var records = batch.Fail(cause, out var lostQueued);
         if (records > 0)
         {
             _telemetry.WriteFailed(records);
@@ -396,7 +405,7 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
         {
             CloseQuietly();
             RecoverChainState();
-            CurrentFile(_time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+            CurrentFile(Today());
             Volatile.Write(ref _fault, null);
             Log.WriteRecovered(_logger, _directory, _sequence + 1);
             return true;
@@ -524,7 +533,7 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     private void RecoverChainState()
     {
         _sequence = 0;
-        _previousHash = AuditRecordSerializer.Genesis;
+        SetPreviousHash(AuditRecordSerializer.Genesis);
         foreach (var file in AuditLogVerifier.ChainFiles(_directory).Reverse())
         {
             var bytes = File.ReadAllBytes(file);
@@ -555,8 +564,87 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             }
 
             Volatile.Write(ref _sequence, last.Sequence);
-            _previousHash = last.Hash;
+            SetPreviousHash(last.Hash);
             return;
+        }
+    }
+
+    private static AuditUnavailableException Unavailable(Exception cause) => new("The audit log cannot be written: " + cause.Message, cause);
+
+    private void SetPreviousHash(string hash)
+    {
+        if (hash.Length != AuditLineWriter.HashLength || Encoding.UTF8.GetBytes(hash, _previousHash) != AuditLineWriter.HashLength)
+        {
+            throw new InvalidOperationException("The chain's last hash is not 64 hex digits; run 'msil-mcp audit verify --files' on the directory.");
+        }
+    }
+
+    /// <summary>The records of one write: a lone call's or the writer loop's batch (structs, so the lone call allocates none).</summary>
+    private interface IBatch
+    {
+        int Count { get; }
+
+        AuditRecord? RecordAt(int index);
+
+        void Succeed();
+
+        /// <summary>Fails every caller of the batch; returns how many records it held and, in <paramref name="lostQueued"/>, how many no caller waits for.</summary>
+        int Fail(Exception cause, out int lostQueued);
+    }
+
+    private struct Lone(AuditRecord record) : IBatch
+    {
+        public AuditUnavailableException? Failure { get; private set; }
+
+        public readonly int Count => 1;
+
+        public readonly AuditRecord? RecordAt(int index) => record;
+
+        public readonly void Succeed()
+        {
+        }
+
+        public int Fail(Exception cause, out int lostQueued)
+        {
+            Failure = Unavailable(cause);
+            lostQueued = 0;
+            return 1;
+        }
+    }
+
+    private readonly struct Queued(List<Pending> items) : IBatch
+    {
+        public int Count => items.Count;
+
+        public AuditRecord? RecordAt(int index) => items[index].Record;
+
+        public void Succeed()
+        {
+            foreach (var item in items)
+            {
+                item.Written?.TrySetResult();
+            }
+        }
+
+        public int Fail(Exception cause, out int lostQueued)
+        {
+            lostQueued = 0;
+            var records = 0;
+            foreach (var item in items)
+            {
+                if (item.Record is not null)
+                {
+                    records++;
+                    if (item.Written is null)
+                    {
+                        lostQueued++;
+                    }
+                }
+
+                item.Written?.TrySetException(Unavailable(cause));
+            }
+
+            return records;
         }
     }
 
