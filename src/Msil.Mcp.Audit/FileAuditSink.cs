@@ -11,7 +11,8 @@ namespace Msil.Mcp.Audit;
 /// <summary>
 /// The embedded audit sink and the durable outbox: hash-chained JSON-lines files. Records leave the call path through
 /// a bounded channel to one writer that assigns gap-free sequence numbers, chains hashes, writes in batches and
-/// flushes (or syncs) before acknowledging. One chain per audit directory (one per writer instance); the chain
+/// flushes (or syncs) before acknowledging; with <see cref="AuditDurability.Flushed"/> a lone call writes its own record
+/// and overlapping calls join the batch of whoever holds the write lock (group commit), all under the same lock. One chain per audit directory (one per writer instance); the chain
 /// continues across restarts and file rotations. The shippers read the same files.
 /// </summary>
 internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IAsyncDisposable
@@ -31,6 +32,9 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly AuditLineWriter _lines = new();
     private readonly Lock _gate = new();
+    private readonly Lock _joinLock = new();
+    private List<Pending> _joined = new(MaxBatch);
+    private List<Pending> _joinedSpare = new(MaxBatch);
     private Task? _writer;
     private FileStream? _file;
     private string? _fileName;
@@ -97,6 +101,12 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
         }
 
         var pending = new Pending(record, queued ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_options.Durability == AuditDurability.Flushed && TryJoin(pending))
+        {
+            // The gate's holder writes it with its own batch (or this thread does, if the gate came free meanwhile).
+            await pending.Written!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
         try
         {
@@ -164,7 +174,8 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             await _writer.ConfigureAwait(false);
         }
 
-        lock (_gate)
+        _gate.Enter();
+        try
         {
             try
             {
@@ -176,6 +187,10 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             }
 
             _file = null;
+        }
+        finally
+        {
+            ExitGate();
         }
 
         _lines.Dispose();
@@ -211,7 +226,7 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     {
         failure = null;
         if (_closed || !_started.Task.IsCompletedSuccessfully || Volatile.Read(ref _fault) is not null
-            || _queue.Reader.Count != 0 || !_gate.TryEnter())
+            || _queue.Reader.Count != 0 || Volatile.Read(ref _joined).Count != 0 || !_gate.TryEnter())
         {
             return false;
         }
@@ -230,7 +245,83 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
         }
         finally
         {
-            _gate.Exit();
+            ExitGate();
+        }
+    }
+
+    /// <summary>
+    /// Group commit for <see cref="AuditDurability.Flushed"/> when the gate is taken: the record joins the records
+    /// waiting for the gate, and whoever holds the gate writes them all as one batch (one flush) before it lets go, so
+    /// no queue, writer-loop wake-up or blocked thread stands between a call and its flush. Returns false (use the
+    /// writer loop) when the sink is not open or is faulted: recovery and fail-closed stay on the writer loop.
+    /// </summary>
+    private bool TryJoin(Pending pending)
+    {
+        if (_closed || !_started.Task.IsCompletedSuccessfully || Volatile.Read(ref _fault) is not null)
+        {
+            return false;
+        }
+
+        lock (_joinLock)
+        {
+            _joined.Add(pending);
+        }
+
+        // If the gate came free meanwhile, write what waits (this record included); else its holder will, on exit.
+        DrainJoined();
+        return true;
+    }
+
+    /// <summary>
+    /// Lets go of the gate, then writes the records that joined while it was held. Every exit of the gate goes through
+    /// here, so a record that joined is always written (or failed) by the holder at the time or by the next one: a
+    /// caller joins before it tries the gate, and a holder looks for joined records after it lets go.
+    /// </summary>
+    private void ExitGate()
+    {
+        _gate.Exit();
+        DrainJoined();
+    }
+
+    private bool HasJoined()
+    {
+        lock (_joinLock)
+        {
+            return _joined.Count != 0;
+        }
+    }
+
+    private void DrainJoined()
+    {
+        while (HasJoined() && _gate.TryEnter())
+        {
+            try
+            {
+                List<Pending> batch;
+                lock (_joinLock)
+                {
+                    // Only the gate's holder swaps the lists, so the spare is its own until the next swap.
+                    batch = _joined;
+                    _joined = _joinedSpare;
+                    _joinedSpare = batch;
+                }
+
+                var queued = new Queued(batch);
+                if (_closed)
+                {
+                    FailBatch(ref queued, new ObjectDisposedException(nameof(FileAuditSink), "The audit log is closed (the host is stopping)."));
+                }
+                else
+                {
+                    WriteBatch(ref queued);
+                }
+
+                batch.Clear();
+            }
+            finally
+            {
+                _gate.Exit();
+            }
         }
     }
 
@@ -278,16 +369,26 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
                 batch.Add(item);
             }
 
-            lock (_gate)
+            _gate.Enter();
+            try
             {
                 var queued = new Queued(batch);
                 WriteBatch(ref queued);
             }
+            finally
+            {
+                ExitGate();
+            }
         }
 
-        lock (_gate)
+        _gate.Enter();
+        try
         {
             FlushAtEnd();
+        }
+        finally
+        {
+            ExitGate();
         }
     }
 
