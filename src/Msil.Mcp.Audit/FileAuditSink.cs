@@ -21,6 +21,7 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     public const string ChainIdFileName = "chain-id";
 
     private const int MaxBatch = 512;
+    private const int MaxDrainRounds = 4;
     private static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(1);
 
     private readonly Channel<Pending> _queue;
@@ -293,8 +294,21 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
 
     private void DrainJoined()
     {
-        while (HasJoined() && _gate.TryEnter())
+        for (var round = 0; HasJoined(); round++)
         {
+            if (round == MaxDrainRounds)
+            {
+                // A caller's own answer waits while it writes for others: after a few batches it hands the rest to a
+                // pool thread (which drains the same way), so nobody is kept writing under sustained load.
+                ThreadPool.UnsafeQueueUserWorkItem(static sink => sink.DrainJoined(), this, preferLocal: false);
+                return;
+            }
+
+            if (!_gate.TryEnter())
+            {
+                return; // the holder drains when it lets go
+            }
+
             try
             {
                 List<Pending> batch;
