@@ -11,7 +11,8 @@ namespace Msil.Mcp.Audit;
 /// <summary>
 /// The embedded audit sink and the durable outbox: hash-chained JSON-lines files. Records leave the call path through
 /// a bounded channel to one writer that assigns gap-free sequence numbers, chains hashes, writes in batches and
-/// flushes (or syncs) before acknowledging. One chain per audit directory (one per writer instance); the chain
+/// flushes (or syncs) before acknowledging; with <see cref="AuditDurability.Flushed"/> a lone call writes its own record
+/// and overlapping calls join the batch of whoever holds the write lock (group commit), all under the same lock. One chain per audit directory (one per writer instance); the chain
 /// continues across restarts and file rotations. The shippers read the same files.
 /// </summary>
 internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IAsyncDisposable
@@ -20,6 +21,7 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     public const string ChainIdFileName = "chain-id";
 
     private const int MaxBatch = 512;
+    private const int MaxDrainRounds = 4;
     private static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(1);
 
     private readonly Channel<Pending> _queue;
@@ -31,12 +33,17 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly AuditLineWriter _lines = new();
     private readonly Lock _gate = new();
+    private readonly Lock _joinLock = new();
+    private List<Pending> _joined = new(MaxBatch);
+    private List<Pending> _joinedSpare = new(MaxBatch);
     private Task? _writer;
     private FileStream? _file;
     private string? _fileName;
     private long _fileBytes;
     private long _sequence;
-    private string _previousHash = AuditRecordSerializer.Genesis;
+    private readonly byte[] _previousHash = new byte[AuditLineWriter.HashLength];
+    private long _todayNumber = -1;
+    private string _today = string.Empty;
     private Exception? _fault;
     private long _lastRecoveryAttempt;
     private string? _chainId;
@@ -83,11 +90,22 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             throw new AuditUnavailableException("The audit log cannot be written: " + fault.Message, fault);
         }
 
-        var pending = new Pending(record, queued ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (_options.Durability == AuditDurability.Flushed && TryWriteAlone(pending))
+        if (_options.Durability == AuditDurability.Flushed && TryWriteAlone(record, out var failure))
         {
-            // Written and flushed on this thread; a failure surfaces from the completed task.
-            await pending.Written!.Task.ConfigureAwait(false);
+            // Written and flushed on this thread, or failed there: no queue, no task to wait for.
+            if (failure is not null)
+            {
+                throw failure;
+            }
+
+            return;
+        }
+
+        var pending = new Pending(record, queued ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_options.Durability == AuditDurability.Flushed && TryJoin(pending))
+        {
+            // The gate's holder writes it with its own batch (or this thread does, if the gate came free meanwhile).
+            await pending.Written!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -157,7 +175,8 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             await _writer.ConfigureAwait(false);
         }
 
-        lock (_gate)
+        _gate.Enter();
+        try
         {
             try
             {
@@ -169,6 +188,10 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             }
 
             _file = null;
+        }
+        finally
+        {
+            ExitGate();
         }
 
         _lines.Dispose();
@@ -197,12 +220,14 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     /// <summary>
     /// The lone-call fast path for <see cref="AuditDurability.Flushed"/>: when nothing is queued and no batch is being
     /// written, the caller writes and flushes its own record instead of handing it to the writer loop and waiting for
-    /// a thread switch there and back. Under load the queue is not empty and records are batched as before.
+    /// a thread switch there and back. Under load the queue is not empty and records are batched as before. Nothing is
+    /// allocated for the call: no queue entry, no task; a failure comes back in <paramref name="failure"/>.
     /// </summary>
-    private bool TryWriteAlone(Pending pending)
+    private bool TryWriteAlone(AuditRecord record, out AuditUnavailableException? failure)
     {
+        failure = null;
         if (_closed || !_started.Task.IsCompletedSuccessfully || Volatile.Read(ref _fault) is not null
-            || _queue.Reader.Count != 0 || !_gate.TryEnter())
+            || _queue.Reader.Count != 0 || Volatile.Read(ref _joined).Count != 0 || !_gate.TryEnter())
         {
             return false;
         }
@@ -214,12 +239,103 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
                 return false;
             }
 
-            WriteBatch([pending]);
+            var lone = new Lone(record);
+            WriteBatch(ref lone);
+            failure = lone.Failure;
             return true;
         }
         finally
         {
-            _gate.Exit();
+            ExitGate();
+        }
+    }
+
+    /// <summary>
+    /// Group commit for <see cref="AuditDurability.Flushed"/> when the gate is taken: the record joins the records
+    /// waiting for the gate, and whoever holds the gate writes them all as one batch (one flush) before it lets go, so
+    /// no queue, writer-loop wake-up or blocked thread stands between a call and its flush. Returns false (use the
+    /// writer loop) when the sink is not open or is faulted: recovery and fail-closed stay on the writer loop.
+    /// </summary>
+    private bool TryJoin(Pending pending)
+    {
+        if (_closed || !_started.Task.IsCompletedSuccessfully || Volatile.Read(ref _fault) is not null)
+        {
+            return false;
+        }
+
+        lock (_joinLock)
+        {
+            _joined.Add(pending);
+        }
+
+        // If the gate came free meanwhile, write what waits (this record included); else its holder will, on exit.
+        DrainJoined();
+        return true;
+    }
+
+    /// <summary>
+    /// Lets go of the gate, then writes the records that joined while it was held. Every exit of the gate goes through
+    /// here, so a record that joined is always written (or failed) by the holder at the time or by the next one: a
+    /// caller joins before it tries the gate, and a holder looks for joined records after it lets go.
+    /// </summary>
+    private void ExitGate()
+    {
+        _gate.Exit();
+        DrainJoined();
+    }
+
+    private bool HasJoined()
+    {
+        lock (_joinLock)
+        {
+            return _joined.Count != 0;
+        }
+    }
+
+    private void DrainJoined()
+    {
+        for (var round = 0; HasJoined(); round++)
+        {
+            if (round == MaxDrainRounds)
+            {
+                // A caller's own answer waits while it writes for others: after a few batches it hands the rest to a
+                // pool thread (which drains the same way), so nobody is kept writing under sustained load.
+                ThreadPool.UnsafeQueueUserWorkItem(static sink => sink.DrainJoined(), this, preferLocal: false);
+                return;
+            }
+
+            if (!_gate.TryEnter())
+            {
+                return; // the holder drains when it lets go
+            }
+
+            try
+            {
+                List<Pending> batch;
+                lock (_joinLock)
+                {
+                    // Only the gate's holder swaps the lists, so the spare is its own until the next swap.
+                    batch = _joined;
+                    _joined = _joinedSpare;
+                    _joinedSpare = batch;
+                }
+
+                var queued = new Queued(batch);
+                if (_closed)
+                {
+                    FailBatch(ref queued, new ObjectDisposedException(nameof(FileAuditSink), "The audit log is closed (the host is stopping)."));
+                }
+                else
+                {
+                    WriteBatch(ref queued);
+                }
+
+                batch.Clear();
+            }
+            finally
+            {
+                _gate.Exit();
+            }
         }
     }
 
@@ -267,15 +383,26 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
                 batch.Add(item);
             }
 
-            lock (_gate)
+            _gate.Enter();
+            try
             {
-                WriteBatch(batch);
+                var queued = new Queued(batch);
+                WriteBatch(ref queued);
+            }
+            finally
+            {
+                ExitGate();
             }
         }
 
-        lock (_gate)
+        _gate.Enter();
+        try
         {
             FlushAtEnd();
+        }
+        finally
+        {
+            ExitGate();
         }
     }
 
@@ -283,11 +410,12 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     /// Writes one batch: sequence numbers, hashes, one flush (or fsync). Runs under <see cref="_gate"/>, on the writer
     /// loop or, for a lone call, on the caller's thread.
     /// </summary>
-    private void WriteBatch(List<Pending> batch)
+    private void WriteBatch<TBatch>(ref TBatch batch)
+        where TBatch : struct, IBatch
     {
         if (Volatile.Read(ref _fault) is not null && !TryRecover())
         {
-            FailBatch(batch, _fault!);
+            FailBatch(ref batch, _fault!);
             return;
         }
 
@@ -297,29 +425,25 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
         {
             // Only one writer at a time (the gate): plain synchronous writes into the FileStream's buffer, one flush
             // (or fsync) for the whole batch.
-            var today = _time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-            foreach (var item in batch)
+            var today = Today();
+            for (var i = 0; i < batch.Count; i++)
             {
-                if (item.Record is null)
+                if (batch.RecordAt(i) is not { } record)
                 {
                     continue;
                 }
 
                 var file = CurrentFile(today);
-                var line = _lines.Write(item.Record, _sequence + 1, _previousHash, _chainId, out var hash);
+                var line = _lines.Write(record, _sequence + 1, _previousHash, _chainId);
                 file.Write(line);
                 _fileBytes += line.Length;
                 Volatile.Write(ref _sequence, _sequence + 1);
-                _previousHash = hash;
+                AuditLineWriter.HashOf(line).CopyTo(_previousHash);
                 written++;
             }
 
             _file?.Flush(flushToDisk: _options.Durability == AuditDurability.Synced);
-
-            foreach (var item in batch)
-            {
-                item.Written?.TrySetResult();
-            }
+            batch.Succeed();
 
             if (written > 0)
             {
@@ -335,8 +459,22 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             _lastRecoveryAttempt = _time.GetTimestamp();
             Log.WriteFailed(_logger, _directory, ex.Message);
             CloseQuietly();
-            FailBatch(batch, ex);
+            FailBatch(ref batch, ex);
         }
+    }
+
+    /// <summary>Today's UTC date as <c>yyyyMMdd</c>, formatted once per day.</summary>
+    private string Today()
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var number = now.Ticks / TimeSpan.TicksPerDay;
+        if (number != _todayNumber)
+        {
+            _today = now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+            _todayNumber = number;
+        }
+
+        return _today;
     }
 
     private void FlushAtEnd()
@@ -354,24 +492,10 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
         }
     }
 
-    private void FailBatch(List<Pending> batch, Exception cause)
+    private void FailBatch<TBatch>(ref TBatch batch, Exception cause)
+        where TBatch : struct, IBatch
     {
-        var lostQueued = 0;
-        var records = 0;
-        foreach (var item in batch)
-        {
-            if (item.Record is not null)
-            {
-                records++;
-                if (item.Written is null)
-                {
-                    lostQueued++;
-                }
-            }
-
-            item.Written?.TrySetException(new AuditUnavailableException("The audit log cannot be written: " + cause.Message, cause));
-        }
-
+        var records = batch.Fail(cause, out var lostQueued);
         if (records > 0)
         {
             _telemetry.WriteFailed(records);
@@ -396,7 +520,7 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
         {
             CloseQuietly();
             RecoverChainState();
-            CurrentFile(_time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+            CurrentFile(Today());
             Volatile.Write(ref _fault, null);
             Log.WriteRecovered(_logger, _directory, _sequence + 1);
             return true;
@@ -524,7 +648,7 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
     private void RecoverChainState()
     {
         _sequence = 0;
-        _previousHash = AuditRecordSerializer.Genesis;
+        SetPreviousHash(AuditRecordSerializer.Genesis);
         foreach (var file in AuditLogVerifier.ChainFiles(_directory).Reverse())
         {
             var bytes = File.ReadAllBytes(file);
@@ -555,8 +679,87 @@ internal sealed class FileAuditSink : IAuditSink, IAuditGate, IHostedService, IA
             }
 
             Volatile.Write(ref _sequence, last.Sequence);
-            _previousHash = last.Hash;
+            SetPreviousHash(last.Hash);
             return;
+        }
+    }
+
+    private static AuditUnavailableException Unavailable(Exception cause) => new("The audit log cannot be written: " + cause.Message, cause);
+
+    private void SetPreviousHash(string hash)
+    {
+        if (hash.Length != AuditLineWriter.HashLength || Encoding.UTF8.GetBytes(hash, _previousHash) != AuditLineWriter.HashLength)
+        {
+            throw new InvalidOperationException("The chain's last hash is not 64 hex digits; run 'msil-mcp audit verify --files' on the directory.");
+        }
+    }
+
+    /// <summary>The records of one write: a lone call's or the writer loop's batch (structs, so the lone call allocates none).</summary>
+    private interface IBatch
+    {
+        int Count { get; }
+
+        AuditRecord? RecordAt(int index);
+
+        void Succeed();
+
+        /// <summary>Fails every caller of the batch; returns how many records it held and, in <paramref name="lostQueued"/>, how many no caller waits for.</summary>
+        int Fail(Exception cause, out int lostQueued);
+    }
+
+    private struct Lone(AuditRecord record) : IBatch
+    {
+        public AuditUnavailableException? Failure { get; private set; }
+
+        public readonly int Count => 1;
+
+        public readonly AuditRecord? RecordAt(int index) => record;
+
+        public readonly void Succeed()
+        {
+        }
+
+        public int Fail(Exception cause, out int lostQueued)
+        {
+            Failure = Unavailable(cause);
+            lostQueued = 0;
+            return 1;
+        }
+    }
+
+    private readonly struct Queued(List<Pending> items) : IBatch
+    {
+        public int Count => items.Count;
+
+        public AuditRecord? RecordAt(int index) => items[index].Record;
+
+        public void Succeed()
+        {
+            foreach (var item in items)
+            {
+                item.Written?.TrySetResult();
+            }
+        }
+
+        public int Fail(Exception cause, out int lostQueued)
+        {
+            lostQueued = 0;
+            var records = 0;
+            foreach (var item in items)
+            {
+                if (item.Record is not null)
+                {
+                    records++;
+                    if (item.Written is null)
+                    {
+                        lostQueued++;
+                    }
+                }
+
+                item.Written?.TrySetException(Unavailable(cause));
+            }
+
+            return records;
         }
     }
 

@@ -18,6 +18,40 @@ public sealed class AuditRecordSerializerTests
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))), hash);
     }
 
+    [Theory]
+    [InlineData(0L, 0)]
+    [InlineData(1234567L, 0)]
+    [InlineData(9999999L, 5)]
+    [InlineData(10L, -8)]
+    public void Serialize_Timestamp_StoredAsSevenDigitUtcText(long fractionTicks, int offsetHours)
+    {
+        // The stored "ts" is part of every hash: it must stay yyyy-MM-dd'T'HH:mm:ss.fffffff'Z' in UTC, byte for byte.
+        var at = new DateTimeOffset(new DateTime(2026, 12, 8, 3, 4, 5).AddTicks(fractionTicks), TimeSpan.FromHours(offsetHours));
+        var record = Sinks.Record(1) with { Timestamp = at };
+
+        var (bytes, _) = AuditRecordSerializer.Serialize(record, 1, AuditRecordSerializer.Genesis, null);
+
+        var expected = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"\"ts\":\"{expected}\"", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_SameWriterManyRecords_EachHashIsTheSha256OfItsOwnLine()
+    {
+        // One writer reuses its buffers and its hash context: no state may leak from one line into the next.
+        using var writer = new AuditLineWriter();
+        var previous = Encoding.ASCII.GetBytes(AuditRecordSerializer.Genesis);
+        for (var i = 1; i <= 5; i++)
+        {
+            var line = Encoding.UTF8.GetString(writer.Write(Sinks.Record(i), i, previous, "c"));
+
+            Assert.True(ChainedRecord.TryParse(line.TrimEnd('\n'), out var parsed, out var error), error);
+            Assert.Equal(parsed.ComputedHash, parsed.Hash);
+            Assert.Equal(Encoding.ASCII.GetString(previous), parsed.PreviousHash);
+            previous = Encoding.ASCII.GetBytes(parsed.Hash);
+        }
+    }
+
     [Fact]
     public void TryParse_SerializedLine_FieldsRoundTrip()
     {

@@ -212,6 +212,90 @@ public sealed class FileAuditSinkTests : IDisposable
         await sink.EnsureWritableAsync(RiskLevel.Read, TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task WriteAsync_FlushedOverlappingCalls_EachReturnsOnlyOnceItsRecordIsInTheFile()
+    {
+        // Overlapping calls join the gate holder's batch (group commit): a call may return only once its own record
+        // has been written and flushed, whichever thread wrote it.
+        await using var sink = await Sinks.StartAsync(_dir.Path, o => o.Durability = AuditDurability.Flushed);
+        var ct = TestContext.Current.CancellationToken;
+        var late = new List<string>();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                var id = 1000 + (w * 100) + i;
+                await sink.WriteAsync(Sinks.Record(id), ct);
+                if (!Sinks.Lines(_dir.Path).Any(l => l.Contains($"\"id\":\"rec-{id}\"", StringComparison.Ordinal)))
+                {
+                    lock (late)
+                    {
+                        late.Add("rec-" + id);
+                    }
+                }
+            }
+        }, ct)));
+
+        Assert.Empty(late);
+        var verification = AuditLogVerifier.VerifyDirectory(_dir.Path);
+        Assert.True(verification.IsValid, verification.ToString());
+        Assert.Equal(200, verification.Records);
+        Assert.Equal(200, sink.LastSequence);
+    }
+
+    [Fact]
+    public async Task WriteAsync_FlushedOverlappingCallsWhileUnwritable_EveryCallEndsAndOnlyWrittenRecordsSucceed()
+    {
+        // A failed batch fails its callers and nobody waits forever; a call that returned normally has its record in
+        // the chain, and one that threw has not; once writable again the chain continues without a gap.
+        var time = new FakeTimeProvider(Day1);
+        await using var sink = await Sinks.StartAsync(_dir.Path, o => o.Durability = AuditDurability.Flushed, time);
+        var ct = TestContext.Current.CancellationToken;
+        await Sinks.WriteAsync(sink, 3, time: time);
+        var blocker = BlockNextDay(time);
+        var succeeded = new List<string>();
+
+        async Task WriteManyAsync(int first)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+            {
+                for (var i = 0; i < 10; i++)
+                {
+                    var id = first + (w * 100) + i;
+                    try
+                    {
+                        await sink.WriteAsync(Sinks.Record(id, time), ct).AsTask().WaitAsync(TimeSpan.FromSeconds(30), ct);
+                        lock (succeeded)
+                        {
+                            succeeded.Add("rec-" + id);
+                        }
+                    }
+                    catch (AuditUnavailableException)
+                    {
+                        // expected while the day's file cannot be opened
+                    }
+                }
+            }, ct)));
+        }
+
+        await WriteManyAsync(10_000);
+        Assert.Empty(succeeded);
+
+        Directory.Delete(blocker);
+        time.Advance(TimeSpan.FromSeconds(2));
+        await sink.EnsureWritableAsync(RiskLevel.Privileged, ct);
+        await WriteManyAsync(20_000);
+
+        var ids = Sinks.Lines(_dir.Path).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToList();
+        string[] expected = ["rec-1", "rec-2", "rec-3", .. succeeded.Order(StringComparer.Ordinal)];
+        string[] actual = [.. ids.Take(3), .. ids.Skip(3).Order(StringComparer.Ordinal)];
+        Assert.Equal(expected, actual);
+        Assert.Equal(83, ids.Count);
+        var verification = AuditLogVerifier.VerifyDirectory(_dir.Path);
+        Assert.True(verification.IsValid, verification.ToString());
+    }
+
     [Theory]
     [InlineData(AuditOutboxFailurePolicy.Allow, RiskLevel.Privileged, true)]
     [InlineData(AuditOutboxFailurePolicy.Allow, RiskLevel.Write, false)]

@@ -20,6 +20,9 @@ internal static class ArgumentCanonicalizer
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
+    [ThreadStatic]
+    private static IncrementalHash? t_sha256;
+
     public static byte[] ToCanonicalJson(IDictionary<string, JsonElement>? arguments)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
@@ -61,8 +64,12 @@ internal static class ArgumentCanonicalizer
 
     public static string Hash(ReadOnlySpan<byte> canonicalJson)
     {
+        // A hash context per thread, reset after each use: the one-shot SHA256.HashData sets one up and frees it per
+        // call, which for a few dozen bytes of arguments is nearly all of its cost (issue #18).
+        var sha256 = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(canonicalJson, hash);
+        sha256.AppendData(canonicalJson);
+        sha256.GetHashAndReset(hash);
         return Convert.ToHexStringLower(hash);
     }
 

@@ -50,7 +50,7 @@ internal sealed class AuditStage(IAuditSink sink, IAuditArgumentRedactor redacto
 
         var record = new AuditRecord
         {
-            Id = Guid.CreateVersion7(now).ToString("N"),
+            Id = RandomIds.NewVersion7(now),
             Timestamp = now,
             Action = action,
             Outcome = outcome,
