@@ -67,7 +67,7 @@ internal static partial class ResponseShaper
             };
         }
 
-        if (isJson && !body.Cut && template.Output is null && IsUtf8(contentType?.CharSet) && FromJson(body, status) is { } fromJson)
+        if (isJson && !body.Cut && (template.Output is null || template.Output.Conforms(body.Bytes)) && IsUtf8(contentType?.CharSet) && FromJson(body, status) is { } fromJson)
         {
             return fromJson;
         }
@@ -148,7 +148,8 @@ internal static partial class ResponseShaper
     }
 
     /// <summary>
-    /// A JSON object or array body, whole, in UTF-8, and no output schema to check: the result is made from the bytes
+    /// A JSON object or array body, whole, in UTF-8, with no output schema or an object that passes it (read without a
+    /// parse, <see cref="OutputCheck.Conforms"/>): the result is made from the bytes
     /// (<see cref="ToolResult(ReadOnlyMemory{byte})"/>), whose text and structured content are what the decode and parse
     /// below would make, produced only if something reads them; <see langword="null"/> for any other body (a scalar,
     /// malformed JSON, invalid UTF-8), which is decoded and parsed as before.

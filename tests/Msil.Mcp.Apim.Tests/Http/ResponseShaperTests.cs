@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Msil.Mcp.Abstractions;
+using Msil.Mcp.Apim.Http;
 using Msil.Mcp.Apim.Tests.Infrastructure;
 
 namespace Msil.Mcp.Apim.Tests.Http;
@@ -71,14 +72,14 @@ public sealed class ResponseShaperTests
     public async Task Shape_BodiesNotMadeFromBytes_DecodedAndParsedAsBefore()
     {
         await using var backend = await ScriptedBackend.StartAsync();
-        var typed = ApimHarness.Tool("typed", "GET", "/v1/typed", outputSchema: """{"type":"object","required":["id"],"properties":{"id":{"type":"string"}}}""");
+        var typed = ApimHarness.Tool("typed", "GET", "/v1/typed", outputSchema: """{"type":"object","required":["id"],"properties":{"id":{"type":"string"},"n":{"type":"string"}}}""");
         await using var harness = ApimHarness.Create(o =>
         {
             ApimHarness.Fast(o, backend.Url);
             o.MaxResponseBytes = 1024;
         });
 
-        backend.Default = Reply.Json(Body);
+        backend.Default = Reply.Json("""{"id":"V001","n":3}""");
         var schema = await harness.CallAsync(typed);
         backend.Default = new Reply { BodyBytes = [.. "{\"a\":\""u8, 0xC3, 0x28, .. "\"}"u8] };
         var invalid = await harness.CallAsync(Get);
@@ -97,7 +98,8 @@ public sealed class ResponseShaperTests
         Assert.True(cut.Utf8Json.IsEmpty, "cut");
         Assert.True(scalar.Utf8Json.IsEmpty, "scalar");
         Assert.True(error.Utf8Json.IsEmpty, "error");
-        Assert.Equal("V001", schema.StructuredContent!.Value.GetProperty("id").GetString());
+        Assert.Null(schema.StructuredContent);
+        Assert.Contains("does not match the tool's output schema", schema.Text, StringComparison.Ordinal);
         Assert.Equal("{\"a\":\"\uFFFD(\"}", invalid.Text);
         Assert.Equal("{\"a\":\"é\"}", latin1.Text);
         Assert.Null(cut.StructuredContent);
@@ -105,5 +107,55 @@ public sealed class ResponseShaperTests
         Assert.Null(scalar.StructuredContent);
         Assert.Equal("42", scalar.Text);
         Assert.True(error.IsError);
+    }
+
+    private const string Schema = """{"type":"object","required":["id","n"],"properties":{"id":{"type":"string"},"n":{"type":["integer","null"]},"o":{"type":"object"},"l":{"type":"array"},"f":{"type":"number"},"b":{"type":"boolean"}}}""";
+
+    [Theory]
+    [InlineData("""{"id":"a","n":1}""")]
+    [InlineData("""{"id":"a","n":null,"o":{},"l":[1,[2]],"f":1.5,"b":true,"x":{"id":1}}""")]
+    [InlineData("""{"id":"a","n":1.0}""")]
+    [InlineData("""{"id":"a","n":1.5}""")]
+    [InlineData("""{"id":"a","n":1e2}""")]
+    [InlineData("""{"id":"a"}""")]
+    [InlineData("""{"\u0069d":"a","n":2}""")]
+    [InlineData("""{"id":1,"n":2}""")]
+    [InlineData("""{"id":"a","n":2,"n":"late"}""")]
+    [InlineData("""{"id":"a","n":"early","n":2}""")]
+    [InlineData("""{"id":"a","n":2,"o":[]}""")]
+    [InlineData("""{"id":"a","n":2,"b":0}""")]
+    [InlineData("""{"id":"a","n":2,"f":7}""")]
+    [InlineData("""[{"id":"a","n":2}]""")]
+    [InlineData("""{"id":"a","n":2""")]
+    public void Conforms_ObjectRead_SameAsTheCheckOfItsParse(string json)
+    {
+        var check = OutputCheck.Compile(JsonElement.Parse(Schema))!;
+        var bytes = Encoding.UTF8.GetBytes(json);
+        bool parsedConforms;
+        try
+        {
+            parsedConforms = check.Check(JsonElement.Parse(bytes)) is null;
+        }
+        catch (JsonException)
+        {
+            parsedConforms = false;
+        }
+
+        Assert.Equal(parsedConforms, check.Conforms(bytes));
+    }
+
+    [Fact]
+    public async Task Shape_ObjectPassingTheOutputSchema_ResultMadeFromTheBytes()
+    {
+        await using var backend = await ScriptedBackend.StartAsync();
+        backend.Default = Reply.Json(Body);
+        var typed = ApimHarness.Tool("typed", "GET", "/v1/typed", outputSchema: """{"type":"object","required":["id"],"properties":{"id":{"type":"string"},"n":{"type":"array"}}}""");
+        await using var harness = ApimHarness.Create(o => ApimHarness.Fast(o, backend.Url));
+
+        var result = await harness.CallAsync(typed);
+
+        Assert.False(result.Utf8Json.IsEmpty);
+        Assert.Equal(Body, result.Text);
+        Assert.True(JsonElement.DeepEquals(JsonElement.Parse(Body), result.StructuredContent!.Value));
     }
 }
