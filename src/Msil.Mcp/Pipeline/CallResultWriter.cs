@@ -127,8 +127,8 @@ internal static class CallResultWriter
 
     /// <summary>
     /// Whether a result made from JSON bytes may be shaped into placeholders for this request and written from its bytes:
-    /// only when the call-tool filters are this writer's and the pipeline's alone (no host filter between them could see
-    /// the placeholders), the alternate-result filters are the server's own or the SDK's, and every outgoing message filter is one
+    /// only when the call-tool filters are this writer's (outermost), the pipeline's and the SDK's own alone (no host
+    /// filter could see the placeholders), the alternate-result filters are the server's own or the SDK's, and every outgoing message filter is one
     /// that leaves a <c>tools/call</c> answer's nodes alone (a host filter reading the text node would find the bytes' node).
     /// </summary>
     /// <param name="options">The request's server options.</param>
@@ -142,9 +142,18 @@ internal static class CallResultWriter
 
         var filters = options.Filters;
         var calls = filters.Request.CallToolFilters;
-        if (calls.Count != 2 || !ReferenceEquals(calls[0], Filter))
+        if (calls.Count < 2 || !ReferenceEquals(calls[0], Filter))
         {
             return false;
+        }
+
+        for (var i = 1; i < calls.Count; i++)
+        {
+            // The pipeline's, and the SDK's own (its authorization filter, which AddMsilAuth adds, decides before the tool runs).
+            if (!IsOwn(calls[i]) && !IsSdkOwn(calls[i]))
+            {
+                return false;
+            }
         }
 
 #pragma warning disable MCPEXP002 // only read: a host's alternate-result filter would see the placeholders.
@@ -209,8 +218,11 @@ internal static class CallResultWriter
 
     /// <summary>
     /// Whether a filter is the SDK's own (its ASP.NET Core authorization guard puts one into the alternate-result
-    /// filters of every server): it decides before the tool runs and passes the result on unread.
+    /// filters of every server, and its authorization filters one into the call-tool filters): each decides before the
+    /// tool runs and passes the result on unread.
     /// </summary>
+    private static bool IsOwn(Delegate filter) => ReferenceEquals(filter.Method.DeclaringType?.Assembly, typeof(CallResultWriter).Assembly);
+
     private static bool IsSdkOwn(Delegate filter)
         => filter.Method.DeclaringType?.Assembly is { } assembly
             && (ReferenceEquals(assembly, typeof(McpServer).Assembly) || ReferenceEquals(assembly, typeof(Microsoft.AspNetCore.Builder.McpEndpointRouteBuilderExtensions).Assembly));

@@ -256,6 +256,12 @@ public sealed class CallResultWriterTests
         options.Filters.Request.CallToolFilters.RemoveAt(2);
         options.Filters.Message.OutgoingFilters.Add(next => next);
         Assert.False(Msil.Mcp.Pipeline.Stages.ExecuteStage.WritesJson(options));
+
+        // The SDK's authorization filters (AddMsilAuth adds them) decide before the tool runs: still written from bytes.
+        await using var authorized = await StartAsync(new ToolResult { Text = "t" }, configure: mcp => mcp.Mcp.AddAuthorizationFilters());
+        var authorizedOptions = authorized.Services.GetRequiredService<IOptionsFactory<McpServerOptions>>().Create(Options.DefaultName);
+        Assert.True(authorizedOptions.Filters.Request.CallToolFilters.Count > 2);
+        Assert.True(Msil.Mcp.Pipeline.Stages.ExecuteStage.WritesJson(authorizedOptions));
     }
 
     [Fact]
