@@ -169,7 +169,7 @@ internal sealed class ApimToolExecutor(
             }
             finally
             {
-                // Nothing the result holds points into the buffer: text, JSON and details are copies.
+                // Nothing the result holds points into the buffer: text, JSON, details and a JSON body's bytes are copies.
                 body.Return();
             }
 

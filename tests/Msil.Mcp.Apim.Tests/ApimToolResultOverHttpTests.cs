@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 using Msil.Mcp.Abstractions;
 using Msil.Mcp.Apim.Tests.Infrastructure;
 using Msil.Mcp.Testing;
@@ -92,6 +93,87 @@ public sealed class ApimToolResultOverHttpTests
         Assert.StartsWith("The backend answered HTTP 404 Not Found: Not Found: no vehicle « V9 ».", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Backend answers by name: JSON bodies written from their bytes (objects, arrays, characters the writer escapes, surrogate
+    /// pairs raw and escaped, no content type, a UTF-8 charset, a +json type) and bodies that are decoded and parsed as
+    /// before (invalid UTF-8, another charset, a scalar, malformed JSON, a body cut at the limit with its notice).
+    /// </summary>
+    private static Reply Answer(string name) => name switch
+    {
+        "awkward" => Reply.Json(Body),
+        "array" => Reply.Json("[{\"a\":\"<>&'\"},\"\u2028 \\u2028\",1E+2,[]]"),
+        "empty" => Reply.Json("{}"),
+        "pairs" => Reply.Json("{\"p\":\"😀 \\ud83d\\ude00 \\uD83D\\uDE00 日本\"}"),
+        "no-content-type" => new Reply { Body = " {\"a\":[1,2]}", ContentType = null },
+        "utf8-charset" => new Reply { Body = "{\"a\":\"é\"}", ContentType = "application/json; charset=\"UTF-8\"" },
+        "vendor-json" => new Reply { Body = "{\"a\":\"é\"}", ContentType = "application/vnd.fleet+json" },
+        "invalid-utf8" => new Reply { BodyBytes = [.. "{\"a\":\""u8, 0xC3, 0x28, .. "\",\"b\":1}"u8] },
+        "latin1" => new Reply { BodyBytes = Encoding.Latin1.GetBytes("{\"a\":\"é ü\"}"), ContentType = "application/json; charset=iso-8859-1" },
+        "scalar" => Reply.Json("\"just a string\""),
+        "malformed" => Reply.Json("{\"a\":"),
+        "cut" => Reply.Json("{\"long\":\"" + string.Concat(Enumerable.Repeat("é", 1500)) + "\"}"),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    [Theory]
+    [InlineData("awkward")]
+    [InlineData("array")]
+    [InlineData("empty")]
+    [InlineData("pairs")]
+    [InlineData("no-content-type")]
+    [InlineData("utf8-charset")]
+    [InlineData("vendor-json")]
+    [InlineData("invalid-utf8")]
+    [InlineData("latin1")]
+    [InlineData("scalar")]
+    [InlineData("malformed")]
+    [InlineData("cut")]
+    public async Task ToolsCall_BackendBody_ByteForByteTheAnswerOfTheDecodedAndParsedBody(string name)
+    {
+        await using var backend = await ScriptedBackend.StartAsync();
+        backend.Default = Answer(name);
+        var tool = ApimHarness.Tool("get_vehicle", "GET", "/v1/vehicle");
+        var audit = new InMemoryAuditSink();
+        var sdkAudit = new InMemoryAuditSink();
+        await using var written = await StartAsync(backend, audit, tool, o => o.MaxResponseBytes = 2048);
+        await using var sdk = await StartAsync(backend, sdkAudit, tool, o => o.MaxResponseBytes = 2048, removeWriter: true);
+
+        var bytesAnswer = await host(written);
+        var sdkAnswer = await host(sdk);
+
+        Assert.Equal(sdkAnswer, bytesAnswer);
+        var record = await audit.WaitForAsync(r => r.ToolName == "get_vehicle", TimeSpan.FromSeconds(10), Ct);
+        var sdkRecord = await sdkAudit.WaitForAsync(r => r.ToolName == "get_vehicle", TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(sdkRecord.ResultSize, record.ResultSize);
+        Assert.Equal(sdkRecord.Outcome, record.Outcome);
+        Assert.Equal(sdkRecord.BackendStatus, record.BackendStatus);
+        if (name == "cut")
+        {
+            Assert.Contains("[Response cut at 2048 bytes", bytesAnswer, StringComparison.Ordinal);
+        }
+
+        static async Task<string> host(MsilMcpTestHost h)
+        {
+            var answer = await h.PostJsonRpcAsync(TestCaller.Create("bob", ["viewer"]), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_vehicle\",\"arguments\":{}}}", Ct);
+            return answer.StatusCode + " " + answer.Body;
+        }
+    }
+
+    [Fact]
+    public async Task CallToolAsync_BodyMatchingTheOutputSchema_ByteForByteTheAnswerOfTheDecodedAndParsedBody()
+    {
+        await using var backend = await ScriptedBackend.StartAsync();
+        backend.Default = Reply.Json("""{"id":"V001","name":"é <b>"}""");
+        var tool = ApimHarness.Tool("typed", "GET", "/v1/x", outputSchema: """{"type":"object","required":["id"],"properties":{"id":{"type":"string"}}}""");
+        await using var written = await StartAsync(backend, new InMemoryAuditSink(), tool);
+        await using var sdk = await StartAsync(backend, new InMemoryAuditSink(), tool, removeWriter: true);
+
+        var answer = await PostCallAsync(written, "typed");
+
+        Assert.Equal(await PostCallAsync(sdk, "typed"), answer);
+        Assert.Contains("\"structuredContent\":{\"id\":\"V001\"", answer, StringComparison.Ordinal);
+    }
+
     private static async Task<string> PostCallAsync(MsilMcpTestHost host, string tool)
     {
         var answer = await host.PostJsonRpcAsync(TestCaller.Create("bob", ["viewer"]), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":{}}}", Ct);
@@ -99,7 +181,7 @@ public sealed class ApimToolResultOverHttpTests
         return answer.Message;
     }
 
-    private static Task<MsilMcpTestHost> StartAsync(ScriptedBackend backend, InMemoryAuditSink audit, ToolDefinition tool)
+    private static Task<MsilMcpTestHost> StartAsync(ScriptedBackend backend, InMemoryAuditSink audit, ToolDefinition tool, Action<ApimGatewayOptions>? gateway = null, bool removeWriter = false)
         => MsilMcpTestHost.StartAsync(
             mcp =>
             {
@@ -107,7 +189,21 @@ public sealed class ApimToolResultOverHttpTests
                     .UseScriptedPolicy(ScriptedPolicyDecisionPoint.AllowAll())
                     .UseInMemoryAuditSink(audit)
                     .AddTools("apim", [tool])
-                    .AddApim(o => ApimHarness.Fast(o, backend.Url));
+                    .AddApim(o =>
+                    {
+                        ApimHarness.Fast(o, backend.Url);
+                        gateway?.Invoke(o);
+                    });
+                if (removeWriter)
+                {
+                    // Without the core's result writer the SDK writes the answer itself, from the decoded and parsed result.
+                    mcp.Services.PostConfigure<McpServerOptions>(o =>
+                    {
+                        var calls = o.Filters.Request.CallToolFilters;
+                        Assert.Equal(2, calls.Count); // the result writer's filter, then the pipeline's
+                        calls.RemoveAt(0);
+                    });
+                }
             },
             cancellationToken: Ct);
 

@@ -379,6 +379,130 @@ internal sealed class OutputCheck
         return null;
     }
 
+    /// <summary>
+    /// Whether a JSON object in UTF-8 passes <see cref="Check"/>, read without a parse (no DOM): the same rules on the
+    /// same bytes, the last of duplicate names deciding as <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>
+    /// does. <see langword="false"/> for anything else (not an object, malformed, or more names than it tracks), which
+    /// <see cref="Check"/> then decides on the parse.
+    /// </summary>
+    public bool Conforms(ReadOnlySpan<byte> utf8Json)
+    {
+        if (_required.Length > 32 || _types.Length > 32)
+        {
+            return false;
+        }
+
+        Span<bool> found = stackalloc bool[_required.Length];
+        Span<byte> kinds = stackalloc byte[_types.Length];
+        kinds.Clear();
+        var reader = new Utf8JsonReader(utf8Json);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                for (var i = 0; i < _required.Length; i++)
+                {
+                    if (reader.ValueTextEquals(_required[i]))
+                    {
+                        found[i] = true;
+                    }
+                }
+
+                var typed = 0UL;
+                for (var j = 0; j < _types.Length; j++)
+                {
+                    if (reader.ValueTextEquals(_types[j].Name))
+                    {
+                        typed |= 1UL << j;
+                    }
+                }
+
+                reader.Read();
+                if (typed != 0)
+                {
+                    var kind = Kind(ref reader);
+                    for (var j = 0; j < _types.Length; j++)
+                    {
+                        if ((typed & (1UL << j)) != 0)
+                        {
+                            kinds[j] = kind;
+                        }
+                    }
+                }
+
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        foreach (var f in found)
+        {
+            if (!f)
+            {
+                return false;
+            }
+        }
+
+        for (var j = 0; j < _types.Length; j++)
+        {
+            if (kinds[j] != 0 && !IsAny(kinds[j], _types[j].Types))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsAny(byte kind, string[] types)
+    {
+        foreach (var type in types)
+        {
+            if (Is(kind, type))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private const byte KindObject = 1, KindArray = 2, KindString = 3, KindNumber = 4, KindInteger = 5, KindBoolean = 6, KindNull = 7;
+
+    /// <summary>The kind of the value the reader is on, an integral number apart (as <see cref="Is(JsonElement, string)"/> tells one).</summary>
+    private static byte Kind(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.StartObject => KindObject,
+        JsonTokenType.StartArray => KindArray,
+        JsonTokenType.String => KindString,
+        JsonTokenType.Number => reader.TryGetInt64(out _) || (reader.TryGetDouble(out var d) && Math.Floor(d) == d) ? KindInteger : KindNumber,
+        JsonTokenType.True or JsonTokenType.False => KindBoolean,
+        _ => KindNull,
+    };
+
+    private static bool Is(byte kind, string type) => type switch
+    {
+        "object" => kind == KindObject,
+        "array" => kind == KindArray,
+        "string" => kind == KindString,
+        "number" => kind is KindNumber or KindInteger,
+        "integer" => kind == KindInteger,
+        "boolean" => kind == KindBoolean,
+        "null" => kind == KindNull,
+        _ => true,
+    };
+
     private static bool Is(JsonElement value, string type) => type switch
     {
         "object" => value.ValueKind == JsonValueKind.Object,

@@ -67,6 +67,11 @@ internal static partial class ResponseShaper
             };
         }
 
+        if (isJson && !body.Cut && (template.Output is null || template.Output.Conforms(body.Bytes)) && IsUtf8(contentType?.CharSet) && FromJson(body, status) is { } fromJson)
+        {
+            return fromJson;
+        }
+
         var text = Decode(body.Bytes, contentType?.CharSet, body.Cut);
         JsonElement? structured = null;
         string? notice = null;
@@ -140,6 +145,43 @@ internal static partial class ResponseShaper
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A JSON object or array body, whole, in UTF-8, with no output schema or an object that passes it (read without a
+    /// parse, <see cref="OutputCheck.Conforms"/>): the result is made from the bytes
+    /// (<see cref="ToolResult(ReadOnlyMemory{byte})"/>), whose text and structured content are what the decode and parse
+    /// below would make, produced only if something reads them; <see langword="null"/> for any other body (a scalar,
+    /// malformed JSON, invalid UTF-8), which is decoded and parsed as before.
+    /// </summary>
+    private static ToolResult? FromJson(ResponseBody body, int status)
+    {
+        if (FirstByte(body.Bytes) is not ((byte)'{' or (byte)'['))
+        {
+            return null;
+        }
+
+        try
+        {
+            // A copy the result owns: the rented buffer goes back to the pool as soon as the result is made.
+            return new ToolResult(body.Bytes.ToArray()) { BackendStatus = status, Size = body.Size };
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether a body of this charset is UTF-8 as <see cref="Decode"/> reads it (no charset is UTF-8).</summary>
+    private static bool IsUtf8(string? charset)
+    {
+        if (string.IsNullOrEmpty(charset))
+        {
+            return true;
+        }
+
+        var name = charset.AsSpan().Trim('"');
+        return name.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || name.Equals("utf8", StringComparison.OrdinalIgnoreCase);
     }
 
     private static (JsonElement? Structured, string? Notice) Structure(ReadOnlySpan<byte> bytes, OutputCheck? output)

@@ -27,7 +27,10 @@ namespace Msil.Mcp.Catalog;
 [JsonConverter(typeof(RawToolArrayConverter))]
 internal sealed class RawToolArray(IReadOnlyList<CompiledTool> tools)
 {
-    private static readonly JsonTypeInfo<RawToolArray> SdkTypeInfo = JsonMetadataServices.CreateValueInfo<RawToolArray>(ContextOptions(), new RawToolArrayConverter());
+    /// <summary>Gets the options a node written by our own converter must carry: the SDK's source-generated context's, else its default options.</summary>
+    internal static JsonSerializerOptions SdkOptions { get; } = ContextOptions();
+
+    private static readonly JsonTypeInfo<RawToolArray> SdkTypeInfo = JsonMetadataServices.CreateValueInfo<RawToolArray>(SdkOptions, new RawToolArrayConverter());
 
     /// <summary>Gets the options the SDK writes messages with: its source-generated context's, and its default options.</summary>
     internal static IReadOnlyList<JsonSerializerOptions> SdkWriterOptions { get; } = SdkTypeInfo.Options == McpJsonUtilities.DefaultOptions

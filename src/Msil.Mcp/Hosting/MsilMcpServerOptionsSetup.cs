@@ -27,7 +27,7 @@ internal sealed class MsilMcpServerOptionsSetup(
 
 #pragma warning disable MCPEXP002
     /// <summary>Returns the task the governed call became (<see cref="CallState.CreatedTask"/>) in place of its placeholder result.</summary>
-    private static readonly McpRequestInvocationFilter<CallToolRequestParams, ResultOrAlternate<CallToolResult>> TaskResultFilter = async (context, next, cancellationToken) =>
+    internal static readonly McpRequestInvocationFilter<CallToolRequestParams, ResultOrAlternate<CallToolResult>> TaskResultFilter = async (context, next, cancellationToken) =>
     {
         var result = await next(context, cancellationToken).ConfigureAwait(false);
         return context.Items.TryGetValue(CallState.ItemKey, out var value) && value is CallState { CreatedTask: { } created }

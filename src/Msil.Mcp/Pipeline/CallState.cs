@@ -90,6 +90,9 @@ internal sealed class CallState
     /// <summary>The result the shape stage made for this call (a fresh object), which <see cref="CallResultWriter"/> may write past the SDK's DOM.</summary>
     public ModelContextProtocol.Protocol.CallToolResult? Shaped { get; set; }
 
+    /// <summary>The executor's result made from JSON bytes when <see cref="Shaped"/> holds only placeholders for it, which <see cref="CallResultWriter"/> writes from the bytes.</summary>
+    public ToolResult? ShapedJson { get; set; }
+
     /// <summary>The invocation of the executor for this call: its validated arguments, caller and ids.</summary>
     public ToolInvocation CreateInvocation(IToolCallContext? context, IServiceProvider? services) => new()
     {

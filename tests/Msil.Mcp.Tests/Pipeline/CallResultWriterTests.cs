@@ -134,6 +134,178 @@ public sealed class CallResultWriterTests
         Assert.Equal(body, document.RootElement.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
     }
 
+    /// <summary>
+    /// JSON bodies as an API tool receives them, made into results from their bytes: escapes the backend chose,
+    /// characters the writer escapes (<c>&lt;&gt;&amp;'</c>, a line separator, control characters), a surrogate pair raw and
+    /// escaped, numbers as written, whitespace, empty containers, nesting, and arrays (wrapped as <c>{"items": …}</c>).
+    /// </summary>
+    public static TheoryData<string> JsonBodies() =>
+    [
+        .. BodyTexts,
+        "{\"html\":\"<b>&amp;</b> 'single' \\u003c\\u0026\\u0027\",\"ls\":\"\\u2028\\u2029 raw: \u2028\u2029\",\"ctl\":\"\\u0000\\u001f\\b\\f\",\"pair\":\"😀 \\ud83d\\ude00 \\uD83D\\uDE00\"}",
+        "{}",
+        "[]",
+        """[1,"two",{"three":[3.0e0]},null]""",
+        " \r\n\t[ {\"a\" : \"\\u00e9\"} ]\n",
+        """{"dup":1,"dup":2,"\u0041":"escaped name","é":"raw name"}""",
+        Deep(29),
+        DeepArray(40),
+    ];
+
+    private static string DeepArray(int depth) => new string('[', depth) + "1" + new string(']', depth);
+
+    [Theory]
+    [MemberData(nameof(JsonBodies))]
+    public async Task ToolsCall_ResultFromJsonBytes_ByteForByteTheSdksAnswerForTheDecodedAndParsedResult(string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var fromBytes = new ToolResult(bytes) { Size = bytes.Length };
+        var decoded = new ToolResult { Text = body, StructuredContent = Parsed(body), Size = bytes.Length };
+
+        await using var written = await StartAsync(fromBytes);
+        await using var sdk = await StartAsync(decoded, configure: RemoveWriter);
+        var (bytesAnswer, sdkAnswer) = (await PostCallAsync(written, "shaped_tool"), await PostCallAsync(sdk, "shaped_tool"));
+
+        Assert.Equal(sdkAnswer, bytesAnswer);
+        using var document = JsonDocument.Parse(Json(bytesAnswer));
+        var answer = document.RootElement.GetProperty("result");
+        Assert.Equal(body, answer.GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.True(JsonElement.DeepEquals(Parsed(body), answer.GetProperty("structuredContent")));
+    }
+
+    [Fact]
+    public async Task ToolsCall_ResultFromJsonBytes_SameAsTheSdkWritesTheSameResult()
+    {
+        // The same ToolResult object: the host without the writer shapes it by decoding and parsing (lazily, in the result).
+        var body = BodyTexts[1];
+        var (written, sdk) = await BothAnswersAsync(new ToolResult(Encoding.UTF8.GetBytes(body)) { Size = 3 }, "shaped_tool");
+
+        Assert.Equal(sdk, written);
+        Assert.Contains("structuredContent", written, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ToolsCall_ResultFromJsonBytesOverTheCharacterLimit_CutAsTheSdksAnswer()
+    {
+        var body = "{\"long\":\"" + new string('é', 2000) + "\"}";
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var (written, sdk) = await BothAnswersAsync(new ToolResult(bytes) { Size = bytes.Length }, "shaped_tool", o => o.MaxResultChars = 1024);
+
+        Assert.Equal(sdk, written);
+        Assert.Contains("[Result cut at 1024 of", written, StringComparison.Ordinal);
+        Assert.DoesNotContain("structuredContent", written, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ToolsCall_ToolErrorFromJsonBytes_ByteForByteTheSdksAnswer()
+    {
+        var body = """{"error":"« no »","code":7}""";
+        var (written, sdk) = await BothAnswersAsync(new ToolResult(Encoding.UTF8.GetBytes(body)) { IsError = true, BackendStatus = 409 }, "shaped_tool");
+
+        Assert.Equal(sdk, written);
+        Assert.Contains("\"isError\":true", written, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ToolsCall_ResultFromJsonBytesWithAHostFilter_DecodedAndParsedForItAndTheSameAnswer()
+    {
+        var body = """{"ok":"é"}""";
+        var seen = new List<int>();
+        void HostFilter(IMsilMcpBuilder mcp) => mcp.Mcp.WithRequestFilters(f => f.AddCallToolFilter(next => async (context, ct) =>
+        {
+            var result = await next(context, ct);
+            seen.Add(result.Content.Count);
+            return result;
+        }));
+
+        await using var written = await StartAsync(new ToolResult(Encoding.UTF8.GetBytes(body)) { Size = 3 }, configure: HostFilter);
+        await using var sdk = await StartAsync(new ToolResult { Text = body, StructuredContent = JsonElement.Parse(body), Size = 3 }, configure: mcp =>
+        {
+            HostFilter(mcp);
+            RemoveWriter(mcp);
+        });
+
+        Assert.Equal(await PostCallAsync(sdk, "shaped_tool"), await PostCallAsync(written, "shaped_tool"));
+        Assert.Equal(2, seen.Count);
+    }
+
+    [Fact]
+    public async Task ToolsCall_ResultFromJsonBytesOverTheStreamTransport_SameLineAsTheSdksOwn()
+    {
+        var body = BodyTexts[1];
+        await using var host = await StartAsync(new ToolResult(Encoding.UTF8.GetBytes(body)) { Size = 3 });
+
+        var written = await CallOverStreamAsync(host, removeWriter: false);
+        var sdk = await CallOverStreamAsync(host, removeWriter: true);
+
+        Assert.Equal(sdk, written);
+        using var document = JsonDocument.Parse(written);
+        Assert.Equal(body, document.RootElement.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task WritesJson_ServerAsShippedAndWithAHostFilter_OnlyWithTheServersOwnFilters()
+    {
+        await using var host = await StartAsync(new ToolResult { Text = "t" });
+        var options = host.Services.GetRequiredService<IOptionsFactory<McpServerOptions>>().Create(Options.DefaultName);
+
+        Assert.True(CallResultWriter.JsonBytesWritable);
+        Assert.True(Msil.Mcp.Pipeline.Stages.ExecuteStage.WritesJson(options));
+        options.Filters.Request.CallToolFilters.Add(next => next);
+        Assert.False(Msil.Mcp.Pipeline.Stages.ExecuteStage.WritesJson(options));
+        options.Filters.Request.CallToolFilters.RemoveAt(2);
+        options.Filters.Message.OutgoingFilters.Add(next => next);
+        Assert.False(Msil.Mcp.Pipeline.Stages.ExecuteStage.WritesJson(options));
+
+        // The SDK's authorization filters (AddMsilAuth adds them) decide before the tool runs: still written from bytes.
+        await using var authorized = await StartAsync(new ToolResult { Text = "t" }, configure: mcp => mcp.Mcp.AddAuthorizationFilters());
+        var authorizedOptions = authorized.Services.GetRequiredService<IOptionsFactory<McpServerOptions>>().Create(Options.DefaultName);
+        Assert.True(authorizedOptions.Filters.Request.CallToolFilters.Count > 2);
+        Assert.True(Msil.Mcp.Pipeline.Stages.ExecuteStage.WritesJson(authorizedOptions));
+    }
+
+    [Fact]
+    public void Defer_ShapedJsonResult_LeavesTheBytesForTheOutgoingFilter()
+    {
+        var result = new ToolResult("""[{"a":"\u00e9"}]"""u8.ToArray());
+        var shaped = Msil.Mcp.Pipeline.Stages.ShapeStage.ShapeJson(result, 1000)!;
+        var items = Items(shaped);
+        ((CallState)items[CallState.ItemKey]!).ShapedJson = result;
+
+        Assert.True(CallResultWriter.Defer(items, shaped));
+
+        Assert.Empty(shaped.Content);
+        Assert.Empty(shaped.StructuredContent!.Value.EnumerateObject());
+        var parts = Assert.IsType<CallResultWriter.JsonParts>(items[CallResultWriter.ItemKey]);
+        var response = new JsonObject { ["content"] = new JsonArray(), ["structuredContent"] = new JsonObject() };
+        parts.WriteInto(response);
+        var expected = new JsonObject { ["content"] = new JsonArray(), ["structuredContent"] = new JsonObject() };
+        new CallResultWriter.Parts([new TextContentBlock { Text = """[{"a":"\u00e9"}]""" }], JsonElement.Parse("""{"items":[{"a":"\u00e9"}]}""")).WriteInto(expected);
+        Assert.Equal(expected.ToJsonString(), response.ToJsonString());
+        Assert.Contains("items", response.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShapeJson_ErrorContentOrOverTheLimit_LeftToTheOrdinaryShape()
+    {
+        var bytes = """{"a":"ééé"}"""u8.ToArray();
+
+        Assert.NotNull(Msil.Mcp.Pipeline.Stages.ShapeStage.ShapeJson(new ToolResult(bytes), 11));
+        Assert.Null(Msil.Mcp.Pipeline.Stages.ShapeStage.ShapeJson(new ToolResult(bytes), 10)); // 11 characters, 14 bytes
+        Assert.Null(Msil.Mcp.Pipeline.Stages.ShapeStage.ShapeJson(new ToolResult(bytes) { IsError = true }, 100));
+        Assert.Null(Msil.Mcp.Pipeline.Stages.ShapeStage.ShapeJson(new ToolResult { Text = "{}", StructuredContent = JsonElement.Parse("{}") }, 100));
+    }
+
+    /// <summary>What the API executor made of a body before results carried bytes: the object, or an array wrapped.</summary>
+    private static JsonElement Parsed(string body)
+        => body.TrimStart()[0] == '[' ? JsonElement.Parse("{\"items\":" + body + "}") : JsonElement.Parse(body);
+
+    private static void RemoveWriter(IMsilMcpBuilder mcp) => mcp.Services.PostConfigure<McpServerOptions>(o =>
+    {
+        Assert.True(o.Filters.Request.CallToolFilters.Remove(CallResultWriter.Filter));
+        Assert.True(o.Filters.Message.OutgoingFilters.Remove(CallResultWriter.OutgoingFilter));
+    });
+
     [Fact]
     public void Defer_ShapedPlainTextResult_MovesTheContentOutAndKeepsPlaceholders()
     {

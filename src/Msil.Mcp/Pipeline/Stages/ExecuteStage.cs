@@ -51,8 +51,15 @@ internal sealed class ExecuteStage(ToolExecutorRegistry executors, ToolTaskRunne
             throw InputRequired(state, ex);
         }
 
-        return shape.Complete(state, result);
+        // Inline through the SDK with nothing but the server's own filters around the call: a result made from JSON
+        // bytes may go into the answer as bytes (CallResultWriter), never decoded or parsed here.
+        var writeJson = !result.Utf8Json.IsEmpty && state.Request is { } request && WritesJson(request.Server.ServerOptions);
+        return shape.Complete(state, result, writeJson);
     }
+
+#pragma warning disable MCPEXP002 // the server's own alternate-result filter (the tasks extension's) is recognised, not called.
+    internal static bool WritesJson(ModelContextProtocol.Server.McpServerOptions options) => CallResultWriter.WritesJson(options, Hosting.MsilMcpServerOptionsSetup.TaskResultFilter);
+#pragma warning restore MCPEXP002
 
     /// <summary>
     /// Turns an executor's <see cref="ToolInputRequiredException"/> into the SDK's input-required result (not a tool

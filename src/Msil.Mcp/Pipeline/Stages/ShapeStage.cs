@@ -13,7 +13,14 @@ namespace Msil.Mcp.Pipeline.Stages;
 internal sealed class ShapeStage(IOptionsMonitor<MsilMcpOptions> options)
 {
     /// <summary>Records the result on <paramref name="state"/> and shapes it.</summary>
-    public CallToolResult Complete(CallState state, ToolResult result)
+    /// <param name="state">The call.</param>
+    /// <param name="result">What the executor produced.</param>
+    /// <param name="writeJson">
+    /// Whether a result made from JSON bytes (<see cref="ToolResult.Utf8Json"/>) may be shaped into placeholders that
+    /// <see cref="CallResultWriter"/> fills from the bytes (<see cref="CallState.ShapedJson"/>); only for a call whose
+    /// answer that writer writes (<see cref="CallResultWriter.WritesJson"/>).
+    /// </param>
+    public CallToolResult Complete(CallState state, ToolResult result, bool writeJson = false)
     {
         state.BackendStatus = result.BackendStatus;
         state.ResultSize = result.Size == 0 && result.Content.Count > 0 ? ContentCharacters(result.Content) : result.Size;
@@ -23,7 +30,31 @@ internal sealed class ShapeStage(IOptionsMonitor<MsilMcpOptions> options)
             state.Detail = result.Text.Length <= 256 ? result.Text : string.Concat(result.Text.AsSpan(0, 256), "…");
         }
 
-        return state.Shaped = Shape(result, options.CurrentValue.MaxResultChars);
+        var maxChars = options.CurrentValue.MaxResultChars;
+        if (writeJson && ShapeJson(result, maxChars) is { } placeholders)
+        {
+            state.ShapedJson = result;
+            return state.Shaped = placeholders;
+        }
+
+        return state.Shaped = Shape(result, maxChars);
+    }
+
+    /// <summary>
+    /// The result for a successful result made from JSON bytes that fits in <paramref name="maxChars"/>: no content and
+    /// the structured content's placeholder, which <see cref="CallResultWriter"/> replaces with the text block and the
+    /// structured content written from the bytes (exactly what <see cref="Shape"/> makes of the decoded and parsed
+    /// result); <see langword="null"/> for any other result, which <see cref="Shape"/> shapes as before.
+    /// </summary>
+    internal static CallToolResult? ShapeJson(ToolResult result, int maxChars)
+    {
+        var json = result.Utf8Json;
+        if (json.IsEmpty || result.IsError || result.Content.Count > 0 || Encoding.UTF8.GetCharCount(json.Span) > maxChars)
+        {
+            return null;
+        }
+
+        return new CallToolResult { Content = [], StructuredContent = CallResultWriter.Placeholder };
     }
 
     internal static CallToolResult Shape(ToolResult result, int maxChars)
