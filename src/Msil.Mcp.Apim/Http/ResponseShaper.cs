@@ -77,7 +77,11 @@ internal static partial class ResponseShaper
         string? notice = null;
         if (isJson && !body.Cut)
         {
-            (structured, notice) = Structure(body.Bytes, template.Output);
+            // structuredContent is UTF-8 JSON: a body in another charset, or not valid UTF-8, is parsed from its decoded
+            // text (the text the model gets), never from the raw bytes, which would put invalid UTF-8 into the element.
+            (structured, notice) = IsUtf8(contentType?.CharSet) && System.Text.Unicode.Utf8.IsValid(body.Bytes)
+                ? Structure(body.Bytes, template.Output)
+                : Structure(Encoding.UTF8.GetBytes(text), template.Output);
         }
         else if (template.ResponseXml is { } xml && IsXml(mediaType) && !body.Cut)
         {

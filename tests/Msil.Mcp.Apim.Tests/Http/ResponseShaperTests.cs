@@ -102,6 +102,8 @@ public sealed class ResponseShaperTests
         Assert.Contains("does not match the tool's output schema", schema.Text, StringComparison.Ordinal);
         Assert.Equal("{\"a\":\"\uFFFD(\"}", invalid.Text);
         Assert.Equal("{\"a\":\"é\"}", latin1.Text);
+        Assert.Equal("é", latin1.StructuredContent!.Value.GetProperty("a").GetString());
+        Assert.Equal("\uFFFD(", invalid.StructuredContent!.Value.GetProperty("a").GetString());
         Assert.Null(cut.StructuredContent);
         Assert.Contains("[Response cut at 1024 bytes", cut.Text, StringComparison.Ordinal);
         Assert.Null(scalar.StructuredContent);
