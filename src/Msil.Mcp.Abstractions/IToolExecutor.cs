@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
+using Msil.Mcp.Json;
 
 namespace Msil.Mcp.Abstractions;
 
@@ -206,20 +206,7 @@ public sealed record ToolResult
             return JsonElement.Parse(utf8Json);
         }
 
-        var wrapped = ArrayPool<byte>.Shared.Rent(utf8Json.Length + 10);
-        try
-        {
-            "{\"items\":"u8.CopyTo(wrapped);
-            utf8Json.CopyTo(wrapped.AsSpan(9));
-            wrapped[utf8Json.Length + 9] = (byte)'}';
-
-            // JsonElement.Parse copies what it keeps: the rented buffer can go back.
-            return JsonElement.Parse(wrapped.AsSpan(0, utf8Json.Length + 10));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(wrapped);
-        }
+        return JsonItemsWrapper.Wrap(utf8Json);
     }
 
     /// <summary>The structured content once known (a reference, so a reader on another thread sees all of it or nothing).</summary>

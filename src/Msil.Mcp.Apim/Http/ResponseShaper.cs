@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Msil.Mcp.Json;
 using System.Text.RegularExpressions;
 using Msil.Mcp.Abstractions;
 
@@ -195,7 +196,7 @@ internal static partial class ResponseShaper
             // An array without an output schema becomes {"items": […]}: parsed once, wrapped, not parsed twice.
             try
             {
-                return (Wrap(bytes), null);
+                return (JsonItemsWrapper.Wrap(bytes), null);
             }
             catch (JsonException)
             {
@@ -224,7 +225,7 @@ internal static partial class ResponseShaper
         return root.ValueKind switch
         {
             JsonValueKind.Object => (root, null),
-            JsonValueKind.Array => (Wrap(bytes), null),
+            JsonValueKind.Array => (JsonItemsWrapper.Wrap(bytes), null),
             _ => (null, null),
         };
     }
@@ -246,24 +247,6 @@ internal static partial class ResponseShaper
         => mediaType.Equals("application/xml", StringComparison.OrdinalIgnoreCase)
             || mediaType.Equals("text/xml", StringComparison.OrdinalIgnoreCase)
             || mediaType.EndsWith("+xml", StringComparison.OrdinalIgnoreCase);
-
-    private static JsonElement Wrap(ReadOnlySpan<byte> array)
-    {
-        var wrapped = ArrayPool<byte>.Shared.Rent(array.Length + 10);
-        try
-        {
-            "{\"items\":"u8.CopyTo(wrapped);
-            array.CopyTo(wrapped.AsSpan(9));
-            wrapped[array.Length + 9] = (byte)'}';
-
-            // JsonElement.Parse copies what it keeps: the rented buffer can go back.
-            return JsonElement.Parse(wrapped.AsSpan(0, array.Length + 10));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(wrapped);
-        }
-    }
 
     /// <summary>Returns the first byte that is not JSON whitespace, or 0.</summary>
     private static byte FirstByte(ReadOnlySpan<byte> bytes)
