@@ -490,13 +490,12 @@ public sealed class ApimToolExecutorTests
             ApimHarness.Fast(o, backend.Url);
             o.ReadTimeout = TimeSpan.FromMilliseconds(200);
         });
-        var watch = Stopwatch.StartNew();
 
         var result = await harness.CallAsync(ApimHarness.Tool("t", "GET", "/v1/x"));
 
+        // The read timeout, not the 5 s stall's end, finished the call: the error says the body did not come in time.
         Assert.True(result.IsError);
         Assert.Contains("did not send the whole response in time", result.Text, StringComparison.Ordinal);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), watch.Elapsed.ToString());
     }
 
     [Fact]

@@ -197,16 +197,17 @@ public sealed class GatewayRuntimeTests
         await using var harness = ApimHarness.Create(o =>
         {
             ApimHarness.Fast(o, backend.Url);
-            o.ReadTimeout = TimeSpan.FromMilliseconds(200);
+            // Wide enough that the third, prompt answer arrives in time on a loaded machine (at 200 ms it once did not).
+            o.ReadTimeout = TimeSpan.FromSeconds(1);
         });
         using var timeouts = Collector<long>(harness, "msil.mcp.apim.timeouts");
-        var watch = Stopwatch.StartNew();
 
         var result = await harness.CallAsync(Get);
 
+        // Two 5 s answers cut by the per-attempt timeout and retried, then the prompt third: no timing asserted, the
+        // count of requests and of attempt timeouts says it.
         Assert.False(result.IsError, result.Text);
         Assert.Equal(3, backend.Count);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), watch.Elapsed.ToString());
         Assert.Equal(2, timeouts.GetMeasurementSnapshot().Count(m => (string?)m.Tags["msil.apim.timeout.kind"] == "attempt"));
     }
 
@@ -221,15 +222,14 @@ public sealed class GatewayRuntimeTests
             o.ReadTimeout = TimeSpan.FromMilliseconds(300);
             o.TotalTimeout = TimeSpan.FromMilliseconds(500);
         });
-        var watch = Stopwatch.StartNew();
 
         var result = await harness.CallAsync(Get);
 
+        // The overall limit, not the backend's 5 s, ended the call: the error names TotalTimeout.
         Assert.True(result.IsError);
         Assert.Contains("time limit", result.Text, StringComparison.Ordinal);
         Assert.Contains("TotalTimeout", result.Text, StringComparison.Ordinal);
         Assert.InRange(backend.Count, 1, 2);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), watch.Elapsed.ToString());
     }
 
     [Fact]
