@@ -167,9 +167,10 @@ internal sealed class RedisToolTaskStore : IToolTaskStore, IAsyncDisposable
             {
                 await connection.GetSubscriber().UnsubscribeAsync(Channel, _deliver).ConfigureAwait(false);
             }
-            catch (RedisException)
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
             {
-                // The shared connection is going away with the host too; nothing is left to receive.
+                // The shared connection is going away with the host too (the container may have disposed it first):
+                // nothing is left to receive.
             }
         }
 

@@ -184,4 +184,21 @@ public sealed class RedisToolTaskStoreTests : IAsyncLifetime
 
         Assert.Equal(("t1", ToolTaskSignal.Cancel), await received.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct));
     }
+
+    [Fact]
+    public async Task DisposeAsync_AfterTheContainerDisposedTheSharedConnection_DoesNotThrow()
+    {
+        // A host disposes its singletons in whatever order: the keyed connection can go before the store, whose
+        // dispose then unsubscribes on a disposed connection. A clean-clone CI run failed there once with
+        // ObjectDisposedException; whether the client throws depends on its own timing, so this order does not always
+        // reproduce it, but it is the order, and the dispose must not throw in it.
+        var store = Replica();
+        await store.TryCreateAsync(Task("t1", "bob"), 32, Ct); // connects and subscribes
+        var provider = _providers[^1];
+        await provider.DisposeAsync();
+
+        var failure = await Record.ExceptionAsync(() => store.DisposeAsync().AsTask());
+
+        Assert.Null(failure);
+    }
 }
