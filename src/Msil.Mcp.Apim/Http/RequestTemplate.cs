@@ -370,7 +370,7 @@ internal sealed class OutputCheck
 
         foreach (var (name, types) in _types)
         {
-            if (result.TryGetProperty(name, out var value) && !types.Any(t => Is(value, t)))
+            if (result.TryGetProperty(name, out var value) && !IsAny(Kind(value), types))
             {
                 return $"the property '{name}' is {Article(value.ValueKind)}, not {string.Join(" or ", types)}";
             }
@@ -480,7 +480,7 @@ internal sealed class OutputCheck
 
     private const byte KindObject = 1, KindArray = 2, KindString = 3, KindNumber = 4, KindInteger = 5, KindBoolean = 6, KindNull = 7;
 
-    /// <summary>The kind of the value the reader is on, an integral number apart (as <see cref="Is(JsonElement, string)"/> tells one).</summary>
+    /// <summary>The kind of the value the reader is on, an integral number apart (as <see cref="Kind(JsonElement)"/> tells one).</summary>
     private static byte Kind(ref Utf8JsonReader reader) => reader.TokenType switch
     {
         JsonTokenType.StartObject => KindObject,
@@ -503,16 +503,15 @@ internal sealed class OutputCheck
         _ => true,
     };
 
-    private static bool Is(JsonElement value, string type) => type switch
+    /// <summary>The kind of a parsed value, by the same rules as <see cref="Kind(ref Utf8JsonReader)"/>, so the parsed check and <see cref="Conforms"/> cannot differ.</summary>
+    private static byte Kind(JsonElement value) => value.ValueKind switch
     {
-        "object" => value.ValueKind == JsonValueKind.Object,
-        "array" => value.ValueKind == JsonValueKind.Array,
-        "string" => value.ValueKind == JsonValueKind.String,
-        "number" => value.ValueKind == JsonValueKind.Number,
-        "integer" => value.ValueKind == JsonValueKind.Number && (value.TryGetInt64(out _) || (value.TryGetDouble(out var d) && Math.Floor(d) == d)),
-        "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
-        "null" => value.ValueKind == JsonValueKind.Null,
-        _ => true,
+        JsonValueKind.Object => KindObject,
+        JsonValueKind.Array => KindArray,
+        JsonValueKind.String => KindString,
+        JsonValueKind.Number => value.TryGetInt64(out _) || (value.TryGetDouble(out var d) && Math.Floor(d) == d) ? KindInteger : KindNumber,
+        JsonValueKind.True or JsonValueKind.False => KindBoolean,
+        _ => KindNull,
     };
 
     private static string Article(JsonValueKind kind) => kind switch
